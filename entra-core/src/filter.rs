@@ -1,0 +1,1 @@
+//! The user filter: which listed users may become contacts, and why the others may not.

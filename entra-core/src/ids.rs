@@ -1,0 +1,1 @@
+//! Deterministic run and workflow ids.

@@ -1,0 +1,20 @@
+//! entra-core: the pure decision core of entra-sync.
+//!
+//! Everything here is a deterministic function of plain records (the canonical contract in
+//! [`model`]), so Rust, Python and Node hosts get byte-identical decisions. The crate performs no
+//! I/O of its own: providers ([`provider::EntraProvider`]) and storage ([`store`]) are traits that
+//! the host or `entra-providers` implement. The optional `sqlite` feature adds a durable store.
+
+pub mod api;
+pub mod engine;
+pub mod error;
+pub mod filter;
+pub mod ids;
+pub mod json;
+pub mod mapping;
+pub mod model;
+pub mod provider;
+pub mod reconcile;
+pub mod store;
+
+pub use error::CoreError;

@@ -1,0 +1,21 @@
+//! The canonical contract: one JSON shape per record (camelCase, serde), shared by Rust, Python and Node.
+//!
+//! Unknown input fields are ignored; a missing or ill-typed required field is an `invalid_input`
+//! error naming the field (see [`crate::json::from_value`]). Enum values are snake_case strings.
+
+mod client;
+mod contact;
+mod link;
+mod nullable;
+mod settings;
+mod tenant;
+mod user;
+mod warning;
+
+pub use client::Client;
+pub use contact::{Contact, InactiveSource, PhoneNumber, PhoneType};
+pub use link::{ContactLink, Resolution, ResolutionDecision};
+pub use settings::{FieldSync, FilterOptions, MassInactivation, SyncSettings};
+pub use tenant::{ConnectionType, ManagedTenant, MappingState, TenantMapping, TenantStatus};
+pub use user::EntraUser;
+pub use warning::Warning;

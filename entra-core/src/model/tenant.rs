@@ -1,0 +1,78 @@
+use serde::{Deserialize, Serialize};
+
+use super::nullable::or_default;
+
+/// A customer tenant the MSP manages, as discovered through a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedTenant {
+    pub entra_tenant_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub primary_domain: Option<String>,
+    /// Every verified domain the provider knows (the primary one included).
+    #[serde(default, deserialize_with = "or_default")]
+    pub domains: Vec<String>,
+    #[serde(default)]
+    pub source_user_count: Option<u64>,
+    #[serde(default, deserialize_with = "or_default")]
+    pub status: TenantStatus,
+    /// The upstream's own view of the tenant's health (e.g. CIPP's last Graph error), shown to operators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_note: Option<String>,
+}
+
+impl ManagedTenant {
+    pub fn new(entra_tenant_id: impl Into<String>) -> Self {
+        Self {
+            entra_tenant_id: entra_tenant_id.into(),
+            display_name: None,
+            primary_domain: None,
+            domains: Vec::new(),
+            source_user_count: None,
+            status: TenantStatus::Active,
+            health_note: None,
+        }
+    }
+}
+
+/// Whether the last complete discovery still listed the tenant. Tenants are never deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    #[default]
+    Active,
+    NotListed,
+}
+
+/// The operator's decision for one tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantMapping {
+    pub entra_tenant_id: String,
+    /// `null` when the tenant is skipped.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    pub state: MappingState,
+    #[serde(default)]
+    pub confirmed_at: Option<String>,
+}
+
+/// A tenant is either mapped to one client or deliberately skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MappingState {
+    Mapped,
+    Skipped,
+}
+
+/// Which upstream a connection uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionType {
+    /// Microsoft Graph with the MSP's partner (GDAP) access.
+    Direct,
+    /// The CIPP API.
+    Cipp,
+}

@@ -1,0 +1,1 @@
+//! Storage: the `SyncStore` trait and its in-memory and SQLite implementations.

@@ -1,0 +1,2 @@
+//! entra-providers: HTTP adapters for Microsoft Graph (partner / GDAP) and the CIPP API, behind
+//! the [`entra_core::provider::EntraProvider`] trait, with OAuth, secrets and a shared retry policy.

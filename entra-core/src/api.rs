@@ -5,16 +5,60 @@
 use serde_json::Value;
 
 use crate::error::CoreError;
+use crate::json::{from_value, to_value};
+use crate::mapping;
 
 /// The functions reachable through [`call`], in a stable order.
-pub const FUNCTIONS: &[&str] = &[];
+pub const FUNCTIONS: &[&str] = &[
+    "filter_users",
+    "validate_patterns",
+    "plan_tenant_sync",
+    "apply_plan",
+    "merge_discovery",
+    "preview_mappings",
+    "plan_mapping_changes",
+    "run_id",
+];
 
 /// Runs the pure function `function` on a JSON `input` in the canonical contract shape.
 pub fn call(function: &str, input: &Value) -> Result<Value, CoreError> {
     let _ = input;
     match function {
+        "filter_users" => to_value(&crate::filter::filter_users(&from_value(input)?)?),
+        "validate_patterns" => validate_patterns(input),
+        "plan_tenant_sync" => to_value(&crate::reconcile::plan_tenant_sync(&from_value(input)?)?),
+        "apply_plan" => apply_plan(input),
+        "merge_discovery" => to_value(&mapping::merge_discovery(&from_value(input)?)?),
+        "preview_mappings" => to_value(&mapping::preview_mappings(&from_value(input)?)?),
+        "plan_mapping_changes" => to_value(&mapping::plan_mapping_changes(&from_value(input)?)?),
+        "run_id" => crate::ids::run_id_json(input),
         other => Err(CoreError::UnknownFunction {
             name: other.to_string(),
         }),
     }
+}
+
+/// `{patterns: [...]}` (or a bare array) → `{valid: true, count}`, or an `invalid_pattern` error.
+fn validate_patterns(input: &Value) -> Result<Value, CoreError> {
+    #[derive(serde::Deserialize)]
+    struct Input {
+        patterns: Vec<String>,
+    }
+    let patterns: Vec<String> = match input {
+        Value::Array(_) => from_value(input)?,
+        _ => from_value::<Input>(input)?.patterns,
+    };
+    crate::filter::validate_patterns(&patterns)?;
+    Ok(serde_json::json!({ "valid": true, "count": patterns.len() }))
+}
+
+/// `{input: <plan input>, plan: <plan>}` → the snapshot after the plan.
+fn apply_plan(input: &Value) -> Result<Value, CoreError> {
+    #[derive(serde::Deserialize)]
+    struct Input {
+        input: crate::reconcile::PlanInput,
+        plan: crate::reconcile::SyncPlan,
+    }
+    let Input { input, plan } = from_value(input)?;
+    to_value(&crate::reconcile::apply_plan(&input, &plan)?)
 }

@@ -17,4 +17,7 @@ pub mod provider;
 pub mod reconcile;
 pub mod store;
 
+pub use engine::SyncEngine;
 pub use error::CoreError;
+pub use ids::{RunKey, run_id};
+pub use store::{MemoryStore, SyncStore};

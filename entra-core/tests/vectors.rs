@@ -54,7 +54,10 @@ fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
             Ok(())
         }
         (Value::Number(e), Value::Number(a)) => {
-            let (e, a) = (e.as_f64().unwrap_or(f64::NAN), a.as_f64().unwrap_or(f64::NAN));
+            let (e, a) = (
+                e.as_f64().unwrap_or(f64::NAN),
+                a.as_f64().unwrap_or(f64::NAN),
+            );
             if (e - a).abs() <= 1e-9 {
                 Ok(())
             } else {
@@ -80,9 +83,10 @@ fn run_case(path: &Path) -> Result<(), String> {
             "expected error {expected_error}, got success: {out}"
         )),
         (_, Some(expected_error), Err(err)) => match expected_error.get("code") {
-            Some(code) if code != err.code() => {
-                Err(format!("expected error code {code}, got {} ({err})", err.code()))
-            }
+            Some(code) if code != err.code() => Err(format!(
+                "expected error code {code}, got {} ({err})",
+                err.code()
+            )),
             _ => Ok(()),
         },
         (Some(expected), None, Ok(out)) => matches(expected, &out, "$"),
@@ -95,7 +99,12 @@ fn run_case(path: &Path) -> Result<(), String> {
 fn shared_vectors() {
     let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")];
     if let Ok(extra) = std::env::var("ENTRA_VECTORS_DIR") {
-        dirs.extend(extra.split(':').filter(|s| !s.is_empty()).map(PathBuf::from));
+        dirs.extend(
+            extra
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
+        );
     }
     let mut files = Vec::new();
     for dir in &dirs {

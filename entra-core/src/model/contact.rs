@@ -61,7 +61,9 @@ pub struct PhoneNumber {
 }
 
 /// The kind of a phone number: Entra business phones are `work`, its mobile phone `mobile`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PhoneType {
     Work,

@@ -6,7 +6,7 @@
 mod client;
 mod contact;
 mod link;
-mod nullable;
+pub(crate) mod nullable;
 mod settings;
 mod tenant;
 mod user;

@@ -46,8 +46,9 @@ pub struct FilterOptions {
     pub licensed_only: bool,
 }
 
-/// The mass-inactivation guard: more than `max(minCount, maxShare × active linked contacts)`
-/// inactivations in one plan are withheld unless explicitly allowed.
+/// The mass-inactivation guard: more than `max(minCount, maxShare × synced users)` inactivations
+/// in one plan are withheld unless explicitly allowed. Synced users are this tenant's identities
+/// linked to the mapped client's contacts plus the listed, included users not linked yet.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MassInactivation {

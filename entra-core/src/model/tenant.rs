@@ -57,6 +57,10 @@ pub struct TenantMapping {
     pub state: MappingState,
     #[serde(default)]
     pub confirmed_at: Option<String>,
+    /// Set when the row was superseded (remapped, unmapped, re-decided): closed rows are kept as
+    /// history and are not the tenant's current mapping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
 }
 
 /// A tenant is either mapped to one client or deliberately skipped.

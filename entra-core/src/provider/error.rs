@@ -41,6 +41,8 @@ pub enum ProviderErrorCode {
     Unsupported,
     /// The upstream rejected the request as malformed (400).
     BadRequest,
+    /// The hosted CIPP subscription ended: the instance no longer answers API calls.
+    SubscriptionEnded,
 }
 
 impl ProviderErrorCode {
@@ -65,6 +67,7 @@ impl ProviderErrorCode {
             Self::PagingGuard => "paging_guard",
             Self::Unsupported => "unsupported",
             Self::BadRequest => "bad_request",
+            Self::SubscriptionEnded => "subscription_ended",
         }
     }
 }

@@ -1,1 +1,24 @@
 //! The contact-sync planner: `plan_tenant_sync` and its reference applier `apply_plan`.
+//!
+//! The planner is a pure function of a snapshot ([`PlanInput`]) that returns a [`SyncPlan`]: the
+//! actions a host applies in its own transaction. It never deletes, never moves a contact to
+//! another client, never guesses between plausible contacts, never inactivates on an incomplete
+//! listing, and never reactivates what someone else inactivated.
+
+mod action;
+mod addresses;
+mod apply;
+mod fields;
+mod hashing;
+mod inactivation;
+mod input;
+mod matching;
+mod plan;
+mod planner;
+mod snapshot;
+
+pub use action::{Action, ActionKind, ActionReason, ContactPatch};
+pub use apply::apply_plan;
+pub use input::PlanInput;
+pub use plan::{Counters, SyncPlan};
+pub use planner::plan_tenant_sync;

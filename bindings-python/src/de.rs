@@ -1,0 +1,205 @@
+//! Reads contract records straight from Python objects with serde, without building a JSON tree
+//! first. The large inputs (a million users) spend most of their conversion time on that tree, so
+//! the hot functions read their input this way; any failure falls back to the JSON entry point,
+//! which produces the canonical error naming the field.
+
+use std::fmt;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+
+/// Why a Python value does not fit the record; only used to decide to take the slow path.
+#[derive(Debug)]
+pub struct DeError(String);
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError(msg.to_string())
+    }
+}
+
+const MAX_DEPTH: usize = 128;
+
+/// A serde deserializer over one Python value.
+pub struct PyDeserializer<'a, 'py> {
+    value: &'a Bound<'py, PyAny>,
+    depth: usize,
+}
+
+impl<'a, 'py> PyDeserializer<'a, 'py> {
+    pub fn new(value: &'a Bound<'py, PyAny>) -> Self {
+        Self { value, depth: 0 }
+    }
+
+    fn child<'b>(&self, value: &'b Bound<'py, PyAny>) -> Result<PyDeserializer<'b, 'py>, DeError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(DeError("nested too deeply".into()));
+        }
+        Ok(PyDeserializer {
+            value,
+            depth: self.depth + 1,
+        })
+    }
+}
+
+fn string_of(s: &Bound<'_, PyString>) -> Result<String, DeError> {
+    s.to_cow()
+        .map(|c| c.into_owned())
+        .map_err(|e| DeError(format!("invalid string: {e}")))
+}
+
+impl<'de> de::Deserializer<'de> for PyDeserializer<'_, '_> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let v = self.value;
+        if let Ok(s) = v.cast_exact::<PyString>() {
+            return visitor.visit_string(string_of(s)?);
+        }
+        if let Ok(dict) = v.cast::<PyDict>() {
+            let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = dict.iter().collect();
+            return visitor.visit_map(DictAccess {
+                parent: &self,
+                items: items.into_iter(),
+                value: None,
+            });
+        }
+        if let Ok(list) = v.cast::<PyList>() {
+            let items: Vec<Bound<'_, PyAny>> = list.iter().collect();
+            return visitor.visit_seq(ListAccess {
+                parent: &self,
+                items: items.into_iter(),
+            });
+        }
+        if v.is_none() {
+            return visitor.visit_unit();
+        }
+        if let Ok(b) = v.cast_exact::<PyBool>() {
+            return visitor.visit_bool(b.is_true());
+        }
+        if v.is_instance_of::<PyInt>() {
+            if let Ok(i) = v.extract::<i64>() {
+                return visitor.visit_i64(i);
+            }
+            if let Ok(u) = v.extract::<u64>() {
+                return visitor.visit_u64(u);
+            }
+            return Err(DeError("integer out of range".into()));
+        }
+        if let Ok(f) = v.cast::<PyFloat>() {
+            let f = f.value();
+            if !f.is_finite() {
+                return Err(DeError("not a finite number".into()));
+            }
+            return visitor.visit_f64(f);
+        }
+        if let Ok(s) = v.cast::<PyString>() {
+            return visitor.visit_string(string_of(s)?);
+        }
+        if let Ok(tuple) = v.cast::<PyTuple>() {
+            let items: Vec<Bound<'_, PyAny>> = tuple.iter().collect();
+            return visitor.visit_seq(ListAccess {
+                parent: &self,
+                items: items.into_iter(),
+            });
+        }
+        Err(DeError("a value without a JSON form".into()))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.value.is_none() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        match self.value.cast_exact::<PyString>() {
+            Ok(s) => visitor.visit_enum(IntoDeserializer::<DeError>::into_deserializer(string_of(s)?)),
+            Err(_) => Err(DeError("expected a string".into())),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        // Unknown fields are skipped without converting them.
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier
+    }
+}
+
+struct DictAccess<'p, 'a, 'py, I> {
+    parent: &'p PyDeserializer<'a, 'py>,
+    items: I,
+    value: Option<Bound<'py, PyAny>>,
+}
+
+impl<'de, 'py, I> MapAccess<'de> for DictAccess<'_, '_, 'py, I>
+where
+    I: Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+{
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+        match self.items.next() {
+            None => Ok(None),
+            Some((key, value)) => {
+                if key.cast::<PyString>().is_err() {
+                    return Err(DeError("mapping keys must be str".into()));
+                }
+                self.value = Some(value);
+                seed.deserialize(self.parent.child(&key)?).map(Some)
+            }
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| DeError("a value was asked before its key".into()))?;
+        seed.deserialize(self.parent.child(&value)?)
+    }
+}
+
+struct ListAccess<'p, 'a, 'py, I> {
+    parent: &'p PyDeserializer<'a, 'py>,
+    items: I,
+}
+
+impl<'de, 'py, I> SeqAccess<'de> for ListAccess<'_, '_, 'py, I>
+where
+    I: Iterator<Item = Bound<'py, PyAny>>,
+{
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+        match self.items.next() {
+            None => Ok(None),
+            Some(item) => seed.deserialize(self.parent.child(&item)?).map(Some),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.items.size_hint().1
+    }
+}

@@ -1,0 +1,339 @@
+//! `Sandbox`: the loopback Microsoft login + Graph + CIPP services with a synthetic MSP estate, so
+//! a Python developer can test against real protocol behaviour without Microsoft credentials.
+//!
+//! ```python
+//! with entra_sync.Sandbox.start({"tenants": 3}) as sandbox:
+//!     graph = entra_sync.GraphProvider(sandbox.graph_settings())
+//! ```
+
+use std::sync::Mutex;
+
+use entra_providers::sandbox::{Sandbox as RustSandbox, SandboxError};
+use pyo3::prelude::*;
+use serde_json::{Value, json};
+
+use crate::convert;
+use crate::errors::{self, Family};
+use crate::providers::to_json;
+use crate::sandbox_config::{ConfigInput, FaultsInput, MutationInput, faults_json};
+use crate::{pure, runtime};
+
+fn sandbox_error(py: Python<'_>, err: &SandboxError) -> PyErr {
+    errors::from_error(py, Family::Sandbox, err.code(), err, None)
+}
+
+fn invalid(py: Python<'_>, message: impl Into<String>) -> PyErr {
+    errors::exception(py, Family::Core, "invalid_input", &message.into(), None)
+}
+
+fn read<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    value: Option<&Bound<'_, PyAny>>,
+    name: &str,
+) -> PyResult<T> {
+    let value = match value {
+        Some(v) if !v.is_none() => pure::json_arg(py, v, name)?,
+        _ => json!({}),
+    };
+    entra_core::json::from_value(&value).map_err(|e| errors::core_error(py, &e))
+}
+
+/// A running sandbox. Use it as a context manager, or call `shutdown()`.
+#[pyclass(frozen, module = "entra_sync")]
+pub struct Sandbox {
+    inner: Mutex<Option<RustSandbox>>,
+}
+
+impl Sandbox {
+    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&RustSandbox) -> PyResult<T>) -> PyResult<T> {
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_ref() {
+            Some(sandbox) => f(sandbox),
+            None => Err(errors::exception(
+                py,
+                Family::Sandbox,
+                "sandbox_stopped",
+                "the sandbox has been shut down",
+                None,
+            )),
+        }
+    }
+
+    fn json<T: serde::Serialize>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&RustSandbox) -> T,
+    ) -> PyResult<Py<PyAny>> {
+        let value = self.with(py, |s| to_json(&f(s)))?;
+        Ok(convert::to_py(py, &value)?.unbind())
+    }
+}
+
+#[pymethods]
+impl Sandbox {
+    /// Builds the estate from `config` (all keys optional: `seed`, `tenants`, `usersPerTenant`,
+    /// `crmClients`, `defaultPageSize`, `deltaPageSize`, `tokenLifetime`, `redirectUris`,
+    /// `faults`) and serves it on three ephemeral 127.0.0.1 ports.
+    #[staticmethod]
+    #[pyo3(signature = (config = None))]
+    fn start(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        crate::logging::refresh(py);
+        let input: ConfigInput = read(py, config, "config")?;
+        let config = input.into_config().map_err(|m| invalid(py, m))?;
+        let started = runtime::block_on(py, async move {
+            RustSandbox::start(config)
+                .await
+                .map_err(|e| Python::attach(|py| sandbox_error(py, &e)))
+        })?;
+        Ok(Self {
+            inner: Mutex::new(Some(started)),
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`: the login authority base.
+    #[getter]
+    fn login_base_url(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |s| Ok(s.login_base_url()))
+    }
+
+    /// `http://127.0.0.1:<port>`: the Graph base.
+    #[getter]
+    fn graph_base_url(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |s| Ok(s.graph_base_url()))
+    }
+
+    /// `http://127.0.0.1:<port>`: the CIPP API URL.
+    #[getter]
+    fn cipp_base_url(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |s| Ok(s.cipp_base_url()))
+    }
+
+    /// The sandbox's app credentials and the partner's refresh token (sandbox-only values).
+    #[getter]
+    fn credentials(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let value = self.with(py, |s| {
+            let c = s.credentials();
+            Ok(json!({
+                "clientId": c.client_id,
+                "clientSecret": c.client_secret,
+                "partnerTenantId": c.partner_tenant_id,
+                "partnerRefreshToken": c.partner_refresh_token,
+                "cippTenantId": c.cipp_tenant_id,
+                "cippClientId": c.cipp_client_id,
+                "cippClientSecret": c.cipp_client_secret,
+            }))
+        })?;
+        Ok(convert::to_py(py, &value)?.unbind())
+    }
+
+    /// Settings for `GraphProvider` pointing at this sandbox, with short retry delays and the
+    /// tenants' verified domains read (mapping suggestions need them).
+    fn graph_settings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let value = self.with(py, |s| {
+            let c = s.credentials();
+            Ok(json!({
+                "clientId": c.client_id,
+                "clientSecret": c.client_secret,
+                "partnerTenantId": c.partner_tenant_id,
+                "refreshToken": c.partner_refresh_token,
+                "loginBase": s.login_base_url(),
+                "graphBase": s.graph_base_url(),
+                "includeDomains": true,
+                "policy": fast_policy(),
+            }))
+        })?;
+        Ok(convert::to_py(py, &value)?.unbind())
+    }
+
+    /// Settings for `CippProvider` pointing at this sandbox, with short retry delays.
+    fn cipp_settings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let value = self.with(py, |s| {
+            let c = s.credentials();
+            Ok(json!({
+                "baseUrl": s.cipp_base_url(),
+                "loginBase": s.login_base_url(),
+                "tenantId": c.cipp_tenant_id,
+                "clientId": c.cipp_client_id,
+                "clientSecret": c.cipp_client_secret,
+                "partnerTenantId": c.partner_tenant_id,
+                "policy": fast_policy(),
+            }))
+        })?;
+        Ok(convert::to_py(py, &value)?.unbind())
+    }
+
+    /// The MSP's own tenant.
+    fn partner_tenant(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.json(py, |s| s.partner_tenant())
+    }
+
+    /// The customer tenants, in estate order.
+    fn tenants(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.json(py, |s| s.tenants())
+    }
+
+    /// The live users of a tenant as the sandbox stores them (Graph property names).
+    fn users(&self, py: Python<'_>, tenant_id: &str) -> PyResult<Py<PyAny>> {
+        self.json(py, |s| s.users(tenant_id))
+    }
+
+    /// The `EntraUser` records a correct provider returns for a tenant right now.
+    fn expected_users(&self, py: Python<'_>, tenant_id: &str) -> PyResult<Py<PyAny>> {
+        self.json(py, |s| s.expected_users(tenant_id))
+    }
+
+    /// The clients the host's CRM already has.
+    fn crm_clients(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.json(py, |s| s.crm_clients())
+    }
+
+    /// The contacts the host's CRM already has.
+    fn crm_contacts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.json(py, |s| s.crm_contacts())
+    }
+
+    /// Changes the directory between runs; returns the id of the user touched or created.
+    /// `mutation` is `{"kind": "disable" | "enable" | "soft_delete" | "hard_delete" | "restore" |
+    /// "rename" | "change_email" | "add_alias" | "add_user", ...}`.
+    fn mutate(&self, py: Python<'_>, mutation: &Bound<'_, PyAny>) -> PyResult<String> {
+        let input: MutationInput = read(py, Some(mutation), "mutation")?;
+        self.with(py, |s| {
+            s.mutate(input.into()).map_err(|e| sandbox_error(py, &e))
+        })
+    }
+
+    /// The faults currently active.
+    fn faults(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let value = self.with(py, |s| Ok(faults_json(&s.faults())))?;
+        Ok(convert::to_py(py, &value)?.unbind())
+    }
+
+    /// Replaces the active faults (keys not given are off).
+    fn set_faults(&self, py: Python<'_>, faults: &Bound<'_, PyAny>) -> PyResult<()> {
+        let input: FaultsInput = read(py, Some(faults), "faults")?;
+        let faults = input
+            .apply(Default::default())
+            .map_err(|m| invalid(py, m))?;
+        self.with(py, |s| {
+            s.set_faults(faults);
+            Ok(())
+        })
+    }
+
+    /// Changes only the faults named in `faults`.
+    fn update_faults(&self, py: Python<'_>, faults: &Bound<'_, PyAny>) -> PyResult<()> {
+        let input: FaultsInput = read(py, Some(faults), "faults")?;
+        self.with(py, |s| {
+            let updated = input.apply(s.faults()).map_err(|m| invalid(py, m))?;
+            s.set_faults(updated);
+            Ok(())
+        })
+    }
+
+    /// How many requests reached a path (e.g. `/v1.0/users`), faulted ones included.
+    fn request_count(&self, py: Python<'_>, path: &str) -> PyResult<u64> {
+        self.with(py, |s| Ok(s.request_count(path)))
+    }
+
+    /// Requests per path.
+    fn request_counts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.json(py, |s| s.request_counts())
+    }
+
+    /// Forgets the request counts.
+    fn reset_request_counts(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |s| {
+            s.reset_request_counts();
+            Ok(())
+        })
+    }
+
+    /// Every access token issued so far stops working.
+    fn revoke_access_tokens(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |s| {
+            s.revoke_access_tokens();
+            Ok(())
+        })
+    }
+
+    /// Every refresh token issued so far is revoked.
+    fn revoke_refresh_tokens(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |s| {
+            s.revoke_refresh_tokens();
+            Ok(())
+        })
+    }
+
+    /// Every delta link handed out so far expires.
+    fn expire_delta_tokens(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |s| {
+            s.expire_delta_tokens();
+            Ok(())
+        })
+    }
+
+    /// True until `shutdown()`.
+    #[getter]
+    fn running(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// Stops the three services and waits for them. Calling it again does nothing.
+    fn shutdown(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = self.inner.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(sandbox) = taken {
+            runtime::block_on(py, async move {
+                sandbox.shutdown().await;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.shutdown(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        match self
+            .inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            Some(s) => format!(
+                "Sandbox(login={}, graph={}, cipp={})",
+                s.login_base_url(),
+                s.graph_base_url(),
+                s.cipp_base_url()
+            ),
+            None => "Sandbox(stopped)".to_string(),
+        }
+    }
+}
+
+/// Short retry delays for loopback tests: throttling is exercised without slow suites.
+fn fast_policy() -> Value {
+    json!({
+        "connectTimeout": 2.0,
+        "requestTimeout": 10.0,
+        "maxRetries": 4,
+        "baseDelay": 0.001,
+        "maxDelay": 0.01,
+        "maxTotalWait": 5.0,
+    })
+}
+
+/// Registers the class.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Sandbox>()
+}

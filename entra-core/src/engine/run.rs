@@ -1,0 +1,409 @@
+//! Runs over every mapped tenant: a deterministic run id, bounded concurrency, per-tenant
+//! isolation, results recorded as tenants finish, progress events, cancellation and resume.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use futures::StreamExt;
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::ids::{RunDiscriminator, RunKey, RunScope};
+use crate::model::{TenantMapping, TenantStatus};
+use crate::provider::EntraProvider;
+use crate::reconcile::{Counters, SyncPlan};
+use crate::store::{
+    FailureInfo, RunRecord, RunStart, RunStatus, SyncStore, TenantOutcome, TenantRunResult,
+};
+
+use super::report::add_counters;
+use super::{
+    EngineError, ProgressEvent, RunReport, SyncAllOptions, SyncEngine, TenantSyncReport, now_ms,
+};
+
+/// How many attempt ids a run key may use before the engine gives up.
+const MAX_ATTEMPTS: u32 = 1000;
+
+/// The run's tallies while tenants finish in any order.
+struct Tally {
+    counters: Counters,
+    succeeded: u32,
+    failed: u32,
+}
+
+impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
+    /// The run key `sync_all` derives from `options` (hosts use its id as a workflow id).
+    pub fn run_key(options: &SyncAllOptions) -> RunKey {
+        run_key(options, None)
+    }
+
+    /// Syncs every mapped tenant. A tenant's failure is recorded and never stops the others.
+    ///
+    /// When a run with the same id is already running, this returns it with `joined: true` and
+    /// does nothing; a cancelled run with the same id is resumed (tenants it completed are kept
+    /// and skipped); a finished one is never touched: the next attempt id is used instead.
+    pub async fn sync_all(&self, options: SyncAllOptions) -> Result<RunReport, EngineError> {
+        let tenants = self.tenants_to_sync().await?;
+        self.start_run(None, tenants, options).await
+    }
+
+    /// Syncs one mapped tenant as a recorded run of scope `tenant`, with the same run-id,
+    /// joining, resuming and never-overwrite rules as [`SyncEngine::sync_all`].
+    pub async fn sync_tenant_run(
+        &self,
+        entra_tenant_id: &str,
+        options: SyncAllOptions,
+    ) -> Result<RunReport, EngineError> {
+        let mapping = self
+            .store
+            .load_mapped_tenants()
+            .await?
+            .into_iter()
+            .find(|m| m.entra_tenant_id == entra_tenant_id)
+            .ok_or_else(|| EngineError::NotMapped {
+                entra_tenant_id: entra_tenant_id.to_string(),
+            })?;
+        self.start_run(Some(entra_tenant_id.to_string()), vec![mapping], options)
+            .await
+    }
+
+    async fn start_run(
+        &self,
+        tenant: Option<String>,
+        tenants: Vec<TenantMapping>,
+        options: SyncAllOptions,
+    ) -> Result<RunReport, EngineError> {
+        let started_at_ms = options.now_ms.unwrap_or_else(now_ms);
+        let key = run_key(
+            &SyncAllOptions {
+                now_ms: Some(started_at_ms),
+                ..options.clone()
+            },
+            tenant.clone(),
+        );
+        let tenants_total = u32::try_from(tenants.len()).unwrap_or(u32::MAX);
+        let fresh = |run_id: String| RunRecord {
+            run_id,
+            scope: key.scope,
+            trigger: options.trigger,
+            entra_tenant_id: tenant.clone(),
+            status: RunStatus::Running,
+            started_at_ms,
+            finished_at_ms: None,
+            tenants_total,
+            tenants_succeeded: 0,
+            tenants_failed: 0,
+            counters: Counters::default(),
+        };
+
+        if options.sync.dry_run {
+            let run = fresh(key.run_id()?);
+            return self.execute(run, tenants, Vec::new(), &options).await;
+        }
+
+        let mut attempt = 1;
+        let (run, previous) = loop {
+            let run_id = key.attempt_id(attempt)?;
+            match self.store.begin_run(&fresh(run_id.clone())).await? {
+                RunStart::Started(run) => break (run, Vec::new()),
+                RunStart::Resumed(run) => {
+                    let previous = self.store.load_tenant_results(&run.run_id).await?;
+                    info!(run_id = %run.run_id, done = previous.len(), "resuming cancelled run");
+                    break (run, previous);
+                }
+                RunStart::AlreadyRunning(run) => {
+                    let results = self.store.load_tenant_results(&run.run_id).await?;
+                    info!(run_id = %run.run_id, "run already in progress; joining it");
+                    return Ok(RunReport {
+                        run,
+                        results,
+                        plans: Vec::new(),
+                        joined: true,
+                        dry_run: false,
+                    });
+                }
+                RunStart::Finished(_) if attempt < MAX_ATTEMPTS => attempt += 1,
+                RunStart::Finished(_) => {
+                    return Err(EngineError::AttemptsExhausted {
+                        run_id: key.run_id()?,
+                        attempts: MAX_ATTEMPTS,
+                    });
+                }
+            }
+        };
+        self.execute(run, tenants, previous, &options).await
+    }
+
+    /// Mapped tenants that discovery still lists, ordered by tenant id.
+    async fn tenants_to_sync(&self) -> Result<Vec<TenantMapping>, EngineError> {
+        let mappings = self.store.load_mapped_tenants().await?;
+        let gone: BTreeSet<String> = self
+            .store
+            .load_tenants()
+            .await?
+            .into_iter()
+            .filter(|t| t.status == TenantStatus::NotListed)
+            .map(|t| t.entra_tenant_id)
+            .collect();
+        Ok(mappings
+            .into_iter()
+            .filter(|m| !gone.contains(&m.entra_tenant_id))
+            .collect())
+    }
+
+    async fn execute(
+        &self,
+        mut run: RunRecord,
+        tenants: Vec<TenantMapping>,
+        previous: Vec<TenantRunResult>,
+        options: &SyncAllOptions,
+    ) -> Result<RunReport, EngineError> {
+        let dry_run = options.sync.dry_run;
+        let span = info_span!(
+            "entra_sync.run",
+            run_id = %run.run_id,
+            tenants = tenants.len(),
+            dry_run
+        );
+        let run_id = run.run_id.clone();
+
+        // Tenants a resumed run already completed keep their results and are not synced again.
+        let done: BTreeSet<&str> = previous
+            .iter()
+            .filter(|r| r.outcome == TenantOutcome::Succeeded)
+            .map(|r| r.entra_tenant_id.as_str())
+            .collect();
+        let mut kept: BTreeMap<String, TenantRunResult> = BTreeMap::new();
+        let tally = Mutex::new(Tally {
+            counters: Counters::default(),
+            succeeded: 0,
+            failed: 0,
+        });
+        for result in previous
+            .iter()
+            .filter(|r| done.contains(r.entra_tenant_id.as_str()))
+        {
+            if let Ok(mut t) = tally.lock() {
+                add_counters(&mut t.counters, &result.counters);
+                t.succeeded += 1;
+            }
+            kept.insert(result.entra_tenant_id.clone(), result.clone());
+        }
+        let todo: Vec<TenantMapping> = tenants
+            .into_iter()
+            .filter(|m| !done.contains(m.entra_tenant_id.as_str()))
+            .collect();
+        let tenants_total = run.tenants_total;
+        let emit = |event: ProgressEvent| {
+            if let Some(progress) = &options.progress {
+                progress(&event);
+            }
+        };
+        emit(ProgressEvent::RunStarted {
+            run_id: run_id.clone(),
+            tenants_total,
+            tenants_already_done: u32::try_from(kept.len()).unwrap_or(u32::MAX),
+        });
+
+        let concurrency = options.concurrency.max(1);
+        let outcomes: Vec<Option<(TenantRunResult, Option<SyncPlan>)>> =
+            futures::stream::iter(todo.into_iter().map(|mapping| {
+                let run_id = run_id.clone();
+                let tally = &tally;
+                let emit = &emit;
+                async move {
+                    if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+                        return None;
+                    }
+                    emit(ProgressEvent::TenantStarted {
+                        run_id: run_id.clone(),
+                        entra_tenant_id: mapping.entra_tenant_id.clone(),
+                    });
+                    let started = std::time::Instant::now();
+                    let outcome = self.sync_tenant(&mapping, &options.sync).await;
+                    let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    let (result, plan) = to_result(&run_id, &mapping, outcome, elapsed, dry_run);
+                    let result = if dry_run {
+                        result
+                    } else {
+                        self.record(result).await
+                    };
+                    let (totals, done) = match tally.lock() {
+                        Ok(mut t) => {
+                            add_counters(&mut t.counters, &result.counters);
+                            match result.outcome {
+                                TenantOutcome::Succeeded => t.succeeded += 1,
+                                TenantOutcome::Failed => t.failed += 1,
+                            }
+                            (t.counters, t.succeeded + t.failed)
+                        }
+                        Err(_) => (Counters::default(), 0),
+                    };
+                    emit(ProgressEvent::TenantFinished {
+                        run_id: run_id.clone(),
+                        entra_tenant_id: result.entra_tenant_id.clone(),
+                        outcome: result.outcome,
+                        counters: result.counters,
+                        totals,
+                        tenants_done: done,
+                        tenants_total,
+                    });
+                    Some((result, plan))
+                }
+            }))
+            .buffer_unordered(concurrency)
+            .collect()
+            .instrument(span.clone())
+            .await;
+
+        let mut skipped = 0usize;
+        let mut plans = Vec::new();
+        for outcome in outcomes {
+            match outcome {
+                Some((result, plan)) => {
+                    if let Some(plan) = plan {
+                        plans.push(plan);
+                    }
+                    kept.insert(result.entra_tenant_id.clone(), result);
+                }
+                None => skipped += 1,
+            }
+        }
+        plans.sort_by(|a, b| a.entra_tenant_id.cmp(&b.entra_tenant_id));
+
+        let tally = tally
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        run.counters = tally.counters;
+        run.tenants_succeeded = tally.succeeded;
+        run.tenants_failed = tally.failed;
+        run.finished_at_ms = Some(now_ms().max(run.started_at_ms));
+        run.status = if skipped > 0 {
+            RunStatus::Cancelled
+        } else if tally.failed == 0 {
+            RunStatus::Completed
+        } else if tally.succeeded == 0 {
+            RunStatus::Failed
+        } else {
+            RunStatus::Partial
+        };
+        if !dry_run {
+            self.store.finish_run(&run).await?;
+        }
+        let c = &run.counters;
+        span.in_scope(|| {
+            info!(
+                status = run.status.as_str(),
+                succeeded = run.tenants_succeeded,
+                failed = run.tenants_failed,
+                skipped,
+                created = c.created,
+                linked = c.linked,
+                updated = c.updated,
+                inactivated = c.inactivated,
+                reactivated = c.reactivated,
+                ambiguous = c.ambiguous,
+                conflicts = c.conflicts,
+                "run finished"
+            )
+        });
+        emit(ProgressEvent::RunFinished {
+            run_id: run.run_id.clone(),
+            status: run.status,
+            counters: run.counters,
+        });
+        Ok(RunReport {
+            run,
+            results: kept.into_values().collect(),
+            plans,
+            joined: false,
+            dry_run,
+        })
+    }
+
+    /// Records a tenant's result; a store that cannot record it turns the result into a failure
+    /// the run reports (the tenant's own writes, if any, were already committed atomically).
+    async fn record(&self, mut result: TenantRunResult) -> TenantRunResult {
+        if let Err(e) = self.store.record_tenant_result(&result).await {
+            warn!(tenant = %result.entra_tenant_id, code = e.code(), "could not record tenant result");
+            result.outcome = TenantOutcome::Failed;
+            result.error = Some(FailureInfo {
+                code: e.code().to_string(),
+                message: format!("the result could not be recorded: {e}"),
+            });
+        }
+        result
+    }
+}
+
+/// The run key of a run over every tenant (`tenant: None`) or over one tenant.
+fn run_key(options: &SyncAllOptions, tenant: Option<String>) -> RunKey {
+    let discriminator = match &options.request_key {
+        Some(key) => RunDiscriminator::RequestKey { key: key.clone() },
+        None => RunDiscriminator::TimeBucket {
+            unix_seconds: options.now_ms.unwrap_or_else(now_ms) / 1000,
+            bucket_seconds: options.bucket_seconds,
+        },
+    };
+    RunKey {
+        scope: if tenant.is_some() {
+            RunScope::Tenant
+        } else {
+            RunScope::AllTenants
+        },
+        entra_tenant_id: tenant,
+        trigger: options.trigger,
+        discriminator,
+    }
+}
+
+fn to_result(
+    run_id: &str,
+    mapping: &TenantMapping,
+    outcome: Result<TenantSyncReport, EngineError>,
+    elapsed_ms: u64,
+    dry_run: bool,
+) -> (TenantRunResult, Option<SyncPlan>) {
+    let finished_at_ms = now_ms();
+    match outcome {
+        Ok(report) => (
+            TenantRunResult {
+                run_id: run_id.to_string(),
+                entra_tenant_id: report.entra_tenant_id.clone(),
+                client_id: Some(report.client_id.clone()),
+                outcome: TenantOutcome::Succeeded,
+                mode: Some(report.mode),
+                listing_complete: report.listing_complete,
+                dry_run,
+                counters: report.plan.counters,
+                warnings: report.warnings,
+                error: None,
+                duration_ms: report.duration_ms,
+                finished_at_ms,
+            },
+            Some(report.plan),
+        ),
+        Err(e) => {
+            warn!(tenant = %mapping.entra_tenant_id, code = e.code(), "tenant sync failed");
+            (
+                TenantRunResult {
+                    run_id: run_id.to_string(),
+                    entra_tenant_id: mapping.entra_tenant_id.clone(),
+                    client_id: mapping.client_id.clone(),
+                    outcome: TenantOutcome::Failed,
+                    mode: None,
+                    listing_complete: false,
+                    dry_run,
+                    counters: Counters::default(),
+                    warnings: Vec::new(),
+                    error: Some(FailureInfo {
+                        code: e.code().to_string(),
+                        message: e.to_string(),
+                    }),
+                    duration_ms: elapsed_ms,
+                    finished_at_ms,
+                },
+                None,
+            )
+        }
+    }
+}

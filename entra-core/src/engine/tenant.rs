@@ -1,0 +1,126 @@
+//! One tenant's sync: read users, load what the plan needs in a few batches, plan, and (unless a
+//! dry run) apply the plan atomically, then move the delta link forward.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use tracing::{Instrument, info, info_span};
+
+use crate::model::{MappingState, TenantMapping};
+use crate::provider::EntraProvider;
+use crate::reconcile::{PlanInput, plan_tenant_sync};
+use crate::store::{SyncStore, changes_from_plan, user_addresses};
+
+use super::{EngineError, SyncEngine, SyncOptions, TenantSyncReport};
+
+impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
+    /// Syncs the contacts of one mapped tenant. A dry run plans and writes nothing at all.
+    pub async fn sync_tenant(
+        &self,
+        mapping: &TenantMapping,
+        options: &SyncOptions,
+    ) -> Result<TenantSyncReport, EngineError> {
+        let client_id = match (&mapping.state, &mapping.client_id) {
+            (MappingState::Mapped, Some(client)) if !client.trim().is_empty() => client.clone(),
+            _ => {
+                return Err(EngineError::NotMapped {
+                    entra_tenant_id: mapping.entra_tenant_id.clone(),
+                });
+            }
+        };
+        let span = info_span!(
+            "entra_sync.tenant",
+            tenant = %mapping.entra_tenant_id,
+            client = %client_id,
+            dry_run = options.dry_run
+        );
+        self.sync_mapped(&mapping.entra_tenant_id, client_id, options)
+            .instrument(span)
+            .await
+    }
+
+    async fn sync_mapped(
+        &self,
+        tenant: &str,
+        client_id: String,
+        options: &SyncOptions,
+    ) -> Result<TenantSyncReport, EngineError> {
+        let started = Instant::now();
+        let settings = self.store.load_sync_settings(tenant).await?;
+        let listing = self.read_users(tenant, options).await?;
+
+        let addresses: BTreeSet<String> = listing.users.iter().flat_map(user_addresses).collect();
+        let addresses: Vec<String> = addresses.into_iter().collect();
+        let contacts = self
+            .store
+            .load_plan_contacts(&client_id, &addresses)
+            .await?;
+        let contact_ids: Vec<String> = contacts.iter().map(|c| c.contact_id.clone()).collect();
+        let links = self.store.load_plan_links(tenant, &contact_ids).await?;
+        let resolutions = self.store.load_resolutions(tenant).await?;
+
+        let users_listed = listing.users.len() as u64;
+        let input = PlanInput {
+            entra_tenant_id: tenant.to_string(),
+            client_id: client_id.clone(),
+            users: listing.users,
+            listing_complete: listing.absence_counts,
+            removed_object_ids: listing.removed_object_ids,
+            contacts,
+            links,
+            resolutions,
+            settings,
+        };
+        let plan = plan_tenant_sync(&input)?;
+
+        if !options.dry_run {
+            let changes = changes_from_plan(&input, &plan)?;
+            if !changes.is_empty() {
+                self.store.apply_changes(&changes).await?;
+            }
+            // Only now that the round is applied may the next one start after it.
+            if let Some(link) = &listing.next_delta_link {
+                self.store.save_delta_link(tenant, Some(link)).await?;
+            }
+        }
+
+        // A delta round lists only changed users by design: that is not an incomplete listing.
+        let mut warnings: Vec<_> = plan
+            .warnings
+            .iter()
+            .filter(|w| !(listing.complete && w.code == "listing_incomplete"))
+            .cloned()
+            .collect();
+        warnings.extend(listing.warnings);
+
+        let c = &plan.counters;
+        info!(
+            mode = ?listing.mode,
+            users = users_listed,
+            complete = listing.complete,
+            created = c.created,
+            linked = c.linked,
+            updated = c.updated,
+            unchanged = c.unchanged,
+            ambiguous = c.ambiguous,
+            conflicts = c.conflicts,
+            inactivated = c.inactivated,
+            reactivated = c.reactivated,
+            excluded = c.excluded,
+            withheld = c.withheld,
+            "tenant planned{}",
+            if options.dry_run { " (dry run)" } else { " and applied" }
+        );
+        Ok(TenantSyncReport {
+            entra_tenant_id: tenant.to_string(),
+            client_id,
+            mode: listing.mode,
+            listing_complete: listing.complete,
+            users_listed,
+            applied: !options.dry_run,
+            plan,
+            warnings,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+}

@@ -1,1 +1,0 @@
-//! The user filter: which listed users may become contacts, and why the others may not.

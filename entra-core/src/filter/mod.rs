@@ -1,0 +1,172 @@
+//! The user filter: which listed users may become contacts, and why the others may not.
+//!
+//! Rules run in a fixed order and the first hit wins, so every excluded user carries exactly one
+//! reason an operator can act on: `account_disabled`, `missing_identity`, `guest`, `unlicensed`,
+//! `service_account`, `tenant_custom_pattern`.
+
+mod patterns;
+mod service_account;
+pub(crate) mod tokens;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreError;
+use crate::model::{EntraUser, FilterOptions};
+
+use patterns::CustomPattern;
+
+/// Input of [`filter_users`]: the listed users and the tenant's filter options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterInput {
+    pub users: Vec<EntraUser>,
+    #[serde(default, deserialize_with = "crate::model::nullable::or_default")]
+    pub options: FilterOptions,
+}
+
+/// Output of [`filter_users`]; both lists keep the input order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterOutput {
+    pub included: Vec<EntraUser>,
+    pub excluded: Vec<ExcludedUser>,
+}
+
+/// A user the filter keeps out of contact sync, with the reason an operator sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExcludedUser {
+    pub user: EntraUser,
+    pub reason: ExclusionReason,
+    /// For `tenant_custom_pattern`, the pattern that matched; for `service_account`, the name of
+    /// the built-in rule (`no_reply`, `directory_sync`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+/// Why a user is not synced, in rule order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExclusionReason {
+    AccountDisabled,
+    MissingIdentity,
+    Guest,
+    Unlicensed,
+    ServiceAccount,
+    TenantCustomPattern,
+}
+
+/// A filter compiled once from [`FilterOptions`] and reused for every user of a listing.
+#[derive(Debug, Clone)]
+pub struct UserFilter {
+    include_guests: bool,
+    licensed_only: bool,
+    patterns: Vec<CustomPattern>,
+    /// The patterns combined, to reject a non-matching text in one search.
+    any_pattern: Option<regex::RegexSet>,
+}
+
+impl UserFilter {
+    /// Compiles the options; an invalid custom pattern is an `invalid_pattern` error.
+    pub fn new(options: &FilterOptions) -> Result<Self, CoreError> {
+        let patterns = patterns::compile_all(&options.custom_exclusion_patterns)?;
+        Ok(Self {
+            include_guests: options.include_guests,
+            licensed_only: options.licensed_only,
+            any_pattern: patterns::combined(&patterns),
+            patterns,
+        })
+    }
+
+    /// The first rule that excludes `user`, with the matching pattern or built-in rule name;
+    /// `None` when the user may become a contact.
+    pub fn classify(&self, user: &EntraUser) -> Option<(ExclusionReason, Option<String>)> {
+        if !user.account_enabled {
+            return Some((ExclusionReason::AccountDisabled, None));
+        }
+        let mail = user.email.as_deref().filter(|m| tokens::is_address(m));
+        let upn = user
+            .user_principal_name
+            .as_deref()
+            .filter(|u| tokens::is_address(u));
+        if mail.is_none() && upn.is_none() {
+            return Some((ExclusionReason::MissingIdentity, None));
+        }
+        if !self.include_guests && is_guest(user) {
+            return Some((ExclusionReason::Guest, None));
+        }
+        if self.licensed_only && user.assigned_license_sku_ids.is_empty() {
+            return Some((ExclusionReason::Unlicensed, None));
+        }
+        if let Some(rule) = service_account::builtin_rule(user) {
+            return Some((ExclusionReason::ServiceAccount, Some(rule.to_string())));
+        }
+        if let Some(pattern) = self.custom_pattern(user) {
+            return Some((
+                ExclusionReason::TenantCustomPattern,
+                Some(pattern.to_string()),
+            ));
+        }
+        None
+    }
+
+    /// Custom patterns see the full UPN, the full mail and the display name: an administrator
+    /// may target a domain on purpose.
+    fn custom_pattern(&self, user: &EntraUser) -> Option<&str> {
+        let texts = [
+            user.user_principal_name.as_deref(),
+            user.email.as_deref(),
+            user.display_name.as_deref(),
+        ];
+        if let Some(set) = &self.any_pattern
+            && !texts.iter().flatten().any(|t| set.is_match(t))
+        {
+            return None;
+        }
+        self.patterns
+            .iter()
+            .find(|p| texts.iter().flatten().any(|t| p.regex.is_match(t)))
+            .map(|p| p.source.as_str())
+    }
+
+    /// Splits users into included and excluded, moving them (no copies).
+    pub fn split(&self, users: Vec<EntraUser>) -> FilterOutput {
+        let mut included = Vec::with_capacity(users.len());
+        let mut excluded = Vec::new();
+        for user in users {
+            match self.classify(&user) {
+                None => included.push(user),
+                Some((reason, pattern)) => excluded.push(ExcludedUser {
+                    user,
+                    reason,
+                    pattern,
+                }),
+            }
+        }
+        FilterOutput { included, excluded }
+    }
+}
+
+/// Guests by type, or by the `#EXT#` marker Entra puts in an invited user's UPN.
+fn is_guest(user: &EntraUser) -> bool {
+    user.user_type
+        .as_deref()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("guest"))
+        || user.user_principal_name.as_deref().is_some_and(|u| {
+            u.as_bytes()
+                .windows(5)
+                .any(|w| w.eq_ignore_ascii_case(b"#EXT#"))
+        })
+}
+
+/// Splits `input.users` into included and excluded users (input order kept).
+pub fn filter_users(input: &FilterInput) -> Result<FilterOutput, CoreError> {
+    let filter = UserFilter::new(&input.options)?;
+    Ok(filter.split(input.users.clone()))
+}
+
+/// Checks custom exclusion patterns the way the filter will compile them, for settings screens:
+/// the first invalid one is an `invalid_pattern` error naming it.
+pub fn validate_patterns(patterns: &[String]) -> Result<(), CoreError> {
+    patterns::compile_all(patterns).map(|_| ())
+}

@@ -1,0 +1,518 @@
+//! `preview_mappings`: proposes a client for every discovered tenant without writing anything.
+//!
+//! Only one kind of evidence is strong enough to map a tenant without a person looking at it: a
+//! verified tenant domain that exactly one client owns, when that client has no tenant yet.
+//! Everything else (shared domains, secondary domains, similar names) becomes a ranked list of
+//! candidates for an operator to confirm.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::domain::{evidence_of_host, normalize_domain, onmicrosoft_label};
+use super::fuzzy::{NameMethod, PreparedName, score_label, score_names};
+use super::index::{ClientIndex, Scratch};
+use crate::error::CoreError;
+use crate::model::{Client, ManagedTenant, MappingState, TenantMapping, nullable::or_default};
+
+/// Default minimum name score for a fuzzy candidate, chosen on the committed evaluation set
+/// (`tests/data/mapping_eval.json`): the highest threshold with the best F1 of the top candidate
+/// (precision 0.96, recall 1.00; F1 is flat from 0.55 to 0.75 and falls above 0.75).
+pub const DEFAULT_THRESHOLD: f64 = 0.75;
+/// Default number of candidates listed per tenant.
+pub const DEFAULT_TOP_K: usize = 5;
+/// Score of an exact match on one of the client's own domains.
+pub const EXACT_DOMAIN_SCORE: f64 = 1.0;
+/// Score of a match on a client's secondary domain (billing or contact email domains): weaker
+/// evidence, always left for review.
+pub const SECONDARY_DOMAIN_SCORE: f64 = 0.88;
+
+/// Tuning of a preview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PreviewOptions {
+    /// Minimum name score (0..=1) for a fuzzy candidate.
+    pub threshold: f64,
+    /// Maximum number of candidates per tenant (at least 1).
+    pub top_k: usize,
+}
+
+impl Default for PreviewOptions {
+    fn default() -> Self {
+        Self {
+            threshold: DEFAULT_THRESHOLD,
+            top_k: DEFAULT_TOP_K,
+        }
+    }
+}
+
+/// Input of [`preview_mappings`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewInput {
+    pub tenants: Vec<ManagedTenant>,
+    /// The PSA's clients; absent or `null` means none.
+    #[serde(default, deserialize_with = "or_default")]
+    pub clients: Vec<Client>,
+    /// The current mappings; rows with a `closedAt` are history and are ignored.
+    #[serde(default, deserialize_with = "or_default")]
+    pub mappings: Vec<TenantMapping>,
+    #[serde(default, deserialize_with = "or_default")]
+    pub options: PreviewOptions,
+}
+
+/// Why a client is suggested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchReason {
+    /// A tenant domain is one of the client's own domains.
+    ExactDomain,
+    /// A tenant domain is one of the client's secondary domains.
+    SecondaryDomain,
+    /// The names are similar.
+    FuzzyName,
+}
+
+/// What was compared, so an operator can judge a suggestion.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    /// The tenant's domain, normalized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_domain: Option<String>,
+    /// The client's domain, normalized (it may be a subdomain of the matched domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_domain: Option<String>,
+    /// The tenant's normalized name (or its `*.onmicrosoft.com` label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_name: Option<String>,
+    /// The client's normalized name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    /// How the names were found similar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<NameMethod>,
+}
+
+/// A client proposed for a tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Suggestion {
+    pub client_id: String,
+    /// 0..=1, rounded to four decimals.
+    pub score: f64,
+    pub reason: MatchReason,
+    /// The registrable domain both sides share, for domain reasons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// A tenant that can be mapped without review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoMatch {
+    pub entra_tenant_id: String,
+    #[serde(rename = "match")]
+    pub suggestion: Suggestion,
+}
+
+/// A tenant with candidates for review, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateGroup {
+    pub entra_tenant_id: String,
+    pub candidates: Vec<Suggestion>,
+}
+
+/// A tenant named in a group without further detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantRef {
+    pub entra_tenant_id: String,
+}
+
+/// A tenant that already has a confirmed mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappedRef {
+    pub entra_tenant_id: String,
+    pub client_id: String,
+}
+
+/// Output of [`preview_mappings`]: every tenant appears in exactly one group, each group sorted
+/// by `entraTenantId`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewOutput {
+    pub auto_matched: Vec<AutoMatch>,
+    pub fuzzy_candidates: Vec<CandidateGroup>,
+    pub unmatched: Vec<TenantRef>,
+    pub mapped: Vec<MappedRef>,
+    pub skipped: Vec<TenantRef>,
+}
+
+/// Tenant ids are GUIDs, which hosts spell in either case.
+pub(crate) fn tenant_key(id: &str) -> String {
+    id.trim().to_ascii_lowercase()
+}
+
+fn round4(score: f64) -> f64 {
+    (score * 10_000.0).round() / 10_000.0
+}
+
+/// The active (not closed) mapping of each tenant, keyed by [`tenant_key`]. Two different
+/// active rows for one tenant contradict the "one active mapping" rule.
+pub(crate) fn active_mappings(
+    mappings: &[TenantMapping],
+) -> Result<HashMap<String, &TenantMapping>, CoreError> {
+    let mut active: HashMap<String, &TenantMapping> = HashMap::new();
+    for (i, row) in mappings.iter().enumerate() {
+        if row.closed_at.is_some() {
+            continue;
+        }
+        if row.entra_tenant_id.trim().is_empty() {
+            return Err(CoreError::invalid_input(format!(
+                "field `mappings[{i}].entraTenantId` must not be empty"
+            )));
+        }
+        let client = row.client_id.as_deref().map(str::trim).unwrap_or_default();
+        if row.state == MappingState::Mapped && client.is_empty() {
+            return Err(CoreError::invalid_input(format!(
+                "field `mappings[{i}].clientId` is required when state is `mapped`"
+            )));
+        }
+        let key = tenant_key(&row.entra_tenant_id);
+        if let Some(previous) = active.get(&key)
+            && (previous.state != row.state || previous.client_id != row.client_id)
+        {
+            let mut client_ids: Vec<String> = [&previous.client_id, &row.client_id]
+                .into_iter()
+                .map(|c| c.clone().unwrap_or_else(|| "(skipped)".into()))
+                .collect();
+            client_ids.sort();
+            return Err(CoreError::MappingConflict {
+                message: format!(
+                    "tenant {} has two active mappings: {} and {}",
+                    row.entra_tenant_id,
+                    client_ids.first().map_or("", String::as_str),
+                    client_ids.get(1).map_or("", String::as_str),
+                ),
+                entra_tenant_id: row.entra_tenant_id.clone(),
+                client_ids,
+            });
+        }
+        active.insert(key, row);
+    }
+    Ok(active)
+}
+
+fn validate(input: &PreviewInput) -> Result<(), CoreError> {
+    let o = &input.options;
+    if !o.threshold.is_finite() || !(0.0..=1.0).contains(&o.threshold) {
+        return Err(CoreError::invalid_input(
+            "field `options.threshold` must be a number between 0 and 1",
+        ));
+    }
+    if o.top_k == 0 {
+        return Err(CoreError::invalid_input(
+            "field `options.topK` must be at least 1",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, t) in input.tenants.iter().enumerate() {
+        if t.entra_tenant_id.trim().is_empty() {
+            return Err(CoreError::invalid_input(format!(
+                "field `tenants[{i}].entraTenantId` must not be empty"
+            )));
+        }
+        if !seen.insert(tenant_key(&t.entra_tenant_id)) {
+            return Err(CoreError::invalid_input(format!(
+                "field `tenants[{i}].entraTenantId`: tenant {} is listed twice",
+                t.entra_tenant_id
+            )));
+        }
+    }
+    let mut seen = HashSet::new();
+    for (i, c) in input.clients.iter().enumerate() {
+        if c.client_id.trim().is_empty() {
+            return Err(CoreError::invalid_input(format!(
+                "field `clients[{i}].clientId` must not be empty"
+            )));
+        }
+        if !seen.insert(c.client_id.as_str()) {
+            return Err(CoreError::invalid_input(format!(
+                "field `clients[{i}].clientId`: client {} is listed twice",
+                c.client_id
+            )));
+        }
+    }
+    if u32::try_from(input.clients.len()).is_err() {
+        return Err(CoreError::invalid_input("too many clients"));
+    }
+    Ok(())
+}
+
+/// A candidate under construction: the client's position and its best suggestion so far.
+struct Ranked {
+    client: u32,
+    suggestion: Suggestion,
+}
+
+fn reason_rank(reason: MatchReason) -> u8 {
+    match reason {
+        MatchReason::ExactDomain => 0,
+        MatchReason::SecondaryDomain => 1,
+        MatchReason::FuzzyName => 2,
+    }
+}
+
+fn offer(best: &mut HashMap<u32, Suggestion>, client: u32, suggestion: Suggestion) {
+    match best.get(&client) {
+        Some(current)
+            if current.score > suggestion.score
+                || (current.score == suggestion.score
+                    && reason_rank(current.reason) <= reason_rank(suggestion.reason)) => {}
+        _ => {
+            best.insert(client, suggestion);
+        }
+    }
+}
+
+/// Everything computed for one unmapped tenant.
+struct TenantSuggestions {
+    ranked: Vec<Ranked>,
+    /// Distinct clients reached through an exact domain.
+    exact_clients: Vec<u32>,
+}
+
+fn suggest(
+    tenant: &ManagedTenant,
+    clients: &[Client],
+    index: &ClientIndex,
+    options: &PreviewOptions,
+    scratch: &mut Scratch,
+) -> TenantSuggestions {
+    let client_id = |c: u32| {
+        clients
+            .get(c as usize)
+            .map(|c| c.client_id.clone())
+            .unwrap_or_default()
+    };
+    let mut raw_domains: Vec<&str> = tenant.domains.iter().map(String::as_str).collect();
+    if let Some(primary) = &tenant.primary_domain {
+        raw_domains.push(primary);
+    }
+    // (registrable, host) pairs, deterministic order, one per registrable domain.
+    let mut domains: Vec<(String, String)> = raw_domains
+        .iter()
+        .filter_map(|raw| {
+            let host = normalize_domain(raw)?;
+            Some((evidence_of_host(&host)?, host))
+        })
+        .collect();
+    domains.sort();
+    domains.dedup_by(|a, b| a.0 == b.0);
+    let mut labels: Vec<String> = raw_domains
+        .iter()
+        .filter_map(|d| onmicrosoft_label(d))
+        .collect();
+    labels.sort();
+    labels.dedup();
+
+    let mut best: HashMap<u32, Suggestion> = HashMap::new();
+    let mut exact_clients: Vec<u32> = Vec::new();
+    for (registrable, host) in &domains {
+        for (hits, reason, score) in [
+            (
+                index.primary_hits(registrable),
+                MatchReason::ExactDomain,
+                EXACT_DOMAIN_SCORE,
+            ),
+            (
+                index.secondary_hits(registrable),
+                MatchReason::SecondaryDomain,
+                SECONDARY_DOMAIN_SCORE,
+            ),
+        ] {
+            for hit in hits {
+                if reason == MatchReason::ExactDomain {
+                    exact_clients.push(hit.client);
+                }
+                offer(
+                    &mut best,
+                    hit.client,
+                    Suggestion {
+                        client_id: client_id(hit.client),
+                        score,
+                        reason,
+                        matched_domain: Some(registrable.clone()),
+                        evidence: Some(Evidence {
+                            tenant_domain: Some(host.clone()),
+                            client_domain: Some(hit.host.clone()),
+                            ..Evidence::default()
+                        }),
+                    },
+                );
+            }
+        }
+    }
+    exact_clients.sort_unstable();
+    exact_clients.dedup();
+
+    let name = PreparedName::new(tenant.display_name.as_deref().unwrap_or_default());
+    for candidate in index.name_candidates(&name, &labels, options.threshold, scratch) {
+        let Some(client_name) = index.name(candidate) else {
+            continue;
+        };
+        let mut scored = score_names(&name, client_name);
+        let mut tenant_name = name.name.display();
+        for label in &labels {
+            if let Some(s) = score_label(label, client_name)
+                && s.score > scored.score
+            {
+                scored = s;
+                tenant_name = label.clone();
+            }
+        }
+        if scored.score >= options.threshold && scored.score > 0.0 {
+            offer(
+                &mut best,
+                candidate,
+                Suggestion {
+                    client_id: client_id(candidate),
+                    score: round4(scored.score),
+                    reason: MatchReason::FuzzyName,
+                    matched_domain: None,
+                    evidence: Some(Evidence {
+                        tenant_name: Some(tenant_name),
+                        client_name: Some(client_name.name.display()),
+                        method: Some(scored.method),
+                        ..Evidence::default()
+                    }),
+                },
+            );
+        }
+    }
+
+    let mut ranked: Vec<Ranked> = best
+        .into_iter()
+        .map(|(client, suggestion)| Ranked { client, suggestion })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.suggestion
+            .score
+            .total_cmp(&a.suggestion.score)
+            .then(reason_rank(a.suggestion.reason).cmp(&reason_rank(b.suggestion.reason)))
+            .then(a.suggestion.client_id.cmp(&b.suggestion.client_id))
+    });
+    ranked.truncate(options.top_k);
+    TenantSuggestions {
+        ranked,
+        exact_clients,
+    }
+}
+
+/// Sorts every tenant into auto-matched, candidates for review, unmatched, mapped or skipped.
+///
+/// A client already mapped to another tenant is never auto-matched but stays a candidate: one
+/// organisation may own several tenants, and only an operator can tell.
+///
+/// Pure and deterministic: nothing is written, and the same input gives the same output.
+pub fn preview_mappings(input: &PreviewInput) -> Result<PreviewOutput, CoreError> {
+    validate(input)?;
+    let active = active_mappings(&input.mappings)?;
+    let mut mapped_clients: HashSet<&str> = HashSet::new();
+    for row in active.values() {
+        if row.state == MappingState::Mapped
+            && let Some(c) = &row.client_id
+        {
+            mapped_clients.insert(c.as_str());
+        }
+    }
+    let index = ClientIndex::build(&input.clients);
+    let mut scratch = index.scratch();
+    let mut out = PreviewOutput::default();
+    // Tenants with a unique exact-domain client, before checking that no other tenant claims it.
+    let mut provisional: Vec<(String, Vec<Suggestion>)> = Vec::new();
+    let mut claims: HashMap<u32, usize> = HashMap::new();
+    let mut pending: Vec<(String, Vec<Ranked>, Option<u32>)> = Vec::new();
+
+    for tenant in &input.tenants {
+        let id = tenant.entra_tenant_id.clone();
+        if let Some(row) = active.get(&tenant_key(&id)) {
+            match (row.state, &row.client_id) {
+                (MappingState::Mapped, Some(client_id)) => out.mapped.push(MappedRef {
+                    entra_tenant_id: id,
+                    client_id: client_id.clone(),
+                }),
+                _ => out.skipped.push(TenantRef {
+                    entra_tenant_id: id,
+                }),
+            }
+            continue;
+        }
+        let found = suggest(tenant, &input.clients, &index, &input.options, &mut scratch);
+        let auto = match found.exact_clients.as_slice() {
+            [only] => {
+                let free = input
+                    .clients
+                    .get(*only as usize)
+                    .is_some_and(|c| !mapped_clients.contains(c.client_id.as_str()));
+                free.then_some(*only)
+            }
+            _ => None,
+        };
+        if let Some(client) = auto {
+            *claims.entry(client).or_default() += 1;
+        }
+        pending.push((id, found.ranked, auto));
+    }
+
+    for (id, ranked, auto) in pending {
+        // Two tenants claiming the same client by domain is dirty data: let a person decide.
+        let auto = auto.filter(|c| claims.get(c).copied() == Some(1));
+        let mut suggestions: Vec<Suggestion> = Vec::with_capacity(ranked.len());
+        let mut matched: Option<Suggestion> = None;
+        for r in ranked {
+            if Some(r.client) == auto
+                && r.suggestion.reason == MatchReason::ExactDomain
+                && matched.is_none()
+            {
+                matched = Some(r.suggestion);
+            } else {
+                suggestions.push(r.suggestion);
+            }
+        }
+        match matched {
+            Some(m) => out.auto_matched.push(AutoMatch {
+                entra_tenant_id: id,
+                suggestion: m,
+            }),
+            None if suggestions.is_empty() => out.unmatched.push(TenantRef {
+                entra_tenant_id: id,
+            }),
+            None => provisional.push((id, suggestions)),
+        }
+    }
+    out.fuzzy_candidates = provisional
+        .into_iter()
+        .map(|(entra_tenant_id, candidates)| CandidateGroup {
+            entra_tenant_id,
+            candidates,
+        })
+        .collect();
+
+    out.auto_matched
+        .sort_by(|a, b| a.entra_tenant_id.cmp(&b.entra_tenant_id));
+    out.fuzzy_candidates
+        .sort_by(|a, b| a.entra_tenant_id.cmp(&b.entra_tenant_id));
+    out.unmatched
+        .sort_by(|a, b| a.entra_tenant_id.cmp(&b.entra_tenant_id));
+    out.mapped
+        .sort_by(|a, b| a.entra_tenant_id.cmp(&b.entra_tenant_id));
+    out.skipped
+        .sort_by(|a, b| a.entra_tenant_id.cmp(&b.entra_tenant_id));
+    Ok(out)
+}

@@ -1,0 +1,169 @@
+//! Inactivation rules and the mass-inactivation guard.
+//!
+//! Only active, unlocked contacts of the mapped client that are linked to this tenant are ever
+//! inactivated: for a disabled user, or for an identity absent from a complete listing or
+//! reported removed. When a plan would inactivate too many contacts at once, the inactivations are
+//! withheld: a half-broken upstream must not empty a client's contact list.
+
+use super::hashing::FastSet;
+
+use crate::filter::ExclusionReason;
+use crate::model::Warning;
+
+use super::action::{Action, ActionKind, ActionReason};
+use super::snapshot::Snapshot;
+
+pub(crate) struct Inactivations<'a> {
+    pub(crate) actions: Vec<Action>,
+    pub(crate) withheld: Vec<Action>,
+    /// Identities whose link this plan closes (deleted upstream, not withheld).
+    pub(crate) closed: FastSet<&'a str>,
+    /// Contacts this plan inactivates (not withheld).
+    pub(crate) contacts: FastSet<usize>,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+/// Plans the inactivations of this tenant; `classes[u]` is the filter's verdict on `users[u]`.
+///
+/// `live_links[c]` counts the enabled, included, listed identities still linked to contact `c`:
+/// such a contact stays active even when another identity linked to it is disabled or gone.
+pub(crate) fn plan<'a>(
+    snap: &Snapshot<'a>,
+    classes: &[Option<ExclusionReason>],
+    live_links: &[u32],
+) -> Inactivations<'a> {
+    let input = snap.input;
+    let mut planned: Vec<(Action, usize, Option<&'a str>)> = Vec::new();
+    let alive = |c: usize| live_links.get(c).copied().unwrap_or(0) > 0;
+
+    // Identities gone upstream: absent from a complete listing, or reported removed.
+    let mut gone: Vec<usize> = Vec::new();
+    for &li in &snap.unlisted_links {
+        let removed = input
+            .links
+            .get(li)
+            .is_some_and(|l| snap.removed.contains(l.entra_object_id.as_str()));
+        if input.listing_complete || removed {
+            gone.push(li);
+        }
+    }
+    for u in 0..input.users.len() {
+        if snap.is_removed(u)
+            && let Some((li, _)) = snap.link_of_user(u)
+        {
+            gone.push(li);
+        }
+    }
+    gone.sort_unstable();
+    for li in gone {
+        let (Some(link), Some(Some(c))) = (input.links.get(li), snap.link_contact.get(li)) else {
+            continue;
+        };
+        if !alive(*c) && inactivatable(snap, *c) {
+            let object_id = link.entra_object_id.as_str();
+            let action = inactivate(snap, object_id, *c, ActionReason::DeletedUpstream);
+            planned.push((action, *c, Some(object_id)));
+        }
+    }
+
+    if input.settings.mark_inactive_when_disabled {
+        for (u, (user, class)) in input.users.iter().zip(classes).enumerate() {
+            if *class != Some(ExclusionReason::AccountDisabled) || snap.is_removed(u) {
+                continue;
+            }
+            let Some((_, Some(c))) = snap.link_of_user(u) else {
+                continue;
+            };
+            if !alive(c) && inactivatable(snap, c) {
+                let object_id = user.entra_object_id.as_str();
+                let action = inactivate(snap, object_id, c, ActionReason::DisabledUpstream);
+                planned.push((action, c, None));
+            }
+        }
+    }
+
+    let mut out = Inactivations {
+        actions: Vec::new(),
+        withheld: Vec::new(),
+        closed: FastSet::default(),
+        contacts: FastSet::default(),
+        warnings: Vec::new(),
+    };
+    let count = planned.len();
+    let base = synced_population(snap, classes);
+    let guard = input.settings.mass_inactivation;
+    let limit = f64::from(guard.min_count).max(guard.max_share * base as f64);
+    if count as f64 > limit {
+        let detail = format!(
+            "{count} inactivations exceed the limit of {limit} (max of minCount {} and maxShare {} of {base} synced users)",
+            guard.min_count, guard.max_share
+        );
+        if !input.settings.allow_mass_inactivation {
+            out.warnings.push(Warning::new(
+                "mass_inactivation_withheld",
+                format!("{detail}; they were withheld. Allow mass inactivation to apply them."),
+            ));
+            out.withheld = planned.into_iter().map(|(a, _, _)| a).collect();
+            return out;
+        }
+        out.warnings.push(Warning::new(
+            "mass_inactivation_allowed",
+            format!("{detail}; applied because mass inactivation is allowed."),
+        ));
+    }
+    for (action, contact, closes) in planned {
+        out.contacts.insert(contact);
+        if let Some(object_id) = closes {
+            out.closed.insert(object_id);
+        }
+        out.actions.push(action);
+    }
+    out
+}
+
+/// Whether sync may inactivate contact `c`: in the mapped client, active and unlocked.
+fn inactivatable(snap: &Snapshot<'_>, c: usize) -> bool {
+    snap.contact_at(c)
+        .is_some_and(|contact| snap.in_client(contact) && !contact.is_inactive && !contact.locked)
+}
+
+fn inactivate(snap: &Snapshot<'_>, object_id: &str, c: usize, reason: ActionReason) -> Action {
+    let input = snap.input;
+    let contact_id = snap
+        .contact_at(c)
+        .map(|contact| contact.contact_id.as_str())
+        .unwrap_or_default();
+    Action::new(
+        ActionKind::Inactivate,
+        &input.entra_tenant_id,
+        object_id,
+        &input.client_id,
+        reason,
+    )
+    .with_contact_id(contact_id)
+    .sealed()
+}
+
+/// The guard's base: this tenant's identities linked to contacts of the mapped client, plus the
+/// listed, included users not linked yet (the population as it stands once this plan's links and
+/// creates are applied). Counting identities rather than active contacts keeps the base the same
+/// after a plan is applied, so a withheld inactivation stays withheld on the next run instead of
+/// slipping through because the plan's own creates or reactivations grew the base.
+fn synced_population(snap: &Snapshot<'_>, classes: &[Option<ExclusionReason>]) -> usize {
+    let in_client = |c: Option<usize>| {
+        c.and_then(|c| snap.contact_at(c))
+            .is_some_and(|contact| snap.in_client(contact))
+    };
+    let mut base = snap
+        .unlisted_links
+        .iter()
+        .filter(|&&li| in_client(snap.link_contact.get(li).copied().flatten()))
+        .count();
+    for (u, class) in classes.iter().enumerate() {
+        match snap.link_of_user(u) {
+            Some((_, c)) => base += usize::from(in_client(c)),
+            None => base += usize::from(class.is_none() && !snap.is_removed(u)),
+        }
+    }
+    base
+}

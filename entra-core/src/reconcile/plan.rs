@@ -1,0 +1,46 @@
+//! The planner's output: what to do, what was held back, who was left out, and the tallies.
+
+use serde::{Deserialize, Serialize};
+
+use crate::filter::ExcludedUser;
+use crate::model::Warning;
+
+use super::action::Action;
+
+/// A deterministic plan for one tenant and its mapped client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncPlan {
+    pub entra_tenant_id: String,
+    pub client_id: String,
+    /// The actions to apply, in order.
+    pub actions: Vec<Action>,
+    /// Inactivations held back by the mass-inactivation guard; not to be applied.
+    #[serde(default)]
+    pub withheld: Vec<Action>,
+    /// Listed users the filter kept out, with their reasons.
+    #[serde(default)]
+    pub excluded: Vec<ExcludedUser>,
+    #[serde(default)]
+    pub counters: Counters,
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
+}
+
+/// Tallies of a plan. Each user counts at most once per counter; `unchanged` counts exactly the
+/// linked, included users whose contact needs nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Counters {
+    pub created: u64,
+    /// New links only (email, alias or resolution); a create is counted in `created` alone.
+    pub linked: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub ambiguous: u64,
+    pub conflicts: u64,
+    pub inactivated: u64,
+    pub reactivated: u64,
+    pub excluded: u64,
+    pub withheld: u64,
+}

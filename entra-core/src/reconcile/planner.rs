@@ -1,0 +1,459 @@
+//! `plan_tenant_sync`: decides, per listed user, what the host must do to keep the mapped
+//! client's contacts in step with the tenant, without ever deleting, moving or guessing.
+
+use sha2::{Digest, Sha256};
+
+use crate::error::CoreError;
+use crate::filter::{ExcludedUser, ExclusionReason, UserFilter};
+use crate::model::{EntraUser, InactiveSource, ResolutionDecision, Warning};
+
+use super::action::{Action, ActionKind, ActionReason, hex};
+use super::addresses::{for_each_user_address, index_contacts, normalize};
+use super::fields::{entra_email, new_contact, patch_for};
+use super::hashing::{FastMap, FastSet};
+use super::inactivation;
+use super::input::{PlanInput, validate};
+use super::matching::{MatchOutcome, match_user};
+use super::plan::{Counters, SyncPlan};
+use super::snapshot::Snapshot;
+
+/// What the planner decided for one listed user.
+enum Decision<'a> {
+    /// Excluded, removed upstream, or dismissed by an operator: nothing to do.
+    Nothing,
+    /// Already linked to this contact of the mapped client.
+    Linked(usize),
+    /// Link to this contact.
+    Link(usize, ActionReason),
+    Create(ActionReason),
+    Ambiguous(Vec<usize>),
+    Conflict(ActionReason, Vec<&'a str>),
+}
+
+/// Plans the sync of one tenant's users into its mapped client's contacts.
+///
+/// Pure and deterministic: the same input gives a byte-identical plan. See `docs/contract.md`
+/// for the rules.
+pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
+    validate(input)?;
+    let filter = UserFilter::new(&input.settings.filter)?;
+    let snap = Snapshot::build(input)?;
+    let contacts = &input.contacts;
+
+    let mut excluded = Vec::new();
+    let mut classes: Vec<Option<ExclusionReason>> = Vec::with_capacity(input.users.len());
+    for user in &input.users {
+        let class = filter.classify(user);
+        classes.push(class.as_ref().map(|(reason, _)| *reason));
+        if let Some((reason, pattern)) = class {
+            excluded.push(ExcludedUser {
+                user: user.clone(),
+                reason,
+                pattern,
+            });
+        }
+    }
+    // Users the plan works on: listed, included, not reported removed.
+    let active = |u: usize| classes.get(u).is_some_and(Option::is_none) && !snap.is_removed(u);
+
+    // How many of those users link to each contact: a contact shared by several of them cannot
+    // follow all of them, and must stay active while any of them is enabled.
+    let mut live_links = vec![0u32; contacts.len()];
+    for u in 0..input.users.len() {
+        if active(u)
+            && let Some((_, Some(c))) = snap.link_of_user(u)
+            && let Some(n) = live_links.get_mut(c)
+        {
+            *n += 1;
+        }
+    }
+
+    let mut inactivations = inactivation::plan(&snap, &classes, &live_links);
+    let inactivated = inactivations.actions.len() as u64;
+
+    // Contacts taken by an identity this plan does not close.
+    let mut blocked = vec![false; contacts.len()];
+    for (link, c) in input.links.iter().zip(&snap.link_contact) {
+        let Some(c) = *c else { continue };
+        let closing = !inactivations.closed.is_empty()
+            && link.entra_tenant_id == input.entra_tenant_id
+            && inactivations.closed.contains(link.entra_object_id.as_str());
+        if link.active
+            && !closing
+            && let Some(b) = blocked.get_mut(c)
+        {
+            *b = true;
+        }
+    }
+
+    // Links and resolutions first, so a contact an operator chose is not offered to anyone else.
+    let mut decisions: Vec<Option<Decision>> = Vec::with_capacity(input.users.len());
+    for (u, user) in input.users.iter().enumerate() {
+        if !active(u) {
+            decisions.push(Some(Decision::Nothing));
+            continue;
+        }
+        if let Some((li, c)) = snap.link_of_user(u) {
+            let link_contact_id = input
+                .links
+                .get(li)
+                .map(|l| l.contact_id.as_str())
+                .unwrap_or_default();
+            decisions.push(Some(
+                match c.and_then(|c| contacts.get(c).map(|x| (c, x))) {
+                    None => Decision::Conflict(
+                        ActionReason::LinkedContactMissing,
+                        vec![link_contact_id],
+                    ),
+                    Some((_, x)) if !snap.in_client(x) => Decision::Conflict(
+                        ActionReason::LinkedContactInOtherClient,
+                        vec![x.contact_id.as_str()],
+                    ),
+                    Some((c, x)) if live_links.get(c).copied().unwrap_or(0) > 1 => {
+                        Decision::Conflict(
+                            ActionReason::ContactLinkedToSeveralIdentities,
+                            vec![x.contact_id.as_str()],
+                        )
+                    }
+                    Some((c, _)) => Decision::Linked(c),
+                },
+            ));
+            continue;
+        }
+        let resolution = if snap.resolution.is_empty() {
+            None
+        } else {
+            snap.resolution.get(user.entra_object_id.as_str())
+        };
+        let Some(resolution) = resolution else {
+            decisions.push(None);
+            continue;
+        };
+        decisions.push(Some(match resolution.decision {
+            ResolutionDecision::Dismissed => Decision::Nothing,
+            ResolutionDecision::CreateNew => Decision::Create(ActionReason::Resolution),
+            ResolutionDecision::LinkExisting => {
+                let wanted = resolution.contact_id.as_deref().unwrap_or_default();
+                match snap.contact(wanted) {
+                    Some((c, x)) if snap.in_client(x) => match blocked.get_mut(c) {
+                        Some(taken @ false) => {
+                            *taken = true;
+                            Decision::Link(c, ActionReason::Resolution)
+                        }
+                        _ => Decision::Conflict(
+                            ActionReason::ContactLinkedToOtherIdentity,
+                            vec![x.contact_id.as_str()],
+                        ),
+                    },
+                    _ => {
+                        Decision::Conflict(ActionReason::ResolutionContactUnavailable, vec![wanted])
+                    }
+                }
+            }
+        }));
+    }
+
+    // Address matching for everyone else, against an index of just the addresses they carry.
+    let mut wanted: FastSet<String> = FastSet::default();
+    let mut buf = String::new();
+    for (user, decision) in input.users.iter().zip(&decisions) {
+        if decision.is_none() {
+            for_each_user_address(
+                user,
+                &mut buf,
+                |_| true,
+                |address, _| {
+                    if !wanted.contains(address) {
+                        wanted.insert(address.to_string());
+                    }
+                },
+            );
+        }
+    }
+    let by_address = index_contacts(contacts, &wanted);
+    drop(wanted);
+    let mut outcomes: Vec<Option<MatchOutcome>> = Vec::with_capacity(input.users.len());
+    let mut claims: FastMap<usize, u32> = FastMap::default();
+    for (user, decision) in input.users.iter().zip(&decisions) {
+        if decision.is_some() {
+            outcomes.push(None);
+            continue;
+        }
+        let outcome = match_user(&snap, &by_address, user, &blocked);
+        if let MatchOutcome::Candidates(candidates) = &outcome {
+            for (c, _) in candidates {
+                *claims.entry(*c).or_default() += 1;
+            }
+        }
+        outcomes.push(Some(outcome));
+    }
+    let id = |i: usize| {
+        contacts
+            .get(i)
+            .map(|c| c.contact_id.as_str())
+            .unwrap_or_default()
+    };
+    for (decision, outcome) in decisions.iter_mut().zip(outcomes) {
+        let Some(outcome) = outcome else {
+            continue;
+        };
+        *decision = Some(match outcome {
+            MatchOutcome::Candidates(c) if c.len() > 1 => {
+                Decision::Ambiguous(c.into_iter().map(|(i, _)| i).collect())
+            }
+            MatchOutcome::Candidates(c) => match c.first() {
+                Some(&(i, _)) if claims.get(&i).copied().unwrap_or(0) > 1 => {
+                    Decision::Conflict(ActionReason::DuplicateUpstreamAddress, vec![id(i)])
+                }
+                Some(&(i, reason)) => Decision::Link(i, reason),
+                None => Decision::Create(ActionReason::NoMatch),
+            },
+            MatchOutcome::LinkedElsewhere(c) => Decision::Conflict(
+                ActionReason::ContactLinkedToOtherIdentity,
+                c.into_iter().map(id).collect(),
+            ),
+            MatchOutcome::OtherClient(c) => Decision::Conflict(
+                ActionReason::EmailInOtherClient,
+                c.into_iter().map(id).collect(),
+            ),
+            MatchOutcome::NoMatch => Decision::Create(ActionReason::NoMatch),
+        });
+    }
+
+    hold_back_shared_creates(input, &mut decisions, &active);
+
+    let mut emitter = Emitter {
+        snap: &snap,
+        inactivated_now: &inactivations.contacts,
+        actions: std::mem::take(&mut inactivations.actions),
+        counters: Counters::default(),
+        new_ids: FastSet::default(),
+    };
+    for (user, decision) in input.users.iter().zip(decisions) {
+        emitter.emit(user, decision.unwrap_or(Decision::Nothing));
+    }
+
+    let mut counters = emitter.counters;
+    let actions = emitter.actions;
+    counters.inactivated = inactivated;
+    counters.withheld = inactivations.withheld.len() as u64;
+    counters.excluded = excluded.len() as u64;
+
+    let mut warnings = Vec::new();
+    if !input.listing_complete {
+        warnings.push(Warning::new(
+            "listing_incomplete",
+            "the user listing did not finish; nobody was inactivated for being absent from it",
+        ));
+    }
+    warnings.extend(inactivations.warnings);
+
+    Ok(SyncPlan {
+        entra_tenant_id: input.entra_tenant_id.clone(),
+        client_id: input.client_id.clone(),
+        actions,
+        withheld: inactivations.withheld,
+        excluded,
+        counters,
+        warnings,
+    })
+}
+
+/// A create is held back when its email is also an address of another user the plan works on:
+/// two upstream users sharing an address is a duplicate to resolve, and creating a contact for
+/// one of them would change what the other matches on the next run.
+fn hold_back_shared_creates(
+    input: &PlanInput,
+    decisions: &mut [Option<Decision<'_>>],
+    active: &dyn Fn(usize) -> bool,
+) {
+    let create_email = |user: &EntraUser| entra_email(user).and_then(normalize);
+    // Address -> (users holding it, last user counted).
+    let mut holders: FastMap<String, (u32, usize)> = FastMap::default();
+    for (user, decision) in input.users.iter().zip(decisions.iter()) {
+        if let Some(Decision::Create(ActionReason::NoMatch)) = decision
+            && let Some(email) = create_email(user)
+        {
+            holders.insert(email, (0, usize::MAX));
+        }
+    }
+    if holders.is_empty() {
+        return;
+    }
+    // Lengths of the wanted addresses (modulo 64): most addresses are skipped on length alone.
+    let lengths: u64 = holders
+        .keys()
+        .fold(0, |mask, k| mask | 1u64 << (k.len() % 64));
+    let prefilter = |raw: &str| !raw.is_ascii() || lengths & (1u64 << (raw.len() % 64)) != 0;
+    let mut buf = String::new();
+    for (u, user) in input.users.iter().enumerate() {
+        if !active(u) {
+            continue;
+        }
+        for_each_user_address(user, &mut buf, prefilter, |address, _| {
+            if let Some((count, last)) = holders.get_mut(address)
+                && *last != u
+            {
+                *count += 1;
+                *last = u;
+            }
+        });
+    }
+    for (user, decision) in input.users.iter().zip(decisions.iter_mut()) {
+        if let Some(Decision::Create(ActionReason::NoMatch)) = decision
+            && create_email(user).is_some_and(|e| holders.get(&e).is_some_and(|h| h.0 > 1))
+        {
+            *decision = Some(Decision::Conflict(
+                ActionReason::DuplicateUpstreamAddress,
+                vec![],
+            ));
+        }
+    }
+}
+
+/// Turns decisions into actions and counters, in user order.
+struct Emitter<'s, 'a> {
+    snap: &'s Snapshot<'a>,
+    inactivated_now: &'s FastSet<usize>,
+    actions: Vec<Action>,
+    counters: Counters,
+    new_ids: FastSet<String>,
+}
+
+impl Emitter<'_, '_> {
+    fn action(&self, kind: ActionKind, user: &EntraUser, reason: ActionReason) -> Action {
+        let input = self.snap.input;
+        Action::new(
+            kind,
+            &input.entra_tenant_id,
+            &user.entra_object_id,
+            &input.client_id,
+            reason,
+        )
+    }
+
+    fn contact_id(&self, i: usize) -> &str {
+        self.snap
+            .input
+            .contacts
+            .get(i)
+            .map(|c| c.contact_id.as_str())
+            .unwrap_or_default()
+    }
+
+    fn emit(&mut self, user: &EntraUser, decision: Decision<'_>) {
+        match decision {
+            Decision::Nothing => {}
+            Decision::Linked(i) => {
+                if !self.follow_ups(user, i) {
+                    self.counters.unchanged += 1;
+                }
+            }
+            Decision::Link(i, reason) => {
+                let action = self
+                    .action(ActionKind::Link, user, reason)
+                    .with_contact_id(self.contact_id(i))
+                    .sealed();
+                self.actions.push(action);
+                self.counters.linked += 1;
+                self.follow_ups(user, i);
+            }
+            Decision::Create(reason) => {
+                let input = self.snap.input;
+                let id = self.new_contact_id(user);
+                let contact = new_contact(user, id, &input.client_id, &input.settings.field_sync);
+                let mut action = self
+                    .action(ActionKind::Create, user, reason)
+                    .with_contact_id(&contact.contact_id);
+                action.contact = Some(contact);
+                self.actions.push(action.sealed());
+                self.counters.created += 1;
+            }
+            Decision::Ambiguous(candidates) => {
+                let mut action = self.action(
+                    ActionKind::QueueAmbiguous,
+                    user,
+                    ActionReason::MultipleCandidates,
+                );
+                action.candidate_contact_ids = candidates
+                    .into_iter()
+                    .map(|i| self.contact_id(i).to_string())
+                    .collect();
+                self.actions.push(described(action, user).sealed());
+                self.counters.ambiguous += 1;
+            }
+            Decision::Conflict(reason, contact_ids) => {
+                let mut action = self.action(ActionKind::Conflict, user, reason);
+                action.contact_ids = contact_ids.into_iter().map(str::to_string).collect();
+                self.actions.push(described(action, user).sealed());
+                self.counters.conflicts += 1;
+            }
+        }
+    }
+
+    /// Update and reactivation of the contact `i` linked to `user`; whether anything was planned.
+    fn follow_ups(&mut self, user: &EntraUser, i: usize) -> bool {
+        let input = self.snap.input;
+        let Some(contact) = input.contacts.get(i) else {
+            return false;
+        };
+        if contact.locked {
+            return false;
+        }
+        let mut planned = false;
+        let patch = patch_for(user, contact, &input.settings.field_sync);
+        if !patch.is_empty() {
+            let mut action = self
+                .action(ActionKind::Update, user, ActionReason::FieldsChanged)
+                .with_contact_id(&contact.contact_id);
+            action.patch = Some(patch);
+            self.actions.push(action.sealed());
+            self.counters.updated += 1;
+            planned = true;
+        }
+        let (inactive, source) = if self.inactivated_now.contains(&i) {
+            (true, Some(InactiveSource::EntraSync))
+        } else {
+            (contact.is_inactive, contact.inactive_source)
+        };
+        if inactive
+            && source == Some(InactiveSource::EntraSync)
+            && user.account_enabled
+            && input.settings.reactivate_when_enabled
+        {
+            let action = self
+                .action(ActionKind::Reactivate, user, ActionReason::EnabledUpstream)
+                .with_contact_id(&contact.contact_id)
+                .sealed();
+            self.actions.push(action);
+            self.counters.reactivated += 1;
+            planned = true;
+        }
+        planned
+    }
+
+    /// A deterministic id for the contact created for `user`, unique within the snapshot.
+    fn new_contact_id(&mut self, user: &EntraUser) -> String {
+        let input = self.snap.input;
+        let mut hasher = Sha256::new();
+        hasher.update(input.entra_tenant_id.as_bytes());
+        hasher.update([0x1f]);
+        hasher.update(user.entra_object_id.as_bytes());
+        let base = format!("entra-{}", hex(&hasher.finalize()[..16]));
+        let mut id = base.clone();
+        let mut n = 2;
+        while self.snap.contact_by_id.contains_key(id.as_str()) || self.new_ids.contains(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        self.new_ids.insert(id.clone());
+        id
+    }
+}
+
+/// Adds who the item is about, for an operator's queue.
+fn described(mut action: Action, user: &EntraUser) -> Action {
+    action.display_name = user.display_name.clone();
+    action.user_principal_name = user.user_principal_name.clone();
+    action
+}

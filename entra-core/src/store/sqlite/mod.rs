@@ -1,0 +1,909 @@
+//! The embedded durable store: SQLite (bundled), one file, schema migrations on open.
+//!
+//! Calls are short and synchronous behind a `std::sync::Mutex<Connection>`: each trait method
+//! takes the lock, runs its statements (a plan write in one transaction) and releases it. A plan
+//! write that fails half-way, or a process that dies during one, leaves the previous state intact
+//! because the transaction is never committed.
+
+mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::model::{
+    Client, ConnectionType, Contact, ContactLink, ManagedTenant, MappingState, Resolution,
+    SyncSettings, TenantMapping,
+};
+
+use super::changes::contact_addresses;
+use super::error::StoreError;
+use super::fault::{ApplyFault, FaultSlot, WriteCounter};
+use super::memory::{
+    observe, resolved, validate_finish, validate_mapping_updates, validate_resolution,
+    validate_result,
+};
+use super::records::*;
+use super::{SyncStore, normalize_address};
+
+pub use schema::SCHEMA_VERSION;
+
+/// Parameters per statement when a batch is split into `IN (…)` chunks.
+const CHUNK: usize = 500;
+
+/// A connection to an upstream, as stored (never with secrets: those stay in the host's secret
+/// store and are resolved by name).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionRecord {
+    pub connection_id: String,
+    pub connection_type: ConnectionType,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Non-secret settings such as base URLs and tenant ids.
+    #[serde(default)]
+    pub settings: serde_json::Value,
+}
+
+/// A [`SyncStore`] in one SQLite database.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    fault: FaultSlot,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+pub(super) fn backend(err: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(e, message) = &err
+        && e.code == rusqlite::ErrorCode::ConstraintViolation
+    {
+        return StoreError::invalid(format!(
+            "constraint violated: {}",
+            message.as_deref().unwrap_or("unknown constraint")
+        ));
+    }
+    StoreError::backend(err)
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(StoreError::backend)
+}
+
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(StoreError::corrupt)
+}
+
+/// The snake_case name serde gives a unit enum value.
+fn enum_str<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    match serde_json::to_value(value).map_err(StoreError::backend)? {
+        serde_json::Value::String(s) => Ok(s),
+        other => Err(StoreError::backend(format!("not a unit enum: {other}"))),
+    }
+}
+
+fn enum_from<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(StoreError::corrupt)
+}
+
+/// Runs `sql` and reads column 0 of each row as a JSON record.
+fn records<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let rows = stmt
+        .query_map(params, |r| r.get::<_, String>(0))
+        .map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(from_json(&row.map_err(backend)?)?);
+    }
+    Ok(out)
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(",")
+}
+
+fn link_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContactLink> {
+    Ok(ContactLink {
+        entra_tenant_id: r.get(0)?,
+        entra_object_id: r.get(1)?,
+        contact_id: r.get(2)?,
+        client_id: r.get(3)?,
+        active: r.get::<_, i64>(4)? != 0,
+    })
+}
+
+fn mapping_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(MappingHistoryEntry, String)> {
+    let state: String = r.get(2)?;
+    Ok((
+        MappingHistoryEntry {
+            mapping: TenantMapping {
+                entra_tenant_id: r.get(0)?,
+                client_id: r.get(1)?,
+                state: MappingState::Mapped,
+                confirmed_at: r.get(3)?,
+                closed_at: r.get(5)?,
+            },
+            opened_at: r.get(4)?,
+            closed_at: r.get(5)?,
+        },
+        state,
+    ))
+}
+
+const MAPPING_COLUMNS: &str =
+    "entra_tenant_id, client_id, state, confirmed_at, opened_at, closed_at";
+
+fn read_mappings(
+    conn: &Connection,
+    where_clause: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<MappingHistoryEntry>, StoreError> {
+    let sql = format!(
+        "SELECT {MAPPING_COLUMNS} FROM tenant_mappings {where_clause} ORDER BY entra_tenant_id, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let rows = stmt.query_map(params, mapping_from_row).map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mut entry, state) = row.map_err(backend)?;
+        entry.mapping.state = enum_from(&state)?;
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+fn put_contact(tx: &Transaction<'_>, contact: &Contact) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO contacts (contact_id, client_id, record) VALUES (?1, ?2, ?3)
+         ON CONFLICT (contact_id) DO UPDATE SET client_id = excluded.client_id, record = excluded.record",
+    )
+    .map_err(backend)?
+    .execute(params![
+        contact.contact_id,
+        contact.client_id,
+        to_json(contact)?
+    ])
+    .map_err(backend)?;
+    tx.prepare_cached("DELETE FROM contact_addresses WHERE contact_id = ?1")
+        .map_err(backend)?
+        .execute(params![contact.contact_id])
+        .map_err(backend)?;
+    let mut insert = tx
+        .prepare_cached("INSERT INTO contact_addresses (address, contact_id) VALUES (?1, ?2)")
+        .map_err(backend)?;
+    for address in contact_addresses(contact) {
+        insert
+            .execute(params![address, contact.contact_id])
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+fn put_link(tx: &Transaction<'_>, link: &ContactLink) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO contact_links (entra_tenant_id, entra_object_id, contact_id, client_id, active)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (entra_tenant_id, entra_object_id, contact_id)
+         DO UPDATE SET client_id = excluded.client_id, active = excluded.active",
+    )
+    .map_err(backend)?
+    .execute(params![
+        link.entra_tenant_id,
+        link.entra_object_id,
+        link.contact_id,
+        link.client_id,
+        i64::from(link.active)
+    ])
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn get_queue_item(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    object_id: &str,
+) -> Result<Option<QueueItem>, StoreError> {
+    let text: Option<String> = tx
+        .prepare_cached(
+            "SELECT record FROM reconciliation_queue WHERE entra_tenant_id = ?1 AND entra_object_id = ?2",
+        )
+        .map_err(backend)?
+        .query_row(params![tenant, object_id], |r| r.get(0))
+        .optional()
+        .map_err(backend)?;
+    text.map(|t| from_json(&t)).transpose()
+}
+
+fn put_queue_item(tx: &Transaction<'_>, item: &QueueItem) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO reconciliation_queue (entra_tenant_id, entra_object_id, kind, state, record)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (entra_tenant_id, entra_object_id)
+         DO UPDATE SET kind = excluded.kind, state = excluded.state, record = excluded.record",
+    )
+    .map_err(backend)?
+    .execute(params![
+        item.entra_tenant_id,
+        item.entra_object_id,
+        enum_str(&item.kind)?,
+        enum_str(&item.state)?,
+        to_json(item)?
+    ])
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn get_run(conn: &Connection, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT record FROM runs WHERE run_id = ?1")
+        .map_err(backend)?
+        .query_row(params![run_id], |r| r.get(0))
+        .optional()
+        .map_err(backend)?;
+    text.map(|t| from_json(&t)).transpose()
+}
+
+fn put_run(conn: &Connection, run: &RunRecord) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO runs (run_id, status, record) VALUES (?1, ?2, ?3)
+         ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, record = excluded.record",
+    )
+    .map_err(backend)?
+    .execute(params![run.run_id, enum_str(&run.status)?, to_json(run)?])
+    .map_err(backend)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let conn = Connection::open(path.as_ref()).map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(backend)?;
+        Self::from_connection(conn)
+    }
+
+    /// A private database that lives as long as the store (tests, short-lived tools).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::from_connection(Connection::open_in_memory().map_err(backend)?)
+    }
+
+    fn from_connection(mut conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(backend)?;
+        schema::migrate(&mut conn, now_ms())?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            fault: FaultSlot::default(),
+        })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.lock()?
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .map_err(backend)
+    }
+
+    /// Makes plan writes fail part-way, inside the transaction (see [`ApplyFault`]).
+    pub fn set_apply_fault(&self, fault: Option<ApplyFault>) {
+        self.fault.set(fault);
+    }
+
+    /// Records a connection's non-secret settings.
+    pub fn save_connection(&self, connection: &ConnectionRecord) -> Result<(), StoreError> {
+        self.lock()?
+            .execute(
+                "INSERT INTO connections (connection_id, connection_type, display_name, settings, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (connection_id) DO UPDATE SET connection_type = excluded.connection_type,
+                   display_name = excluded.display_name, settings = excluded.settings",
+                params![
+                    connection.connection_id,
+                    enum_str(&connection.connection_type)?,
+                    connection.display_name,
+                    to_json(&connection.settings)?,
+                    now_ms()
+                ],
+            )
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    /// Every recorded connection, ordered by id.
+    pub fn load_connections(&self) -> Result<Vec<ConnectionRecord>, StoreError> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT connection_id, connection_type, display_name, settings FROM connections ORDER BY connection_id",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (connection_id, kind, display_name, settings) = row.map_err(backend)?;
+            out.push(ConnectionRecord {
+                connection_id,
+                connection_type: enum_from(&kind)?,
+                display_name,
+                settings: from_json(&settings)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::backend("sqlite connection lock poisoned"))
+    }
+}
+
+#[async_trait]
+impl SyncStore for SqliteStore {
+    async fn load_tenants(&self) -> Result<Vec<ManagedTenant>, StoreError> {
+        records(
+            &*self.lock()?,
+            "SELECT record FROM managed_tenants ORDER BY entra_tenant_id",
+            [],
+        )
+    }
+
+    async fn upsert_tenants(&self, tenants: &[ManagedTenant]) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        for tenant in tenants {
+            tx.prepare_cached(
+                "INSERT INTO managed_tenants (entra_tenant_id, status, record) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (entra_tenant_id) DO UPDATE SET status = excluded.status, record = excluded.record",
+            )
+            .map_err(backend)?
+            .execute(params![
+                tenant.entra_tenant_id,
+                enum_str(&tenant.status)?,
+                to_json(tenant)?
+            ])
+            .map_err(backend)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    async fn load_clients(&self) -> Result<Vec<Client>, StoreError> {
+        records(
+            &*self.lock()?,
+            "SELECT record FROM clients ORDER BY client_id",
+            [],
+        )
+    }
+
+    async fn upsert_clients(&self, clients: &[Client]) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        for client in clients {
+            tx.prepare_cached(
+                "INSERT INTO clients (client_id, record) VALUES (?1, ?2)
+                 ON CONFLICT (client_id) DO UPDATE SET record = excluded.record",
+            )
+            .map_err(backend)?
+            .execute(params![client.client_id, to_json(client)?])
+            .map_err(backend)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    async fn load_mappings(&self) -> Result<Vec<TenantMapping>, StoreError> {
+        Ok(
+            read_mappings(&*self.lock()?, "WHERE closed_at IS NULL", [])?
+                .into_iter()
+                .map(|e| e.mapping)
+                .collect(),
+        )
+    }
+
+    async fn load_mapped_tenants(&self) -> Result<Vec<TenantMapping>, StoreError> {
+        Ok(read_mappings(
+            &*self.lock()?,
+            "WHERE closed_at IS NULL AND state = 'mapped' AND client_id IS NOT NULL",
+            [],
+        )?
+        .into_iter()
+        .map(|e| e.mapping)
+        .collect())
+    }
+
+    async fn write_mapping_changes(&self, updates: &[MappingUpdate]) -> Result<(), StoreError> {
+        validate_mapping_updates(updates)?;
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        for update in updates {
+            tx.prepare_cached(
+                "UPDATE tenant_mappings SET closed_at = ?2 WHERE entra_tenant_id = ?1 AND closed_at IS NULL",
+            )
+            .map_err(backend)?
+            .execute(params![update.entra_tenant_id, update.changed_at])
+            .map_err(backend)?;
+            if let Some(m) = &update.mapping {
+                tx.prepare_cached(
+                    "INSERT INTO tenant_mappings (entra_tenant_id, client_id, state, confirmed_at, opened_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(backend)?
+                .execute(params![
+                    m.entra_tenant_id,
+                    m.client_id,
+                    enum_str(&m.state)?,
+                    m.confirmed_at,
+                    update.changed_at
+                ])
+                .map_err(backend)?;
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+
+    async fn load_mapping_history(
+        &self,
+        entra_tenant_id: &str,
+    ) -> Result<Vec<MappingHistoryEntry>, StoreError> {
+        read_mappings(
+            &*self.lock()?,
+            "WHERE entra_tenant_id = ?1",
+            params![entra_tenant_id],
+        )
+    }
+
+    async fn upsert_contacts(&self, contacts: &[Contact]) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        for contact in contacts {
+            put_contact(&tx, contact)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    async fn load_plan_contacts(
+        &self,
+        client_id: &str,
+        addresses: &[String],
+    ) -> Result<Vec<Contact>, StoreError> {
+        let conn = self.lock()?;
+        let mut out: BTreeMap<String, Contact> = BTreeMap::new();
+        let own: Vec<Contact> = records(
+            &conn,
+            "SELECT record FROM contacts WHERE client_id = ?1",
+            params![client_id],
+        )?;
+        for contact in own {
+            out.insert(contact.contact_id.clone(), contact);
+        }
+        let addresses: BTreeSet<String> = addresses
+            .iter()
+            .filter_map(|a| normalize_address(a))
+            .collect();
+        let addresses: Vec<String> = addresses.into_iter().collect();
+        for chunk in addresses.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT c.record FROM contacts c WHERE c.contact_id IN
+                 (SELECT contact_id FROM contact_addresses WHERE address IN ({}))",
+                placeholders(chunk.len())
+            );
+            let found: Vec<Contact> = records(&conn, &sql, params_from_iter(chunk.iter()))?;
+            for contact in found {
+                out.insert(contact.contact_id.clone(), contact);
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+
+    async fn load_plan_links(
+        &self,
+        entra_tenant_id: &str,
+        contact_ids: &[String],
+    ) -> Result<Vec<ContactLink>, StoreError> {
+        let conn = self.lock()?;
+        let mut out: BTreeMap<(String, String, String), ContactLink> = BTreeMap::new();
+        let mut push = |link: ContactLink| {
+            out.insert(
+                (
+                    link.entra_tenant_id.clone(),
+                    link.entra_object_id.clone(),
+                    link.contact_id.clone(),
+                ),
+                link,
+            );
+        };
+        const COLUMNS: &str = "entra_tenant_id, entra_object_id, contact_id, client_id, active";
+        {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM contact_links WHERE entra_tenant_id = ?1"
+                ))
+                .map_err(backend)?;
+            for link in stmt
+                .query_map(params![entra_tenant_id], link_from_row)
+                .map_err(backend)?
+            {
+                push(link.map_err(backend)?);
+            }
+        }
+        for chunk in contact_ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM contact_links WHERE active = 1 AND contact_id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut stmt = conn.prepare(&sql).map_err(backend)?;
+            for link in stmt
+                .query_map(params_from_iter(chunk.iter()), link_from_row)
+                .map_err(backend)?
+            {
+                push(link.map_err(backend)?);
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+
+    async fn load_resolutions(&self, entra_tenant_id: &str) -> Result<Vec<Resolution>, StoreError> {
+        let items: Vec<QueueItem> = records(
+            &*self.lock()?,
+            "SELECT record FROM reconciliation_queue WHERE entra_tenant_id = ?1 AND state != 'open'
+             ORDER BY entra_object_id",
+            params![entra_tenant_id],
+        )?;
+        Ok(items.into_iter().filter_map(|i| i.resolution).collect())
+    }
+
+    async fn apply_changes(&self, changes: &TenantChanges) -> Result<(), StoreError> {
+        let tenant = changes.entra_tenant_id.as_str();
+        if let Some(link) = changes.links.iter().find(|l| l.entra_tenant_id != tenant) {
+            return Err(StoreError::invalid(format!(
+                "a change set of tenant {tenant} holds a link of tenant {}",
+                link.entra_tenant_id
+            )));
+        }
+        let mut counter = WriteCounter::new(self.fault.limit_for(tenant));
+        let mut conn = self.lock()?;
+        // Dropping the transaction without commit rolls everything back.
+        let tx = conn.transaction().map_err(backend)?;
+        for contact in &changes.contacts {
+            counter.tick()?;
+            put_contact(&tx, contact)?;
+        }
+        // Closing links first lets one batch move a contact from a closed identity to a new one
+        // without tripping the one-active-link indexes.
+        let (closed, opened): (Vec<&ContactLink>, Vec<&ContactLink>) =
+            changes.links.iter().partition(|l| !l.active);
+        for link in closed.into_iter().chain(opened) {
+            counter.tick()?;
+            put_link(&tx, link)?;
+        }
+        for obs in &changes.queued {
+            counter.tick()?;
+            let existing = get_queue_item(&tx, tenant, &obs.entra_object_id)?;
+            if let Some(item) = observe(existing.as_ref(), tenant, obs) {
+                put_queue_item(&tx, &item)?;
+            }
+        }
+        for object_id in &changes.settled {
+            if let Some(mut item) = get_queue_item(&tx, tenant, object_id)?
+                && item.state == QueueState::Open
+            {
+                counter.tick()?;
+                item.state = QueueState::Resolved;
+                put_queue_item(&tx, &item)?;
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+
+    async fn load_queue(
+        &self,
+        entra_tenant_id: Option<&str>,
+    ) -> Result<Vec<QueueItem>, StoreError> {
+        let conn = self.lock()?;
+        match entra_tenant_id {
+            Some(t) => records(
+                &conn,
+                "SELECT record FROM reconciliation_queue WHERE entra_tenant_id = ?1 ORDER BY entra_object_id",
+                params![t],
+            ),
+            None => records(
+                &conn,
+                "SELECT record FROM reconciliation_queue ORDER BY entra_tenant_id, entra_object_id",
+                [],
+            ),
+        }
+    }
+
+    async fn resolve_queue_item(
+        &self,
+        entra_tenant_id: &str,
+        resolution: &Resolution,
+    ) -> Result<(), StoreError> {
+        validate_resolution(resolution)?;
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let existing = get_queue_item(&tx, entra_tenant_id, &resolution.entra_object_id)?;
+        put_queue_item(
+            &tx,
+            &resolved(existing.as_ref(), entra_tenant_id, resolution),
+        )?;
+        tx.commit().map_err(backend)
+    }
+
+    async fn begin_run(&self, run: &RunRecord) -> Result<RunStart, StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let start = match get_run(&tx, &run.run_id)? {
+            None => {
+                let mut run = run.clone();
+                run.status = RunStatus::Running;
+                put_run(&tx, &run)?;
+                RunStart::Started(run)
+            }
+            Some(existing) if existing.status == RunStatus::Running => {
+                RunStart::AlreadyRunning(existing)
+            }
+            Some(mut existing) if existing.status == RunStatus::Cancelled => {
+                existing.status = RunStatus::Running;
+                existing.finished_at_ms = None;
+                put_run(&tx, &existing)?;
+                RunStart::Resumed(existing)
+            }
+            Some(existing) => RunStart::Finished(existing),
+        };
+        tx.commit().map_err(backend)?;
+        Ok(start)
+    }
+
+    async fn record_tenant_result(&self, result: &TenantRunResult) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        validate_result(get_run(&tx, &result.run_id)?.as_ref(), result)?;
+        tx.prepare_cached(
+            "INSERT INTO run_tenant_results (run_id, entra_tenant_id, outcome, record) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (run_id, entra_tenant_id) DO UPDATE SET outcome = excluded.outcome, record = excluded.record",
+        )
+        .map_err(backend)?
+        .execute(params![
+            result.run_id,
+            result.entra_tenant_id,
+            enum_str(&result.outcome)?,
+            to_json(result)?
+        ])
+        .map_err(backend)?;
+        tx.commit().map_err(backend)
+    }
+
+    async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        validate_finish(get_run(&tx, &run.run_id)?.as_ref(), run)?;
+        put_run(&tx, run)?;
+        tx.commit().map_err(backend)
+    }
+
+    async fn load_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        get_run(&*self.lock()?, run_id)
+    }
+
+    async fn load_tenant_results(&self, run_id: &str) -> Result<Vec<TenantRunResult>, StoreError> {
+        records(
+            &*self.lock()?,
+            "SELECT record FROM run_tenant_results WHERE run_id = ?1 ORDER BY entra_tenant_id",
+            params![run_id],
+        )
+    }
+
+    async fn load_delta_link(&self, entra_tenant_id: &str) -> Result<Option<String>, StoreError> {
+        self.lock()?
+            .prepare_cached("SELECT delta_link FROM delta_links WHERE entra_tenant_id = ?1")
+            .map_err(backend)?
+            .query_row(params![entra_tenant_id], |r| r.get(0))
+            .optional()
+            .map_err(backend)
+    }
+
+    async fn save_delta_link(
+        &self,
+        entra_tenant_id: &str,
+        delta_link: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let conn = self.lock()?;
+        match delta_link {
+            Some(link) => conn.execute(
+                "INSERT INTO delta_links (entra_tenant_id, delta_link, updated_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (entra_tenant_id) DO UPDATE SET delta_link = excluded.delta_link,
+                   updated_at_ms = excluded.updated_at_ms",
+                params![entra_tenant_id, link, now_ms()],
+            ),
+            None => conn.execute(
+                "DELETE FROM delta_links WHERE entra_tenant_id = ?1",
+                params![entra_tenant_id],
+            ),
+        }
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load_sync_settings(&self, entra_tenant_id: &str) -> Result<SyncSettings, StoreError> {
+        let text: Option<String> = self
+            .lock()?
+            .prepare_cached("SELECT settings FROM sync_settings WHERE entra_tenant_id = ?1")
+            .map_err(backend)?
+            .query_row(params![entra_tenant_id], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        Ok(text.map(|t| from_json(&t)).transpose()?.unwrap_or_default())
+    }
+
+    async fn save_sync_settings(
+        &self,
+        entra_tenant_id: &str,
+        settings: &SyncSettings,
+    ) -> Result<(), StoreError> {
+        self.lock()?
+            .execute(
+                "INSERT INTO sync_settings (entra_tenant_id, settings) VALUES (?1, ?2)
+                 ON CONFLICT (entra_tenant_id) DO UPDATE SET settings = excluded.settings",
+                params![entra_tenant_id, to_json(settings)?],
+            )
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn snapshot(&self) -> Result<StoreSnapshot, StoreError> {
+        let conn = self.lock()?;
+        let settings = {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT entra_tenant_id, settings FROM sync_settings ORDER BY entra_tenant_id",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (entra_tenant_id, text) = row.map_err(backend)?;
+                out.push(TenantSettings {
+                    entra_tenant_id,
+                    settings: from_json(&text)?,
+                });
+            }
+            out
+        };
+        let links = {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT entra_tenant_id, entra_object_id, contact_id, client_id, active FROM contact_links
+                     ORDER BY entra_tenant_id, entra_object_id, contact_id",
+                )
+                .map_err(backend)?;
+            let rows = stmt.query_map([], link_from_row).map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)?
+        };
+        let delta_links = {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT entra_tenant_id, delta_link FROM delta_links ORDER BY entra_tenant_id",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(TenantDeltaLink {
+                        entra_tenant_id: r.get(0)?,
+                        delta_link: r.get(1)?,
+                    })
+                })
+                .map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)?
+        };
+        Ok(StoreSnapshot {
+            tenants: records(
+                &conn,
+                "SELECT record FROM managed_tenants ORDER BY entra_tenant_id",
+                [],
+            )?,
+            clients: records(&conn, "SELECT record FROM clients ORDER BY client_id", [])?,
+            mapping_history: read_mappings(&conn, "", [])?,
+            settings,
+            contacts: records(&conn, "SELECT record FROM contacts ORDER BY contact_id", [])?,
+            links,
+            queue: records(
+                &conn,
+                "SELECT record FROM reconciliation_queue ORDER BY entra_tenant_id, entra_object_id",
+                [],
+            )?,
+            runs: records(&conn, "SELECT record FROM runs ORDER BY run_id", [])?,
+            tenant_results: records(
+                &conn,
+                "SELECT record FROM run_tenant_results ORDER BY run_id, entra_tenant_id",
+                [],
+            )?,
+            delta_links,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_newer_schemas_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        drop(store);
+        let store = SqliteStore::open(&path).unwrap();
+        let rows: i64 = store
+            .lock()
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, SCHEMA_VERSION);
+        store
+            .lock()
+            .unwrap()
+            .execute(
+                "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (999, 0)",
+                [],
+            )
+            .unwrap();
+        drop(store);
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert_eq!(err.code(), "store_refused");
+    }
+
+    #[test]
+    fn connections_keep_only_non_secret_settings() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let record = ConnectionRecord {
+            connection_id: "main".into(),
+            connection_type: ConnectionType::Cipp,
+            display_name: Some("CIPP".into()),
+            settings: serde_json::json!({"baseUrl": "https://cipp.example"}),
+        };
+        store.save_connection(&record).unwrap();
+        assert_eq!(store.load_connections().unwrap(), vec![record]);
+    }
+}

@@ -1,0 +1,490 @@
+//! Property tests of the planner's safety invariants and of idempotency and determinism, over
+//! small random snapshots drawn from a tiny address pool so collisions are frequent.
+
+use std::collections::HashSet;
+
+use entra_core::filter::UserFilter;
+use entra_core::model::{
+    Contact, ContactLink, EntraUser, FieldSync, InactiveSource, PhoneNumber, PhoneType, Resolution,
+    ResolutionDecision, SyncSettings,
+};
+use entra_core::reconcile::{
+    Action, ActionKind, ActionReason, PlanInput, SyncPlan, apply_plan, plan_tenant_sync,
+};
+use proptest::prelude::*;
+
+const TENANT: &str = "tenant-1";
+const CLIENT: &str = "client-1";
+const POOL: &[&str] = &[
+    "ann@contoso.com",
+    "ANN@contoso.com ",
+    "bob@contoso.com",
+    "carol@contoso.com",
+    "dave@fabrikam.com",
+    "erin@contoso.com",
+    "noreply@contoso.com",
+    "not-an-address",
+];
+
+fn address() -> impl Strategy<Value = String> {
+    prop::sample::select(POOL).prop_map(str::to_string)
+}
+
+fn opt<T: std::fmt::Debug + Clone + 'static>(
+    s: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Option<T>> {
+    prop::option::weighted(0.7, s)
+}
+
+fn name() -> impl Strategy<Value = String> {
+    prop::sample::select(&["Ann Lee", "Bob Ode", "  ", "Carol", "Shared Mailbox"][..])
+        .prop_map(str::to_string)
+}
+
+fn phone() -> impl Strategy<Value = String> {
+    prop::sample::select(&["+1 555 0100", "555-0100", "+1 555 0199", "n/a", "0200"][..])
+        .prop_map(str::to_string)
+}
+
+fn user(i: usize) -> impl Strategy<Value = EntraUser> {
+    (
+        (
+            opt(address()),
+            opt(address()),
+            prop::collection::vec(address(), 0..2),
+            prop::collection::vec(address(), 0..2),
+        ),
+        (
+            opt(name()),
+            any::<bool>(),
+            prop::bool::weighted(0.1),
+            opt(name()),
+        ),
+        (
+            prop::collection::vec(phone(), 0..2),
+            opt(phone()),
+            prop::bool::weighted(0.85),
+        ),
+    )
+        .prop_map(
+            move |(
+                (mail, upn, other, proxies),
+                (display, guest, has_license, title),
+                (business, mobile, enabled),
+            )| {
+                let mut u = EntraUser::new(TENANT, format!("u{i}"));
+                u.email = mail;
+                u.user_principal_name = upn;
+                u.other_mails = other;
+                u.proxy_addresses = proxies.into_iter().map(|p| format!("smtp:{p}")).collect();
+                u.display_name = display;
+                u.user_type = Some(
+                    if guest && has_license {
+                        "Guest"
+                    } else {
+                        "Member"
+                    }
+                    .to_string(),
+                );
+                u.assigned_license_sku_ids = if has_license {
+                    vec![]
+                } else {
+                    vec!["sku".into()]
+                };
+                u.job_title = title;
+                u.business_phones = business;
+                u.mobile_phone = mobile;
+                u.account_enabled = enabled;
+                u
+            },
+        )
+}
+
+fn contact(i: usize) -> impl Strategy<Value = Contact> {
+    (
+        (
+            opt(address()),
+            prop::collection::vec(address(), 0..2),
+            prop::bool::weighted(0.8),
+        ),
+        (
+            opt(name()),
+            opt(name()),
+            prop::collection::vec(phone(), 0..2),
+        ),
+        (
+            prop::bool::weighted(0.3),
+            0..3u8,
+            prop::bool::weighted(0.15),
+            opt(address()),
+        ),
+    )
+        .prop_map(
+            move |(
+                (email, extra, mine),
+                (full_name, role, phones),
+                (inactive, source, locked, upn),
+            )| {
+                let mut c = Contact::new(format!("c{i}"), if mine { CLIENT } else { "client-2" });
+                c.email = email;
+                c.additional_emails = extra;
+                c.full_name = full_name;
+                c.role = role;
+                c.phone_numbers = phones
+                    .into_iter()
+                    .map(|number| PhoneNumber {
+                        number,
+                        kind: PhoneType::Other,
+                    })
+                    .collect();
+                c.is_inactive = inactive;
+                c.inactive_source = match (inactive, source) {
+                    (true, 0) => Some(InactiveSource::EntraSync),
+                    (true, 1) => Some(InactiveSource::Other),
+                    _ => None,
+                };
+                c.locked = locked;
+                c.user_principal_name = upn;
+                c
+            },
+        )
+}
+
+fn input() -> impl Strategy<Value = PlanInput> {
+    (0..7usize, 0..7usize).prop_flat_map(|(nu, nc)| {
+        let users: Vec<_> = (0..nu).map(user).collect();
+        let contacts: Vec<_> = (0..nc).map(contact).collect();
+        let link = (
+            0..9usize,
+            0..8usize,
+            prop::bool::weighted(0.8),
+            prop::bool::weighted(0.1),
+        )
+            .prop_map(|(u, c, active, other_tenant)| ContactLink {
+                entra_tenant_id: if other_tenant { "tenant-2" } else { TENANT }.to_string(),
+                entra_object_id: format!("u{u}"),
+                contact_id: format!("c{c}"),
+                client_id: Some(CLIENT.to_string()),
+                active,
+            });
+        let resolution = (0..8usize, 0..3u8, 0..8usize).prop_map(|(u, d, c)| Resolution {
+            entra_object_id: format!("u{u}"),
+            decision: match d {
+                0 => ResolutionDecision::LinkExisting,
+                1 => ResolutionDecision::CreateNew,
+                _ => ResolutionDecision::Dismissed,
+            },
+            contact_id: Some(format!("c{c}")),
+        });
+        let toggles = prop::array::uniform5(any::<bool>()).prop_map(|t| FieldSync {
+            display_name: t[0],
+            email: t[1],
+            phone: t[2],
+            job_title: t[3],
+            upn: t[4],
+        });
+        let settings = (
+            toggles,
+            any::<bool>(),
+            any::<bool>(),
+            prop::bool::weighted(0.2),
+            0..4u32,
+            0.0..=1.0f64,
+            any::<bool>(),
+        )
+            .prop_map(|(field_sync, mark, react, allow, min, share, guests)| {
+                let mut s = SyncSettings {
+                    field_sync,
+                    ..SyncSettings::default()
+                };
+                s.mark_inactive_when_disabled = mark;
+                s.reactivate_when_enabled = react;
+                s.allow_mass_inactivation = allow;
+                s.mass_inactivation.min_count = min;
+                s.mass_inactivation.max_share = share;
+                s.filter.include_guests = guests;
+                s
+            });
+        (
+            users,
+            contacts,
+            prop::collection::vec(link, 0..8),
+            prop::collection::vec(resolution, 0..3),
+            settings,
+            prop::bool::weighted(0.7),
+            prop::collection::vec((0..9usize).prop_map(|u| format!("u{u}")), 0..2),
+        )
+            .prop_map(
+                |(users, contacts, links, resolutions, settings, complete, removed)| PlanInput {
+                    entra_tenant_id: TENANT.into(),
+                    client_id: CLIENT.into(),
+                    users,
+                    listing_complete: complete,
+                    removed_object_ids: removed,
+                    contacts,
+                    links,
+                    resolutions,
+                    settings,
+                },
+            )
+    })
+}
+
+fn norm(a: &str) -> String {
+    a.trim().to_lowercase()
+}
+
+fn user_addresses(u: &EntraUser) -> HashSet<String> {
+    u.email
+        .iter()
+        .chain(&u.user_principal_name)
+        .chain(&u.other_mails)
+        .map(|a| norm(a))
+        .chain(
+            u.proxy_addresses
+                .iter()
+                .filter_map(|p| p.strip_prefix("smtp:"))
+                .map(norm),
+        )
+        .filter(|a| a.contains('@'))
+        .collect()
+}
+
+fn contact_addresses(c: &Contact) -> HashSet<String> {
+    c.email
+        .iter()
+        .chain(&c.additional_emails)
+        .map(|a| norm(a))
+        .filter(|a| a.contains('@'))
+        .collect()
+}
+
+fn find<'a>(input: &'a PlanInput, plan: &'a SyncPlan, id: &str) -> Option<&'a Contact> {
+    input
+        .contacts
+        .iter()
+        .find(|c| c.contact_id == id)
+        .or_else(|| {
+            plan.actions
+                .iter()
+                .filter_map(|a| a.contact.as_ref())
+                .find(|c| c.contact_id == id)
+        })
+}
+
+fn changes(a: &Action) -> bool {
+    a.kind.changes_contacts()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Nothing is ever removed: every contact and link survives apply_plan, links only close.
+    #[test]
+    fn no_action_deletes(input in input()) {
+        let plan = plan_tenant_sync(&input).unwrap();
+        let after = apply_plan(&input, &plan).unwrap();
+        prop_assert!(after.contacts.len() >= input.contacts.len());
+        for (before, now) in input.contacts.iter().zip(&after.contacts) {
+            prop_assert_eq!(&before.contact_id, &now.contact_id);
+            prop_assert_eq!(&before.client_id, &now.client_id);
+        }
+        prop_assert!(after.links.len() >= input.links.len());
+        for (before, now) in input.links.iter().zip(&after.links) {
+            prop_assert_eq!(&before.entra_object_id, &now.entra_object_id);
+            prop_assert_eq!(&before.contact_id, &now.contact_id);
+            prop_assert!(before.active || !now.active, "a closed link was reopened");
+        }
+    }
+
+    /// Update patches hold only toggled-on fields; creates use only the allowed fields.
+    #[test]
+    fn patches_respect_toggles(input in input()) {
+        let plan = plan_tenant_sync(&input).unwrap();
+        let t = input.settings.field_sync;
+        for a in &plan.actions {
+            if let Some(p) = &a.patch {
+                prop_assert!(p.full_name.is_none() || t.display_name);
+                prop_assert!(p.email.is_none() || t.email);
+                prop_assert!(p.role.is_none() || t.job_title);
+                prop_assert!(p.phone_numbers.is_none() || t.phone);
+                prop_assert!(p.user_principal_name.is_none() || t.upn);
+                let old = find(&input, &plan, a.contact_id.as_deref().unwrap()).unwrap();
+                if let Some(phones) = &p.phone_numbers {
+                    for local in &old.phone_numbers {
+                        prop_assert!(phones.contains(local), "a local phone number was dropped");
+                    }
+                }
+            }
+            if let Some(c) = &a.contact {
+                prop_assert_eq!(a.kind, ActionKind::Create);
+                prop_assert!(c.additional_emails.is_empty());
+                prop_assert!(!c.is_inactive && !c.locked && c.inactive_source.is_none());
+                prop_assert!(c.user_principal_name.is_none() || t.upn);
+            }
+        }
+    }
+
+    /// Every contact an action touches belongs to the mapped client.
+    #[test]
+    fn matching_never_leaves_the_mapped_client(input in input()) {
+        let plan = plan_tenant_sync(&input).unwrap();
+        for a in plan.actions.iter().chain(&plan.withheld).filter(|a| changes(a)) {
+            let c = find(&input, &plan, a.contact_id.as_deref().unwrap()).unwrap();
+            prop_assert_eq!(c.client_id.as_deref(), Some(CLIENT));
+            prop_assert_eq!(&a.client_id, CLIENT);
+        }
+        for a in plan.actions.iter().filter(|a| a.kind == ActionKind::QueueAmbiguous) {
+            for id in &a.candidate_contact_ids {
+                prop_assert_eq!(find(&input, &plan, id).unwrap().client_id.as_deref(), Some(CLIENT));
+            }
+        }
+    }
+
+    /// An address link is never a guess: the contact shares an address with the user, and no other
+    /// free contact of the mapped client does. Ambiguity is queued with every candidate.
+    #[test]
+    fn several_plausible_contacts_are_queued(input in input()) {
+        let plan = plan_tenant_sync(&input).unwrap();
+        let linked: HashSet<&str> = input.links.iter().filter(|l| l.active).map(|l| l.contact_id.as_str()).collect();
+        let chosen: HashSet<&str> = input.resolutions.iter().filter_map(|r| r.contact_id.as_deref()).collect();
+        for a in &plan.actions {
+            let user = input.users.iter().find(|u| u.entra_object_id == a.entra_object_id);
+            match (a.kind, a.reason) {
+                (ActionKind::Link, Some(ActionReason::EmailMatch | ActionReason::AliasMatch)) => {
+                    let user = user.unwrap();
+                    let addrs = user_addresses(user);
+                    let target = a.contact_id.as_deref().unwrap();
+                    let c = find(&input, &plan, target).unwrap();
+                    prop_assert!(!contact_addresses(c).is_disjoint(&addrs));
+                    let others = input.contacts.iter().filter(|o| {
+                        o.contact_id != target
+                            && o.client_id.as_deref() == Some(CLIENT)
+                            && !linked.contains(o.contact_id.as_str())
+                            && !chosen.contains(o.contact_id.as_str())
+                            && !contact_addresses(o).is_disjoint(&addrs)
+                    }).count();
+                    prop_assert_eq!(others, 0, "linked although another free contact matches");
+                }
+                (ActionKind::QueueAmbiguous, _) => prop_assert!(a.candidate_contact_ids.len() >= 2),
+                _ => {}
+            }
+        }
+    }
+
+    /// Absence inactivates only on a complete listing or an explicit removal; the guard holds.
+    #[test]
+    fn inactivation_rules_hold(input in input()) {
+        let plan = plan_tenant_sync(&input).unwrap();
+        let listed: HashSet<&str> = input.users.iter().map(|u| u.entra_object_id.as_str()).collect();
+        let removed: HashSet<&str> = input.removed_object_ids.iter().map(String::as_str).collect();
+        let inactivations: Vec<&Action> = plan.actions.iter().filter(|a| a.kind == ActionKind::Inactivate).collect();
+        for a in inactivations.iter().chain(&plan.withheld.iter().collect::<Vec<_>>()) {
+            let id = a.entra_object_id.as_str();
+            match a.reason {
+                Some(ActionReason::DeletedUpstream) => prop_assert!(
+                    removed.contains(id) || (input.listing_complete && !listed.contains(id))
+                ),
+                Some(ActionReason::DisabledUpstream) => {
+                    let u = input.users.iter().find(|u| u.entra_object_id == id).unwrap();
+                    prop_assert!(!u.account_enabled && input.settings.mark_inactive_when_disabled);
+                }
+                other => prop_assert!(false, "unexpected inactivation reason {:?}", other),
+            }
+            let c = find(&input, &plan, a.contact_id.as_deref().unwrap()).unwrap();
+            prop_assert!(!c.locked && !c.is_inactive);
+        }
+        if !input.settings.allow_mass_inactivation {
+            // The base: linked identities of this tenant (first active link each) to contacts of
+            // the mapped client, plus included listed users not linked yet.
+            let filter = UserFilter::new(&input.settings.filter).unwrap();
+            let mut seen = HashSet::new();
+            let mut base = 0usize;
+            for l in input.links.iter().filter(|l| l.active && l.entra_tenant_id == TENANT) {
+                if seen.insert(l.entra_object_id.as_str())
+                    && input.contacts.iter().any(|c| c.contact_id == l.contact_id && c.client_id.as_deref() == Some(CLIENT)) {
+                    base += 1;
+                }
+            }
+            base += input.users.iter().filter(|u| {
+                filter.classify(u).is_none()
+                    && !removed.contains(u.entra_object_id.as_str())
+                    && !seen.contains(u.entra_object_id.as_str())
+            }).count();
+            let g = input.settings.mass_inactivation;
+            let limit = f64::from(g.min_count).max(g.max_share * base as f64);
+            prop_assert!(inactivations.len() as f64 <= limit);
+        }
+        prop_assert!(plan.withheld.is_empty() || inactivations.is_empty());
+        prop_assert_eq!(plan.counters.withheld as usize, plan.withheld.len());
+        prop_assert_eq!(plan.counters.inactivated as usize, inactivations.len());
+    }
+
+    /// Contacts inactivated by someone else are never reactivated; locked contacts never change.
+    #[test]
+    fn foreign_inactivation_and_locks_are_respected(input in input()) {
+        let plan = plan_tenant_sync(&input).unwrap();
+        for (n, a) in plan.actions.iter().enumerate() {
+            let Some(id) = a.contact_id.as_deref() else { continue };
+            let Some(c) = input.contacts.iter().find(|c| c.contact_id == id) else { continue };
+            if matches!(a.kind, ActionKind::Update | ActionKind::Inactivate | ActionKind::Reactivate) {
+                prop_assert!(!c.locked, "locked contact {} changed", id);
+            }
+            if a.kind == ActionKind::Reactivate {
+                let inactivated_here = plan.actions[..n].iter().any(|b| {
+                    b.kind == ActionKind::Inactivate && b.contact_id.as_deref() == Some(id)
+                });
+                prop_assert!(
+                    inactivated_here || c.inactive_source == Some(InactiveSource::EntraSync),
+                    "reactivated a contact sync did not inactivate"
+                );
+            }
+        }
+    }
+
+    /// plan -> apply_plan -> plan changes nothing more.
+    #[test]
+    fn planning_again_after_applying_is_a_no_op(input in input()) {
+        let first = plan_tenant_sync(&input).unwrap();
+        let after = apply_plan(&input, &first).unwrap();
+        let second = plan_tenant_sync(&after).unwrap();
+        let changing: Vec<&Action> = second.actions.iter().filter(|a| changes(a)).collect();
+        prop_assert!(changing.is_empty(), "second plan still changes contacts: {:?}", changing);
+        let c = second.counters;
+        prop_assert_eq!((c.created, c.linked, c.updated, c.inactivated, c.reactivated), (0, 0, 0, 0, 0));
+        let f = first.counters;
+        if f.ambiguous == 0 && f.conflicts == 0 && f.withheld == 0 {
+            prop_assert_eq!((c.ambiguous, c.conflicts, c.withheld), (0, 0, 0));
+        }
+        prop_assert_eq!(c.excluded, f.excluded);
+    }
+
+    /// Same input, byte-identical plan, also after a JSON round trip of the input.
+    #[test]
+    fn plans_are_deterministic(input in input()) {
+        let a = serde_json::to_string(&plan_tenant_sync(&input).unwrap()).unwrap();
+        let b = serde_json::to_string(&plan_tenant_sync(&input.clone()).unwrap()).unwrap();
+        prop_assert_eq!(&a, &b);
+        let json = serde_json::to_value(&input).unwrap();
+        let reread: PlanInput = entra_core::json::from_value(&json).unwrap();
+        let c = serde_json::to_string(&plan_tenant_sync(&reread).unwrap()).unwrap();
+        prop_assert_eq!(&a, &c);
+    }
+
+    /// Counters agree with the actions.
+    #[test]
+    fn counters_match_actions(input in input()) {
+        let plan = plan_tenant_sync(&input).unwrap();
+        let count = |k: ActionKind| plan.actions.iter().filter(|a| a.kind == k).count() as u64;
+        let c = plan.counters;
+        prop_assert_eq!(c.created, count(ActionKind::Create));
+        prop_assert_eq!(c.linked, count(ActionKind::Link));
+        prop_assert_eq!(c.updated, count(ActionKind::Update));
+        prop_assert_eq!(c.ambiguous, count(ActionKind::QueueAmbiguous));
+        prop_assert_eq!(c.conflicts, count(ActionKind::Conflict));
+        prop_assert_eq!(c.reactivated, count(ActionKind::Reactivate));
+        prop_assert_eq!(c.excluded as usize, plan.excluded.len());
+        let keys: HashSet<&str> = plan.actions.iter().map(|a| a.idempotency_key.as_str()).collect();
+        prop_assert_eq!(keys.len(), plan.actions.len(), "idempotency keys collide");
+    }
+}

@@ -1,0 +1,557 @@
+//! One conformance suite for every `SyncStore`, written once and run against each store.
+
+use entra_core::ids::{RunScope, RunTrigger};
+use entra_core::model::{
+    Client, Contact, ContactLink, ManagedTenant, MappingState, Resolution, ResolutionDecision,
+    SyncSettings, TenantMapping, TenantStatus,
+};
+use entra_core::reconcile::Counters;
+use entra_core::store::{
+    ApplyFault, MappingUpdate, MemoryStore, QueueItemKind, QueueObservation, QueueState, RunRecord,
+    RunStart, RunStatus, SyncStore, TenantChanges, TenantOutcome, TenantRunResult,
+};
+
+/// What the suite needs beyond the trait: a way to interrupt a plan write.
+trait Harness: SyncStore {
+    fn inject(&self, fault: Option<ApplyFault>);
+}
+
+impl Harness for MemoryStore {
+    fn inject(&self, fault: Option<ApplyFault>) {
+        self.set_apply_fault(fault);
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Harness for entra_core::store::SqliteStore {
+    fn inject(&self, fault: Option<ApplyFault>) {
+        self.set_apply_fault(fault);
+    }
+}
+
+fn contact(id: &str, client: &str, email: &str) -> Contact {
+    let mut c = Contact::new(id, client);
+    c.email = Some(email.to_string());
+    c
+}
+
+fn link(tenant: &str, object: &str, contact: &str, active: bool) -> ContactLink {
+    ContactLink {
+        entra_tenant_id: tenant.into(),
+        entra_object_id: object.into(),
+        contact_id: contact.into(),
+        client_id: Some("c1".into()),
+        active,
+    }
+}
+
+fn mapped(tenant: &str, client: &str) -> TenantMapping {
+    TenantMapping {
+        entra_tenant_id: tenant.into(),
+        client_id: Some(client.into()),
+        state: MappingState::Mapped,
+        confirmed_at: Some("2026-01-01T00:00:00Z".into()),
+        closed_at: None,
+    }
+}
+
+fn changes(tenant: &str) -> TenantChanges {
+    TenantChanges {
+        entra_tenant_id: tenant.into(),
+        contacts: vec![],
+        links: vec![],
+        queued: vec![],
+        settled: vec![],
+    }
+}
+
+fn run(id: &str) -> RunRecord {
+    RunRecord {
+        run_id: id.into(),
+        scope: RunScope::AllTenants,
+        trigger: RunTrigger::Manual,
+        entra_tenant_id: None,
+        status: RunStatus::Running,
+        started_at_ms: 1_000,
+        finished_at_ms: None,
+        tenants_total: 2,
+        tenants_succeeded: 0,
+        tenants_failed: 0,
+        counters: Counters::default(),
+    }
+}
+
+fn result(run_id: &str, tenant: &str) -> TenantRunResult {
+    TenantRunResult {
+        run_id: run_id.into(),
+        entra_tenant_id: tenant.into(),
+        client_id: Some("c1".into()),
+        outcome: TenantOutcome::Succeeded,
+        mode: None,
+        listing_complete: true,
+        dry_run: false,
+        counters: Counters::default(),
+        warnings: vec![],
+        error: None,
+        duration_ms: 5,
+        finished_at_ms: 2_000,
+    }
+}
+
+async fn tenants_are_upserted_and_never_deleted<S: Harness>(store: &S) {
+    let mut a = ManagedTenant::new("t-b");
+    a.display_name = Some("Beta".into());
+    store
+        .upsert_tenants(&[a.clone(), ManagedTenant::new("t-a")])
+        .await
+        .unwrap();
+    a.status = TenantStatus::NotListed;
+    store.upsert_tenants(&[a.clone()]).await.unwrap();
+    let tenants = store.load_tenants().await.unwrap();
+    let ids: Vec<&str> = tenants.iter().map(|t| t.entra_tenant_id.as_str()).collect();
+    assert_eq!(ids, ["t-a", "t-b"]);
+    assert_eq!(tenants[1], a);
+
+    store
+        .upsert_clients(&[Client {
+            client_id: "c1".into(),
+            client_name: Some("Contoso".into()),
+            domains: vec!["contoso.com".into()],
+            secondary_domains: vec![],
+        }])
+        .await
+        .unwrap();
+    assert_eq!(store.load_clients().await.unwrap().len(), 1);
+}
+
+async fn mapping_changes_keep_history<S: Harness>(store: &S) {
+    let update = |m: Option<TenantMapping>, at: &str| MappingUpdate {
+        entra_tenant_id: "t1".into(),
+        mapping: m,
+        changed_at: at.into(),
+    };
+    store
+        .write_mapping_changes(&[
+            update(Some(mapped("t1", "c1")), "2026-01-01T00:00:00Z"),
+            MappingUpdate {
+                entra_tenant_id: "t2".into(),
+                mapping: Some(TenantMapping {
+                    entra_tenant_id: "t2".into(),
+                    client_id: None,
+                    state: MappingState::Skipped,
+                    confirmed_at: None,
+                    closed_at: None,
+                }),
+                changed_at: "2026-01-01T00:00:00Z".into(),
+            },
+        ])
+        .await
+        .unwrap();
+    store
+        .write_mapping_changes(&[update(Some(mapped("t1", "c2")), "2026-01-02T00:00:00Z")])
+        .await
+        .unwrap();
+    assert_eq!(store.load_mappings().await.unwrap().len(), 2);
+    let mapped_now = store.load_mapped_tenants().await.unwrap();
+    assert_eq!(mapped_now, vec![mapped("t1", "c2")]);
+
+    store
+        .write_mapping_changes(&[update(None, "2026-01-03T00:00:00Z")])
+        .await
+        .unwrap();
+    assert!(store.load_mapped_tenants().await.unwrap().is_empty());
+    let history = store.load_mapping_history("t1").await.unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(history[0].mapping.client_id.as_deref(), Some("c1"));
+    assert_eq!(
+        history[0].closed_at.as_deref(),
+        Some("2026-01-02T00:00:00Z")
+    );
+    assert_eq!(history[0].mapping.closed_at, history[0].closed_at);
+    assert_eq!(history[1].mapping.client_id.as_deref(), Some("c2"));
+    assert_eq!(
+        history[1].closed_at.as_deref(),
+        Some("2026-01-03T00:00:00Z")
+    );
+
+    // Updates of one batch apply in order; an invalid update refuses the whole batch.
+    store
+        .write_mapping_changes(&[
+            update(Some(mapped("t1", "c1")), "2026-01-04T00:00:00Z"),
+            update(Some(mapped("t1", "c3")), "2026-01-04T00:00:01Z"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.load_mapped_tenants().await.unwrap(),
+        vec![mapped("t1", "c3")]
+    );
+    assert_eq!(store.load_mapping_history("t1").await.unwrap().len(), 4);
+    let before = store.snapshot().await.unwrap();
+    let mut no_client = mapped("t3", "x");
+    no_client.client_id = None;
+    let err = store
+        .write_mapping_changes(&[
+            update(None, "2026-01-05T00:00:00Z"),
+            MappingUpdate {
+                entra_tenant_id: "t3".into(),
+                mapping: Some(no_client),
+                changed_at: "2026-01-05T00:00:00Z".into(),
+            },
+        ])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(store.snapshot().await.unwrap(), before);
+}
+
+async fn plan_contacts_cover_client_and_matching_addresses<S: Harness>(store: &S) {
+    let mut alias = contact("k3", "c2", "other@elsewhere.com");
+    alias.additional_emails = vec!["Jane@Contoso.com".into()];
+    store
+        .upsert_contacts(&[
+            contact("k1", "c1", "a@contoso.com"),
+            contact("k2", "c1", "b@contoso.com"),
+            alias,
+            contact("k4", "c2", "nobody@elsewhere.com"),
+        ])
+        .await
+        .unwrap();
+    let got = store
+        .load_plan_contacts("c1", &["jane@contoso.com".into(), "a@contoso.com".into()])
+        .await
+        .unwrap();
+    let ids: Vec<&str> = got.iter().map(|c| c.contact_id.as_str()).collect();
+    assert_eq!(ids, ["k1", "k2", "k3"]);
+
+    // A changed address is re-indexed: the old one no longer finds the contact.
+    store
+        .upsert_contacts(&[contact("k3", "c2", "moved@elsewhere.com")])
+        .await
+        .unwrap();
+    let got = store
+        .load_plan_contacts("c1", &["jane@contoso.com".into()])
+        .await
+        .unwrap();
+    assert!(got.iter().all(|c| c.contact_id != "k3"));
+}
+
+async fn plan_writes_are_all_or_nothing<S: Harness>(store: &S) {
+    store
+        .upsert_contacts(&[contact("k1", "c1", "a@contoso.com")])
+        .await
+        .unwrap();
+    let mut first = changes("t1");
+    first.contacts = vec![contact("k9", "c1", "new@contoso.com")];
+    first.links = vec![link("t1", "u1", "k1", true), link("t1", "u9", "k9", true)];
+    store.apply_changes(&first).await.unwrap();
+    let links = store.load_plan_links("t1", &[]).await.unwrap();
+    assert_eq!(links.len(), 2);
+
+    // Links of other tenants come along only when they hold one of the named contacts.
+    let mut other = changes("t2");
+    other.contacts = vec![contact("k8", "c1", "x@contoso.com")];
+    other.links = vec![link("t2", "v1", "k8", true)];
+    store.apply_changes(&other).await.unwrap();
+    let links = store
+        .load_plan_links("t1", &["k8".into(), "k1".into()])
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 3, "{links:?}");
+
+    // A second active link on a contact breaks the rules: nothing of the batch is written.
+    let before = store.snapshot().await.unwrap();
+    let mut bad = changes("t1");
+    bad.contacts = vec![contact("k1", "c1", "changed@contoso.com")];
+    bad.links = vec![link("t1", "u2", "k1", true)];
+    let err = store.apply_changes(&bad).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(store.snapshot().await.unwrap(), before);
+
+    // Closing the old link and opening a new one on the same contact in one batch is allowed.
+    let mut moved = changes("t1");
+    moved.links = vec![link("t1", "u1", "k1", false), link("t1", "u2", "k1", true)];
+    store.apply_changes(&moved).await.unwrap();
+
+    // A failure half-way through the write leaves the previous state intact.
+    let before = store.snapshot().await.unwrap();
+    let mut big = changes("t1");
+    big.contacts = (0..5)
+        .map(|i| contact(&format!("n{i}"), "c1", &format!("n{i}@contoso.com")))
+        .collect();
+    big.links = (0..5)
+        .map(|i| link("t1", &format!("w{i}"), &format!("n{i}"), true))
+        .collect();
+    big.queued = vec![QueueObservation {
+        entra_object_id: "amb".into(),
+        kind: QueueItemKind::Ambiguous,
+        reason: None,
+        candidate_contact_ids: vec!["k1".into(), "k9".into()],
+        display_name: Some("Amb Iguous".into()),
+        user_principal_name: None,
+    }];
+    for after_writes in [0, 3, 7, 10] {
+        store.inject(Some(ApplyFault {
+            entra_tenant_id: Some("t1".into()),
+            after_writes,
+        }));
+        let err = store.apply_changes(&big).await.unwrap_err();
+        assert_eq!(err.code(), "injected_fault");
+        assert_eq!(
+            store.snapshot().await.unwrap(),
+            before,
+            "after {after_writes}"
+        );
+    }
+    store.inject(None);
+    store.apply_changes(&big).await.unwrap();
+    let after = store.snapshot().await.unwrap();
+    assert_eq!(after.contacts.len(), before.contacts.len() + 5);
+    assert_eq!(after.queue.len(), before.queue.len() + 1);
+}
+
+async fn queue_decisions_stick<S: Harness>(store: &S) {
+    let obs = |id: &str, kind| QueueObservation {
+        entra_object_id: id.into(),
+        kind,
+        reason: Some("why".into()),
+        candidate_contact_ids: vec!["k1".into(), "k2".into()],
+        display_name: Some(format!("User {id}")),
+        user_principal_name: Some(format!("{id}@contoso.com")),
+    };
+    let mut c = changes("tq");
+    c.queued = vec![
+        obs("u1", QueueItemKind::Ambiguous),
+        obs("u2", QueueItemKind::Ambiguous),
+        obs("u3", QueueItemKind::Conflict),
+    ];
+    store.apply_changes(&c).await.unwrap();
+    let queue = store.load_queue(Some("tq")).await.unwrap();
+    assert_eq!(queue.len(), 3);
+    assert!(queue.iter().all(|i| i.state == QueueState::Open));
+
+    store
+        .resolve_queue_item(
+            "tq",
+            &Resolution {
+                entra_object_id: "u1".into(),
+                decision: ResolutionDecision::LinkExisting,
+                contact_id: Some("k2".into()),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .resolve_queue_item(
+            "tq",
+            &Resolution {
+                entra_object_id: "u2".into(),
+                decision: ResolutionDecision::Dismissed,
+                contact_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let err = store
+        .resolve_queue_item(
+            "tq",
+            &Resolution {
+                entra_object_id: "u3".into(),
+                decision: ResolutionDecision::LinkExisting,
+                contact_id: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+
+    // The next run queues the same identities again: decided ones stay decided; a settled
+    // identity's open item is closed.
+    let mut again = changes("tq");
+    again.queued = vec![
+        obs("u1", QueueItemKind::Ambiguous),
+        obs("u2", QueueItemKind::Ambiguous),
+    ];
+    again.settled = vec!["u3".into()];
+    store.apply_changes(&again).await.unwrap();
+    let queue = store.load_queue(Some("tq")).await.unwrap();
+    let states: Vec<(&str, QueueState)> = queue
+        .iter()
+        .map(|i| (i.entra_object_id.as_str(), i.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("u1", QueueState::Resolved),
+            ("u2", QueueState::Dismissed),
+            ("u3", QueueState::Resolved)
+        ]
+    );
+    let resolutions = store.load_resolutions("tq").await.unwrap();
+    assert_eq!(resolutions.len(), 2);
+    assert_eq!(resolutions[0].contact_id.as_deref(), Some("k2"));
+    assert_eq!(resolutions[1].decision, ResolutionDecision::Dismissed);
+    assert!(store.load_resolutions("other").await.unwrap().is_empty());
+}
+
+async fn runs_are_never_overwritten<S: Harness>(store: &S) {
+    let r = run("run-1");
+    assert!(matches!(
+        store.begin_run(&r).await.unwrap(),
+        RunStart::Started(_)
+    ));
+    match store.begin_run(&r).await.unwrap() {
+        RunStart::AlreadyRunning(existing) => assert_eq!(existing.run_id, "run-1"),
+        other => panic!("expected already running, got {other:?}"),
+    }
+    store
+        .record_tenant_result(&result("run-1", "t2"))
+        .await
+        .unwrap();
+    store
+        .record_tenant_result(&result("run-1", "t1"))
+        .await
+        .unwrap();
+    let mut done = r.clone();
+    done.status = RunStatus::Completed;
+    done.finished_at_ms = Some(3_000);
+    done.tenants_succeeded = 2;
+    store.finish_run(&done).await.unwrap();
+    assert_eq!(store.load_run("run-1").await.unwrap(), Some(done.clone()));
+
+    // A finished run is left untouched by a later start, finish or result.
+    match store.begin_run(&run("run-1")).await.unwrap() {
+        RunStart::Finished(existing) => assert_eq!(existing, done),
+        other => panic!("expected finished, got {other:?}"),
+    }
+    let mut later = done.clone();
+    later.status = RunStatus::Failed;
+    assert_eq!(
+        store.finish_run(&later).await.unwrap_err().code(),
+        "store_refused"
+    );
+    assert_eq!(
+        store
+            .record_tenant_result(&result("run-1", "t3"))
+            .await
+            .unwrap_err()
+            .code(),
+        "store_refused"
+    );
+    assert_eq!(store.load_run("run-1").await.unwrap(), Some(done));
+    let results = store.load_tenant_results("run-1").await.unwrap();
+    let tenants: Vec<&str> = results.iter().map(|r| r.entra_tenant_id.as_str()).collect();
+    assert_eq!(tenants, ["t1", "t2"]);
+    assert_eq!(
+        store
+            .record_tenant_result(&result("missing", "t1"))
+            .await
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+
+    // A cancelled run is reopened with its completed tenants kept.
+    store.begin_run(&run("run-2")).await.unwrap();
+    store
+        .record_tenant_result(&result("run-2", "t1"))
+        .await
+        .unwrap();
+    let mut cancelled = run("run-2");
+    cancelled.status = RunStatus::Cancelled;
+    store.finish_run(&cancelled).await.unwrap();
+    match store.begin_run(&run("run-2")).await.unwrap() {
+        RunStart::Resumed(existing) => assert_eq!(existing.status, RunStatus::Running),
+        other => panic!("expected resumed, got {other:?}"),
+    }
+    assert_eq!(store.load_tenant_results("run-2").await.unwrap().len(), 1);
+    assert!(store.load_run("nope").await.unwrap().is_none());
+}
+
+async fn delta_links_and_settings<S: Harness>(store: &S) {
+    assert_eq!(store.load_delta_link("t1").await.unwrap(), None);
+    store
+        .save_delta_link("t1", Some("https://graph/delta?token=1"))
+        .await
+        .unwrap();
+    store
+        .save_delta_link("t1", Some("https://graph/delta?token=2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.load_delta_link("t1").await.unwrap().as_deref(),
+        Some("https://graph/delta?token=2")
+    );
+    store.save_delta_link("t1", None).await.unwrap();
+    assert_eq!(store.load_delta_link("t1").await.unwrap(), None);
+
+    assert_eq!(
+        store.load_sync_settings("t1").await.unwrap(),
+        SyncSettings::default()
+    );
+    let mut settings = SyncSettings::default();
+    settings.field_sync.job_title = true;
+    settings.filter.custom_exclusion_patterns = vec!["^test-".into()];
+    store.save_sync_settings("t1", &settings).await.unwrap();
+    assert_eq!(store.load_sync_settings("t1").await.unwrap(), settings);
+}
+
+/// Runs every case against fresh stores from `make`, and returns the snapshot of a store after a
+/// fixed script so that stores can be compared with each other.
+async fn run_suite<S: Harness>(make: impl Fn() -> S) -> entra_core::store::StoreSnapshot {
+    tenants_are_upserted_and_never_deleted(&make()).await;
+    mapping_changes_keep_history(&make()).await;
+    plan_contacts_cover_client_and_matching_addresses(&make()).await;
+    plan_writes_are_all_or_nothing(&make()).await;
+    queue_decisions_stick(&make()).await;
+    runs_are_never_overwritten(&make()).await;
+    delta_links_and_settings(&make()).await;
+
+    let store = make();
+    tenants_are_upserted_and_never_deleted(&store).await;
+    mapping_changes_keep_history(&store).await;
+    plan_contacts_cover_client_and_matching_addresses(&store).await;
+    plan_writes_are_all_or_nothing(&store).await;
+    queue_decisions_stick(&store).await;
+    runs_are_never_overwritten(&store).await;
+    delta_links_and_settings(&store).await;
+    store.snapshot().await.unwrap()
+}
+
+#[tokio::test]
+async fn memory_store_conforms() {
+    run_suite(MemoryStore::new).await;
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+    use entra_core::store::SqliteStore;
+
+    #[tokio::test]
+    async fn sqlite_store_conforms_in_memory() {
+        run_suite(|| SqliteStore::open_in_memory().unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_store_conforms_on_disk_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let counter = std::sync::atomic::AtomicUsize::new(0);
+        let path_of = |i: usize| dir.path().join(format!("store-{i}.sqlite"));
+        let snapshot = run_suite(|| {
+            let i = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            SqliteStore::open(path_of(i)).unwrap()
+        })
+        .await;
+        let last = counter.load(std::sync::atomic::Ordering::SeqCst) - 1;
+        let reopened = SqliteStore::open(path_of(last)).unwrap();
+        assert_eq!(reopened.snapshot().await.unwrap(), snapshot);
+    }
+
+    #[tokio::test]
+    async fn sqlite_and_memory_end_in_the_same_state() {
+        let memory = run_suite(MemoryStore::new).await;
+        let sqlite = run_suite(|| SqliteStore::open_in_memory().unwrap()).await;
+        assert_eq!(memory, sqlite);
+    }
+}

@@ -1,0 +1,164 @@
+use std::sync::Arc;
+
+use entra_core::provider::{ProviderError, ProviderErrorCode};
+use reqwest::header::ACCEPT;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::wire::Page;
+use crate::auth::TokenManager;
+use crate::http::{HttpClient, PageGuard, graph_error, parse_json, read_text, redact_known};
+use crate::secrets::Secret;
+
+/// Whose token a Graph call carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caller<'a> {
+    /// The partner's own token (GDAP discovery, Lighthouse).
+    Partner,
+    /// A token minted for this customer tenant (users, domains).
+    Customer(&'a str),
+}
+
+/// Authorized Graph GETs: the right token, one refresh and one retry after a 401, and failed
+/// answers classified into [`ProviderError`]s.
+#[derive(Debug, Clone)]
+pub(crate) struct GraphClient {
+    pub http: HttpClient,
+    pub tokens: Arc<TokenManager>,
+    /// `{graph_base}/` — every URL, paging links included, must share its origin.
+    pub base: Url,
+}
+
+/// Every item of a paged listing that arrived, and why the rest did not.
+pub(crate) struct Paged<T> {
+    pub items: Vec<T>,
+    pub error: Option<ProviderError>,
+    pub pages: usize,
+}
+
+impl GraphClient {
+    /// `{graph_base}/{path_and_query}`.
+    pub fn url(&self, path_and_query: &str) -> Result<Url, ProviderError> {
+        self.base.join(path_and_query).map_err(|_| {
+            ProviderError::new(
+                ProviderErrorCode::Configuration,
+                "cannot build a Graph URL from the configured base",
+            )
+        })
+    }
+
+    async fn token(&self, caller: Caller<'_>) -> Result<Secret, ProviderError> {
+        match caller {
+            Caller::Partner => self.tokens.partner_token().await,
+            Caller::Customer(tenant) => self.tokens.customer_token(tenant).await,
+        }
+    }
+
+    async fn token_after_401(
+        &self,
+        caller: Caller<'_>,
+        rejected: &Secret,
+    ) -> Result<Secret, ProviderError> {
+        match caller {
+            Caller::Partner => self.tokens.partner_token_after_rejection(rejected).await,
+            Caller::Customer(tenant) => {
+                self.tokens.customer_token_rejected(tenant, rejected).await;
+                self.tokens.customer_token(tenant).await
+            }
+        }
+    }
+
+    async fn send(&self, url: &Url, token: &Secret) -> Result<reqwest::Response, ProviderError> {
+        self.http
+            .send_with_retry(|| {
+                self.http
+                    .inner()
+                    .get(url.clone())
+                    .bearer_auth(token.expose())
+                    .header(ACCEPT, "application/json")
+            })
+            .await
+    }
+
+    /// GETs `url` and returns the body of a 2xx answer.
+    pub async fn get(&self, caller: Caller<'_>, url: &Url) -> Result<String, ProviderError> {
+        let mut token = self.token(caller).await?;
+        let mut response = self.send(url, &token).await?;
+        if response.status().as_u16() == 401 && !is_claims_challenge(&response) {
+            tracing::debug!(path = url.path(), "access token refused; refreshing once");
+            let rejected = token;
+            token = self.token_after_401(caller, &rejected).await?;
+            response = self.send(url, &token).await?;
+        }
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = read_text(response).await?;
+        if (200..300).contains(&status) {
+            Ok(body)
+        } else {
+            // An upstream may echo the token it refused; an opaque one has no telltale shape.
+            Err(redact_known(
+                graph_error(status, &headers, &body),
+                &[token.expose()],
+            ))
+        }
+    }
+
+    /// GETs and parses one page.
+    pub async fn get_page<T: DeserializeOwned>(
+        &self,
+        caller: Caller<'_>,
+        url: &Url,
+    ) -> Result<Page<T>, ProviderError> {
+        let body = self.get(caller, url).await?;
+        parse_json(&body)
+    }
+
+    /// Follows `@odata.nextLink` from `first` to the end, under the paging guard.
+    pub async fn get_all<T: DeserializeOwned>(&self, caller: Caller<'_>, first: Url) -> Paged<T> {
+        let mut guard = PageGuard::new(&first, self.http.policy().max_pages);
+        let mut items = Vec::new();
+        let mut url = first;
+        loop {
+            match self.get_page::<T>(caller, &url).await {
+                Ok(page) => {
+                    items.extend(page.value);
+                    match page.next_link {
+                        None => {
+                            return Paged {
+                                items,
+                                error: None,
+                                pages: guard.pages(),
+                            };
+                        }
+                        Some(next) => match guard.next(&next) {
+                            Ok(next) => url = next,
+                            Err(err) => {
+                                return Paged {
+                                    items,
+                                    error: Some(err),
+                                    pages: guard.pages(),
+                                };
+                            }
+                        },
+                    }
+                }
+                Err(err) => {
+                    return Paged {
+                        items,
+                        error: Some(err),
+                        pages: guard.pages(),
+                    };
+                }
+            }
+        }
+    }
+}
+
+fn is_claims_challenge(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("insufficient_claims"))
+}

@@ -1,0 +1,383 @@
+//! The CIPP provider on the less common answers a real instance gives: null rows among users,
+//! a caller-supplied paging link to another host, redirects from App Service authentication,
+//! upstream token failures CIPP relays as text, and a 401 answered by one fresh token.
+
+use std::net::TcpListener;
+
+use entra_core::provider::EntraProvider;
+use entra_providers::cipp::{CippConfig, CippProvider};
+use entra_providers::http::HttpPolicy;
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CIPP_TENANT: &str = "7a1c2b3d-0000-4000-8000-00000000aaaa";
+const CLIENT_ID: &str = "0b9c8d7e-1111-4222-8333-444455556666";
+const CLIENT_SECRET: &str = "cipp-client-secret-value-Zq9";
+const TOKEN_1: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8xIn0.first";
+const TOKEN_2: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8yIn0.second";
+const CONTOSO: &str = "52eaad04-13a2-4a2f-9ce8-93a294fadf36";
+const TOKEN_PATH: &str = "/7a1c2b3d-0000-4000-8000-00000000aaaa/oauth2/v2.0/token";
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn server() -> Result<MockServer, std::io::Error> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    Ok(MockServer::builder().listener(listener).start().await)
+}
+
+fn provider(server: &MockServer) -> CippProvider {
+    let mut config = CippConfig::new(server.uri(), CIPP_TENANT, CLIENT_ID, CLIENT_SECRET);
+    config.login_base = server.uri();
+    config.policy = HttpPolicy {
+        retry_bad_gateway: true,
+        ..HttpPolicy::fast_for_tests()
+    };
+    CippProvider::new(config).expect("valid config")
+}
+
+fn token_answer(token: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token
+    }))
+}
+
+async fn mount_token(server: &MockServer, token: &str) {
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(token_answer(token))
+        .mount(server)
+        .await;
+}
+
+fn page(rows: Vec<Value>, next_link: Option<&str>) -> ResponseTemplate {
+    let mut metadata = json!({"Endpoint": "users", "TenantFilter": CONTOSO, "Version": "v1.0",
+        "ManualPagination": true});
+    if let Some(link) = next_link {
+        metadata["nextLink"] = json!(link);
+    }
+    ResponseTemplate::new(200).set_body_json(json!({"Results": rows, "Metadata": metadata}))
+}
+
+#[tokio::test]
+async fn null_user_rows_are_skipped_and_the_listing_stays_complete() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListGraphRequest"))
+        .and(query_param("tenantFilter", CONTOSO))
+        .respond_with(page(
+            vec![
+                Value::Null,
+                json!({"id": "u1", "userPrincipalName": "adele@contoso.com", "mail": null,
+                       "otherMails": null, "proxyAddresses": null, "businessPhones": null,
+                       "assignedLicenses": null, "accountEnabled": true,
+                       "Tenant": CONTOSO, "CippStatus": "Good"}),
+            ],
+            None,
+        ))
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    assert!(listing.complete);
+    assert_eq!(listing.users.len(), 1);
+    assert_eq!(listing.users[0].entra_object_id, "u1");
+    assert_eq!(listing.users[0].email, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_caller_supplied_next_link_to_another_host_is_never_sent() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListGraphRequest"))
+        .respond_with(page(vec![], None))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let cipp = provider(&server);
+    for link in [
+        "https://graph.evil.example/v1.0/users?$skiptoken=x",
+        "http://graph.microsoft.com/v1.0/users?$skiptoken=x",
+        "not a link",
+    ] {
+        let err = cipp.list_users_page(CONTOSO, Some(link)).await.unwrap_err();
+        assert_eq!(err.code(), "paging_guard", "{link}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_redirect_to_a_sign_in_page_is_not_followed() -> TestResult {
+    let elsewhere = server().await?;
+    let server = server().await?;
+    mount_token(&server, TOKEN_1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header(
+                "Location",
+                format!(
+                    "{}/.auth/login/aad?post_login_redirect_uri=/api/ListTenants",
+                    elsewhere.uri()
+                )
+                .as_str(),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    assert_eq!(err.code(), "unauthorized");
+    assert_eq!(err.status, Some(302));
+    assert!(
+        elsewhere
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn upstream_token_failures_relayed_as_text_keep_their_meaning() -> TestResult {
+    let cases = [
+        (
+            400,
+            "Graph Error: Could not get token: invalid_grant:AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication. - Endpoint: users",
+            "mfa_or_conditional_access",
+        ),
+        (
+            400,
+            "Graph Error: invalid_client:AADSTS7000215: Invalid client secret provided. - Endpoint: users",
+            "invalid_client",
+        ),
+        (
+            400,
+            "Graph Error: AADSTS90095: Admin consent is required for the permissions requested. - Endpoint: users",
+            "admin_consent_required",
+        ),
+        (
+            400,
+            "\"Graph Error: We cannot access this tenant as consent has not been given, please try refreshing the CPV permissions in the application settings menu. - Endpoint: users\"",
+            "consent_required",
+        ),
+        (
+            503,
+            "This feature has been disabled: ListGraphRequest",
+            "upstream_unavailable",
+        ),
+    ];
+    for (status, body, expected) in cases {
+        let server = server().await?;
+        mount_token(&server, TOKEN_1).await;
+        Mock::given(method("GET"))
+            .and(path("/api/ListGraphRequest"))
+            .respond_with(ResponseTemplate::new(status).set_body_string(body))
+            .mount(&server)
+            .await;
+        let err = provider(&server).list_users(CONTOSO).await.unwrap_err();
+        assert_eq!(err.code(), expected, "{body}");
+        assert_eq!(err.status, Some(status));
+        let reason = body.trim_matches('"');
+        assert!(err.message.contains(reason), "{}", err.message);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult {
+    let server = server().await?;
+    // First mint answers TOKEN_1, the re-mint TOKEN_2.
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(token_answer(TOKEN_1))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(token_answer(TOKEN_2))
+        .mount(&server)
+        .await;
+    let link = "https://graph.microsoft.com/v1.0/users?$top=999&$skiptoken=p2";
+    Mock::given(method("GET"))
+        .and(path("/api/ListGraphRequest"))
+        .and(header(
+            "authorization",
+            format!("Bearer {TOKEN_1}").as_str(),
+        ))
+        .and(query_param("nextLink", link))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListGraphRequest"))
+        .and(header(
+            "authorization",
+            format!("Bearer {TOKEN_2}").as_str(),
+        ))
+        .and(query_param("nextLink", link))
+        .respond_with(page(
+            vec![json!({"id": "u2", "accountEnabled": false})],
+            None,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListGraphRequest"))
+        .and(header(
+            "authorization",
+            format!("Bearer {TOKEN_1}").as_str(),
+        ))
+        .respond_with(page(
+            vec![json!({"id": "u1", "accountEnabled": true})],
+            Some(link),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    assert!(listing.complete);
+    let ids: Vec<&str> = listing
+        .users
+        .iter()
+        .map(|u| u.entra_object_id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["u1", "u2"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_api_key_header_is_never_sent() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_managed_tenants().await?;
+    assert!(listing.complete && listing.tenants.is_empty());
+    let requests = server.received_requests().await.unwrap_or_default();
+    let call = requests
+        .iter()
+        .find(|r| r.url.path() == "/api/ListTenants")
+        .expect("ListTenants was called");
+    assert!(!call.headers.contains_key("x-api-key"));
+    assert!(!call.headers.contains_key("x-functions-key"));
+    assert!(call.url.query_pairs().all(|(k, _)| k != "code"));
+    assert_eq!(
+        call.headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
+        Some(format!("Bearer {TOKEN_1}").as_str())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn cipp_echoing_a_pasted_token_never_leaks_it() -> TestResult {
+    let server = server().await?;
+    let pasted = "pasted-opaque-cipp-token";
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(|req: &wiremock::Request| {
+            let auth = req
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .trim_start_matches("Bearer ")
+                .to_string();
+            ResponseTemplate::new(500).set_body_string(format!("Unhandled: header was {auth}"))
+        })
+        .mount(&server)
+        .await;
+    let mut config = CippConfig::with_legacy_token(server.uri(), pasted);
+    config.policy = HttpPolicy::fast_for_tests();
+    let err = CippProvider::new(config)?
+        .list_managed_tenants()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "upstream_unavailable");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(pasted), "{shown}");
+    assert!(shown.contains("Unhandled: header was"), "{shown}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_token_endpoint_echoing_the_client_secret_never_leaks_it() -> TestResult {
+    let server = server().await?;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(|req: &wiremock::Request| {
+            // Only the values, so no `client_secret=` marker gives the secret away.
+            let sent: Vec<String> = url::form_urlencoded::parse(&req.body)
+                .map(|(_, v)| v.into_owned())
+                .collect();
+            let sent = sent.join(" ");
+            ResponseTemplate::new(401).set_body_json(json!({
+                "error": "invalid_client",
+                "error_description": format!("AADSTS7000215: Invalid client secret provided: {sent}"),
+                "error_codes": [7000215]}))
+        })
+        .mount(&server)
+        .await;
+    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    assert_eq!(err.code(), "invalid_client");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(CLIENT_SECRET), "{shown}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_shared_report_type_serves_both_providers() -> TestResult {
+    use entra_providers::validation::{CheckStatus, ValidationReport};
+    let server = server().await?;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "unauthorized_client",
+            "error_description": "AADSTS700016: Application with identifier 'x' was not found in the directory.",
+            "error_codes": [700016]})))
+        .mount(&server)
+        .await;
+    let mut config = CippConfig::new(server.uri(), CIPP_TENANT, CLIENT_ID, CLIENT_SECRET);
+    config.login_base = server.uri();
+    config.policy = HttpPolicy::fast_for_tests();
+    let report: ValidationReport = entra_providers::cipp::validate_cipp_connection(config).await;
+    // The Graph module's names are the same types.
+    let same: &entra_providers::graph::ValidationReport = &report;
+    assert!(!same.ok);
+    let token = report.check("token_minted").expect("token check");
+    assert_eq!(token.status, CheckStatus::Failed);
+    assert_eq!(token.error_code.as_deref(), Some("consent_required"));
+    let later = report.check("users_readable").expect("users check");
+    assert_eq!(later.status, CheckStatus::Skipped);
+    let json = serde_json::to_value(&report)?;
+    assert_eq!(json["checks"][1]["errorCode"], "consent_required");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_all_tenants_selector_is_never_sent_as_a_tenant() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListGraphRequest"))
+        .respond_with(page(vec![], None))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .list_users("AllTenants")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "bad_request");
+    Ok(())
+}

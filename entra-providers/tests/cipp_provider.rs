@@ -1,0 +1,1222 @@
+//! The CIPP provider against a local fake of CIPP and the Microsoft login endpoint, serving the
+//! documented payloads: token minting and caching, ListTenants rows, ListGraphRequest paging,
+//! plain-text errors, retries and connection validation.
+
+use std::fmt::Write as _;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use entra_core::model::ConnectionType;
+use entra_core::provider::EntraProvider;
+use entra_providers::cipp::{
+    CippConfig, CippProvider, validate_cipp_connection, validate_cipp_from_secrets,
+};
+use entra_providers::graph::CheckStatus;
+use entra_providers::http::HttpPolicy;
+use entra_providers::secrets::{MemorySecrets, Secret, SecretProvider, names};
+use serde_json::{Value, json};
+use tracing::field::{Field, Visit};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
+
+const CIPP_TENANT: &str = "7a1c2b3d-0000-4000-8000-00000000aaaa";
+const CLIENT_ID: &str = "0b9c8d7e-1111-4222-8333-444455556666";
+const CLIENT_SECRET: &str = "cipp-client-secret-value-Zq9";
+const TOKEN_1: &str =
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8xIn0.first-signature";
+const TOKEN_2: &str =
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8yIn0.second-signature";
+const CONTOSO: &str = "52eaad04-13a2-4a2f-9ce8-93a294fadf36";
+const FABRIKAM: &str = "6f1e7c44-8d2b-4c1a-9e55-0a1b2c3d4e5f";
+const TOKEN_PATH: &str = "/7a1c2b3d-0000-4000-8000-00000000aaaa/oauth2/v2.0/token";
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn server() -> Result<MockServer, std::io::Error> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    Ok(MockServer::builder().listener(listener).start().await)
+}
+
+fn policy() -> HttpPolicy {
+    HttpPolicy {
+        retry_bad_gateway: true,
+        ..HttpPolicy::fast_for_tests()
+    }
+}
+
+fn config(server: &MockServer) -> CippConfig {
+    let mut config = CippConfig::new(server.uri(), CIPP_TENANT, CLIENT_ID, CLIENT_SECRET);
+    config.login_base = server.uri();
+    config.policy = policy();
+    config
+}
+
+fn provider(server: &MockServer) -> CippProvider {
+    CippProvider::new(config(server)).expect("valid config")
+}
+
+/// Matches a form-encoded body that carries every given field with exactly that value.
+struct FormHas(Vec<(&'static str, String)>);
+
+impl Match for FormHas {
+    fn matches(&self, request: &Request) -> bool {
+        let fields: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+            .into_owned()
+            .collect();
+        self.0
+            .iter()
+            .all(|(k, v)| fields.iter().any(|(fk, fv)| fk == k && fv == v))
+    }
+}
+
+fn token_answer(token: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "token_type": "Bearer",
+        "expires_in": 3599,
+        "ext_expires_in": 3599,
+        "access_token": token
+    }))
+}
+
+fn client_credentials_form() -> FormHas {
+    FormHas(vec![
+        ("client_id", CLIENT_ID.to_string()),
+        ("client_secret", CLIENT_SECRET.to_string()),
+        ("scope", format!("api://{CLIENT_ID}/.default")),
+        ("grant_type", "client_credentials".to_string()),
+    ])
+}
+
+async fn mount_token(server: &MockServer, token: &str, expected_calls: u64) {
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(client_credentials_form())
+        .respond_with(token_answer(token))
+        .expect(expected_calls)
+        .mount(server)
+        .await;
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+fn tenant_row(id: &str, name: &str, default_domain: &str, initial: &str, domains: &str) -> Value {
+    json!({
+        "PartitionKey": "Tenants",
+        "RowKey": id,
+        "customerId": id,
+        "displayName": name,
+        "defaultDomainName": default_domain,
+        "initialDomainName": initial,
+        "delegatedPrivilegeStatus": "granularDelegatedAdminPrivileges",
+        "relationshipEnd": "2027-02-10T11:24:42.3148266Z",
+        "relationshipCount": 1,
+        "hasAutoExtend": true,
+        "domains": domains,
+        "Excluded": false,
+        "ExcludeUser": "",
+        "ExcludeDate": "",
+        "GraphErrorCount": 0,
+        "LastGraphError": "",
+        "RequiresRefresh": false,
+        "LastRefresh": "2026-08-07T03:12:55.123Z",
+        "Timestamp": "2026-08-07T03:12:55.6+00:00",
+        "ETag": "W/\"datetime'2026-08-07T03%3A12%3A55.6Z'\""
+    })
+}
+
+fn tenants_answer() -> Value {
+    let mut fabrikam = tenant_row(
+        FABRIKAM,
+        "Fabrikam, Ltd.",
+        "fabrikam.co.uk",
+        "fabrikamltd.onmicrosoft.com",
+        "fabrikam.co.uk, fabrikam.com",
+    );
+    fabrikam["GraphErrorCount"] = json!(2);
+    fabrikam["LastGraphError"] = json!(
+        "invalid_grant:AADSTS65001: The user or administrator has not consented to use the application"
+    );
+    json!([
+        null,
+        {"customerId":"AllTenants","defaultDomainName":"AllTenants","displayName":"*All Tenants","domains":"AllTenants","GraphErrorCount":0},
+        tenant_row(CIPP_TENANT, "*Partner Tenant", "msp.example", "msp.onmicrosoft.com", "PartnerTenant"),
+        tenant_row(CONTOSO, "Contoso Inc", "contoso.com", "contoso.onmicrosoft.com", ""),
+        fabrikam
+    ])
+}
+
+fn user_row(id: &str, upn: &str, enabled: bool) -> Value {
+    json!({
+        "id": id,
+        "userPrincipalName": upn,
+        "mail": upn,
+        "otherMails": [],
+        "proxyAddresses": [format!("SMTP:{upn}")],
+        "displayName": upn.split('@').next().unwrap_or_default(),
+        "givenName": null,
+        "surname": null,
+        "accountEnabled": enabled,
+        "userType": "Member",
+        "jobTitle": null,
+        "mobilePhone": null,
+        "businessPhones": [],
+        "department": null,
+        "companyName": null,
+        "onPremisesSyncEnabled": null,
+        "assignedLicenses": [{"disabledPlans": [], "skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df"}],
+        "createdDateTime": "2024-01-10T08:00:00Z",
+        "Tenant": CONTOSO,
+        "CippStatus": "Good"
+    })
+}
+
+fn users_page(rows: Vec<Value>, next_link: Option<&str>) -> ResponseTemplate {
+    let mut metadata = json!({
+        "Endpoint": "users",
+        "Parameters": {"$select": "accountEnabled,assignedLicenses", "$top": "999"},
+        "CippLink": null,
+        "TenantFilter": CONTOSO,
+        "Version": "v1.0",
+        "ManualPagination": true,
+        "GraphHeaders": {"request-id": ["f00d"]}
+    });
+    if let Some(link) = next_link {
+        metadata["nextLink"] = json!(link);
+    }
+    ResponseTemplate::new(200).set_body_json(json!({"Results": rows, "Metadata": metadata}))
+}
+
+fn skip_link(token: &str) -> String {
+    format!(
+        "https://graph.microsoft.com/v1.0/users?$top=999&$select=id,accountEnabled&$skiptoken={token}"
+    )
+}
+
+/// A ListGraphRequest users mock for the first page (`link` None) or the page after `link`.
+fn users_mock(link: Option<&str>) -> wiremock::MockBuilder {
+    let builder = Mock::given(method("GET"))
+        .and(path("/api/ListGraphRequest"))
+        .and(query_param("Endpoint", "users"))
+        .and(query_param("tenantFilter", CONTOSO))
+        .and(query_param("Version", "v1.0"))
+        .and(query_param("manualPagination", "true"))
+        .and(query_param("$top", "999"))
+        .and(query_param_is_missing("tenantId"))
+        .and(header("authorization", bearer(TOKEN_1).as_str()));
+    match link {
+        None => builder.and(query_param_is_missing("nextLink")),
+        Some(link) => builder.and(query_param("nextLink", link)),
+    }
+}
+
+#[tokio::test]
+async fn token_is_minted_with_client_credentials_and_sent_as_bearer_only() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .and(header("authorization", bearer(TOKEN_1).as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_managed_tenants().await?;
+    assert!(listing.complete);
+    for request in server.received_requests().await.unwrap_or_default() {
+        assert!(request.headers.get("x-api-key").is_none(), "X-API-KEY sent");
+        assert!(request.headers.get("x-functions-key").is_none());
+        assert!(!request.url.as_str().contains("code="));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn one_token_serves_many_requests_including_concurrent_ones() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .and(header("authorization", bearer(TOKEN_1).as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+        .expect(5)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    provider.list_managed_tenants().await?;
+    provider.list_managed_tenants().await?;
+    let (a, b, c) = tokio::join!(
+        provider.list_managed_tenants(),
+        provider.list_managed_tenants(),
+        provider.list_managed_tenants()
+    );
+    a?;
+    b?;
+    c?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_token_near_expiry_is_replaced() -> TestResult {
+    let server = server().await?;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "Bearer", "expires_in": 2, "access_token": TOKEN_1
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    provider.list_managed_tenants().await?;
+    provider.list_managed_tenants().await?;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    provider.list_managed_tenants().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_rejected_token_is_reminted_once_and_the_call_repeated() -> TestResult {
+    let server = server().await?;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(token_answer(TOKEN_1))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_token(&server, TOKEN_2, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .and(header("authorization", bearer(TOKEN_1).as_str()))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .and(header("authorization", bearer(TOKEN_2).as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_managed_tenants().await?;
+    assert_eq!(listing.tenants.len(), 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_token_rejected_twice_is_unauthorized() -> TestResult {
+    let server = server().await?;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(token_answer(TOKEN_1))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    assert_eq!(err.code(), "unauthorized");
+    assert_eq!(err.status, Some(401));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_legacy_token_is_used_only_without_client_credentials() -> TestResult {
+    let server = server().await?;
+    Mock::given(method("POST"))
+        .respond_with(token_answer(TOKEN_2))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .and(header("authorization", bearer(TOKEN_1).as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let mut legacy = CippConfig::with_legacy_token(server.uri(), TOKEN_1);
+    legacy.policy = policy();
+    let provider = CippProvider::new(legacy)?;
+    assert!(provider.list_managed_tenants().await?.tenants.is_empty());
+    let err = provider.list_managed_tenants().await.unwrap_err();
+    assert_eq!(err.code(), "unauthorized");
+    assert!(
+        err.message.contains("expires after about an hour"),
+        "{}",
+        err.message
+    );
+    assert!(!err.message.contains(TOKEN_1));
+
+    // With client credentials present, a stored legacy token is ignored.
+    let server2 = self::server().await?;
+    mount_token(&server2, TOKEN_2, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .and(header("authorization", bearer(TOKEN_2).as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server2)
+        .await;
+    let mut config = config(&server2);
+    config.legacy_api_token = Some(Secret::new(TOKEN_1));
+    CippProvider::new(config)?.list_managed_tenants().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn token_endpoint_failures_keep_their_aadsts_code() -> TestResult {
+    let server = server().await?;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": "invalid_client",
+            "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.\r\nTrace ID: 1",
+            "error_codes": [7000215],
+            "timestamp": "2026-08-07 03:12:55Z",
+            "trace_id": "trace-1",
+            "correlation_id": "corr-1"
+        })))
+        .mount(&server)
+        .await;
+    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    assert_eq!(err.code(), "invalid_client");
+    assert_eq!(err.upstream_code.as_deref(), Some("AADSTS7000215"));
+    assert!(!err.message.contains(CLIENT_SECRET));
+    Ok(())
+}
+
+#[tokio::test]
+async fn list_tenants_rows_are_mapped_and_pseudo_rows_skipped() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+        .mount(&server)
+        .await;
+    let mut config = config(&server);
+    config.partner_tenant_id = Some(CIPP_TENANT.to_string());
+    let listing = CippProvider::new(config)?.list_managed_tenants().await?;
+    assert!(listing.complete);
+    let ids: Vec<&str> = listing
+        .tenants
+        .iter()
+        .map(|t| t.entra_tenant_id.as_str())
+        .collect();
+    assert_eq!(ids, vec![CONTOSO, FABRIKAM]);
+    let contoso = &listing.tenants[0];
+    assert_eq!(contoso.display_name.as_deref(), Some("Contoso Inc"));
+    assert_eq!(contoso.primary_domain.as_deref(), Some("contoso.com"));
+    assert_eq!(
+        contoso.domains,
+        vec!["contoso.com", "contoso.onmicrosoft.com"]
+    );
+    assert_eq!(contoso.health_note, None);
+    let fabrikam = &listing.tenants[1];
+    assert_eq!(
+        fabrikam.domains,
+        vec![
+            "fabrikam.co.uk",
+            "fabrikamltd.onmicrosoft.com",
+            "fabrikam.com"
+        ]
+    );
+    let note = fabrikam.health_note.as_deref().unwrap_or_default();
+    assert!(note.contains("AADSTS65001") && note.contains('2'), "{note}");
+    assert_eq!(listing.warnings.len(), 1);
+    assert_eq!(listing.warnings[0].code, "cipp_tenant_unhealthy");
+    assert!(listing.warnings[0].message.contains(FABRIKAM));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_list_tenants_error_row_is_a_failed_listing() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "Results": "Failed to retrieve tenants: Could not connect to Partner Center",
+            "defaultDomainName": "",
+            "displayName": "Failed to retrieve tenants. Perform a permission check.",
+            "customerId": ""
+        }])))
+        .mount(&server)
+        .await;
+    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    assert_eq!(err.code(), "upstream_unavailable");
+    assert!(
+        err.message.contains("Failed to retrieve tenants"),
+        "{}",
+        err.message
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn users_follow_two_pages_with_tenant_filter_and_next_link() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    let link = skip_link("RFNwdAIAAQAAAD8");
+    users_mock(None)
+        .respond_with(users_page(
+            vec![
+                user_row("u1", "adele@contoso.com", true),
+                user_row("u2", "room@contoso.com", false),
+            ],
+            Some(&link),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    users_mock(Some(&link))
+        .respond_with(users_page(
+            vec![user_row("u3", "alex@contoso.com", true)],
+            None,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    assert!(listing.complete);
+    assert!(listing.error.is_none());
+    let ids: Vec<&str> = listing
+        .users
+        .iter()
+        .map(|u| u.entra_object_id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["u1", "u2", "u3"]);
+    assert!(listing.users.iter().all(|u| u.entra_tenant_id == CONTOSO));
+    assert!(!listing.users[1].account_enabled);
+    assert_eq!(listing.users[0].email.as_deref(), Some("adele@contoso.com"));
+    assert_eq!(
+        listing.users[0].assigned_license_sku_ids,
+        vec!["c7df2760-2c81-4ef7-b578-5b5392b571df"]
+    );
+    let requests = server.received_requests().await.unwrap_or_default();
+    let first = requests
+        .iter()
+        .find(|r| r.url.path() == "/api/ListGraphRequest")
+        .map(|r| r.url.clone());
+    let select = first
+        .as_ref()
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "$select"))
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    for field in [
+        "id",
+        "accountEnabled",
+        "userType",
+        "mail",
+        "proxyAddresses",
+        "assignedLicenses",
+    ] {
+        assert!(
+            select.split(',').any(|f| f == field),
+            "{field} not selected: {select}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn users_follow_three_pages_until_the_last_has_no_next_link() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    let link2 = skip_link("page2");
+    let link3 = skip_link("page3");
+    users_mock(None)
+        .respond_with(users_page(
+            vec![user_row("u1", "a@contoso.com", true)],
+            Some(&link2),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    users_mock(Some(&link2))
+        .respond_with(users_page(
+            vec![user_row("u2", "b@contoso.com", true)],
+            Some(&link3),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    users_mock(Some(&link3))
+        .respond_with(users_page(
+            vec![user_row("u3", "c@contoso.com", true)],
+            None,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    assert!(listing.complete);
+    assert_eq!(listing.users.len(), 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_next_link_to_another_host_is_refused_and_never_followed() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    let foreign = "https://graph.evil.example/v1.0/users?$skiptoken=x";
+    users_mock(None)
+        .respond_with(users_page(
+            vec![user_row("u1", "a@contoso.com", true)],
+            Some(foreign),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    users_mock(Some(foreign))
+        .respond_with(users_page(vec![], None))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    assert!(!listing.complete);
+    assert_eq!(listing.users.len(), 1);
+    let error = listing.error.expect("an error");
+    assert_eq!(error.code(), "paging_guard");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_graph_host_is_configurable() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 2).await;
+    let local = "https://graph.sandbox.test/v1.0/users?$skiptoken=2";
+    users_mock(None)
+        .respond_with(users_page(
+            vec![user_row("u1", "a@contoso.com", true)],
+            Some(local),
+        ))
+        .mount(&server)
+        .await;
+    users_mock(Some(local))
+        .respond_with(users_page(
+            vec![user_row("u2", "b@contoso.com", true)],
+            None,
+        ))
+        .mount(&server)
+        .await;
+    let mut config = config(&server);
+    config.graph_host = "graph.sandbox.test".to_string();
+    let listing = CippProvider::new(config)?.list_users(CONTOSO).await?;
+    assert!(listing.complete);
+    assert_eq!(listing.users.len(), 2);
+    // The default host refuses the same link.
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    assert!(!listing.complete);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_repeated_next_link_is_refused() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    let link = skip_link("loop");
+    users_mock(None)
+        .respond_with(users_page(
+            vec![user_row("u1", "a@contoso.com", true)],
+            Some(&link),
+        ))
+        .mount(&server)
+        .await;
+    users_mock(Some(&link))
+        .respond_with(users_page(
+            vec![user_row("u2", "b@contoso.com", true)],
+            Some(&link),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    assert!(!listing.complete);
+    assert_eq!(listing.users.len(), 2);
+    assert_eq!(listing.error.map(|e| e.code()), Some("paging_guard"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_page_failing_half_way_leaves_the_listing_incomplete() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    let link = skip_link("page2");
+    users_mock(None)
+        .respond_with(users_page(
+            vec![user_row("u1", "a@contoso.com", true)],
+            Some(&link),
+        ))
+        .mount(&server)
+        .await;
+    users_mock(Some(&link))
+        .respond_with(ResponseTemplate::new(400).set_body_string(
+            "Graph Error: Too many requests. Please try again later. - Endpoint: users",
+        ))
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    assert!(!listing.complete);
+    assert_eq!(listing.users.len(), 1);
+    let error = listing.error.expect("an error");
+    assert_eq!(error.code(), "throttled");
+    assert!(
+        error.message.contains("Too many requests"),
+        "{}",
+        error.message
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_row_without_account_enabled_is_never_taken_as_enabled() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    let link = skip_link("page2");
+    users_mock(None)
+        .respond_with(users_page(
+            vec![user_row("u1", "a@contoso.com", true)],
+            Some(&link),
+        ))
+        .mount(&server)
+        .await;
+    let mut row = user_row("u2", "b@contoso.com", true);
+    if let Some(fields) = row.as_object_mut() {
+        fields.remove("accountEnabled");
+    }
+    users_mock(Some(&link))
+        .respond_with(users_page(vec![row.clone()], None))
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    assert!(!listing.complete);
+    let error = listing.error.expect("an error");
+    assert_eq!(error.code(), "unexpected_response");
+    assert!(
+        error.message.contains("accountEnabled"),
+        "{}",
+        error.message
+    );
+
+    let server = self::server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    users_mock(None)
+        .respond_with(users_page(vec![row], None))
+        .mount(&server)
+        .await;
+    let err = provider(&server).list_users(CONTOSO).await.unwrap_err();
+    assert_eq!(err.code(), "unexpected_response");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_queued_answer_is_an_error_not_an_empty_tenant() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    users_mock(None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "Results": [],
+            "Metadata": {"Queued": true, "QueueMessage": "Still loading data for all tenants", "QueueId": "q1"}
+        })))
+        .mount(&server)
+        .await;
+    let err = provider(&server).list_users(CONTOSO).await.unwrap_err();
+    assert_eq!(err.code(), "unexpected_response");
+    assert!(err.message.contains("queued"), "{}", err.message);
+    Ok(())
+}
+
+#[tokio::test]
+async fn plain_text_errors_map_to_codes_and_keep_their_reason() -> TestResult {
+    let cases: Vec<(u16, &str, &str)> = vec![
+        (
+            403,
+            "Access to this CIPP API endpoint is not allowed, the 'readonly' base role does not have the required permission: CIPP.Core.Read",
+            "forbidden",
+        ),
+        (
+            403,
+            "Access to this CIPP API endpoint is not allowed, you do not have the required permission: Identity.User.Read",
+            "forbidden",
+        ),
+        (
+            403,
+            "Access to this CIPP API endpoint is not allowed, the API Client does not have the required permission",
+            "forbidden",
+        ),
+        (403, "Access to this tenant is not allowed", "forbidden"),
+        (
+            403,
+            "Your CIPP subscription has ended. Access to this instance is no longer available.",
+            "subscription_ended",
+        ),
+        (404, "Endpoint not found", "not_found"),
+        (
+            400,
+            "Graph Error: We cannot access this tenant as consent has not been given, please try refreshing the CPV permissions in the application settings menu. - Endpoint: users",
+            "consent_required",
+        ),
+        (
+            400,
+            "Graph Error: Access has been blocked by Conditional Access policies. Please check the Conditional Access configuration documentation - Endpoint: users",
+            "mfa_or_conditional_access",
+        ),
+        (
+            400,
+            "Graph Error: The CIPP user access token has expired. Run the Setup Wizard to refresh your tokens. - Endpoint: users",
+            "refresh_token_expired",
+        ),
+        (
+            400,
+            "Graph Error: Exception at D:\\home\\site\\wwwroot\\Modules\\CIPPCore\\Public\\GraphRequests\\Get-GraphRequestList.ps1:179 - Graph request denied for 'contoso.com': the tenant is not in CIPP's tenant list. - Endpoint: users",
+            "tenant_not_found",
+        ),
+        (
+            400,
+            "Graph Error: Too many requests. - Endpoint: users",
+            "throttled",
+        ),
+        (
+            400,
+            "Graph Error: Invalid filter clause: Syntax error at position 3 - Endpoint: users",
+            "bad_request",
+        ),
+        (
+            500,
+            "Could not get token: invalid_grant:AADSTS700082: The refresh token has expired due to inactivity.",
+            "upstream_unavailable",
+        ),
+    ];
+    for (status, body, expected) in cases {
+        let server = server().await?;
+        mount_token(&server, TOKEN_1, 1).await;
+        users_mock(None)
+            .respond_with(ResponseTemplate::new(status).set_body_string(body))
+            .mount(&server)
+            .await;
+        let err = provider(&server).list_users(CONTOSO).await.unwrap_err();
+        assert_eq!(err.code(), expected, "{status} {body}");
+        assert_eq!(err.status, Some(status));
+        assert!(err.message.contains(body), "reason lost: {}", err.message);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn gateway_errors_are_retried_then_succeed() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("Bad Gateway"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(504))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let listing = provider(&server).list_managed_tenants().await?;
+    assert_eq!(listing.tenants.len(), 2);
+    let calls = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/api/ListTenants")
+        .count();
+    assert_eq!(calls, 4);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_throttled_answer_waits_for_retry_after() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let started = std::time::Instant::now();
+    let listing = provider.list_managed_tenants().await?;
+    // The backoff of the test policy is a few milliseconds: only Retry-After explains a second.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(listing.tenants.len(), 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn gateway_errors_that_outlast_the_retries_are_upstream_unavailable() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_string("This feature has been disabled: Tenants"),
+        )
+        .expect(u64::from(policy().max_retries) + 1)
+        .mount(&server)
+        .await;
+    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    assert_eq!(err.code(), "upstream_unavailable");
+    assert!(
+        err.message.contains("This feature has been disabled"),
+        "{}",
+        err.message
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn no_secret_or_token_appears_in_errors_or_debug_output() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(500).set_body_string(format!(
+            "Unhandled: request with Authorization: Bearer {TOKEN_1} and client_secret={CLIENT_SECRET} failed; token {TOKEN_1}"
+        )))
+        .mount(&server)
+        .await;
+    users_mock(None)
+        .respond_with(ResponseTemplate::new(403).set_body_string(format!(
+            "Access to this tenant is not allowed for Bearer {TOKEN_1}"
+        )))
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let tenants_err = provider.list_managed_tenants().await.unwrap_err();
+    let users_err = provider.list_users(CONTOSO).await.unwrap_err();
+    let report = provider.validate(None).await;
+    let texts = [
+        tenants_err.to_string(),
+        format!("{tenants_err:?}"),
+        serde_json::to_string(&tenants_err)?,
+        users_err.to_string(),
+        format!("{users_err:?}"),
+        format!("{provider:?}"),
+        format!("{:?}", config(&server)),
+        format!("{report:?}"),
+    ];
+    for text in texts {
+        for secret in [TOKEN_1, CLIENT_SECRET, "first-signature"] {
+            assert!(!text.contains(secret), "leak of {secret} in {text}");
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn delta_is_not_offered() -> TestResult {
+    let server = server().await?;
+    let provider = provider(&server);
+    assert_eq!(provider.connection_type(), ConnectionType::Cipp);
+    assert!(!provider.supports_delta());
+    let err = provider.list_users_delta(CONTOSO, None).await.unwrap_err();
+    assert_eq!(err.code(), "unsupported");
+    Ok(())
+}
+
+#[tokio::test]
+async fn validation_reports_every_named_check() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/me"))
+        .and(header("authorization", bearer(TOKEN_1).as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "clientPrincipal": {"appId": CLIENT_ID, "appRole": []},
+            "permissions": ["CIPP.Core.Read"]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+        .mount(&server)
+        .await;
+    users_mock(None)
+        .respond_with(users_page(
+            vec![user_row("u1", "a@contoso.com", true)],
+            Some(&skip_link("more")),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let report = validate_cipp_connection(config(&server)).await;
+    let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "configuration_valid",
+            "token_minted",
+            "api_me_accepted",
+            "tenants_listed",
+            "users_readable"
+        ]
+    );
+    assert!(report.ok, "{report:?}");
+    assert!(
+        report.checks[2]
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains(CLIENT_ID)
+    );
+    assert!(
+        report.checks[4]
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Contoso Inc")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn validation_names_the_failing_check_and_skips_the_rest() -> TestResult {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/me"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "clientPrincipal": {"appId": CLIENT_ID, "appRole": []}, "permissions": []
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(403).set_body_string(
+            "Access to this CIPP API endpoint is not allowed, you do not have the required permission: CIPP.Core.Read",
+        ))
+        .mount(&server)
+        .await;
+    let report = validate_cipp_connection(config(&server)).await;
+    assert!(!report.ok);
+    let failed = report
+        .checks
+        .iter()
+        .find(|c| c.status == CheckStatus::Failed)
+        .expect("a failure");
+    assert_eq!(failed.name, "tenants_listed");
+    assert_eq!(failed.error_code.as_deref(), Some("forbidden"));
+    assert!(
+        failed
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("CIPP.Core.Read")
+    );
+    let users = report.check("users_readable").expect("listed");
+    assert_eq!(users.status, CheckStatus::Skipped);
+
+    // Bad client secret: the token check fails with the login endpoint's code.
+    let server = self::server().await?;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": "invalid_client",
+            "error_description": "AADSTS7000215: Invalid client secret provided.",
+            "error_codes": [7000215]
+        })))
+        .mount(&server)
+        .await;
+    let report = validate_cipp_connection(config(&server)).await;
+    let token = report.check("token_minted").expect("ran");
+    assert_eq!(token.status, CheckStatus::Failed);
+    assert_eq!(token.error_code.as_deref(), Some("invalid_client"));
+    assert_eq!(report.checks.len(), 5);
+
+    // Incomplete settings fail before any request.
+    let mut incomplete = config(&server);
+    incomplete.client_id = String::new();
+    let report = validate_cipp_connection(incomplete).await;
+    assert_eq!(report.checks[0].name, "configuration_valid");
+    assert_eq!(
+        report.checks[0].error_code.as_deref(),
+        Some("configuration")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn validation_from_the_secret_store() -> TestResult {
+    let server = server().await?;
+    let secrets = MemorySecrets::new();
+    let report = validate_cipp_from_secrets(&secrets, "psa-tenant").await;
+    assert!(!report.ok);
+    assert_eq!(report.checks.len(), 5);
+    assert_eq!(
+        report.checks[0].error_code.as_deref(),
+        Some("configuration")
+    );
+    assert_eq!(report.checks[1].status, CheckStatus::Skipped);
+
+    // Once a URL is stored but no credentials, the settings check names what is missing.
+    secrets
+        .set(
+            "psa-tenant",
+            names::ENTRA_CIPP_BASE_URL,
+            Secret::new(server.uri()),
+        )
+        .await?;
+    secrets
+        .set(
+            "psa-tenant",
+            names::ENTRA_CIPP_CLIENT_ID,
+            Secret::new(CLIENT_ID),
+        )
+        .await?;
+    let report = validate_cipp_from_secrets(&secrets, "psa-tenant").await;
+    let settings = &report.checks[0];
+    assert_eq!(settings.error_code.as_deref(), Some("configuration"));
+    let message = settings.message.as_deref().unwrap_or_default();
+    assert!(message.contains("entra_cipp_client_secret"), "{message}");
+    assert!(!message.contains(CLIENT_ID), "{message}");
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    Ok(())
+}
+
+/// Every log event the provider emits, as text.
+#[derive(Clone, Default)]
+struct LogCapture(Arc<Mutex<Vec<String>>>);
+
+struct EventText(String);
+
+impl Visit for EventText {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, " {}={:?}", field.name(), value);
+    }
+}
+
+impl<S: tracing::Subscriber> Layer<S> for LogCapture {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        let mut text = EventText(event.metadata().target().to_string());
+        event.record(&mut text);
+        if let Ok(mut lines) = self.0.lock() {
+            lines.push(text.0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_token_or_secret_reaches_a_log_line() -> TestResult {
+    let capture = LogCapture::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    let server = server().await?;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(token_answer(TOKEN_1))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    mount_token(&server, TOKEN_2, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .and(header("authorization", bearer(TOKEN_1).as_str()))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(503).set_body_string(format!("Bearer {TOKEN_2}")))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListTenants"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+        .mount(&server)
+        .await;
+    let link = skip_link("secret-skiptoken");
+    Mock::given(method("GET"))
+        .and(path("/api/ListGraphRequest"))
+        .and(query_param_is_missing("nextLink"))
+        .respond_with(users_page(
+            vec![user_row("u1", "a@contoso.com", true)],
+            Some(&link),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/ListGraphRequest"))
+        .and(query_param("nextLink", link.as_str()))
+        .respond_with(ResponseTemplate::new(500).set_body_string(format!(
+            "failed for client_secret={CLIENT_SECRET} with Bearer {TOKEN_2}"
+        )))
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    provider.list_managed_tenants().await?;
+    let listing = provider.list_users(CONTOSO).await?;
+    assert!(!listing.complete);
+    let lines = capture.0.lock().map(|l| l.clone()).unwrap_or_default();
+    assert!(!lines.is_empty(), "the flows log something");
+    for line in lines {
+        for secret in [TOKEN_1, TOKEN_2, CLIENT_SECRET, "secret-skiptoken"] {
+            assert!(!line.contains(secret), "log line leaks {secret}: {line}");
+        }
+    }
+    let error = format!("{:?}", listing.error);
+    assert!(
+        !error.contains(CLIENT_SECRET) && !error.contains(TOKEN_2),
+        "{error}"
+    );
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Shared fixtures for the direct-provider tests: loopback wiremock servers standing in for the
+//! Microsoft login endpoint and Graph, with payloads shaped like the real ones.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use entra_providers::auth::{CloudEndpoints, TokenRotationSink, TokenSet};
+use entra_providers::graph::{GraphConfig, GraphOptions, GraphProvider, GraphSettings};
+use entra_providers::http::HttpPolicy;
+use entra_providers::secrets::Secret;
+use serde_json::{Value, json};
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const PARTNER: &str = "partner-tenant";
+pub const CLIENT_ID: &str = "app-client-id";
+pub const CLIENT_SECRET: &str = "SECRET-client-secret-7f3a";
+pub const PARTNER_RT: &str = "RT-partner-refresh-0001";
+pub const CONTOSO: &str = "52eaad04-13a2-4a2f-9ce8-93a294fadf36";
+pub const FABRIKAM: &str = "4fdbff88-9d6b-42e0-9713-45c922ba8001";
+
+pub async fn server() -> MockServer {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    MockServer::builder().listener(listener).start().await
+}
+
+pub struct Fixture {
+    pub login: MockServer,
+    pub graph: MockServer,
+}
+
+impl Fixture {
+    pub async fn start() -> Self {
+        Self {
+            login: server().await,
+            graph: server().await,
+        }
+    }
+
+    pub fn endpoints(&self) -> CloudEndpoints {
+        CloudEndpoints::custom(&self.login.uri(), &self.graph.uri()).unwrap()
+    }
+
+    pub fn config(&self, options: GraphOptions) -> GraphConfig {
+        GraphConfig {
+            endpoints: self.endpoints(),
+            options,
+            policy: HttpPolicy::fast_for_tests(),
+        }
+    }
+
+    pub fn settings(&self, options: GraphOptions, tokens: TokenSet) -> GraphSettings {
+        GraphSettings {
+            client_id: CLIENT_ID.to_string(),
+            client_secret: Secret::new(CLIENT_SECRET),
+            partner_tenant_id: PARTNER.to_string(),
+            tokens,
+            config: self.config(options),
+        }
+    }
+
+    /// A provider whose partner token must be refreshed before first use.
+    pub fn provider(&self, options: GraphOptions) -> GraphProvider {
+        GraphProvider::new(self.settings(
+            options,
+            TokenSet::from_refresh_token(Secret::new(PARTNER_RT)),
+        ))
+        .unwrap()
+    }
+
+    pub fn graph_url(&self, path_and_query: &str) -> String {
+        format!("{}/{}", self.graph.uri(), path_and_query)
+    }
+
+    /// The partner refresh at the partner authority answers `access` (and rotates the RT).
+    pub async fn mount_partner_refresh(&self, access: &str, new_rt: Option<&str>) {
+        Mock::given(method("POST"))
+            .and(path(format!("/{PARTNER}/oauth2/v2.0/token")))
+            .and(body_string_contains("grant_type=refresh_token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(token_body(access, new_rt)))
+            .mount(&self.login)
+            .await;
+    }
+
+    /// A customer-tenant token minted from the partner refresh token.
+    pub async fn mount_customer_token(&self, tenant: &str, access: &str) {
+        Mock::given(method("POST"))
+            .and(path(format!("/{tenant}/oauth2/v2.0/token")))
+            .and(body_string_contains("grant_type=refresh_token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(token_body(access, None)))
+            .mount(&self.login)
+            .await;
+    }
+}
+
+pub fn token_body(access: &str, refresh: Option<&str>) -> Value {
+    let mut body = json!({
+        "token_type": "Bearer",
+        "expires_in": 3599,
+        "ext_expires_in": 3599,
+        "access_token": access,
+        "scope": "https://graph.microsoft.com/.default"
+    });
+    if let Some(rt) = refresh {
+        body["refresh_token"] = json!(rt);
+    }
+    body
+}
+
+/// An AAD token-endpoint error body, as the identity platform sends it.
+pub fn aad_error(error: &str, code: u64, text: &str) -> Value {
+    json!({
+        "error": error,
+        "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: 0000aaaa-11bb-cccc-dd22-eeeeee333333\r\nCorrelation ID: aaaa0000-bb11-2222-33cc-444444dddddd\r\nTimestamp: 2026-08-01 10:00:00Z"),
+        "error_codes": [code],
+        "timestamp": "2026-08-01 10:00:00Z",
+        "trace_id": "0000aaaa-11bb-cccc-dd22-eeeeee333333",
+        "correlation_id": "aaaa0000-bb11-2222-33cc-444444dddddd"
+    })
+}
+
+/// A Graph error body with `innerError`.
+pub fn graph_error_body(code: &str, message: &str) -> Value {
+    json!({"error": {"code": code, "message": message, "innerError": {
+        "date": "2024-09-24T13:40:08",
+        "request-id": "2bd5b4b8-f877-4bf9-9390-1d9fca785d26",
+        "client-request-id": "2bd5b4b8-f877-4bf9-9390-1d9fca785d26"}}})
+}
+
+/// A user row as `/v1.0/users?$select=…` returns it.
+pub fn user_row(id: &str, upn: &str, enabled: bool) -> Value {
+    json!({
+        "id": id, "userPrincipalName": upn, "mail": upn, "otherMails": [],
+        "proxyAddresses": [format!("SMTP:{upn}")], "displayName": format!("User {id}"),
+        "givenName": "Given", "surname": "Sur", "accountEnabled": enabled, "userType": "Member",
+        "jobTitle": null, "mobilePhone": null, "businessPhones": ["425-555-0100"],
+        "department": null, "companyName": null, "onPremisesSyncEnabled": null,
+        "assignedLicenses": [{"disabledPlans": [], "skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df"}],
+        "createdDateTime": "2024-03-01T09:15:00Z"
+    })
+}
+
+/// Records every token set reported as rotated.
+#[derive(Default, Clone)]
+pub struct Rotations(pub Arc<Mutex<Vec<TokenSet>>>);
+
+#[async_trait::async_trait]
+impl TokenRotationSink for Rotations {
+    async fn tokens_rotated(
+        &self,
+        tokens: &TokenSet,
+    ) -> Result<(), entra_core::provider::ProviderError> {
+        self.0.lock().unwrap().push(tokens.clone());
+        Ok(())
+    }
+}

@@ -1,0 +1,352 @@
+//! Secrets: redaction, the in-memory store, the credential chain and connection switching.
+
+mod graph_support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use entra_core::model::ConnectionType;
+use entra_core::provider::EntraProvider;
+use entra_providers::graph::{GraphOptions, GraphProvider};
+use entra_providers::secrets::{
+    APP_SCOPE, CredentialChain, CredentialSource, EnvSecrets, MemorySecrets, Secret,
+    SecretProvider, names, switch_connection_type,
+};
+use graph_support::*;
+use serde_json::json;
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+fn env(pairs: &[(&str, &str)]) -> EnvSecrets {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    EnvSecrets::from_lookup(move |k| map.get(k).cloned())
+}
+
+#[test]
+fn secrets_never_print_their_value() {
+    let s = Secret::new("hunter2-value");
+    assert_eq!(format!("{s}"), "[redacted]");
+    assert_eq!(format!("{s:?}"), "[redacted]");
+    assert_eq!(s.expose(), "hunter2-value");
+    let e = env(&[("MICROSOFT_CLIENT_SECRET", "env-secret-value")]);
+    assert!(!format!("{e:?}").contains("env-secret-value"));
+}
+
+#[tokio::test]
+async fn the_memory_store_gets_sets_and_deletes_per_tenant() {
+    let store = MemorySecrets::new();
+    store
+        .set("msp-1", names::MICROSOFT_CLIENT_ID, Secret::new("id-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get("msp-1", names::MICROSOFT_CLIENT_ID)
+            .await
+            .unwrap(),
+        Some(Secret::new("id-1"))
+    );
+    assert_eq!(
+        store
+            .get("msp-2", names::MICROSOFT_CLIENT_ID)
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .delete("msp-1", names::MICROSOFT_CLIENT_ID)
+        .await
+        .unwrap();
+    store
+        .delete("msp-1", names::MICROSOFT_CLIENT_ID)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get("msp-1", names::MICROSOFT_CLIENT_ID)
+            .await
+            .unwrap(),
+        None
+    );
+    let e = env(&[]);
+    assert_eq!(
+        e.set("t", "x", Secret::new("v")).await.unwrap_err().code(),
+        "secret_store_read_only"
+    );
+}
+
+#[tokio::test]
+async fn the_chain_prefers_tenant_then_environment_then_app_and_never_mixes_a_pair() {
+    let tenant_store = Arc::new(MemorySecrets::new());
+    let app_store = Arc::new(MemorySecrets::new());
+    app_store
+        .set(APP_SCOPE, names::MICROSOFT_CLIENT_ID, Secret::new("app-id"))
+        .await
+        .unwrap();
+    app_store
+        .set(
+            APP_SCOPE,
+            names::MICROSOFT_CLIENT_SECRET,
+            Secret::new("app-secret"),
+        )
+        .await
+        .unwrap();
+    let full_env = env(&[
+        ("MICROSOFT_CLIENT_ID", "env-id"),
+        ("MICROSOFT_CLIENT_SECRET", "env-secret"),
+        ("MICROSOFT_TENANT_ID", "env-tenant"),
+    ]);
+    let chain = CredentialChain::new(tenant_store.clone())
+        .with_environment(full_env)
+        .with_app_secrets(app_store.clone());
+
+    // Only an id in the tenant store: that source is skipped entirely, the environment wins.
+    tenant_store
+        .set(
+            "msp-1",
+            names::MICROSOFT_CLIENT_ID,
+            Secret::new("tenant-id"),
+        )
+        .await
+        .unwrap();
+    let found = chain.resolve("msp-1").await.unwrap();
+    assert_eq!(found.source, CredentialSource::Environment);
+    assert_eq!(found.client_id, "env-id");
+    assert_eq!(found.client_secret, Secret::new("env-secret"));
+    assert_eq!(found.tenant_id.as_deref(), Some("env-tenant"));
+
+    // A full tenant pair wins.
+    tenant_store
+        .set(
+            "msp-1",
+            names::MICROSOFT_CLIENT_SECRET,
+            Secret::new("tenant-secret"),
+        )
+        .await
+        .unwrap();
+    let found = chain.resolve("msp-1").await.unwrap();
+    assert_eq!(found.source, CredentialSource::TenantSecrets);
+    assert_eq!(
+        (found.client_id.as_str(), found.client_secret.expose()),
+        ("tenant-id", "tenant-secret")
+    );
+    assert_eq!(found.tenant_id, None);
+
+    // Half an environment pair is skipped too: the app pair is used, whole.
+    let chain = CredentialChain::new(Arc::new(MemorySecrets::new()))
+        .with_environment(env(&[("MICROSOFT_CLIENT_ID", "env-id")]))
+        .with_app_secrets(app_store.clone());
+    let found = chain.resolve("msp-1").await.unwrap();
+    assert_eq!(found.source, CredentialSource::AppSecrets);
+    assert_eq!(
+        (found.client_id.as_str(), found.client_secret.expose()),
+        ("app-id", "app-secret")
+    );
+
+    // Nothing anywhere.
+    let chain = CredentialChain::new(Arc::new(MemorySecrets::new())).with_environment(env(&[]));
+    assert_eq!(
+        chain.resolve("msp-1").await.unwrap_err().code(),
+        "configuration"
+    );
+}
+
+#[tokio::test]
+async fn switching_the_connection_type_clears_the_other_types_secrets() {
+    let store = MemorySecrets::new();
+    for name in names::DIRECT_CONNECTION
+        .iter()
+        .chain(names::CIPP_CONNECTION.iter())
+    {
+        store.set("msp-1", name, Secret::new("v")).await.unwrap();
+    }
+    store
+        .set("msp-1", names::MICROSOFT_CLIENT_ID, Secret::new("id"))
+        .await
+        .unwrap();
+    store
+        .set(
+            "msp-2",
+            names::ENTRA_CIPP_CLIENT_SECRET,
+            Secret::new("other-tenant"),
+        )
+        .await
+        .unwrap();
+
+    let deleted = switch_connection_type(&store, "msp-1", ConnectionType::Direct)
+        .await
+        .unwrap();
+    assert_eq!(deleted, names::CIPP_CONNECTION.to_vec());
+    let mut left = store.names("msp-1").await;
+    left.sort();
+    let mut expected: Vec<String> = names::DIRECT_CONNECTION
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    expected.push(names::MICROSOFT_CLIENT_ID.to_string());
+    expected.sort();
+    assert_eq!(left, expected);
+    assert_eq!(
+        store.names("msp-2").await,
+        vec![names::ENTRA_CIPP_CLIENT_SECRET.to_string()]
+    );
+
+    switch_connection_type(&store, "msp-1", ConnectionType::Cipp)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.names("msp-1").await,
+        vec![names::MICROSOFT_CLIENT_ID.to_string()]
+    );
+}
+
+#[test]
+fn canonical_names_are_stable() {
+    assert_eq!(names::MICROSOFT_CLIENT_ID, "microsoft_client_id");
+    assert_eq!(names::MICROSOFT_CLIENT_SECRET, "microsoft_client_secret");
+    assert_eq!(names::MICROSOFT_TENANT_ID, "microsoft_tenant_id");
+    assert_eq!(
+        names::ENTRA_DIRECT_ACCESS_TOKEN,
+        "entra_direct_access_token"
+    );
+    assert_eq!(
+        names::ENTRA_DIRECT_REFRESH_TOKEN,
+        "entra_direct_refresh_token"
+    );
+    assert_eq!(
+        names::ENTRA_DIRECT_TOKEN_EXPIRES_AT,
+        "entra_direct_token_expires_at"
+    );
+    assert_eq!(
+        names::ENTRA_DIRECT_PARTNER_TENANT_ID,
+        "entra_direct_partner_tenant_id"
+    );
+    assert_eq!(names::ENTRA_DIRECT_TOKEN_SCOPE, "entra_direct_token_scope");
+    assert_eq!(names::ENTRA_CIPP_BASE_URL, "entra_cipp_base_url");
+    assert_eq!(names::ENTRA_CIPP_CLIENT_ID, "entra_cipp_client_id");
+    assert_eq!(names::ENTRA_CIPP_CLIENT_SECRET, "entra_cipp_client_secret");
+    assert_eq!(names::ENTRA_CIPP_TENANT_ID, "entra_cipp_tenant_id");
+    assert_eq!(names::ENTRA_CIPP_API_TOKEN, "entra_cipp_api_token");
+}
+
+#[tokio::test]
+async fn a_provider_from_secrets_persists_the_rotated_refresh_token() {
+    let fx = Fixture::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/{PARTNER}/oauth2/v2.0/token")))
+        .and(body_string_contains("refresh_token=RT-stored"))
+        .and(body_string_contains("client_id=tenant-app"))
+        .and(body_string_contains("client_secret=tenant-app-secret"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(token_body("AT-new", Some("RT-next"))),
+        )
+        .expect(1)
+        .mount(&fx.login)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .mount(&fx.graph)
+        .await;
+    let store = Arc::new(MemorySecrets::new());
+    store
+        .set(
+            "msp-1",
+            names::MICROSOFT_CLIENT_ID,
+            Secret::new("tenant-app"),
+        )
+        .await
+        .unwrap();
+    store
+        .set(
+            "msp-1",
+            names::MICROSOFT_CLIENT_SECRET,
+            Secret::new("tenant-app-secret"),
+        )
+        .await
+        .unwrap();
+    store
+        .set(
+            "msp-1",
+            names::ENTRA_DIRECT_PARTNER_TENANT_ID,
+            Secret::new(PARTNER),
+        )
+        .await
+        .unwrap();
+    store
+        .set(
+            "msp-1",
+            names::ENTRA_DIRECT_REFRESH_TOKEN,
+            Secret::new("RT-stored"),
+        )
+        .await
+        .unwrap();
+    let chain = CredentialChain::new(store.clone()).with_environment(env(&[]));
+    let options = GraphOptions {
+        enrich_from_relationships: false,
+        ..GraphOptions::default()
+    };
+    let provider = GraphProvider::from_secrets(store.clone(), &chain, "msp-1", fx.config(options))
+        .await
+        .unwrap();
+    provider.list_managed_tenants().await.unwrap();
+    let get = |name: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .get("msp-1", name)
+                .await
+                .unwrap()
+                .map(|s| s.expose().to_string())
+        }
+    };
+    assert_eq!(
+        get(names::ENTRA_DIRECT_REFRESH_TOKEN).await.as_deref(),
+        Some("RT-next")
+    );
+    assert_eq!(
+        get(names::ENTRA_DIRECT_ACCESS_TOKEN).await.as_deref(),
+        Some("AT-new")
+    );
+    let expires: u64 = get(names::ENTRA_DIRECT_TOKEN_EXPIRES_AT)
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(expires > entra_providers::auth::unix_now() + 3000);
+}
+
+#[tokio::test]
+async fn a_provider_from_secrets_without_tokens_is_a_configuration_error() {
+    let fx = Fixture::start().await;
+    let store = Arc::new(MemorySecrets::new());
+    store
+        .set(
+            "msp-1",
+            names::MICROSOFT_CLIENT_ID,
+            Secret::new("tenant-app"),
+        )
+        .await
+        .unwrap();
+    store
+        .set(
+            "msp-1",
+            names::MICROSOFT_CLIENT_SECRET,
+            Secret::new("tenant-app-secret"),
+        )
+        .await
+        .unwrap();
+    store
+        .set("msp-1", names::MICROSOFT_TENANT_ID, Secret::new(PARTNER))
+        .await
+        .unwrap();
+    let chain = CredentialChain::new(store.clone());
+    let err =
+        GraphProvider::from_secrets(store, &chain, "msp-1", fx.config(GraphOptions::default()))
+            .await
+            .unwrap_err();
+    assert_eq!(err.code(), "configuration");
+}

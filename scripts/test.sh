@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test suite of the project: the Rust workspace (unit, integration, property tests and
+# the shared JSON vectors), then the Python package built as a wheel in a virtualenv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "--- Rust tests"
+cargo test --workspace --exclude entra-sync-python --locked
+
+echo "--- Python tests"
+bash scripts/test-python.sh

@@ -1,0 +1,534 @@
+//! The whole story of the quickstart, asserted: the sync engine over the loopback sandbox, with
+//! the Graph and the CIPP providers, against the in-memory and the SQLite stores, plus faults,
+//! overlapping runs and cancellation.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use entra_core::engine::{CancelToken, ProgressEvent, SyncAllOptions, SyncEngine, SyncOptions};
+use entra_core::mapping::{MappingOperation, PreviewOptions};
+use entra_core::model::{Contact, FieldSync, InactiveSource, SyncSettings};
+use entra_core::provider::EntraProvider;
+use entra_core::store::{
+    ApplyFault, MemoryStore, QueueState, RunStatus, SqliteStore, SyncStore, TenantOutcome,
+};
+use entra_providers::auth::{CloudEndpoints, TokenSet};
+use entra_providers::cipp::{CippConfig, CippProvider};
+use entra_providers::graph::{GraphConfig, GraphOptions, GraphProvider, GraphSettings};
+use entra_providers::http::HttpPolicy;
+use entra_providers::sandbox::{
+    Faults, Mutation, NewUser, Sandbox, SandboxConfig, TokenFault, UserKind,
+};
+use entra_providers::secrets::Secret;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn graph(sandbox: &Sandbox) -> Result<GraphProvider, Box<dyn std::error::Error>> {
+    graph_paged(sandbox, 999)
+}
+
+fn graph_paged(
+    sandbox: &Sandbox,
+    users_page_size: u32,
+) -> Result<GraphProvider, Box<dyn std::error::Error>> {
+    let c = sandbox.credentials();
+    Ok(GraphProvider::new(GraphSettings {
+        client_id: c.client_id,
+        client_secret: Secret::new(c.client_secret),
+        partner_tenant_id: c.partner_tenant_id,
+        tokens: TokenSet::from_refresh_token(Secret::new(c.partner_refresh_token)),
+        config: GraphConfig {
+            endpoints: CloudEndpoints::custom(
+                &sandbox.login_base_url(),
+                &sandbox.graph_base_url(),
+            )?,
+            options: GraphOptions {
+                include_domains: true,
+                users_page_size,
+                ..GraphOptions::default()
+            },
+            policy: HttpPolicy::fast_for_tests(),
+        },
+    })?)
+}
+
+fn cipp(sandbox: &Sandbox) -> Result<CippProvider, Box<dyn std::error::Error>> {
+    let c = sandbox.credentials();
+    let mut config = CippConfig::new(
+        sandbox.cipp_base_url(),
+        c.cipp_tenant_id,
+        c.cipp_client_id,
+        Secret::new(c.cipp_client_secret),
+    );
+    config.login_base = sandbox.login_base_url();
+    config.partner_tenant_id = Some(c.partner_tenant_id);
+    config.policy = HttpPolicy::fast_for_tests();
+    Ok(CippProvider::new(config)?)
+}
+
+fn keyed(key: &str) -> SyncAllOptions {
+    SyncAllOptions {
+        request_key: Some(key.into()),
+        ..SyncAllOptions::default()
+    }
+}
+
+/// Imports the CRM, discovers, confirms every auto-match and the best candidate of the first
+/// tenant to review; returns the mapped tenant ids.
+async fn onboard<P: EntraProvider, S: SyncStore>(
+    sandbox: &Sandbox,
+    engine: &SyncEngine<P, S>,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    engine
+        .store()
+        .upsert_clients(&sandbox.crm_clients())
+        .await?;
+    engine
+        .store()
+        .upsert_contacts(&sandbox.crm_contacts())
+        .await?;
+    let discovery = engine.discover().await?;
+    assert!(discovery.listing_complete);
+    let stored: BTreeSet<String> = engine
+        .store()
+        .load_tenants()
+        .await?
+        .into_iter()
+        .map(|t| t.entra_tenant_id)
+        .collect();
+    let expected: BTreeSet<String> = sandbox.tenants().into_iter().map(|t| t.tenant_id).collect();
+    assert_eq!(stored, expected);
+
+    let preview = engine.preview_mappings(PreviewOptions::default()).await?;
+    assert!(!preview.auto_matched.is_empty(), "{preview:?}");
+    let mut ops: Vec<MappingOperation> = preview
+        .auto_matched
+        .iter()
+        .map(|m| MappingOperation::Confirm {
+            entra_tenant_id: m.entra_tenant_id.clone(),
+            client_id: m.suggestion.client_id.clone(),
+        })
+        .collect();
+    if let Some(group) = preview.fuzzy_candidates.first()
+        && let Some(best) = group.candidates.first()
+    {
+        ops.push(MappingOperation::Confirm {
+            entra_tenant_id: group.entra_tenant_id.clone(),
+            client_id: best.client_id.clone(),
+        });
+    }
+    // Every auto-match is the client the estate meant for that tenant.
+    for m in &preview.auto_matched {
+        let tenant = sandbox
+            .tenants()
+            .into_iter()
+            .find(|t| t.tenant_id == m.entra_tenant_id)
+            .ok_or("unknown tenant")?;
+        assert_eq!(
+            tenant.crm_client_id.as_deref(),
+            Some(m.suggestion.client_id.as_str())
+        );
+    }
+    engine.apply_mapping_changes(ops).await?;
+    let mapped: Vec<String> = engine
+        .store()
+        .load_mapped_tenants()
+        .await?
+        .into_iter()
+        .map(|m| m.entra_tenant_id)
+        .collect();
+    assert!(!mapped.is_empty());
+    let settings = SyncSettings {
+        field_sync: FieldSync {
+            display_name: true,
+            email: true,
+            ..FieldSync::default()
+        },
+        ..SyncSettings::default()
+    };
+    for tenant in &mapped {
+        engine.store().save_sync_settings(tenant, &settings).await?;
+    }
+    Ok(mapped)
+}
+
+async fn contact_of<S: SyncStore>(
+    store: &S,
+    tenant: &str,
+    object_id: &str,
+) -> Result<(Contact, bool), Box<dyn std::error::Error>> {
+    let snapshot = store.snapshot().await?;
+    let link = snapshot
+        .links
+        .iter()
+        .filter(|l| l.entra_tenant_id == tenant && l.entra_object_id == object_id)
+        .max_by_key(|l| l.active)
+        .ok_or("no link")?;
+    let contact = snapshot
+        .contacts
+        .iter()
+        .find(|c| c.contact_id == link.contact_id)
+        .ok_or("no contact")?;
+    Ok((contact.clone(), link.active))
+}
+
+async fn full_story<P: EntraProvider, S: SyncStore>(
+    sandbox: &Sandbox,
+    engine: SyncEngine<P, S>,
+    expect_delta: bool,
+) -> TestResult {
+    let mapped = onboard(sandbox, &engine).await?;
+
+    // A dry run plans everything and writes nothing.
+    let before = engine.store().snapshot().await?;
+    let dry = engine
+        .sync_all(SyncAllOptions {
+            sync: SyncOptions {
+                dry_run: true,
+                use_delta: true,
+            },
+            ..keyed("dry")
+        })
+        .await?;
+    assert_eq!(dry.run.status, RunStatus::Completed);
+    assert!(dry.run.counters.created > 0);
+    assert_eq!(engine.store().snapshot().await?, before);
+
+    let initial = engine.sync_all(keyed("initial")).await?;
+    assert_eq!(
+        initial.run.status,
+        RunStatus::Completed,
+        "{:?}",
+        initial.results
+    );
+    assert_eq!(initial.run.counters.created, dry.run.counters.created);
+    assert!(
+        initial.run.counters.linked > 0,
+        "{:?}",
+        initial.run.counters
+    );
+    assert!(
+        initial.run.counters.excluded > 0,
+        "service accounts, guests, …"
+    );
+
+    // Upstream changes in the first mapped tenant.
+    let tenant = mapped.first().ok_or("no mapped tenant")?.clone();
+    let domain = sandbox
+        .tenants()
+        .into_iter()
+        .find(|t| t.tenant_id == tenant)
+        .ok_or("tenant")?
+        .default_domain;
+    let linked: BTreeSet<String> = engine
+        .store()
+        .snapshot()
+        .await?
+        .links
+        .into_iter()
+        .filter(|l| l.active && l.entra_tenant_id == tenant)
+        .map(|l| l.entra_object_id)
+        .collect();
+    let people: Vec<_> = sandbox
+        .users(&tenant)
+        .into_iter()
+        .filter(|u| u.kind == UserKind::Person && u.account_enabled && linked.contains(&u.id))
+        .collect();
+    assert!(people.len() >= 3, "the estate has enough people");
+    let (disabled, deleted, renamed) = (&people[0], &people[1], &people[2]);
+    sandbox.mutate(Mutation::Disable {
+        user_id: disabled.id.clone(),
+    })?;
+    sandbox.mutate(Mutation::HardDelete {
+        user_id: deleted.id.clone(),
+    })?;
+    sandbox.mutate(Mutation::Rename {
+        user_id: renamed.id.clone(),
+        display_name: "Renamed Person".into(),
+        given_name: None,
+        surname: None,
+    })?;
+    let new_email = format!("renamed.person@{domain}");
+    sandbox.mutate(Mutation::ChangeEmail {
+        user_id: renamed.id.clone(),
+        email: new_email.clone(),
+    })?;
+    let added = sandbox.mutate(Mutation::AddUser {
+        tenant_id: tenant.clone(),
+        user: NewUser {
+            display_name: "Nora Newcomer".into(),
+            given_name: Some("Nora".into()),
+            surname: Some("Newcomer".into()),
+            email: format!("nora.newcomer@{domain}"),
+            job_title: None,
+            account_enabled: true,
+        },
+    })?;
+    // An existing CRM contact of the tenant's client that nobody matched: a new user gets its
+    // address as an alias.
+    let client = engine
+        .store()
+        .load_mapped_tenants()
+        .await?
+        .into_iter()
+        .find(|m| m.entra_tenant_id == tenant)
+        .and_then(|m| m.client_id)
+        .ok_or("client")?;
+    let mut legacy = Contact::new("crm-legacy", client.clone());
+    legacy.email = Some(format!("pat.legacy@{domain}"));
+    engine
+        .store()
+        .upsert_contacts(std::slice::from_ref(&legacy))
+        .await?;
+    let pat = sandbox.mutate(Mutation::AddUser {
+        tenant_id: tenant.clone(),
+        user: NewUser {
+            display_name: "Patricia Legacy".into(),
+            given_name: None,
+            surname: None,
+            email: format!("patricia.legacy@{domain}"),
+            job_title: None,
+            account_enabled: true,
+        },
+    })?;
+    sandbox.mutate(Mutation::AddAlias {
+        user_id: pat.clone(),
+        address: format!("pat.legacy@{domain}"),
+    })?;
+
+    let second = engine.sync_all(keyed("second")).await?;
+    assert_eq!(
+        second.run.status,
+        RunStatus::Completed,
+        "{:?}",
+        second.results
+    );
+    let result = second
+        .results
+        .iter()
+        .find(|r| r.entra_tenant_id == tenant)
+        .ok_or("result")?;
+    if expect_delta {
+        assert_eq!(result.mode, Some(entra_core::store::ListingMode::Delta));
+    }
+    let c = result.counters;
+    assert_eq!(c.inactivated, 2, "{c:?}");
+    assert_eq!(c.created, 1, "{c:?}");
+    assert_eq!(c.linked, 1, "{c:?}");
+    assert!(c.updated >= 1, "{c:?}");
+
+    let (contact, active) = contact_of(engine.store(), &tenant, &disabled.id).await?;
+    assert!(
+        contact.is_inactive && active,
+        "disabled: inactive, link kept"
+    );
+    assert_eq!(contact.inactive_source, Some(InactiveSource::EntraSync));
+    let (contact, active) = contact_of(engine.store(), &tenant, &deleted.id).await?;
+    assert!(
+        contact.is_inactive && !active,
+        "deleted: inactive, link closed"
+    );
+    let (contact, _) = contact_of(engine.store(), &tenant, &renamed.id).await?;
+    assert_eq!(contact.full_name.as_deref(), Some("Renamed Person"));
+    assert_eq!(contact.email.as_deref(), Some(new_email.as_str()));
+    let (contact, _) = contact_of(engine.store(), &tenant, &added).await?;
+    assert_eq!(contact.full_name.as_deref(), Some("Nora Newcomer"));
+    let (contact, active) = contact_of(engine.store(), &tenant, &pat).await?;
+    assert_eq!(contact.contact_id, "crm-legacy");
+    assert!(active);
+
+    // Idempotency: a third sync changes nothing.
+    let third = engine.sync_all(keyed("third")).await?;
+    let c = third.run.counters;
+    assert_eq!(
+        (c.created, c.linked, c.updated, c.inactivated, c.reactivated),
+        (0, 0, 0, 0, 0),
+        "{c:?}"
+    );
+    // Operator decisions stick: dismissing every open item empties the queue for good.
+    let open: Vec<_> = engine
+        .store()
+        .load_queue(None)
+        .await?
+        .into_iter()
+        .filter(|i| i.state == QueueState::Open)
+        .collect();
+    for item in &open {
+        engine
+            .store()
+            .resolve_queue_item(
+                &item.entra_tenant_id,
+                &entra_core::model::Resolution {
+                    entra_object_id: item.entra_object_id.clone(),
+                    decision: entra_core::model::ResolutionDecision::Dismissed,
+                    contact_id: None,
+                },
+            )
+            .await?;
+    }
+    let fourth = engine.sync_all(keyed("fourth")).await?;
+    assert_eq!(fourth.run.status, RunStatus::Completed);
+    assert!(
+        engine
+            .store()
+            .load_queue(None)
+            .await?
+            .iter()
+            .all(|i| i.state != QueueState::Open)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn graph_story_with_sqlite() -> TestResult {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(dir.path().join("sync.sqlite"))?;
+    full_story(&sandbox, SyncEngine::new(graph(&sandbox)?, store), true).await
+}
+
+#[tokio::test]
+async fn graph_story_with_memory() -> TestResult {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    full_story(
+        &sandbox,
+        SyncEngine::new(graph(&sandbox)?, MemoryStore::new()),
+        true,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn cipp_story_with_sqlite() -> TestResult {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    let store = SqliteStore::open_in_memory()?;
+    full_story(&sandbox, SyncEngine::new(cipp(&sandbox)?, store), false).await
+}
+
+#[tokio::test]
+async fn faults_stay_within_their_tenant() -> TestResult {
+    let sandbox = Sandbox::start(SandboxConfig {
+        tenants: 10,
+        crm_clients: 10,
+        ..SandboxConfig::default()
+    })
+    .await?;
+    // Small pages, so a listing can fail after its first page.
+    let engine = SyncEngine::new(graph_paged(&sandbox, 5)?, SqliteStore::open_in_memory()?);
+    let mapped = onboard(&sandbox, &engine).await?;
+    assert!(mapped.len() >= 4, "{mapped:?}");
+    let initial = engine.sync_all(keyed("initial")).await?;
+    assert_eq!(initial.run.status, RunStatus::Completed);
+
+    // Throttling everywhere (retried), no consent in one tenant, a listing failing half-way in
+    // another, and a store failure in the middle of a third tenant's write.
+    let (no_consent, half, broken_store) = (&mapped[0], &mapped[1], &mapped[2]);
+    for person in sandbox
+        .users(half)
+        .into_iter()
+        .filter(|u| u.kind == UserKind::Person)
+        .take(3)
+    {
+        sandbox.mutate(Mutation::HardDelete { user_id: person.id })?;
+    }
+    sandbox.set_faults(Faults {
+        graph_throttle_rate: 0.2,
+        retry_after_secs: 0,
+        token_errors: [(no_consent.clone(), TokenFault::ConsentMissing)].into(),
+        failing_page: [(half.clone(), 1)].into(),
+        ..Faults::default()
+    });
+    // Cached access tokens stop working, so the consent failure shows on the next token request.
+    sandbox.revoke_access_tokens();
+    let before = engine.store().snapshot().await?;
+    engine.store().set_apply_fault(Some(ApplyFault {
+        entra_tenant_id: Some(broken_store.clone()),
+        after_writes: 0,
+    }));
+    // A full listing this time (no delta), so a failing page matters.
+    let report = engine
+        .sync_all(SyncAllOptions {
+            sync: SyncOptions {
+                dry_run: false,
+                use_delta: false,
+            },
+            ..keyed("faulty")
+        })
+        .await?;
+    assert_eq!(
+        report.run.status,
+        RunStatus::Partial,
+        "{:?}",
+        report.results
+    );
+    let result = |t: &str| report.results.iter().find(|r| r.entra_tenant_id == t);
+    let consent = result(no_consent).ok_or("no result")?;
+    assert_eq!(consent.outcome, TenantOutcome::Failed);
+    assert_eq!(
+        consent.error.as_ref().map(|e| e.code.as_str()),
+        Some("consent_required")
+    );
+    let halfway = result(half).ok_or("no result")?;
+    assert!(!halfway.listing_complete);
+    assert_eq!(
+        halfway.counters.inactivated, 0,
+        "no inactivation on a cut listing"
+    );
+    let broken = result(broken_store).ok_or("no result")?;
+    assert_eq!(
+        broken.error.as_ref().map(|e| e.code.as_str()),
+        Some("injected_fault")
+    );
+    // Nothing of the failed tenants changed: their contacts and links are as before.
+    let after = engine.store().snapshot().await?;
+    assert_eq!(after.contacts, before.contacts, "nothing was half-written");
+    assert_eq!(after.links, before.links);
+    Ok(())
+}
+
+#[tokio::test]
+async fn overlapping_runs_join_and_cancelled_runs_resume() -> TestResult {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    let engine = SyncEngine::new(graph(&sandbox)?, SqliteStore::open_in_memory()?);
+    let mapped = onboard(&sandbox, &engine).await?;
+    sandbox.set_faults(Faults {
+        latency: Duration::from_millis(150),
+        ..Faults::default()
+    });
+
+    let first = engine.sync_all(keyed("double-click"));
+    let second = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        engine.sync_all(keyed("double-click")).await
+    };
+    let (a, b) = tokio::join!(first, second);
+    let (a, b) = (a?, b?);
+    assert_eq!(a.run.run_id, b.run.run_id);
+    assert!(b.joined && !a.joined);
+    assert_eq!(a.run.status, RunStatus::Completed);
+    assert_eq!(engine.store().snapshot().await?.runs.len(), 1);
+
+    // Cancel after the first tenant finishes; resume with the same key.
+    let cancel = CancelToken::new();
+    let token = cancel.clone();
+    let options = SyncAllOptions {
+        concurrency: 1,
+        cancel: Some(cancel),
+        progress: Some(Arc::new(move |e: &ProgressEvent| {
+            if matches!(e, ProgressEvent::TenantFinished { .. }) {
+                token.cancel();
+            }
+        })),
+        ..keyed("nightly")
+    };
+    let cancelled = engine.sync_all(options).await?;
+    assert_eq!(cancelled.run.status, RunStatus::Cancelled);
+    assert_eq!(cancelled.results.len(), 1);
+    let resumed = engine.sync_all(keyed("nightly")).await?;
+    assert_eq!(resumed.run.run_id, cancelled.run.run_id);
+    assert_eq!(resumed.run.status, RunStatus::Completed);
+    assert_eq!(resumed.results.len(), mapped.len());
+    assert_eq!(resumed.plans.len(), mapped.len() - 1);
+    Ok(())
+}

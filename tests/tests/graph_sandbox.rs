@@ -1,0 +1,348 @@
+//! The direct (Microsoft Graph) provider end to end against the loopback sandbox: GDAP
+//! discovery, per-tenant tokens, paged user listings, delta rounds after directory changes,
+//! faults, refresh-token rotation and connection validation.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use entra_core::model::EntraUser;
+use entra_core::provider::{EntraProvider, RemovalReason};
+use entra_providers::auth::{
+    CallbackSink, CloudEndpoints, SignInConfig, StateExpectation, StateSigner, TokenClient,
+    TokenSet, begin_authorization,
+};
+use entra_providers::graph::{GraphConfig, GraphOptions, GraphProvider, GraphSettings};
+use entra_providers::http::{HttpClient, HttpPolicy};
+use entra_providers::sandbox::{Faults, Mutation, Sandbox, SandboxConfig, TokenFault};
+use entra_providers::secrets::Secret;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn sandbox() -> Result<Sandbox, Box<dyn std::error::Error>> {
+    Ok(Sandbox::start(SandboxConfig {
+        seed: 11,
+        tenants: 4,
+        users_per_tenant: 20,
+        ..SandboxConfig::default()
+    })
+    .await?)
+}
+
+fn settings(
+    sandbox: &Sandbox,
+    options: GraphOptions,
+) -> Result<GraphSettings, Box<dyn std::error::Error>> {
+    let credentials = sandbox.credentials();
+    Ok(GraphSettings {
+        client_id: credentials.client_id,
+        client_secret: Secret::new(credentials.client_secret),
+        partner_tenant_id: credentials.partner_tenant_id,
+        tokens: TokenSet::from_refresh_token(Secret::new(credentials.partner_refresh_token)),
+        config: GraphConfig {
+            endpoints: CloudEndpoints::custom(
+                &sandbox.login_base_url(),
+                &sandbox.graph_base_url(),
+            )?,
+            options,
+            policy: HttpPolicy {
+                max_retries: 5,
+                ..HttpPolicy::fast_for_tests()
+            },
+        },
+    })
+}
+
+fn options() -> GraphOptions {
+    GraphOptions {
+        customers_page_size: 2,
+        users_page_size: 7,
+        include_domains: true,
+        ..GraphOptions::default()
+    }
+}
+
+fn sorted(mut users: Vec<EntraUser>) -> Vec<EntraUser> {
+    users.sort_by(|a, b| a.entra_object_id.cmp(&b.entra_object_id));
+    users
+}
+
+#[tokio::test]
+async fn tenants_and_users_of_the_estate_are_listed_completely() -> TestResult {
+    let sandbox = sandbox().await?;
+    let rotated: Arc<Mutex<Vec<TokenSet>>> = Arc::default();
+    let seen = rotated.clone();
+    let provider = GraphProvider::with_rotation_sink(
+        settings(&sandbox, options())?,
+        Arc::new(CallbackSink(move |t: &TokenSet| {
+            seen.lock().unwrap().push(t.clone())
+        })),
+    )?;
+
+    let listing = provider.list_managed_tenants().await?;
+    assert!(listing.complete, "{:?}", listing.warnings);
+    let expected: BTreeSet<String> = sandbox.tenants().into_iter().map(|t| t.tenant_id).collect();
+    let listed: BTreeSet<String> = listing
+        .tenants
+        .iter()
+        .map(|t| t.entra_tenant_id.clone())
+        .collect();
+    assert_eq!(listed, expected);
+    for tenant in sandbox.tenants() {
+        let found = listing
+            .tenants
+            .iter()
+            .find(|t| t.entra_tenant_id == tenant.tenant_id)
+            .ok_or("tenant missing")?;
+        assert_eq!(
+            found.display_name.as_deref(),
+            Some(tenant.display_name.as_str())
+        );
+        assert_eq!(
+            found.primary_domain.as_deref(),
+            Some(tenant.default_domain.to_ascii_lowercase().as_str())
+        );
+        for unverified in &tenant.unverified_domains {
+            assert!(!found.domains.contains(&unverified.to_ascii_lowercase()));
+        }
+        assert!(
+            found
+                .domains
+                .contains(&tenant.initial_domain.to_ascii_lowercase())
+        );
+
+        let users = provider.list_users(&tenant.tenant_id).await?;
+        assert!(users.complete, "{:?}", users.error);
+        assert_eq!(
+            sorted(users.users),
+            sorted(sandbox.expected_users(&tenant.tenant_id))
+        );
+    }
+    // The partner refresh token rotated, and the rotation reached the caller.
+    let rotations = rotated.lock().unwrap().clone();
+    assert!(!rotations.is_empty());
+    let latest = provider.partner_tokens().await;
+    assert_ne!(
+        latest.refresh_token.as_ref().map(Secret::expose),
+        Some(sandbox.credentials().partner_refresh_token.as_str())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn delta_rounds_report_changes_and_removals_then_resync_when_expired() -> TestResult {
+    let sandbox = sandbox().await?;
+    let provider = GraphProvider::new(settings(&sandbox, options())?)?;
+    let tenant = sandbox.tenants().into_iter().next().ok_or("no tenant")?;
+    let first = provider.list_users_delta(&tenant.tenant_id, None).await?;
+    assert!(first.complete && first.full_enumeration && !first.resync_required);
+    assert_eq!(
+        sorted(first.users),
+        sorted(sandbox.expected_users(&tenant.tenant_id))
+    );
+    let link = first.delta_link.ok_or("no delta link")?;
+
+    let users = sandbox.users(&tenant.tenant_id);
+    let enabled: Vec<_> = users.iter().filter(|u| u.account_enabled).collect();
+    let (disabled, soft, hard) = (
+        enabled.first().ok_or("user")?.id.clone(),
+        enabled.get(1).ok_or("user")?.id.clone(),
+        enabled.get(2).ok_or("user")?.id.clone(),
+    );
+    sandbox.mutate(Mutation::Disable {
+        user_id: disabled.clone(),
+    })?;
+    sandbox.mutate(Mutation::SoftDelete {
+        user_id: soft.clone(),
+    })?;
+    sandbox.mutate(Mutation::HardDelete {
+        user_id: hard.clone(),
+    })?;
+
+    let second = provider
+        .list_users_delta(&tenant.tenant_id, Some(&link))
+        .await?;
+    assert!(second.complete && !second.full_enumeration && !second.resync_required);
+    let changed = second
+        .users
+        .iter()
+        .find(|u| u.entra_object_id == disabled)
+        .ok_or("disabled user not reported")?;
+    assert!(!changed.account_enabled);
+    let removed: std::collections::HashSet<(String, RemovalReason)> = second
+        .removed
+        .iter()
+        .map(|r| (r.entra_object_id.clone(), r.reason))
+        .collect();
+    assert!(
+        removed.contains(&(soft, RemovalReason::Changed)),
+        "{removed:?}"
+    );
+    assert!(
+        removed.contains(&(hard, RemovalReason::Deleted)),
+        "{removed:?}"
+    );
+    let next = second.delta_link.ok_or("no delta link")?;
+
+    sandbox.expire_delta_tokens();
+    let third = provider
+        .list_users_delta(&tenant.tenant_id, Some(&next))
+        .await?;
+    assert!(third.resync_required);
+    assert!(third.users.is_empty() && third.removed.is_empty() && !third.complete);
+    Ok(())
+}
+
+#[tokio::test]
+async fn faults_surface_as_operator_codes_and_incomplete_listings() -> TestResult {
+    let sandbox = sandbox().await?;
+    let tenants = sandbox.tenants();
+    let (a, b, c) = (
+        tenants.first().ok_or("tenant")?.tenant_id.clone(),
+        tenants.get(1).ok_or("tenant")?.tenant_id.clone(),
+        tenants.get(2).ok_or("tenant")?.tenant_id.clone(),
+    );
+    let mut faults = Faults::default();
+    faults
+        .token_errors
+        .insert(a.clone(), TokenFault::ConsentMissing);
+    faults.gdap_role_missing.insert(b.clone());
+    faults.failing_page.insert(c.clone(), 1);
+    faults.failing_page_status = 503;
+    sandbox.set_faults(faults);
+
+    let provider = GraphProvider::new(settings(&sandbox, options())?)?;
+    assert_eq!(
+        provider.list_users(&a).await.unwrap_err().code(),
+        "consent_required"
+    );
+    assert_eq!(
+        provider.list_users(&b).await.unwrap_err().code(),
+        "gdap_role_missing"
+    );
+    let partial = provider.list_users(&c).await?;
+    assert!(!partial.complete);
+    assert_eq!(partial.users.len(), 7);
+    assert_eq!(
+        partial.error.ok_or("no error")?.code(),
+        "upstream_unavailable"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn throttling_is_retried_through() -> TestResult {
+    let sandbox = sandbox().await?;
+    sandbox.update_faults(|f| {
+        f.graph_throttle_next = 2;
+        f.retry_after_secs = 0;
+    });
+    let provider = GraphProvider::new(settings(&sandbox, options())?)?;
+    let tenant = sandbox.tenants().into_iter().next().ok_or("no tenant")?;
+    let users = provider.list_users(&tenant.tenant_id).await?;
+    assert!(users.complete, "{:?}", users.error);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_healthy_sandbox_connection_validates() -> TestResult {
+    let sandbox = sandbox().await?;
+    let provider = GraphProvider::new(settings(&sandbox, options())?)?;
+    let report = provider.validate_direct_connection().await;
+    assert!(report.ok, "{report:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_partner_sign_in_flow_yields_tokens_that_read_the_estate() -> TestResult {
+    const REDIRECT: &str = "https://psa.example/api/auth/microsoft/entra/callback";
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: 3,
+        tenants: 2,
+        users_per_tenant: 5,
+        redirect_uris: vec![REDIRECT.to_string()],
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let credentials = sandbox.credentials();
+    let endpoints = CloudEndpoints::custom(&sandbox.login_base_url(), &sandbox.graph_base_url())?;
+    let signer = StateSigner::new(Secret::new("a-host-wide-state-signing-key-of-32+bytes"))?;
+    let start = begin_authorization(
+        &endpoints,
+        &signer,
+        &SignInConfig {
+            client_id: credentials.client_id.clone(),
+            authority: credentials.partner_tenant_id.clone(),
+            redirect_uri: REDIRECT.to_string(),
+            scopes: None,
+            prompt: None,
+        },
+        "msp-1",
+        "user-1",
+    )?;
+
+    // The browser leg: the sandbox's consent screen approves at once and redirects back.
+    let http = HttpClient::new(HttpPolicy::fast_for_tests())?;
+    let answer = http.inner().get(start.url.clone()).send().await?;
+    assert_eq!(answer.status().as_u16(), 302);
+    let location = answer
+        .headers()
+        .get("location")
+        .ok_or("no redirect")?
+        .to_str()?
+        .to_string();
+    let callback = url::Url::parse(&location)?;
+    let param = |name: &str| {
+        callback
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let state = param("state").ok_or("no state")?;
+    let code = param("code").ok_or("no code")?;
+    let claims = signer.verify(
+        &state,
+        &StateExpectation {
+            tenant: "msp-1".into(),
+            user: "user-1".into(),
+            redirect_uri: REDIRECT.into(),
+        },
+    )?;
+    assert_eq!(claims.user, "user-1");
+
+    let client = TokenClient::new(
+        http,
+        endpoints.clone(),
+        credentials.client_id.clone(),
+        Secret::new(credentials.client_secret.clone()),
+    );
+    let tokens = client
+        .exchange_code(
+            &credentials.partner_tenant_id,
+            &Secret::new(code.clone()),
+            REDIRECT,
+            &start.code_verifier,
+            &endpoints.partner_scopes(),
+        )
+        .await?;
+    assert!(tokens.refresh_token.is_some());
+    // A code is single-use.
+    let again = client
+        .exchange_code(
+            &credentials.partner_tenant_id,
+            &Secret::new(code),
+            REDIRECT,
+            &start.code_verifier,
+            &endpoints.partner_scopes(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), "refresh_token_expired");
+
+    let mut settings = settings(&sandbox, options())?;
+    settings.tokens = tokens;
+    let provider = GraphProvider::new(settings)?;
+    let listing = provider.list_managed_tenants().await?;
+    assert!(listing.complete);
+    assert_eq!(listing.tenants.len(), 2);
+    Ok(())
+}

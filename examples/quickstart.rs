@@ -34,7 +34,7 @@ use std::time::Instant;
 
 use entra_core::engine::{RunReport, SyncAllOptions, SyncEngine, SyncOptions};
 use entra_core::ids::RunTrigger;
-use entra_core::mapping::{MappingOperation, PreviewOptions, PreviewOutput};
+use entra_core::mapping::{MappingOperation, MatchReason, PreviewOptions, PreviewOutput};
 use entra_core::model::{Client, Contact, FieldSync, SyncSettings};
 use entra_core::provider::EntraProvider;
 use entra_core::reconcile::{Action, ActionKind};
@@ -53,6 +53,14 @@ fn env(name: &str) -> Option<String> {
 
 fn required(name: &str) -> Result<String, AnyError> {
     env(name).ok_or_else(|| format!("{name} is not set").into())
+}
+
+/// The contract name of a match reason (`exact_domain`, `fuzzy_name`, ...).
+fn reason_name(reason: &MatchReason) -> String {
+    serde_json::to_value(reason)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn heading(step: &str) {
@@ -398,17 +406,17 @@ async fn preview<P: EntraProvider>(
     let tenant_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     for m in &preview.auto_matched {
         println!(
-            "  auto     {:<34} -> {:<34} {:?} {}",
+            "  auto     {:<34} -> {:<34} {} {}",
             tenant_name(&m.entra_tenant_id),
             client_name(&m.suggestion.client_id),
-            m.suggestion.reason,
+            reason_name(&m.suggestion.reason),
             m.suggestion.matched_domain.as_deref().unwrap_or("")
         );
     }
     for group in &preview.fuzzy_candidates {
         for (i, s) in group.candidates.iter().enumerate() {
             println!(
-                "  {}   {:<34} ?> {:<34} {:?} score {:.2}",
+                "  {}   {:<34} ?> {:<34} {} score {:.2}",
                 if i == 0 { "review" } else { "      " },
                 if i == 0 {
                     tenant_name(&group.entra_tenant_id)
@@ -416,7 +424,7 @@ async fn preview<P: EntraProvider>(
                     String::new()
                 },
                 client_name(&s.client_id),
-                s.reason,
+                reason_name(&s.reason),
                 s.score
             );
         }
@@ -457,8 +465,11 @@ async fn confirm<P: EntraProvider>(
         && let Some(best) = group.candidates.first()
     {
         println!(
-            "  operator reviewed {} and picked client {} ({:?}, score {:.2})",
-            group.entra_tenant_id, best.client_id, best.reason, best.score
+            "  operator reviewed {} and picked client {} ({}, score {:.2})",
+            group.entra_tenant_id,
+            best.client_id,
+            reason_name(&best.reason),
+            best.score
         );
         ops.push(MappingOperation::Confirm {
             entra_tenant_id: group.entra_tenant_id.clone(),

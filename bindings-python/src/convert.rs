@@ -142,7 +142,14 @@ fn type_name(value: &Bound<'_, PyAny>) -> String {
 /// holds no cycles.
 pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     let mut keys = KeyCache::default();
-    let _paused = GcPause::new(py, value);
+    let large = match value {
+        Value::Array(a) => a.len() > 1_000,
+        Value::Object(o) => o
+            .values()
+            .any(|v| matches!(v, Value::Array(a) if a.len() > 1_000)),
+        _ => false,
+    };
+    let _paused = GcPause::new(py, large);
     to_py_with(py, value, &mut keys)
 }
 
@@ -173,19 +180,13 @@ impl Hasher for Fnv {
 
 /// Pauses Python's cyclic garbage collector while a large result is built, restoring its
 /// previous state afterwards (also on error).
-struct GcPause<'py> {
+pub struct GcPause<'py> {
     gc: Option<Bound<'py, PyModule>>,
 }
 
 impl<'py> GcPause<'py> {
-    fn new(py: Python<'py>, value: &Value) -> Self {
-        let large = match value {
-            Value::Array(a) => a.len() > 1_000,
-            Value::Object(o) => o
-                .values()
-                .any(|v| matches!(v, Value::Array(a) if a.len() > 1_000)),
-            _ => false,
-        };
+    /// Pauses the collector when `large` (a small result is not worth the two calls).
+    pub fn new(py: Python<'py>, large: bool) -> Self {
         if !large {
             return Self { gc: None };
         }

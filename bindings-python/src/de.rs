@@ -51,10 +51,35 @@ impl<'a, 'py> PyDeserializer<'a, 'py> {
     }
 }
 
-fn string_of(s: &Bound<'_, PyString>) -> Result<String, DeError> {
-    s.to_cow()
-        .map(|c| c.into_owned())
-        .map_err(|e| DeError(format!("invalid string: {e}")))
+unsafe extern "C" {
+    // Part of CPython's public C API since 3.3 and of the stable ABI since 3.10; PyO3 hides it
+    // from abi3-py39 builds, but every CPython this wheel loads into exports it.
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut pyo3::ffi::PyObject,
+        size: *mut pyo3::ffi::Py_ssize_t,
+    ) -> *const std::os::raw::c_char;
+}
+
+/// Borrows the UTF-8 text of a Python string. CPython keeps the UTF-8 form inside the string
+/// object (for ASCII it is the string's own storage), so nothing is copied or allocated, where
+/// the abi3 default encodes into a new `bytes` object and copies it again.
+fn str_of<'a>(s: &'a Bound<'_, PyString>) -> Result<&'a str, DeError> {
+    let mut size: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `s` is a live `str` object and we hold the GIL; the returned buffer belongs to the
+    // string object, which outlives the borrow `'a`.
+    let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
+    if data.is_null() {
+        // A lone surrogate: not valid UTF-8. Clear the Python error; the slow path reports it.
+        let err = PyErr::take(s.py());
+        return Err(DeError(format!(
+            "invalid string: {}",
+            err.map(|e| e.to_string()).unwrap_or_default()
+        )));
+    }
+    let len = usize::try_from(size).map_err(|_| DeError("invalid string length".into()))?;
+    // SAFETY: CPython guarantees `data` points to `size` bytes of valid UTF-8.
+    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) };
+    std::str::from_utf8(bytes).map_err(|e| DeError(format!("invalid string: {e}")))
 }
 
 impl<'de> de::Deserializer<'de> for PyDeserializer<'_, '_> {
@@ -63,21 +88,19 @@ impl<'de> de::Deserializer<'de> for PyDeserializer<'_, '_> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let v = self.value;
         if let Ok(s) = v.cast_exact::<PyString>() {
-            return visitor.visit_string(string_of(s)?);
+            return visitor.visit_str(str_of(s)?);
         }
         if let Ok(dict) = v.cast::<PyDict>() {
-            let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = dict.iter().collect();
             return visitor.visit_map(DictAccess {
                 parent: &self,
-                items: items.into_iter(),
+                items: dict.iter(),
                 value: None,
             });
         }
         if let Ok(list) = v.cast::<PyList>() {
-            let items: Vec<Bound<'_, PyAny>> = list.iter().collect();
             return visitor.visit_seq(ListAccess {
                 parent: &self,
-                items: items.into_iter(),
+                items: list.iter(),
             });
         }
         if v.is_none() {
@@ -103,7 +126,7 @@ impl<'de> de::Deserializer<'de> for PyDeserializer<'_, '_> {
             return visitor.visit_f64(f);
         }
         if let Ok(s) = v.cast::<PyString>() {
-            return visitor.visit_string(string_of(s)?);
+            return visitor.visit_str(str_of(s)?);
         }
         if let Ok(tuple) = v.cast::<PyTuple>() {
             let items: Vec<Bound<'_, PyAny>> = tuple.iter().collect();
@@ -130,7 +153,7 @@ impl<'de> de::Deserializer<'de> for PyDeserializer<'_, '_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match self.value.cast_exact::<PyString>() {
-            Ok(s) => visitor.visit_enum(IntoDeserializer::<DeError>::into_deserializer(string_of(s)?)),
+            Ok(s) => visitor.visit_enum(IntoDeserializer::<DeError>::into_deserializer(str_of(s)?)),
             Err(_) => Err(DeError("expected a string".into())),
         }
     }
@@ -159,7 +182,10 @@ where
 {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.items.next() {
             None => Ok(None),
             Some((key, value)) => {
@@ -192,7 +218,10 @@ where
 {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
             None => Ok(None),
             Some(item) => seed.deserialize(self.parent.child(&item)?).map(Some),

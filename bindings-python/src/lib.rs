@@ -5,6 +5,7 @@
 
 mod auth;
 mod convert;
+mod de;
 mod engine;
 mod errors;
 mod logging;
@@ -13,6 +14,7 @@ mod pure;
 mod runtime;
 mod sandbox;
 mod sandbox_config;
+mod ser;
 mod settings;
 
 use pyo3::prelude::*;

@@ -8,7 +8,15 @@ use crate::error::CoreError;
 /// Deserializes `value` into `T`; a missing or ill-typed field becomes `invalid_input` whose
 /// message carries the field's path (for example `users[3].accountEnabled`).
 pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, CoreError> {
-    serde_path_to_error::deserialize(value).map_err(path_error)
+    // The plain path is several times faster; tracking the field path is only paid for when
+    // the input is wrong and the error must name the field.
+    match T::deserialize(value) {
+        Ok(parsed) => Ok(parsed),
+        Err(_) => match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(parsed) => Ok(parsed),
+            Err(err) => Err(path_error(err)),
+        },
+    }
 }
 
 /// Like [`from_value`], from JSON text.

@@ -1,18 +1,23 @@
 //! The sync engine against an in-test provider, for every store.
 
+#[path = "support/counting_store.rs"]
+mod counting_store;
 #[path = "support/fake_provider.rs"]
 mod fake_provider;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use counting_store::CountingStore;
 use entra_core::engine::{CancelToken, ProgressEvent, SyncAllOptions, SyncEngine, SyncOptions};
-use entra_core::ids::RunTrigger;
+use entra_core::ids::{RunScope, RunTrigger};
 use entra_core::mapping::{MappingOperation, PreviewOptions};
 use entra_core::model::{Client, Contact, ManagedTenant, MappingState};
 use entra_core::provider::{ProviderError, ProviderErrorCode};
+use entra_core::reconcile::Counters;
 use entra_core::store::{
-    ApplyFault, ListingMode, MemoryStore, RunStatus, SyncStore, TenantOutcome,
+    ApplyFault, ListingMode, MemoryStore, RunRecord, RunStatus, SyncStore, TenantOutcome,
+    TenantRunResult,
 };
 use fake_provider::{FakeProvider, user};
 
@@ -23,6 +28,12 @@ trait Harness: SyncStore + Sized + 'static {
 impl Harness for MemoryStore {
     fn inject(&self, fault: Option<ApplyFault>) {
         self.set_apply_fault(fault);
+    }
+}
+
+impl Harness for CountingStore<MemoryStore> {
+    fn inject(&self, fault: Option<ApplyFault>) {
+        self.inner.set_apply_fault(fault);
     }
 }
 
@@ -277,7 +288,7 @@ async fn half_failed_listing_inactivates_nobody<S: Harness>(store: S) {
 }
 
 async fn store_failure_mid_apply_writes_nothing<S: Harness>(store: S) {
-    let engine = estate(store, false).await;
+    let engine = estate(store, true).await;
     let before = engine.store().snapshot().await.unwrap();
     engine.store().inject(Some(ApplyFault {
         entra_tenant_id: Some("t-b".into()),
@@ -312,6 +323,27 @@ async fn store_failure_mid_apply_writes_nothing<S: Harness>(store: S) {
         "nothing of t-b was half-written"
     );
     assert!(after.links.iter().any(|l| l.entra_tenant_id == "t-a"));
+    let queue_of_b = |s: &entra_core::store::StoreSnapshot| {
+        s.queue
+            .iter()
+            .filter(|i| i.entra_tenant_id == "t-b")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(queue_of_b(&after), queue_of_b(&before));
+    assert_eq!(
+        engine.store().load_delta_link("t-b").await.unwrap(),
+        None,
+        "no delta link moves forward past an apply that failed"
+    );
+    assert!(
+        engine
+            .store()
+            .load_delta_link("t-a")
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     engine.store().inject(None);
     let retry = engine.sync_all(keyed("fault-retry")).await.unwrap();
@@ -492,6 +524,77 @@ async fn delta_rounds_and_resync<S: Harness>(store: S) {
     assert_eq!(resync.plan.counters.unchanged, 2);
     let k = contact(engine.store(), "k-t-a").await;
     assert!(!k.is_inactive);
+    let replaced = engine.store().load_delta_link("t-a").await.unwrap();
+    assert!(replaced.is_some(), "the resync's link is stored");
+    assert_ne!(replaced, link);
+    let after_resync = engine.sync_tenant(&mapping, &opts).await.unwrap();
+    assert_eq!(
+        after_resync.mode,
+        ListingMode::Delta,
+        "the new link is used"
+    );
+
+    // A refused link whose fallback listing stops early is forgotten, not retried, and the
+    // partial listing inactivates nobody.
+    engine.provider().expire_delta_links("t-a");
+    engine.provider().cut_listing("t-a", Some(1));
+    let cut = engine.sync_tenant(&mapping, &opts).await.unwrap();
+    assert_eq!(cut.mode, ListingMode::Full);
+    assert!(!cut.listing_complete);
+    assert_eq!(cut.plan.counters.inactivated, 0);
+    assert_eq!(engine.store().load_delta_link("t-a").await.unwrap(), None);
+    engine.provider().cut_listing("t-a", None);
+    let whole = engine.sync_tenant(&mapping, &opts).await.unwrap();
+    assert_eq!(whole.mode, ListingMode::Full);
+    assert!(
+        whole.warnings.iter().all(|w| w.code != "delta_resync"),
+        "no refused link was asked for again: {:?}",
+        whole.warnings
+    );
+    assert!(
+        engine
+            .store()
+            .load_delta_link("t-a")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// An incomplete or empty tenant listing never marks known tenants `not_listed`; a complete one
+/// does, and never deletes them.
+async fn discovery_marks_not_listed_only_after_a_complete_listing<S: Harness>(store: S) {
+    use entra_core::model::TenantStatus;
+    let engine = estate(store, false).await;
+    let status = |tenants: Vec<ManagedTenant>, id: &str| {
+        tenants
+            .into_iter()
+            .find(|t| t.entra_tenant_id == id)
+            .map(|t| t.status)
+    };
+
+    engine.provider().cut_tenant_listing(Some(1));
+    let partial = engine.discover().await.unwrap();
+    assert!(!partial.listing_complete);
+    assert!(partial.merge.not_listed.is_empty());
+    engine.provider().cut_tenant_listing(Some(0));
+    let empty = engine.discover().await.unwrap();
+    assert!(empty.merge.not_listed.is_empty(), "{:?}", empty.merge);
+    let tenants = engine.store().load_tenants().await.unwrap();
+    assert_eq!(tenants.len(), 3);
+    assert!(tenants.iter().all(|t| t.status != TenantStatus::NotListed));
+
+    // A complete listing without t-c marks it not_listed; it stays stored and is not synced.
+    engine.provider().cut_tenant_listing(None);
+    engine.provider().remove_tenant("t-c");
+    let whole = engine.discover().await.unwrap();
+    assert!(whole.listing_complete);
+    let tenants = engine.store().load_tenants().await.unwrap();
+    assert_eq!(tenants.len(), 3, "nothing is deleted");
+    assert_eq!(status(tenants, "t-c"), Some(TenantStatus::NotListed));
+    let run = engine.sync_all(keyed("after-discovery")).await.unwrap();
+    assert_eq!(run.results.len(), 2);
+    assert!(run.results.iter().all(|r| r.entra_tenant_id != "t-c"));
 }
 
 async fn unmapped_tenant_is_refused<S: Harness>(store: S) {
@@ -557,6 +660,437 @@ async fn single_tenant_runs_are_recorded<S: Harness>(store: S) {
     assert_eq!(err.code(), "not_mapped");
 }
 
+/// A run left `running` by a process that died: begun at `t0`, one tenant recorded a minute
+/// later, never finished.
+async fn crashed_run<S: Harness>(
+    engine: &SyncEngine<FakeProvider, S>,
+    key: &str,
+    t0: u64,
+) -> String {
+    let run_id = SyncEngine::<FakeProvider, S>::run_key(&keyed(key))
+        .run_id()
+        .unwrap();
+    let crashed = RunRecord {
+        run_id: run_id.clone(),
+        scope: RunScope::AllTenants,
+        trigger: RunTrigger::Manual,
+        entra_tenant_id: None,
+        status: RunStatus::Running,
+        started_at_ms: t0,
+        finished_at_ms: None,
+        heartbeat_at_ms: Some(t0),
+        tenants_total: 3,
+        tenants_succeeded: 0,
+        tenants_failed: 0,
+        counters: Counters::default(),
+    };
+    engine.store().begin_run(&crashed).await.unwrap();
+    let counters = Counters {
+        created: 2,
+        ..Counters::default()
+    };
+    engine
+        .store()
+        .record_tenant_result(&TenantRunResult {
+            run_id: run_id.clone(),
+            entra_tenant_id: "t-a".into(),
+            client_id: Some(client_of("t-a")),
+            outcome: TenantOutcome::Succeeded,
+            mode: Some(ListingMode::Full),
+            listing_complete: true,
+            dry_run: false,
+            counters,
+            warnings: vec![],
+            error: None,
+            duration_ms: 10,
+            finished_at_ms: t0 + 60_000,
+        })
+        .await
+        .unwrap();
+    run_id
+}
+
+async fn stale_running_run_is_taken_over<S: Harness>(store: S) {
+    let engine = estate(store, false).await;
+    let t0 = 1_700_000_000_000u64;
+    let last_seen = t0 + 60_000;
+    let run_id = crashed_run(&engine, "crashed", t0).await;
+
+    // Within the timeout of its last sign of life the run may still be alive: joined.
+    let joined = engine
+        .sync_all(SyncAllOptions {
+            now_ms: Some(last_seen + 59 * 60_000),
+            ..keyed("crashed")
+        })
+        .await
+        .unwrap();
+    assert!(joined.joined);
+    assert_eq!(joined.run.run_id, run_id);
+    for tenant in TENANTS {
+        assert_eq!(
+            engine.provider().calls(tenant),
+            0,
+            "a joined run syncs nothing"
+        );
+    }
+
+    // Past it, the run is marked failed (its recorded tenant kept) and a new attempt runs.
+    let taken = engine
+        .sync_all(SyncAllOptions {
+            now_ms: Some(last_seen + 61 * 60_000),
+            ..keyed("crashed")
+        })
+        .await
+        .unwrap();
+    assert!(!taken.joined);
+    assert_eq!(taken.run.run_id, format!("{run_id}#2"));
+    assert_eq!(taken.run.status, RunStatus::Completed);
+    assert_eq!(taken.results.len(), 3);
+    let old = engine.store().load_run(&run_id).await.unwrap().unwrap();
+    assert_eq!(old.status, RunStatus::Failed);
+    assert_eq!(old.started_at_ms, t0, "the abandoned run keeps its start");
+    assert_eq!(old.tenants_succeeded, 1);
+    assert_eq!(old.counters.created, 2);
+    assert!(old.finished_at_ms.is_some());
+    assert_eq!(
+        engine
+            .store()
+            .load_tenant_results(&run_id)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the abandoned run's results stay recorded"
+    );
+
+    // Asking again joins nothing stale: the finished attempts stay as they are.
+    let again = engine
+        .sync_all(SyncAllOptions {
+            now_ms: Some(last_seen + 62 * 60_000),
+            ..keyed("crashed")
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.run.run_id, format!("{run_id}#3"));
+    assert_eq!(
+        engine.store().load_run(&run_id).await.unwrap().unwrap(),
+        old,
+        "a finished run is never overwritten"
+    );
+}
+
+async fn stale_timeout_is_configurable<S: Harness>(store: S) {
+    let engine = estate(store, false).await;
+    let t0 = 1_700_000_000_000u64;
+    let run_id = crashed_run(&engine, "forever", t0).await;
+    let patient = engine.clone().with_stale_run_after(None);
+    let joined = patient
+        .sync_all(SyncAllOptions {
+            now_ms: Some(t0 + 48 * 3_600_000),
+            ..keyed("forever")
+        })
+        .await
+        .unwrap();
+    assert!(
+        joined.joined,
+        "without a timeout a running run is always joined"
+    );
+
+    let eager = engine
+        .clone()
+        .with_stale_run_after(Some(Duration::from_secs(60)));
+    let taken = eager
+        .sync_all(SyncAllOptions {
+            now_ms: Some(t0 + 60_000 + 61_000),
+            ..keyed("forever")
+        })
+        .await
+        .unwrap();
+    assert!(!taken.joined);
+    assert_eq!(taken.run.run_id, format!("{run_id}#2"));
+}
+
+async fn resumed_run_counts_its_resume_as_a_heartbeat<S: Harness>(store: S) {
+    let engine = estate(store, false).await;
+    let t0 = 1_700_000_000_000u64;
+    let run_id = crashed_run(&engine, "resumed", t0).await;
+    let mut cancelled = engine.store().load_run(&run_id).await.unwrap().unwrap();
+    cancelled.status = RunStatus::Cancelled;
+    cancelled.finished_at_ms = Some(t0 + 70_000);
+    engine.store().finish_run(&cancelled).await.unwrap();
+
+    // Resumed two hours later by a process that is still working on it.
+    let resume_at = t0 + 2 * 3_600_000;
+    let mut resume = cancelled.clone();
+    resume.status = RunStatus::Running;
+    resume.started_at_ms = resume_at;
+    resume.heartbeat_at_ms = Some(resume_at);
+    assert!(matches!(
+        engine.store().begin_run(&resume).await.unwrap(),
+        entra_core::store::RunStart::Resumed(_)
+    ));
+    // A request moments later joins it rather than taking it over.
+    let joined = engine
+        .sync_all(SyncAllOptions {
+            now_ms: Some(resume_at + 60_000),
+            ..keyed("resumed")
+        })
+        .await
+        .unwrap();
+    assert!(joined.joined);
+    assert_eq!(joined.run.run_id, run_id);
+}
+
+/// At most `concurrency` tenants are in flight; progress reports each tenant's start and end
+/// with the run's counters so far, ending on the run's totals.
+async fn concurrency_is_bounded_and_progress_adds_up<S: Harness>(store: S) {
+    assert_eq!(entra_core::engine::DEFAULT_CONCURRENCY, 4);
+    assert_eq!(SyncAllOptions::default().concurrency, 4);
+    let provider = FakeProvider::new().with_latency(Duration::from_millis(60));
+    let engine = estate_with(store, provider).await;
+    for (concurrency, key) in [(2usize, "two"), (3, "three"), (1, "one")] {
+        let events: Arc<Mutex<Vec<ProgressEvent>>> = Arc::default();
+        let sink = Arc::clone(&events);
+        let report = engine
+            .sync_all(SyncAllOptions {
+                concurrency,
+                progress: Some(Arc::new(move |e: &ProgressEvent| {
+                    sink.lock().unwrap().push(e.clone())
+                })),
+                ..keyed(key)
+            })
+            .await
+            .unwrap();
+        let events = events.lock().unwrap().clone();
+        let (mut in_flight, mut peak) = (0usize, 0usize);
+        let mut done = Vec::new();
+        let mut last_totals = None;
+        for event in &events {
+            match event {
+                ProgressEvent::TenantStarted { .. } => {
+                    in_flight += 1;
+                    peak = peak.max(in_flight);
+                }
+                ProgressEvent::TenantFinished {
+                    tenants_done,
+                    tenants_total,
+                    totals,
+                    ..
+                } => {
+                    in_flight -= 1;
+                    assert_eq!(*tenants_total, 3);
+                    done.push(*tenants_done);
+                    last_totals = Some(*totals);
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(peak, concurrency, "concurrency {concurrency}: {events:?}");
+        assert_eq!(done, vec![1, 2, 3]);
+        assert_eq!(last_totals, Some(report.run.counters));
+        assert!(matches!(
+            events.first(),
+            Some(ProgressEvent::RunStarted { .. })
+        ));
+        assert!(matches!(
+            events.last(),
+            Some(ProgressEvent::RunFinished { .. })
+        ));
+    }
+}
+
+/// Operators' answers are fed to the planner on every later run and stick; a dismissed identity
+/// is never queued again; each tenant's own settings drive its plan.
+async fn resolutions_and_settings_drive_later_runs<S: Harness>(store: S) {
+    use entra_core::model::{Resolution, ResolutionDecision};
+    use entra_core::store::QueueState;
+    let engine = estate(store, false).await;
+    let mut extra = Vec::new();
+    for (who, other) in [("jane", "jd"), ("zed", "zz")] {
+        let mut u = user(
+            "t-a",
+            &format!("t-a-{who}"),
+            who,
+            &format!("{who}@a.example"),
+        );
+        u.other_mails = vec![format!("{other}@gmail.com")];
+        engine.provider().put_user(u);
+        let mut by_mail = Contact::new(format!("k-{who}-1"), "c-a");
+        by_mail.email = Some(format!("{who}@a.example"));
+        let mut by_other = Contact::new(format!("k-{who}-2"), "c-a");
+        by_other.email = Some(format!("{other}@gmail.com"));
+        extra.extend([by_mail, by_other]);
+    }
+    engine.store().upsert_contacts(&extra).await.unwrap();
+    let lenient = entra_core::model::SyncSettings {
+        mark_inactive_when_disabled: false,
+        ..entra_core::model::SyncSettings::default()
+    };
+    engine
+        .store()
+        .save_sync_settings("t-b", &lenient)
+        .await
+        .unwrap();
+
+    let first = engine.sync_all(keyed("queue-1")).await.unwrap();
+    assert_eq!(first.run.counters.ambiguous, 2, "{:?}", first.run.counters);
+    let open = engine.store().load_queue(Some("t-a")).await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert!(open.iter().all(|i| i.state == QueueState::Open));
+
+    engine
+        .store()
+        .resolve_queue_item(
+            "t-a",
+            &Resolution {
+                entra_object_id: "t-a-jane".into(),
+                decision: ResolutionDecision::LinkExisting,
+                contact_id: Some("k-jane-2".into()),
+            },
+        )
+        .await
+        .unwrap();
+    engine
+        .store()
+        .resolve_queue_item(
+            "t-a",
+            &Resolution {
+                entra_object_id: "t-a-zed".into(),
+                decision: ResolutionDecision::Dismissed,
+                contact_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    // Both users' accounts are disabled upstream in t-b and t-c: only t-c inactivates.
+    engine
+        .provider()
+        .update_user("t-b", "t-b-u0", |u| u.account_enabled = false);
+    engine
+        .provider()
+        .update_user("t-c", "t-c-u0", |u| u.account_enabled = false);
+
+    for key in ["queue-2", "queue-3"] {
+        let run = engine.sync_all(keyed(key)).await.unwrap();
+        let a = run
+            .results
+            .iter()
+            .find(|r| r.entra_tenant_id == "t-a")
+            .unwrap();
+        assert_eq!(a.counters.ambiguous, 0, "{key}: {:?}", a.counters);
+        let snapshot = engine.store().snapshot().await.unwrap();
+        let jane: Vec<_> = snapshot
+            .links
+            .iter()
+            .filter(|l| l.entra_object_id == "t-a-jane" && l.active)
+            .collect();
+        assert_eq!(jane.len(), 1, "{key}");
+        assert_eq!(jane[0].contact_id, "k-jane-2", "{key}: the chosen contact");
+        assert!(
+            !snapshot
+                .links
+                .iter()
+                .any(|l| l.entra_object_id == "t-a-zed"),
+            "{key}: a dismissed user is neither linked nor created"
+        );
+        let queue = engine.store().load_queue(Some("t-a")).await.unwrap();
+        let state_of = |id: &str| {
+            queue
+                .iter()
+                .find(|i| i.entra_object_id == id)
+                .map(|i| i.state)
+        };
+        assert_eq!(state_of("t-a-jane"), Some(QueueState::Resolved), "{key}");
+        assert_eq!(state_of("t-a-zed"), Some(QueueState::Dismissed), "{key}");
+        assert_eq!(
+            engine.store().load_resolutions("t-a").await.unwrap().len(),
+            2,
+            "{key}: the answers stick"
+        );
+        assert!(
+            !contact(engine.store(), "k-t-b").await.is_inactive,
+            "{key}: t-b's settings keep disabled users' contacts active"
+        );
+        assert!(
+            contact(engine.store(), "k-t-c").await.is_inactive,
+            "{key}: t-c uses the defaults"
+        );
+    }
+}
+
+/// The engine talks to its store in batches: a fixed number of calls per tenant and per run,
+/// whatever the number of users.
+#[tokio::test]
+async fn store_calls_per_tenant_do_not_grow_with_users() {
+    let engine = estate(CountingStore::new(MemoryStore::new()), true).await;
+    engine.store().take();
+    engine.sync_all(keyed("small")).await.unwrap();
+    let small = engine.store().take();
+
+    for tenant in TENANTS {
+        for i in 0..40 {
+            engine.provider().put_user(user(
+                tenant,
+                &format!("{tenant}-x{i}"),
+                &format!("Extra Person{i}"),
+                &format!("extra{i}@{}", domain(tenant)),
+            ));
+        }
+    }
+    let report = engine.sync_all(keyed("large")).await.unwrap();
+    assert_eq!(
+        report.run.counters.created, 120,
+        "{:?}",
+        report.run.counters
+    );
+    let large = engine.store().take();
+    assert_eq!(small, large, "calls do not depend on the number of users");
+
+    let tenants = TENANTS.len();
+    let expected: std::collections::BTreeMap<&str, usize> = [
+        // once per run
+        ("load_mapped_tenants", 1),
+        ("load_tenants", 1),
+        ("begin_run", 1),
+        ("finish_run", 1),
+        // once per tenant
+        ("load_sync_settings", tenants),
+        ("load_delta_link", tenants),
+        ("load_plan_contacts", tenants),
+        ("load_plan_links", tenants),
+        ("load_resolutions", tenants),
+        ("apply_changes", tenants),
+        ("save_delta_link", tenants),
+        ("record_tenant_result", tenants),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(large, expected);
+
+    // A dry run reads in the same batches and writes nothing.
+    engine
+        .sync_all(SyncAllOptions {
+            sync: SyncOptions {
+                dry_run: true,
+                use_delta: true,
+            },
+            ..keyed("dry-count")
+        })
+        .await
+        .unwrap();
+    let dry = engine.store().take();
+    for write in [
+        "begin_run",
+        "finish_run",
+        "apply_changes",
+        "save_delta_link",
+        "record_tenant_result",
+    ] {
+        assert_eq!(dry.get(write), None, "a dry run never calls {write}");
+    }
+    assert_eq!(dry.get("load_plan_contacts"), Some(&tenants));
+}
+
 macro_rules! for_each_store {
     ($($case:ident),* $(,)?) => {
         mod memory {
@@ -592,4 +1126,10 @@ for_each_store!(
     delta_rounds_and_resync,
     unmapped_tenant_is_refused,
     single_tenant_runs_are_recorded,
+    stale_running_run_is_taken_over,
+    stale_timeout_is_configurable,
+    resumed_run_counts_its_resume_as_a_heartbeat,
+    discovery_marks_not_listed_only_after_a_complete_listing,
+    concurrency_is_bounded_and_progress_adds_up,
+    resolutions_and_settings_drive_later_runs,
 );

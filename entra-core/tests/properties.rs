@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use entra_core::filter::UserFilter;
 use entra_core::model::{
     Contact, ContactLink, EntraUser, FieldSync, InactiveSource, PhoneNumber, PhoneType, Resolution,
     ResolutionDecision, SyncSettings,
@@ -395,25 +394,25 @@ proptest! {
             prop_assert!(!c.locked && !c.is_inactive);
         }
         if !input.settings.allow_mass_inactivation {
-            // The base: linked identities of this tenant (first active link each) to contacts of
-            // the mapped client, plus included listed users not linked yet.
-            let filter = UserFilter::new(&input.settings.filter).unwrap();
-            let mut seen = HashSet::new();
-            let mut base = 0usize;
-            for l in input.links.iter().filter(|l| l.active && l.entra_tenant_id == TENANT) {
-                if seen.insert(l.entra_object_id.as_str())
-                    && input.contacts.iter().any(|c| c.contact_id == l.contact_id && c.client_id.as_deref() == Some(CLIENT)) {
-                    base += 1;
-                }
-            }
-            base += input.users.iter().filter(|u| {
-                filter.classify(u).is_none()
-                    && !removed.contains(u.entra_object_id.as_str())
-                    && !seen.contains(u.entra_object_id.as_str())
-            }).count();
+            // The base: this tenant's active links whose contact is in the input and active.
+            let base = input
+                .links
+                .iter()
+                .filter(|l| l.active && l.entra_tenant_id == TENANT)
+                .filter(|l| {
+                    input
+                        .contacts
+                        .iter()
+                        .find(|c| c.contact_id == l.contact_id)
+                        .is_some_and(|c| !c.is_inactive)
+                })
+                .count();
             let g = input.settings.mass_inactivation;
             let limit = f64::from(g.min_count).max(g.max_share * base as f64);
             prop_assert!(inactivations.len() as f64 <= limit);
+            if !plan.withheld.is_empty() {
+                prop_assert!(plan.withheld.len() as f64 > limit, "withheld at or under the limit");
+            }
         }
         prop_assert!(plan.withheld.is_empty() || inactivations.is_empty());
         prop_assert_eq!(plan.counters.withheld as usize, plan.withheld.len());
@@ -442,10 +441,14 @@ proptest! {
         }
     }
 
-    /// plan -> apply_plan -> plan changes nothing more.
+    /// plan -> apply_plan -> plan changes nothing more. A plan that withheld inactivations is not
+    /// settled (the guard's base is measured on each input), so it is left out.
     #[test]
     fn planning_again_after_applying_is_a_no_op(input in input()) {
         let first = plan_tenant_sync(&input).unwrap();
+        if !first.withheld.is_empty() {
+            return Ok(());
+        }
         let after = apply_plan(&input, &first).unwrap();
         let second = plan_tenant_sync(&after).unwrap();
         let changing: Vec<&Action> = second.actions.iter().filter(|a| changes(a)).collect();

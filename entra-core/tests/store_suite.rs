@@ -74,6 +74,7 @@ fn run(id: &str) -> RunRecord {
         status: RunStatus::Running,
         started_at_ms: 1_000,
         finished_at_ms: None,
+        heartbeat_at_ms: Some(1_000),
         tenants_total: 2,
         tenants_succeeded: 0,
         tenants_failed: 0,
@@ -460,10 +461,35 @@ async fn runs_are_never_overwritten<S: Harness>(store: &S) {
     let mut cancelled = run("run-2");
     cancelled.status = RunStatus::Cancelled;
     store.finish_run(&cancelled).await.unwrap();
-    match store.begin_run(&run("run-2")).await.unwrap() {
-        RunStart::Resumed(existing) => assert_eq!(existing.status, RunStatus::Running),
+    let mut resume = run("run-2");
+    resume.started_at_ms = 9_000;
+    resume.heartbeat_at_ms = Some(9_000);
+    match store.begin_run(&resume).await.unwrap() {
+        RunStart::Resumed(existing) => {
+            assert_eq!(existing.status, RunStatus::Running);
+            assert_eq!(
+                existing.started_at_ms, 1_000,
+                "the start is the original one"
+            );
+            assert_eq!(
+                existing.heartbeat_at_ms,
+                Some(9_000),
+                "the resume is the heartbeat"
+            );
+            assert_eq!(existing.finished_at_ms, None);
+        }
         other => panic!("expected resumed, got {other:?}"),
     }
+    assert_eq!(
+        store
+            .load_run("run-2")
+            .await
+            .unwrap()
+            .unwrap()
+            .heartbeat_at_ms,
+        Some(9_000),
+        "the heartbeat of a resumed run is stored"
+    );
     assert_eq!(store.load_tenant_results("run-2").await.unwrap().len(), 1);
     assert!(store.load_run("nope").await.unwrap().is_none());
 }

@@ -443,6 +443,8 @@ class MappingChange(_MappingChangeRequired, total=False):
 
     clientId: Optional[str]
     previousClientId: Optional[str]
+    fromClientId: Optional[str]
+    toClientId: Optional[str]
     closed: Optional[TenantMapping]
     opened: Optional[TenantMapping]
 

@@ -20,6 +20,9 @@ pub(super) struct Listing {
     pub mode: ListingMode,
     /// The link to store once the plan is applied (only for a complete round).
     pub next_delta_link: Option<String>,
+    /// The stored link was refused upstream: once applied, it is replaced by `next_delta_link`
+    /// or, when the fallback listing produced none, forgotten (never retried).
+    pub stored_link_refused: bool,
     pub warnings: Vec<Warning>,
 }
 
@@ -31,6 +34,7 @@ impl Listing {
             absence_counts: complete && delta.full_enumeration && mode == ListingMode::Full,
             complete,
             next_delta_link: if complete { delta.delta_link } else { None },
+            stored_link_refused: false,
             users: delta.users,
             removed_object_ids,
             mode,
@@ -46,6 +50,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         options: &SyncOptions,
     ) -> Result<Listing, EngineError> {
         let mut warnings = Vec::new();
+        let mut refused = false;
         if options.use_delta && self.provider.supports_delta() {
             if let Some(link) = self.store.load_delta_link(tenant).await? {
                 match self.provider.list_users_delta(tenant, Some(&link)).await {
@@ -62,6 +67,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                     Err(e) => return Err(e.into()),
                 }
                 warn!("delta link refused upstream; running a full listing");
+                refused = true;
                 warnings.push(Warning::new(
                     "delta_resync",
                     "the stored delta link was refused upstream; a full listing was used instead",
@@ -81,7 +87,9 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                     "the user listing stopped before its last page",
                 ));
             }
-            return Ok(Listing::from_delta(delta, ListingMode::Full, warnings));
+            let mut listing = Listing::from_delta(delta, ListingMode::Full, warnings);
+            listing.stored_link_refused = refused;
+            return Ok(listing);
         }
 
         let listing = self.provider.list_users(tenant).await?;
@@ -103,6 +111,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             removed_object_ids: Vec::new(),
             mode: ListingMode::Full,
             next_delta_link: None,
+            stored_link_refused: false,
             warnings,
         })
     }

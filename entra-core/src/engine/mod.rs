@@ -15,6 +15,7 @@ mod run;
 mod tenant;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tracing::info;
 
@@ -32,10 +33,15 @@ pub use options::{DEFAULT_CONCURRENCY, SyncAllOptions, SyncOptions};
 pub use progress::{CancelToken, ProgressCallback, ProgressEvent};
 pub use report::{DiscoveryReport, RunReport, TenantSyncReport, add_counters};
 
+/// How long a run may stay `running` without a sign of life (its start, its resume, or a
+/// tenant result) before a new request for the same run id takes it over: one hour.
+pub const DEFAULT_STALE_RUN_AFTER: Duration = Duration::from_secs(3600);
+
 /// Runs discovery and syncs with one provider against one store.
 pub struct SyncEngine<P: EntraProvider, S: SyncStore> {
     provider: Arc<P>,
     store: Arc<S>,
+    stale_run_after: Option<Duration>,
 }
 
 impl<P: EntraProvider, S: SyncStore> Clone for SyncEngine<P, S> {
@@ -43,6 +49,7 @@ impl<P: EntraProvider, S: SyncStore> Clone for SyncEngine<P, S> {
         Self {
             provider: Arc::clone(&self.provider),
             store: Arc::clone(&self.store),
+            stale_run_after: self.stale_run_after,
         }
     }
 }
@@ -62,7 +69,24 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
 
     /// An engine over a provider and a store the host also uses elsewhere.
     pub fn from_shared(provider: Arc<P>, store: Arc<S>) -> Self {
-        Self { provider, store }
+        Self {
+            provider,
+            store,
+            stale_run_after: Some(DEFAULT_STALE_RUN_AFTER),
+        }
+    }
+
+    /// Sets when a `running` run counts as abandoned by a process that died (default
+    /// [`DEFAULT_STALE_RUN_AFTER`]; `None`: never). A run is stale when neither its start, its
+    /// resume nor any tenant result is more recent than this. A request for a stale run's id
+    /// marks it `failed` (its recorded tenant results are kept) and starts the next attempt id
+    /// instead of joining it forever. Choose a timeout longer than the slowest single tenant's
+    /// sync: a live run whose tenants all take longer could otherwise be taken over (tenant
+    /// writes stay atomic and idempotent, so the worst case is duplicated work and a live
+    /// process whose late results are refused).
+    pub fn with_stale_run_after(mut self, after: Option<Duration>) -> Self {
+        self.stale_run_after = after;
+        self
     }
 
     pub fn provider(&self) -> &P {

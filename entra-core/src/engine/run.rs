@@ -12,7 +12,8 @@ use crate::model::{TenantMapping, TenantStatus};
 use crate::provider::EntraProvider;
 use crate::reconcile::{Counters, SyncPlan};
 use crate::store::{
-    FailureInfo, RunRecord, RunStart, RunStatus, SyncStore, TenantOutcome, TenantRunResult,
+    FailureInfo, RunRecord, RunStart, RunStatus, StoreError, SyncStore, TenantOutcome,
+    TenantRunResult,
 };
 
 use super::report::add_counters;
@@ -39,8 +40,11 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
     /// Syncs every mapped tenant. A tenant's failure is recorded and never stops the others.
     ///
     /// When a run with the same id is already running, this returns it with `joined: true` and
-    /// does nothing; a cancelled run with the same id is resumed (tenants it completed are kept
-    /// and skipped); a finished one is never touched: the next attempt id is used instead.
+    /// does nothing, unless it shows no sign of life for longer than the stale timeout
+    /// ([`SyncEngine::with_stale_run_after`]): then its process is taken to have died, the run is
+    /// marked `failed` (its tenant results kept) and the next attempt id runs. A cancelled run
+    /// with the same id is resumed (tenants it completed are kept and skipped); a finished one is
+    /// never touched: the next attempt id is used instead.
     pub async fn sync_all(&self, options: SyncAllOptions) -> Result<RunReport, EngineError> {
         let tenants = self.tenants_to_sync().await?;
         self.start_run(None, tenants, options).await
@@ -89,6 +93,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             status: RunStatus::Running,
             started_at_ms,
             finished_at_ms: None,
+            heartbeat_at_ms: Some(started_at_ms),
             tenants_total,
             tenants_succeeded: 0,
             tenants_failed: 0,
@@ -112,6 +117,17 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 }
                 RunStart::AlreadyRunning(run) => {
                     let results = self.store.load_tenant_results(&run.run_id).await?;
+                    if self.is_stale(&run, &results, started_at_ms) {
+                        self.abandon(run, &results, started_at_ms).await?;
+                        if attempt >= MAX_ATTEMPTS {
+                            return Err(EngineError::AttemptsExhausted {
+                                run_id: key.run_id()?,
+                                attempts: MAX_ATTEMPTS,
+                            });
+                        }
+                        attempt += 1;
+                        continue;
+                    }
                     info!(run_id = %run.run_id, "run already in progress; joining it");
                     return Ok(RunReport {
                         run,
@@ -131,6 +147,53 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             }
         };
         self.execute(run, tenants, previous, &options).await
+    }
+
+    /// Whether a `running` run shows no sign of life within the stale timeout at `now_ms`.
+    fn is_stale(&self, run: &RunRecord, results: &[TenantRunResult], now_ms: u64) -> bool {
+        let Some(after) = self.stale_run_after else {
+            return false;
+        };
+        let last_seen = results
+            .iter()
+            .map(|r| r.finished_at_ms)
+            .chain(run.heartbeat_at_ms)
+            .fold(run.started_at_ms, u64::max);
+        let after_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
+        now_ms.saturating_sub(last_seen) > after_ms
+    }
+
+    /// Ends a run whose process died as `failed`, keeping the tenant results it recorded. When
+    /// another process ended it first, that outcome stands.
+    async fn abandon(
+        &self,
+        mut run: RunRecord,
+        results: &[TenantRunResult],
+        now_ms: u64,
+    ) -> Result<(), EngineError> {
+        let mut counters = Counters::default();
+        let (mut succeeded, mut failed) = (0u32, 0u32);
+        for result in results {
+            add_counters(&mut counters, &result.counters);
+            match result.outcome {
+                TenantOutcome::Succeeded => succeeded += 1,
+                TenantOutcome::Failed => failed += 1,
+            }
+        }
+        run.status = RunStatus::Failed;
+        run.finished_at_ms = Some(now_ms.max(run.started_at_ms));
+        run.tenants_succeeded = succeeded;
+        run.tenants_failed = failed;
+        run.counters = counters;
+        warn!(
+            run_id = %run.run_id,
+            tenants_recorded = results.len(),
+            "run stayed running past the stale timeout; marking it failed and starting a new attempt"
+        );
+        match self.store.finish_run(&run).await {
+            Ok(()) | Err(StoreError::Refused { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Mapped tenants that discovery still lists, ordered by tenant id.
@@ -162,7 +225,12 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             "entra_sync.run",
             run_id = %run.run_id,
             tenants = tenants.len(),
-            dry_run
+            dry_run,
+            status = tracing::field::Empty,
+            succeeded = tracing::field::Empty,
+            failed = tracing::field::Empty,
+            created = tracing::field::Empty,
+            inactivated = tracing::field::Empty,
         );
         let run_id = run.run_id.clone();
 
@@ -290,6 +358,11 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             self.store.finish_run(&run).await?;
         }
         let c = &run.counters;
+        span.record("status", run.status.as_str());
+        span.record("succeeded", run.tenants_succeeded);
+        span.record("failed", run.tenants_failed);
+        span.record("created", c.created);
+        span.record("inactivated", c.inactivated);
         span.in_scope(|| {
             info!(
                 status = run.status.as_str(),

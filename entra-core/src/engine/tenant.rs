@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use tracing::{Instrument, info, info_span};
+use tracing::{Instrument, Span, info, info_span};
 
 use crate::model::{MappingState, TenantMapping};
 use crate::provider::EntraProvider;
@@ -28,14 +28,23 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 });
             }
         };
+        // The counts are recorded on the span once the plan is known, so a trace shows them on
+        // the tenant's span itself.
         let span = info_span!(
             "entra_sync.tenant",
             tenant = %mapping.entra_tenant_id,
             client = %client_id,
-            dry_run = options.dry_run
+            dry_run = options.dry_run,
+            users = tracing::field::Empty,
+            created = tracing::field::Empty,
+            linked = tracing::field::Empty,
+            updated = tracing::field::Empty,
+            inactivated = tracing::field::Empty,
+            reactivated = tracing::field::Empty,
+            queued = tracing::field::Empty,
         );
-        self.sync_mapped(&mapping.entra_tenant_id, client_id, options)
-            .instrument(span)
+        self.sync_mapped(&mapping.entra_tenant_id, client_id, options, &span)
+            .instrument(span.clone())
             .await
     }
 
@@ -44,6 +53,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         tenant: &str,
         client_id: String,
         options: &SyncOptions,
+        span: &Span,
     ) -> Result<TenantSyncReport, EngineError> {
         let started = Instant::now();
         let settings = self.store.load_sync_settings(tenant).await?;
@@ -81,6 +91,10 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             // Only now that the round is applied may the next one start after it.
             if let Some(link) = &listing.next_delta_link {
                 self.store.save_delta_link(tenant, Some(link)).await?;
+            } else if listing.stored_link_refused {
+                // The fallback listing stopped early: forget the refused link so the next run
+                // starts with a full listing instead of asking for it again.
+                self.store.save_delta_link(tenant, None).await?;
             }
         }
 
@@ -94,6 +108,13 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         warnings.extend(listing.warnings);
 
         let c = &plan.counters;
+        span.record("users", users_listed);
+        span.record("created", c.created);
+        span.record("linked", c.linked);
+        span.record("updated", c.updated);
+        span.record("inactivated", c.inactivated);
+        span.record("reactivated", c.reactivated);
+        span.record("queued", c.ambiguous + c.conflicts);
         info!(
             mode = ?listing.mode,
             users = users_listed,

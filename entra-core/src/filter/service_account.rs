@@ -91,7 +91,11 @@ fn word_rule(text: &str) -> Option<&'static str> {
     let mut recent: [&str; 3] = ["", "", ""];
     for word in words(text) {
         // "scanner2", "breakglass01": a numbered account is still the same kind of account.
-        let stem = word.trim_end_matches(|c: char| c.is_ascii_digit());
+        let stem = if word.as_bytes().last().is_some_and(u8::is_ascii_digit) {
+            word.trim_end_matches(|c: char| c.is_ascii_digit())
+        } else {
+            word
+        };
         recent = [recent[1], recent[2], stem];
         // Most words start with a letter no rule starts (or ends) with: skip them cheaply.
         let initial = word.as_bytes().first().map(u8::to_ascii_lowercase);

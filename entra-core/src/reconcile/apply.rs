@@ -6,7 +6,7 @@ use crate::error::CoreError;
 use crate::model::{ContactLink, InactiveSource};
 
 use super::action::{Action, ActionKind, ActionReason};
-use super::input::PlanInput;
+use super::input::{PlanInput, dedup_contacts};
 use super::plan::SyncPlan;
 
 /// Returns the snapshot after applying `plan.actions` (withheld actions are not applied). Nothing
@@ -18,7 +18,7 @@ pub fn apply_plan(input: &PlanInput, plan: &SyncPlan) -> Result<PlanInput, CoreE
             plan.entra_tenant_id, plan.client_id, input.entra_tenant_id, input.client_id
         )));
     }
-    let mut out = input.clone();
+    let mut out = dedup_contacts(input).into_owned();
     let mut by_id: std::collections::HashMap<String, usize> = out
         .contacts
         .iter()

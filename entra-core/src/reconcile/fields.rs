@@ -36,6 +36,22 @@ pub(crate) fn entra_email(user: &EntraUser) -> Option<&str> {
         .find(|a| is_address(a))
 }
 
+/// The address an update may write over `contact`'s email: the mail; the UPN only fills a blank
+/// local email. A user without a mailbox (no `mail`) must not replace a real address with a
+/// sign-in name.
+fn entra_email_for<'u>(user: &'u EntraUser, contact: &Contact) -> Option<&'u str> {
+    let mail = user
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| is_address(m));
+    match mail {
+        Some(mail) => Some(mail),
+        None if non_blank(contact.email.as_deref()).is_none() => entra_email(user),
+        None => None,
+    }
+}
+
 /// The digits of a number: two spellings of one number share them.
 fn digits(number: &str) -> impl Iterator<Item = char> + '_ {
     number.chars().filter(char::is_ascii_digit)
@@ -106,7 +122,7 @@ pub(crate) fn patch_for(user: &EntraUser, contact: &Contact, toggles: &FieldSync
         patch.full_name = Some(name.into_owned());
     }
     if toggles.email
-        && let Some(email) = entra_email(user)
+        && let Some(email) = entra_email_for(user, contact)
         && !contact
             .email
             .as_deref()

@@ -90,12 +90,12 @@ pub(crate) fn plan<'a>(
         warnings: Vec::new(),
     };
     let count = planned.len();
-    let base = synced_population(snap, classes);
+    let base = active_linked_contacts(snap);
     let guard = input.settings.mass_inactivation;
     let limit = f64::from(guard.min_count).max(guard.max_share * base as f64);
     if count as f64 > limit {
         let detail = format!(
-            "{count} inactivations exceed the limit of {limit} (max of minCount {} and maxShare {} of {base} synced users)",
+            "{count} inactivations exceed the limit of {limit} (max of minCount {} and maxShare {} of {base} active linked contacts)",
             guard.min_count, guard.max_share
         );
         if !input.settings.allow_mass_inactivation {
@@ -144,26 +144,19 @@ fn inactivate(snap: &Snapshot<'_>, object_id: &str, c: usize, reason: ActionReas
     .sealed()
 }
 
-/// The guard's base: this tenant's identities linked to contacts of the mapped client, plus the
-/// listed, included users not linked yet (the population as it stands once this plan's links and
-/// creates are applied). Counting identities rather than active contacts keeps the base the same
-/// after a plan is applied, so a withheld inactivation stays withheld on the next run instead of
-/// slipping through because the plan's own creates or reactivations grew the base.
-fn synced_population(snap: &Snapshot<'_>, classes: &[Option<ExclusionReason>]) -> usize {
-    let in_client = |c: Option<usize>| {
-        c.and_then(|c| snap.contact_at(c))
-            .is_some_and(|contact| snap.in_client(contact))
-    };
-    let mut base = snap
-        .unlisted_links
+/// The guard's base: this tenant's active links whose contact is active, counted on the input
+/// (the contacts sync currently keeps in step for this tenant).
+fn active_linked_contacts(snap: &Snapshot<'_>) -> usize {
+    let input = snap.input;
+    input
+        .links
         .iter()
-        .filter(|&&li| in_client(snap.link_contact.get(li).copied().flatten()))
-        .count();
-    for (u, class) in classes.iter().enumerate() {
-        match snap.link_of_user(u) {
-            Some((_, c)) => base += usize::from(in_client(c)),
-            None => base += usize::from(class.is_none() && !snap.is_removed(u)),
-        }
-    }
-    base
+        .zip(&snap.link_contact)
+        .filter(|(link, c)| {
+            link.active
+                && link.entra_tenant_id == input.entra_tenant_id
+                && c.and_then(|c| snap.contact_at(c))
+                    .is_some_and(|contact| !contact.is_inactive)
+        })
+        .count()
 }

@@ -1,8 +1,12 @@
 //! The planner's input snapshot and the checks that reject a snapshot the planner cannot trust.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::CoreError;
+
+use super::hashing::FastSet;
 use crate::model::nullable::or_default;
 use crate::model::{Contact, ContactLink, EntraUser, Resolution, ResolutionDecision, SyncSettings};
 
@@ -18,6 +22,7 @@ pub struct PlanInput {
     /// The mapped client: the only client whose contacts sync may link, create or change.
     pub client_id: String,
     /// The provider's listing, unfiltered.
+    #[serde(default, deserialize_with = "or_default")]
     pub users: Vec<EntraUser>,
     /// Whether the listing finished without error. Required: absence from an incomplete
     /// listing must never inactivate anybody, so there is no safe default.
@@ -25,8 +30,11 @@ pub struct PlanInput {
     /// Identities a delta query reported as deleted.
     #[serde(default, deserialize_with = "or_default")]
     pub removed_object_ids: Vec<String>,
+    /// The same contact may appear twice (hosts union two queries); the first copy is used.
+    #[serde(default, deserialize_with = "or_default")]
     pub contacts: Vec<Contact>,
     /// This tenant's links (links of other tenants only keep their contacts from being matched).
+    #[serde(default, deserialize_with = "or_default")]
     pub links: Vec<ContactLink>,
     #[serde(default, deserialize_with = "or_default")]
     pub resolutions: Vec<Resolution>,
@@ -63,11 +71,6 @@ pub(crate) fn validate(input: &PlanInput) -> Result<(), CoreError> {
         if blank(&contact.contact_id) {
             return err(format!("`contacts[{i}].contactId` must not be empty"));
         }
-        if contact.client_id.as_deref().is_none_or(blank) {
-            return err(format!(
-                "`contacts[{i}].clientId` is required: the planner must know whose contact it is"
-            ));
-        }
     }
     for (i, link) in input.links.iter().enumerate() {
         if blank(&link.entra_object_id) {
@@ -98,4 +101,36 @@ pub(crate) fn validate(input: &PlanInput) -> Result<(), CoreError> {
         ));
     }
     Ok(())
+}
+
+/// `input` with each contact listed once (the first copy of a `contactId` wins). Hosts build the
+/// contact list from two overlapping queries (the client's contacts, and contacts holding a
+/// listed address), so a repeat is the same record, not a conflict.
+pub(crate) fn dedup_contacts(input: &PlanInput) -> Cow<'_, PlanInput> {
+    let mut seen: FastSet<&str> = FastSet::default();
+    let repeated = input
+        .contacts
+        .iter()
+        .any(|c| !seen.insert(c.contact_id.as_str()));
+    if !repeated {
+        return Cow::Borrowed(input);
+    }
+    let mut seen: FastSet<&str> = FastSet::default();
+    let contacts = input
+        .contacts
+        .iter()
+        .filter(|c| seen.insert(c.contact_id.as_str()))
+        .cloned()
+        .collect();
+    Cow::Owned(PlanInput {
+        entra_tenant_id: input.entra_tenant_id.clone(),
+        client_id: input.client_id.clone(),
+        users: input.users.clone(),
+        listing_complete: input.listing_complete,
+        removed_object_ids: input.removed_object_ids.clone(),
+        contacts,
+        links: input.links.clone(),
+        resolutions: input.resolutions.clone(),
+        settings: input.settings.clone(),
+    })
 }

@@ -12,7 +12,7 @@ use super::addresses::{for_each_user_address, index_contacts, normalize};
 use super::fields::{entra_email, new_contact, patch_for};
 use super::hashing::{FastMap, FastSet};
 use super::inactivation;
-use super::input::{PlanInput, validate};
+use super::input::{PlanInput, dedup_contacts, validate};
 use super::matching::{MatchOutcome, match_user};
 use super::plan::{Counters, SyncPlan};
 use super::snapshot::Snapshot;
@@ -36,6 +36,7 @@ enum Decision<'a> {
 /// for the rules.
 pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     validate(input)?;
+    let input = &*dedup_contacts(input);
     let filter = UserFilter::new(&input.settings.filter)?;
     let snap = Snapshot::build(input)?;
     let contacts = &input.contacts;
@@ -71,15 +72,34 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     let mut inactivations = inactivation::plan(&snap, &classes, &live_links);
     let inactivated = inactivations.actions.len() as u64;
 
-    // Contacts taken by an identity this plan does not close.
+    // Contacts taken by an identity that is still there. An identity gone upstream (reported
+    // removed, or absent from a complete listing) no longer holds its contact, whether this plan
+    // closes its link or its contact was already inactive or locked, so a user re-created with the
+    // same address gets the contact back; only a withheld inactivation keeps it held.
+    let mut released: FastSet<&str> = inactivations.closed.clone();
+    for &li in &snap.unlisted_links {
+        if let Some(link) = input.links.get(li)
+            && (input.listing_complete || snap.removed.contains(link.entra_object_id.as_str()))
+        {
+            released.insert(link.entra_object_id.as_str());
+        }
+    }
+    for (u, user) in input.users.iter().enumerate() {
+        if snap.is_removed(u) {
+            released.insert(user.entra_object_id.as_str());
+        }
+    }
+    for action in &inactivations.withheld {
+        released.remove(action.entra_object_id.as_str());
+    }
     let mut blocked = vec![false; contacts.len()];
     for (link, c) in input.links.iter().zip(&snap.link_contact) {
         let Some(c) = *c else { continue };
-        let closing = !inactivations.closed.is_empty()
+        let released = !released.is_empty()
             && link.entra_tenant_id == input.entra_tenant_id
-            && inactivations.closed.contains(link.entra_object_id.as_str());
+            && released.contains(link.entra_object_id.as_str());
         if link.active
-            && !closing
+            && !released
             && let Some(b) = blocked.get_mut(c)
         {
             *b = true;
@@ -220,7 +240,7 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
         });
     }
 
-    hold_back_shared_creates(input, &mut decisions, &active);
+    hold_back_shared_creates(input, &mut decisions);
 
     let mut emitter = Emitter {
         snap: &snap,
@@ -259,22 +279,21 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     })
 }
 
-/// A create is held back when its email is also an address of another user the plan works on:
-/// two upstream users sharing an address is a duplicate to resolve, and creating a contact for
-/// one of them would change what the other matches on the next run.
-fn hold_back_shared_creates(
-    input: &PlanInput,
-    decisions: &mut [Option<Decision<'_>>],
-    active: &dyn Fn(usize) -> bool,
-) {
+/// A create is held back when its email is also the email of another create of this plan, or
+/// an address of a user left unsettled (queued as ambiguous or in conflict): two upstream users
+/// sharing an address is a duplicate to resolve, never two contacts with one address, and a
+/// contact created for one of them would change what the other is told on the next run. Users
+/// that end up linked by this plan do not hold anything back. An operator's `create_new` is never
+/// held back, but it does hold back an automatic create of the same address.
+fn hold_back_shared_creates(input: &PlanInput, decisions: &mut [Option<Decision<'_>>]) {
     let create_email = |user: &EntraUser| entra_email(user).and_then(normalize);
-    // Address -> (users holding it, last user counted).
+    // Address -> (holders, last unsettled user counted).
     let mut holders: FastMap<String, (u32, usize)> = FastMap::default();
     for (user, decision) in input.users.iter().zip(decisions.iter()) {
-        if let Some(Decision::Create(ActionReason::NoMatch)) = decision
+        if let Some(Decision::Create(_)) = decision
             && let Some(email) = create_email(user)
         {
-            holders.insert(email, (0, usize::MAX));
+            holders.entry(email).or_insert((0, usize::MAX)).0 += 1;
         }
     }
     if holders.is_empty() {
@@ -286,8 +305,11 @@ fn hold_back_shared_creates(
         .fold(0, |mask, k| mask | 1u64 << (k.len() % 64));
     let prefilter = |raw: &str| !raw.is_ascii() || lengths & (1u64 << (raw.len() % 64)) != 0;
     let mut buf = String::new();
-    for (u, user) in input.users.iter().enumerate() {
-        if !active(u) {
+    for (u, (user, decision)) in input.users.iter().zip(decisions.iter()).enumerate() {
+        if !matches!(
+            decision,
+            Some(Decision::Ambiguous(_) | Decision::Conflict(..))
+        ) {
             continue;
         }
         for_each_user_address(user, &mut buf, prefilter, |address, _| {

@@ -26,7 +26,8 @@ pub(crate) struct Snapshot<'a> {
 }
 
 impl<'a> Snapshot<'a> {
-    /// Builds the tables; an identity or a contact listed twice is an `invalid_input` error.
+    /// Builds the tables; an identity listed twice is an `invalid_input` error (contacts
+    /// are de-duplicated before).
     pub(crate) fn build(input: &'a PlanInput) -> Result<Self, CoreError> {
         let mut user_by_id: FastMap<&str, usize> = map_with_capacity(input.users.len());
         for (i, user) in input.users.iter().enumerate() {
@@ -39,12 +40,7 @@ impl<'a> Snapshot<'a> {
         }
         let mut contact_by_id: FastMap<&str, usize> = map_with_capacity(input.contacts.len());
         for (i, contact) in input.contacts.iter().enumerate() {
-            if contact_by_id.insert(&contact.contact_id, i).is_some() {
-                return Err(CoreError::invalid_input(format!(
-                    "`contacts[{i}].contactId` `{}` is listed twice",
-                    contact.contact_id
-                )));
-            }
+            contact_by_id.entry(&contact.contact_id).or_insert(i);
         }
         let mut user_link = vec![None; input.users.len()];
         let mut link_contact = Vec::with_capacity(input.links.len());

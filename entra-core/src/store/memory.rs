@@ -550,6 +550,7 @@ impl SyncStore for MemoryStore {
             Some(existing) if existing.status == RunStatus::Cancelled => {
                 existing.status = RunStatus::Running;
                 existing.finished_at_ms = None;
+                existing.heartbeat_at_ms = Some(run.heartbeat_at_ms.unwrap_or(run.started_at_ms));
                 Ok(RunStart::Resumed(existing.clone()))
             }
             Some(existing) => Ok(RunStart::Finished(existing.clone())),

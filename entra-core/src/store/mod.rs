@@ -117,8 +117,9 @@ pub trait SyncStore: Send + Sync {
     // ----- runs -----
 
     /// **Atomic** (check and insert as one step). Records `run` as running unless a run with the
-    /// same id exists: a running one is returned as is, a cancelled one is reopened, and a
-    /// finished one is left untouched.
+    /// same id exists: a running one is returned as is, a cancelled one is reopened (its
+    /// `heartbeatAtMs` set to `run`'s, or to `run.startedAtMs`), and a finished one is left
+    /// untouched.
     async fn begin_run(&self, run: &RunRecord) -> Result<RunStart, StoreError>;
 
     /// Records (or replaces) one tenant's result within a running run.

@@ -59,6 +59,11 @@ pub struct RunRecord {
     pub started_at_ms: u64,
     #[serde(default)]
     pub finished_at_ms: Option<u64>,
+    /// When a process last took charge of the run (its start, or the moment a cancelled run was
+    /// resumed), in milliseconds since the epoch. With the tenants' `finishedAtMs` it tells a live
+    /// run from one whose process died: see [`crate::engine::SyncEngine::with_stale_run_after`].
+    #[serde(default)]
+    pub heartbeat_at_ms: Option<u64>,
     /// Tenants the run set out to sync.
     #[serde(default)]
     pub tenants_total: u32,

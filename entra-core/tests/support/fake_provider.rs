@@ -32,6 +32,8 @@ struct FakeTenant {
 struct State {
     tenants: BTreeMap<String, FakeTenant>,
     calls: BTreeMap<String, u32>,
+    /// Tenant listings return only this many tenants and report themselves incomplete.
+    tenant_listing_cut: Option<usize>,
 }
 
 /// The fake upstream.
@@ -78,6 +80,13 @@ impl FakeProvider {
         entry.record = Some(tenant);
     }
 
+    /// Stops listing `tenant` among the managed tenants (its users stay readable).
+    pub fn remove_tenant(&self, tenant: &str) {
+        if let Some(t) = self.state.lock().unwrap().tenants.get_mut(tenant) {
+            t.record = None;
+        }
+    }
+
     /// Adds or replaces a user (a change for delta purposes).
     pub fn put_user(&self, user: EntraUser) {
         let mut state = self.state.lock().unwrap();
@@ -116,6 +125,11 @@ impl FakeProvider {
             .fail = error;
     }
 
+    /// Makes the managed-tenant listing stop after `after` tenants (incomplete), or whole again.
+    pub fn cut_tenant_listing(&self, after: Option<usize>) {
+        self.state.lock().unwrap().tenant_listing_cut = after;
+    }
+
     pub fn cut_listing(&self, tenant: &str, after: Option<usize>) {
         self.state
             .lock()
@@ -134,6 +148,8 @@ impl FakeProvider {
             .map(|v| format!("delta:{tenant}:{v}"))
             .collect();
         t.expired_links.extend(links);
+        // Links issued from now on are fresh.
+        t.version += 1;
     }
 
     /// User listings (full or delta) served for `tenant` so far.
@@ -174,13 +190,17 @@ impl EntraProvider for FakeProvider {
 
     async fn list_managed_tenants(&self) -> Result<TenantListing, ProviderError> {
         let state = self.state.lock().unwrap();
+        let mut tenants: Vec<ManagedTenant> = state
+            .tenants
+            .values()
+            .filter_map(|t| t.record.clone())
+            .collect();
+        if let Some(n) = state.tenant_listing_cut {
+            tenants.truncate(n);
+        }
         Ok(TenantListing {
-            tenants: state
-                .tenants
-                .values()
-                .filter_map(|t| t.record.clone())
-                .collect(),
-            complete: true,
+            tenants,
+            complete: state.tenant_listing_cut.is_none(),
             warnings: vec![],
         })
     }

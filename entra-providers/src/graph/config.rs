@@ -14,7 +14,9 @@ pub struct GraphOptions {
     pub enrich_from_relationships: bool,
     /// Also read Lighthouse (`beta/tenantRelationships/managedTenants/tenants`, global cloud only).
     pub include_lighthouse: bool,
-    /// Read each customer's verified domains (one call per customer, with its token).
+    /// Read each customer's verified domains (one call per customer, with its token). On by
+    /// default: GDAP customer listings carry no domain, and domains are the strongest evidence
+    /// for mapping a tenant to a client. A tenant whose domains cannot be read becomes a warning.
     pub include_domains: bool,
     /// `$top` for GDAP listings (Graph allows at most 300).
     pub customers_page_size: u32,
@@ -36,7 +38,7 @@ impl Default for GraphOptions {
             customer_grant: CustomerGrant::PartnerRefreshToken,
             enrich_from_relationships: true,
             include_lighthouse: false,
-            include_domains: false,
+            include_domains: true,
             customers_page_size: 300,
             users_page_size: 999,
             partner_scope: None,

@@ -684,6 +684,7 @@ impl SyncStore for SqliteStore {
             Some(mut existing) if existing.status == RunStatus::Cancelled => {
                 existing.status = RunStatus::Running;
                 existing.finished_at_ms = None;
+                existing.heartbeat_at_ms = Some(run.heartbeat_at_ms.unwrap_or(run.started_at_ms));
                 put_run(&tx, &existing)?;
                 RunStart::Resumed(existing)
             }

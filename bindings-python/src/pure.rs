@@ -58,40 +58,35 @@ fn fast<'py, T, O>(
     run: impl FnOnce(&T) -> Result<O, entra_core::CoreError> + Send,
 ) -> PyResult<Bound<'py, PyAny>>
 where
-    T: serde::de::DeserializeOwned + Send + Sync,
-    O: serde::Serialize + Send,
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+    O: serde::Serialize + Send + 'static,
 {
     errors::guard(|| {
         logging::refresh(py);
-        let t0 = std::time::Instant::now();
         let Ok(typed) = T::deserialize(crate::de::PyDeserializer::new(input)) else {
             return invoke(py, function, input);
         };
-        let t1 = std::time::Instant::now();
         let result =
             py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&typed))));
-        let t2 = std::time::Instant::now();
-        drop(typed);
+        drop_later(typed);
         let output = match result {
             Ok(Ok(value)) => value,
             Ok(Err(err)) => return Err(errors::core_error(py, &err)),
             Err(payload) => return Err(errors::internal(errors::panic_message(payload.as_ref()))),
         };
         let out = crate::ser::to_py(py, &output);
-        let t3 = std::time::Instant::now();
-        drop(output);
-        let t4 = std::time::Instant::now();
-        if std::env::var_os("ENTRA_PHASES").is_some() {
-            eprintln!(
-                "PHASES {function} de={:?} core={:?} ser={:?} drop={:?}",
-                t1 - t0,
-                t2 - t1,
-                t3 - t2,
-                t4 - t3
-            );
-        }
+        drop_later(output);
         out
     })
+}
+
+/// Frees a large input or output on a short-lived thread, so the caller gets its result without
+/// waiting for a million strings to be deallocated.
+fn drop_later<T: Send + 'static>(value: T) {
+    // If no thread can be started the closure, and the value with it, is dropped right here.
+    let _ = std::thread::Builder::new()
+        .name("entra-sync-free".into())
+        .spawn(move || drop(value));
 }
 
 /// Runs any core function by name (see `FUNCTIONS`) on an input in the canonical contract shape.

@@ -166,3 +166,61 @@ def test_missing_required_fields_are_named() -> None:
     with pytest.raises(entra_sync.InvalidInput) as info:
         entra_sync.plan_tenant_sync(inp)
     assert "listingComplete" in str(info.value)
+
+
+def rich_plan_input() -> Dict[str, Any]:
+    """Links, updates, conflicts, guests and non-ASCII text: most action kinds and optional fields."""
+    inp = plan_input(40)
+    for i, user in enumerate(inp["users"]):
+        user["displayName"] = f"Zoë Ünïcode {i}"
+        user["jobTitle"] = "Ingénieur" if i % 3 else None
+        user["businessPhones"] = [f"+33 1 {i:04d}"]
+        if i % 7 == 0:
+            user["userType"] = "Guest"
+    inp["links"] = [
+        {"entraTenantId": "t1", "entraObjectId": f"u{i}", "contactId": f"c{i}",
+         "clientId": "c1", "active": True}
+        for i in range(0, 40, 4)
+    ]
+    inp["contacts"].append({"contactId": "gone", "clientId": "c1", "email": "left@contoso.com"})
+    inp["settings"] = {"fieldSync": {"displayName": True, "phone": True, "jobTitle": True}}
+    return inp
+
+
+def test_named_results_are_identical_to_the_json_path_key_order_included() -> None:
+    import json
+
+    inp = rich_plan_input()
+    named = entra_sync.plan_tenant_sync(inp)
+    generic = entra_sync.call("plan_tenant_sync", inp)
+    assert json.dumps(named, ensure_ascii=False) == json.dumps(generic, ensure_ascii=False)
+    assert len({a["kind"] for a in named["actions"]}) >= 2
+    fin = {"users": inp["users"], "options": {"customExclusionPatterns": ["^user3"]}}
+    assert json.dumps(entra_sync.filter_users(fin)) == json.dumps(entra_sync.call("filter_users", fin))
+
+
+def test_results_are_plain_python_values() -> None:
+    out = entra_sync.filter_users({"users": users(3), "options": {}})
+    def walk(value: Any) -> None:
+        assert type(value) in (dict, list, str, int, float, bool, type(None)), type(value)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                assert type(k) is str
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+    walk(out)
+    assert out["included"][0]["accountEnabled"] is True
+    assert out["excluded"][0]["user"]["accountEnabled"] is False
+
+
+def test_non_ascii_and_unencodable_strings_on_the_fast_path() -> None:
+    inp = plan_input(3)
+    inp["users"][1]["displayName"] = "Ĳsbrand 北京 🎉"
+    plan = entra_sync.plan_tenant_sync(inp)
+    assert plan == entra_sync.call("plan_tenant_sync", inp)
+    # A lone surrogate is not valid UTF-8: refused cleanly, naming no secret, never a crash.
+    inp["users"][1]["displayName"] = "bad \ud800 text"
+    with pytest.raises(entra_sync.InvalidInput):
+        entra_sync.plan_tenant_sync(inp)

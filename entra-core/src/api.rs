@@ -22,7 +22,6 @@ pub const FUNCTIONS: &[&str] = &[
 
 /// Runs the pure function `function` on a JSON `input` in the canonical contract shape.
 pub fn call(function: &str, input: &Value) -> Result<Value, CoreError> {
-    let _ = input;
     match function {
         "filter_users" => to_value(&crate::filter::filter_users(&from_value(input)?)?),
         "validate_patterns" => validate_patterns(input),

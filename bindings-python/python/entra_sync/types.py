@@ -777,6 +777,7 @@ class RunRecord(TypedDict, total=False):
     status: RunStatus
     startedAtMs: int
     finishedAtMs: Optional[int]
+    heartbeatAtMs: Optional[int]
     tenantsTotal: int
     tenantsSucceeded: int
     tenantsFailed: int

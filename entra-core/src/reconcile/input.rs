@@ -42,8 +42,10 @@ pub struct PlanInput {
     pub settings: SyncSettings,
 }
 
+/// Empty or only whitespace (the same test as `s.trim().is_empty()`, stopping at the first
+/// visible character).
 fn blank(s: &str) -> bool {
-    s.trim().is_empty()
+    s.chars().all(char::is_whitespace)
 }
 
 /// Rejects inputs whose meaning is unclear, naming the offending field (duplicate identities and

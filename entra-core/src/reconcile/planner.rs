@@ -15,7 +15,7 @@ use super::inactivation;
 use super::input::{PlanInput, dedup_contacts, validate};
 use super::matching::{MatchOutcome, match_user};
 use super::plan::{Counters, SyncPlan};
-use super::snapshot::Snapshot;
+use super::snapshot::{Snapshot, contact_index};
 
 /// What the planner decided for one listed user.
 enum Decision<'a> {
@@ -36,9 +36,16 @@ enum Decision<'a> {
 /// for the rules.
 pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     validate(input)?;
-    let input = &*dedup_contacts(input);
+    let deduped: PlanInput;
+    let (input, contact_by_id) = match contact_index(&input.contacts) {
+        (index, false) => (input, index),
+        (_, true) => {
+            deduped = dedup_contacts(input).into_owned();
+            (&deduped, contact_index(&deduped.contacts).0)
+        }
+    };
     let filter = UserFilter::new(&input.settings.filter)?;
-    let snap = Snapshot::build(input)?;
+    let snap = Snapshot::build(input, contact_by_id)?;
     let contacts = &input.contacts;
 
     let mut excluded = Vec::new();

@@ -2,6 +2,8 @@
 //! to indexes a single time, so every later decision is an array access rather than a string
 //! lookup: this is what keeps a plan over a million users within seconds.
 
+use std::collections::hash_map::Entry;
+
 use crate::error::CoreError;
 use crate::model::{Contact, Resolution};
 
@@ -25,10 +27,29 @@ pub(crate) struct Snapshot<'a> {
     pub(crate) resolution: FastMap<&'a str, &'a Resolution>,
 }
 
+/// The index of each contact id (the first copy wins), and whether any id is listed twice.
+pub(crate) fn contact_index(contacts: &[Contact]) -> (FastMap<&str, usize>, bool) {
+    let mut by_id: FastMap<&str, usize> = map_with_capacity(contacts.len());
+    let mut repeated = false;
+    for (i, contact) in contacts.iter().enumerate() {
+        match by_id.entry(&contact.contact_id) {
+            Entry::Occupied(_) => repeated = true,
+            Entry::Vacant(e) => {
+                e.insert(i);
+            }
+        }
+    }
+    (by_id, repeated)
+}
+
 impl<'a> Snapshot<'a> {
-    /// Builds the tables; an identity listed twice is an `invalid_input` error (contacts
-    /// are de-duplicated before).
-    pub(crate) fn build(input: &'a PlanInput) -> Result<Self, CoreError> {
+    /// Builds the tables over `input`, whose contacts `contact_by_id` indexes (see
+    /// [`contact_index`]; each contact listed once). An identity listed twice is an
+    /// `invalid_input` error.
+    pub(crate) fn build(
+        input: &'a PlanInput,
+        contact_by_id: FastMap<&'a str, usize>,
+    ) -> Result<Self, CoreError> {
         let mut user_by_id: FastMap<&str, usize> = map_with_capacity(input.users.len());
         for (i, user) in input.users.iter().enumerate() {
             if user_by_id.insert(&user.entra_object_id, i).is_some() {
@@ -38,21 +59,34 @@ impl<'a> Snapshot<'a> {
                 )));
             }
         }
-        let mut contact_by_id: FastMap<&str, usize> = map_with_capacity(input.contacts.len());
-        for (i, contact) in input.contacts.iter().enumerate() {
-            contact_by_id.entry(&contact.contact_id).or_insert(i);
-        }
+        // Hosts usually list links in the order of their users and contacts: the entry after the
+        // previous hit is tried before the table. Identities and contact ids are unique here, so
+        // an equal id found either way is the same entry.
+        let mut next_contact = 0usize;
+        let mut next_user = 0usize;
         let mut user_link = vec![None; input.users.len()];
         let mut link_contact = Vec::with_capacity(input.links.len());
         let mut unlisted_links = Vec::new();
         let mut unlisted_seen: FastSet<&str> = FastSet::default();
         for (li, link) in input.links.iter().enumerate() {
-            link_contact.push(contact_by_id.get(link.contact_id.as_str()).copied());
+            let contact = match input.contacts.get(next_contact) {
+                Some(c) if c.contact_id == link.contact_id => Some(next_contact),
+                _ => contact_by_id.get(link.contact_id.as_str()).copied(),
+            };
+            if let Some(c) = contact {
+                next_contact = c + 1;
+            }
+            link_contact.push(contact);
             if !link.active || link.entra_tenant_id != input.entra_tenant_id {
                 continue;
             }
-            match user_by_id.get(link.entra_object_id.as_str()) {
-                Some(&u) => {
+            let user = match input.users.get(next_user) {
+                Some(u) if u.entra_object_id == link.entra_object_id => Some(next_user),
+                _ => user_by_id.get(link.entra_object_id.as_str()).copied(),
+            };
+            match user {
+                Some(u) => {
+                    next_user = u + 1;
                     if let Some(slot @ None) = user_link.get_mut(u) {
                         *slot = Some(li);
                     }
@@ -114,5 +148,74 @@ impl<'a> Snapshot<'a> {
 
     pub(crate) fn is_removed(&self, u: usize) -> bool {
         self.user_removed.get(u).copied().unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ContactLink, EntraUser};
+
+    fn link(object_id: &str, contact_id: &str) -> ContactLink {
+        ContactLink {
+            entra_tenant_id: "t".into(),
+            entra_object_id: object_id.into(),
+            contact_id: contact_id.into(),
+            client_id: Some("c".into()),
+            active: true,
+        }
+    }
+
+    fn input(links: Vec<ContactLink>) -> PlanInput {
+        PlanInput {
+            entra_tenant_id: "t".into(),
+            client_id: "c".into(),
+            users: ["u0", "u1", "u2"]
+                .into_iter()
+                .map(|id| EntraUser::new("t", id))
+                .collect(),
+            listing_complete: true,
+            removed_object_ids: Vec::new(),
+            contacts: ["k0", "k1", "k2"]
+                .into_iter()
+                .map(|id| Contact::new(id, "c"))
+                .collect(),
+            links,
+            resolutions: Vec::new(),
+            settings: Default::default(),
+        }
+    }
+
+    #[test]
+    fn resolves_links_in_any_order() {
+        let input = input(vec![
+            link("u2", "k2"),
+            link("gone", "k1"),
+            link("u0", "missing"),
+            link("u1", "k0"),
+            link("u2", "k1"),
+        ]);
+        let (by_id, repeated) = contact_index(&input.contacts);
+        assert!(!repeated);
+        let snap = Snapshot::build(&input, by_id).expect("valid");
+        assert_eq!(
+            snap.link_contact,
+            [Some(2), Some(1), None, Some(0), Some(1)]
+        );
+        assert_eq!(snap.user_link, [Some(2), Some(3), Some(0)]);
+        assert_eq!(snap.unlisted_links, [1]);
+    }
+
+    #[test]
+    fn first_copy_of_a_contact_id_wins() {
+        let contacts = vec![
+            Contact::new("k0", "c"),
+            Contact::new("k1", "c"),
+            Contact::new("k0", "other"),
+        ];
+        let (by_id, repeated) = contact_index(&contacts);
+        assert!(repeated);
+        assert_eq!(by_id.get("k0"), Some(&0));
+        assert_eq!(by_id.get("k1"), Some(&1));
     }
 }

@@ -6,6 +6,7 @@
 //! the host or `entra-providers` implement. The optional `sqlite` feature adds a durable store.
 
 pub mod api;
+pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod filter;

@@ -5,7 +5,6 @@
 //! Each step is sized to be a retry-safe workflow activity: discovery and mapping writes are
 //! idempotent, a tenant's plan is applied atomically, and a run's id is deterministic.
 
-mod clock;
 mod error;
 mod listing;
 mod options;
@@ -27,7 +26,7 @@ use crate::model::TenantStatus;
 use crate::provider::EntraProvider;
 use crate::store::{MappingUpdate, SyncStore};
 
-pub use clock::{now_ms, rfc3339};
+pub use crate::clock::{now_ms, rfc3339};
 pub use error::EngineError;
 pub use options::{DEFAULT_CONCURRENCY, SyncAllOptions, SyncOptions};
 pub use progress::{CancelToken, ProgressCallback, ProgressEvent};

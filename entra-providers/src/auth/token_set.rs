@@ -1,14 +1,8 @@
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::secrets::Secret;
 
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use entra_core::clock::unix_now;
 
 /// An access token with its refresh token and expiry, as returned by the token endpoint.
 /// The host persists it (atomically: a refresh token is replaced on every use).

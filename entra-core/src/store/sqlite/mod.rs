@@ -10,7 +10,6 @@ mod schema;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
@@ -76,10 +75,7 @@ pub(super) fn backend(err: rusqlite::Error) -> StoreError {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    i64::try_from(crate::clock::now_ms()).unwrap_or(i64::MAX)
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {

@@ -1,4 +1,5 @@
-//! Wall-clock helpers: milliseconds since the epoch and their RFC 3339 form, without a date crate.
+//! Wall-clock helpers shared by the engine, the stores and the providers' sandbox: the current
+//! time since the epoch and civil dates, without a date crate.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -8,6 +9,11 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn unix_now() -> u64 {
+    now_ms() / 1000
 }
 
 /// `ms` as an RFC 3339 UTC timestamp with millisecond precision, e.g. `2026-11-22T02:15:39.000Z`.
@@ -26,7 +32,7 @@ pub fn rfc3339(ms: u64) -> String {
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -1,22 +1,34 @@
-"""Benchmarks of the pure functions called from Python, conversion included.
+"""Benchmarks of the pure functions called from Python, conversion included, next to the pure
+Rust time of the same call on the same data.
 
     python bindings-python/benches/bench_plan.py [--users 100000] [--contacts 100000]
-        [--filter-users 1000000] [--repeat 3]
+        [--filter-users 1000000] [--repeat 3] [--no-rust]
 
-For each function it reports the best wall time of the named Python function (which reads its
-input straight from the Python objects and writes its result straight into Python objects) and,
-from one run, the phases of the generic `call` (Python objects to a JSON tree, the core's JSON
-entry point, the tree back to Python objects). Compare the named
-function's time with the Rust criterion figure of the same function. Data is synthetic and
-deterministic: a realistic mix of linked, matching, new, disabled and excluded users.
+For each function it reports:
+- the best wall time of the named Python function (it reads its input straight from the Python
+  objects and writes its result straight into Python objects);
+- the pure Rust time: the script writes its inputs as JSON and runs
+  `cargo bench -p entra-core --bench same_data`, which times the core function on that exact
+  data in a plain Rust process (skipped with `--no-rust` or when cargo is missing);
+- their ratio (the package's target: at most 2x);
+- from inside the call, the phases: reading the Python input, the core, writing the result.
+
+Data is synthetic and deterministic: a realistic mix of linked, matching, new, disabled and
+excluded users.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
+import shutil
+import subprocess
+import tempfile
 import time
-from typing import Any, Callable, Dict, List, Tuple
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import entra_sync
 from entra_sync import _native
@@ -104,26 +116,38 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> Tuple[float, Any]:
     return best, result
 
 
-def core_time(function: str, inp: Any, repeat: int) -> Dict[str, float]:
-    """The phases of one call, best of `repeat`: Python→JSON, the core, JSON→Python."""
-    best: Dict[str, float] = {}
-    for _ in range(repeat):
-        gc.collect()
-        phases = _native._call_phases(function, inp)
-        for k, v in phases.items():
-            best[k] = min(best.get(k, float("inf")), v)
-    return best
+def dump(directory: str, name: str, value: Any) -> None:
+    with open(os.path.join(directory, f"{name}.json"), "w", encoding="utf-8") as f:
+        json.dump(value, f)
 
 
-def report(label: str, n_items: int, wall: float, phases: Dict[str, float]) -> None:
-    core = phases["core"]
-    generic = sum(phases.values())
-    print(f"{label}")
-    print(f"  named function (typed, no JSON):   {wall * 1000:9.1f} ms  ({n_items / wall:,.0f} items/s)")
-    print(f"  generic call() through JSON:       {generic * 1000:9.1f} ms")
-    print(f"    python -> JSON tree:             {phases['to_json'] * 1000:9.1f} ms")
-    print(f"    core entry point (JSON in/out):  {core * 1000:9.1f} ms")
-    print(f"    JSON tree -> python:             {phases['to_py'] * 1000:9.1f} ms")
+def rust_times(directory: str, repeat: int) -> Dict[str, float]:
+    """Best pure Rust times on the inputs dumped in `directory`, from the `same_data` bench;
+    empty when cargo is not available."""
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        print("(cargo not found: no pure Rust figures)")
+        return {}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [cargo, "bench", "-q", "-p", "entra-core", "--bench", "same_data", "--", directory, str(repeat)],
+        cwd=root,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report(label: str, n_items: int, wall: float, rust: Optional[float], phases: Dict[str, float]) -> None:
+    print(label)
+    print(f"  python call, conversion included: {wall * 1000:9.1f} ms  ({n_items / wall:,.0f} items/s)")
+    if rust is not None:
+        print(f"  pure Rust, same data:             {rust * 1000:9.1f} ms  -> ratio {wall / rust:.2f}x")
+    print("  phases inside the call (best of the runs):")
+    print(f"    read the python input:          {phases['read'] * 1000:9.1f} ms")
+    print(f"    core function:                  {phases['core'] * 1000:9.1f} ms")
+    print(f"    write the python result:        {phases['write'] * 1000:9.1f} ms")
 
 
 def main() -> None:
@@ -131,47 +155,55 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--filter-users", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-rust", action="store_true", help="skip the pure Rust figures")
     args = parser.parse_args()
+    results: List[Tuple[str, int, float, Dict[str, float]]] = []
 
-    users = make_users(args.users)
-    contacts = make_contacts(args.contacts)
-    plan_input = {
-        "entraTenantId": TENANT,
-        "clientId": CLIENT,
-        "users": users,
-        "listingComplete": True,
-        "contacts": contacts,
-        "links": make_links(contacts),
-        "settings": {
-            "fieldSync": {"displayName": True, "email": True, "phone": True, "jobTitle": True},
-            "allowMassInactivation": True,
-        },
-    }
-    wall, plan = best_of(args.repeat, lambda: entra_sync.plan_tenant_sync(plan_input))
-    phases = core_time("plan_tenant_sync", plan_input, 1)
-    report(
-        f"plan_tenant_sync {args.users:,} users x {args.contacts:,} contacts "
-        f"({len(plan['actions']):,} actions)",
-        args.users,
-        wall,
-        phases,
-    )
+    with tempfile.TemporaryDirectory(prefix="entra-bench-") as data:
+        contacts = make_contacts(args.contacts)
+        plan_input = {
+            "entraTenantId": TENANT,
+            "clientId": CLIENT,
+            "users": make_users(args.users),
+            "listingComplete": True,
+            "contacts": contacts,
+            "links": make_links(contacts),
+            "settings": {
+                "fieldSync": {"displayName": True, "email": True, "phone": True, "jobTitle": True},
+                "allowMassInactivation": True,
+            },
+        }
+        dump(data, "plan_tenant_sync", plan_input)
+        wall, plan = best_of(args.repeat, lambda: entra_sync.plan_tenant_sync(plan_input))
+        actions = len(plan["actions"])
+        del plan
+        phases = _native._typed_phases("plan_tenant_sync", plan_input, args.repeat)
+        label = f"plan_tenant_sync {args.users:,} users x {args.contacts:,} contacts ({actions:,} actions)"
+        results.append(("plan_tenant_sync", args.users, wall, phases))
+        print(label)
+        del plan_input, contacts
+        gc.collect()
 
-    del plan_input, users, contacts, plan
-    gc.collect()
-    filter_input = {
-        "users": make_users(args.filter_users),
-        "options": {"customExclusionPatterns": ["^svc-", "backup"], "includeGuests": False},
-    }
-    wall, out = best_of(args.repeat, lambda: entra_sync.filter_users(filter_input))
-    phases = core_time("filter_users", filter_input, 1)
-    report(
-        f"filter_users {args.filter_users:,} users ({len(out['excluded']):,} excluded)",
-        args.filter_users,
-        wall,
-        phases,
-    )
+        filter_input = {
+            "users": make_users(args.filter_users),
+            "options": {"customExclusionPatterns": ["^svc-", "backup"], "includeGuests": False},
+        }
+        dump(data, "filter_users", filter_input)
+        wall, out = best_of(args.repeat, lambda: entra_sync.filter_users(filter_input))
+        excluded = len(out["excluded"])
+        del out
+        phases = _native._typed_phases("filter_users", filter_input, args.repeat)
+        results.append(("filter_users", args.filter_users, wall, phases))
+        print(f"filter_users {args.filter_users:,} users ({excluded:,} excluded)")
+        del filter_input
+        gc.collect()
+
+        rust = {} if args.no_rust else rust_times(data, args.repeat)
+
+    print()
+    for function, n_items, wall, phases in results:
+        report(function, n_items, wall, rust.get(function), phases)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use pyo3::Borrowed;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
@@ -30,17 +32,27 @@ impl de::Error for DeError {
 const MAX_DEPTH: usize = 128;
 
 /// A serde deserializer over one Python value.
+///
+/// It walks dicts, lists and tuples with borrowed references (no reference counting per item,
+/// which under the stable ABI is a function call each): nothing can change the input meanwhile,
+/// as the GIL is held throughout and no Python code runs while reading plain data.
 pub struct PyDeserializer<'a, 'py> {
-    value: &'a Bound<'py, PyAny>,
+    value: Borrowed<'a, 'py, PyAny>,
     depth: usize,
 }
 
 impl<'a, 'py> PyDeserializer<'a, 'py> {
     pub fn new(value: &'a Bound<'py, PyAny>) -> Self {
-        Self { value, depth: 0 }
+        Self {
+            value: value.as_borrowed(),
+            depth: 0,
+        }
     }
 
-    fn child<'b>(&self, value: &'b Bound<'py, PyAny>) -> Result<PyDeserializer<'b, 'py>, DeError> {
+    fn child<'b>(
+        &self,
+        value: Borrowed<'b, 'py, PyAny>,
+    ) -> Result<PyDeserializer<'b, 'py>, DeError> {
         if self.depth >= MAX_DEPTH {
             return Err(DeError("nested too deeply".into()));
         }
@@ -63,7 +75,7 @@ unsafe extern "C" {
 /// Borrows the UTF-8 text of a Python string. CPython keeps the UTF-8 form inside the string
 /// object (for ASCII it is the string's own storage), so nothing is copied or allocated, where
 /// the abi3 default encodes into a new `bytes` object and copies it again.
-fn str_of<'a>(s: &'a Bound<'_, PyString>) -> Result<&'a str, DeError> {
+pub(crate) fn str_of<'a>(s: &'a Bound<'_, PyString>) -> Result<&'a str, DeError> {
     let mut size: pyo3::ffi::Py_ssize_t = 0;
     // SAFETY: `s` is a live `str` object and we hold the GIL; the returned buffer belongs to the
     // string object, which outlives the borrow `'a`.
@@ -77,30 +89,38 @@ fn str_of<'a>(s: &'a Bound<'_, PyString>) -> Result<&'a str, DeError> {
         )));
     }
     let len = usize::try_from(size).map_err(|_| DeError("invalid string length".into()))?;
-    // SAFETY: CPython guarantees `data` points to `size` bytes of valid UTF-8.
-    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) };
-    std::str::from_utf8(bytes).map_err(|e| DeError(format!("invalid string: {e}")))
+    // SAFETY: CPython guarantees `data` points to `size` bytes of valid UTF-8 (it refuses, with
+    // the error handled above, a string it cannot encode), so validating them again is waste.
+    Ok(
+        unsafe {
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len))
+        },
+    )
 }
 
-impl<'de> de::Deserializer<'de> for PyDeserializer<'_, '_> {
+impl<'de, 'py> de::Deserializer<'de> for PyDeserializer<'_, 'py> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let v = self.value;
+        let v: &Bound<'py, PyAny> = &self.value;
         if let Ok(s) = v.cast_exact::<PyString>() {
             return visitor.visit_str(str_of(s)?);
         }
-        if let Ok(dict) = v.cast::<PyDict>() {
+        if v.cast::<PyDict>().is_ok() {
             return visitor.visit_map(DictAccess {
                 parent: &self,
-                items: dict.iter(),
+                dict: self.value,
+                position: 0,
                 value: None,
             });
         }
         if let Ok(list) = v.cast::<PyList>() {
             return visitor.visit_seq(ListAccess {
                 parent: &self,
-                items: list.iter(),
+                items: self.value,
+                len: list.len(),
+                index: 0,
+                get: pyo3::ffi::PyList_GetItem,
             });
         }
         if v.is_none() {
@@ -129,10 +149,12 @@ impl<'de> de::Deserializer<'de> for PyDeserializer<'_, '_> {
             return visitor.visit_str(str_of(s)?);
         }
         if let Ok(tuple) = v.cast::<PyTuple>() {
-            let items: Vec<Bound<'_, PyAny>> = tuple.iter().collect();
             return visitor.visit_seq(ListAccess {
                 parent: &self,
-                items: items.into_iter(),
+                items: self.value,
+                len: tuple.len(),
+                index: 0,
+                get: pyo3::ffi::PyTuple_GetItem,
             });
         }
         Err(DeError("a value without a JSON form".into()))
@@ -153,7 +175,9 @@ impl<'de> de::Deserializer<'de> for PyDeserializer<'_, '_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match self.value.cast_exact::<PyString>() {
-            Ok(s) => visitor.visit_enum(IntoDeserializer::<DeError>::into_deserializer(str_of(s)?)),
+            Ok(s) => {
+                visitor.visit_enum(IntoDeserializer::<DeError>::into_deserializer(str_of(&s)?))
+            }
             Err(_) => Err(DeError("expected a string".into())),
         }
     }
@@ -170,32 +194,45 @@ impl<'de> de::Deserializer<'de> for PyDeserializer<'_, '_> {
     }
 }
 
-struct DictAccess<'p, 'a, 'py, I> {
+/// The entries of a dict, read with `PyDict_Next` (borrowed key and value).
+struct DictAccess<'p, 'a, 'py> {
     parent: &'p PyDeserializer<'a, 'py>,
-    items: I,
-    value: Option<Bound<'py, PyAny>>,
+    dict: Borrowed<'a, 'py, PyAny>,
+    position: ffi::Py_ssize_t,
+    value: Option<Borrowed<'a, 'py, PyAny>>,
 }
 
-impl<'de, 'py, I> MapAccess<'de> for DictAccess<'_, '_, 'py, I>
-where
-    I: Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
-{
+impl<'de, 'a, 'py> MapAccess<'de> for DictAccess<'_, 'a, 'py> {
     type Error = DeError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
-        match self.items.next() {
-            None => Ok(None),
-            Some((key, value)) => {
-                if key.cast::<PyString>().is_err() {
-                    return Err(DeError("mapping keys must be str".into()));
-                }
-                self.value = Some(value);
-                seed.deserialize(self.parent.child(&key)?).map(Some)
-            }
+        let mut key: *mut ffi::PyObject = std::ptr::null_mut();
+        let mut value: *mut ffi::PyObject = std::ptr::null_mut();
+        // SAFETY: `dict` is a live dict (checked by the caller) and the GIL is held; the key and
+        // value are borrowed from the dict, which nothing modifies while it is read.
+        let more = unsafe {
+            ffi::PyDict_Next(self.dict.as_ptr(), &mut self.position, &mut key, &mut value)
+        };
+        if more == 0 {
+            return Ok(None);
         }
+        let py = self.dict.py();
+        // SAFETY: `PyDict_Next` returned non-null borrowed references that live as long as the
+        // dict entry, so for `'a`.
+        let (key, value) = unsafe {
+            (
+                Borrowed::<'a, 'py, PyAny>::from_ptr(py, key),
+                Borrowed::<'a, 'py, PyAny>::from_ptr(py, value),
+            )
+        };
+        if key.cast::<PyString>().is_err() {
+            return Err(DeError("mapping keys must be str".into()));
+        }
+        self.value = Some(value);
+        seed.deserialize(self.parent.child(key)?).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
@@ -203,32 +240,50 @@ where
             .value
             .take()
             .ok_or_else(|| DeError("a value was asked before its key".into()))?;
-        seed.deserialize(self.parent.child(&value)?)
+        seed.deserialize(self.parent.child(value)?)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        // SAFETY: `dict` is a live dict and the GIL is held.
+        usize::try_from(unsafe { ffi::PyDict_Size(self.dict.as_ptr()) }).ok()
     }
 }
 
-struct ListAccess<'p, 'a, 'py, I> {
+/// The items of a list or tuple, read by index (borrowed references).
+struct ListAccess<'p, 'a, 'py> {
     parent: &'p PyDeserializer<'a, 'py>,
-    items: I,
+    items: Borrowed<'a, 'py, PyAny>,
+    len: usize,
+    index: usize,
+    /// `PyList_GetItem` or `PyTuple_GetItem`: both return a borrowed reference.
+    get: unsafe extern "C" fn(*mut ffi::PyObject, ffi::Py_ssize_t) -> *mut ffi::PyObject,
 }
 
-impl<'de, 'py, I> SeqAccess<'de> for ListAccess<'_, '_, 'py, I>
-where
-    I: Iterator<Item = Bound<'py, PyAny>>,
-{
+impl<'de, 'a, 'py> SeqAccess<'de> for ListAccess<'_, 'a, 'py> {
     type Error = DeError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
-        match self.items.next() {
-            None => Ok(None),
-            Some(item) => seed.deserialize(self.parent.child(&item)?).map(Some),
+        if self.index >= self.len {
+            return Ok(None);
         }
+        let index = ffi::Py_ssize_t::try_from(self.index)
+            .map_err(|_| DeError("sequence too long".into()))?;
+        self.index += 1;
+        // SAFETY: `items` is a live list (or tuple, matching `get`) of `len` items that nothing
+        // modifies while it is read, and the GIL is held; `index < len`.
+        let item = unsafe { (self.get)(self.items.as_ptr(), index) };
+        let py = self.items.py();
+        // SAFETY: a borrowed reference to an item of `items`, alive for `'a`; null (impossible for
+        // an index in range) is reported rather than dereferenced.
+        let item = unsafe { Borrowed::<'a, 'py, PyAny>::from_ptr_or_opt(py, item) }
+            .ok_or_else(|| DeError("sequence changed while read".into()))?;
+        seed.deserialize(self.parent.child(item)?).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
-        self.items.size_hint().1
+        Some(self.len - self.index)
     }
 }

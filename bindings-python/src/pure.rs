@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::convert::{self, JsonOut};
 use crate::errors::{self, Family};
-use crate::{logging, runtime};
+use crate::{logging, reuse, runtime};
 
 /// Converts a Python argument into JSON; a value that has no JSON form is `invalid_input`.
 pub fn json_arg(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
@@ -47,37 +47,136 @@ pub fn invoke<'py>(
     })
 }
 
-/// The hot functions read their typed input straight from the Python objects and write their
-/// typed output straight into Python objects (no JSON tree on either side), running the same
-/// core function as the JSON entry point. Input the fast reader refuses goes through `invoke`,
-/// so errors are exactly the entry point's, naming the field.
-fn fast<'py, T, O>(
-    py: Python<'py>,
-    function: &str,
-    input: &Bound<'py, PyAny>,
-    run: impl FnOnce(&T) -> Result<O, entra_core::CoreError> + Send,
-) -> PyResult<Bound<'py, PyAny>>
+/// A hot function: the core function, and where its result's user records sit in its input.
+struct Typed<T, O> {
+    name: &'static str,
+    run: fn(&T) -> Result<O, entra_core::CoreError>,
+    /// For each user record the result carries unchanged, in serialization order, the index of
+    /// the input user it copies (see `reuse`).
+    users: fn(&T, &O) -> Vec<Option<usize>>,
+}
+
+const FILTER_USERS: Typed<entra_core::filter::FilterInput, entra_core::filter::FilterOutput> =
+    Typed {
+        name: "filter_users",
+        run: entra_core::filter::filter_users,
+        users: |input, output| {
+            // Each list keeps the input order on its own.
+            let mut users = reuse::sources(&output.included, &input.users);
+            let excluded = output.excluded.iter().map(|e| &e.user);
+            users.extend(reuse::sources(excluded, &input.users));
+            users
+        },
+    };
+
+const PLAN_TENANT_SYNC: Typed<entra_core::reconcile::PlanInput, entra_core::reconcile::SyncPlan> =
+    Typed {
+        name: "plan_tenant_sync",
+        run: entra_core::reconcile::plan_tenant_sync,
+        users: |input, plan| reuse::sources(plan.excluded.iter().map(|e| &e.user), &input.users),
+    };
+
+impl<T, O> Typed<T, O>
 where
     T: serde::de::DeserializeOwned + Send + Sync + 'static,
     O: serde::Serialize + Send + 'static,
 {
-    errors::guard(|| {
-        logging::refresh(py);
-        let Ok(typed) = T::deserialize(crate::de::PyDeserializer::new(input)) else {
-            return invoke(py, function, input);
-        };
-        let result =
-            py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&typed))));
-        drop_later(typed);
-        let output = match result {
-            Ok(Ok(value)) => value,
-            Ok(Err(err)) => return Err(errors::core_error(py, &err)),
-            Err(payload) => return Err(errors::internal(errors::panic_message(payload.as_ref()))),
-        };
-        let out = crate::ser::to_py(py, &output);
-        drop_later(output);
-        out
-    })
+    /// Reads the typed input straight from the Python objects; `None` when the fast reader
+    /// refuses it.
+    fn read(&self, input: &Bound<'_, PyAny>) -> Option<T> {
+        T::deserialize(crate::de::PyDeserializer::new(input)).ok()
+    }
+
+    /// Runs the core function with the GIL released and panics caught; also finds the input
+    /// users the result repeats.
+    fn decide(&self, py: Python<'_>, typed: &T) -> PyResult<(O, Vec<Option<usize>>)> {
+        let result = py.detach(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                (self.run)(typed).map(|output| {
+                    let users = (self.users)(typed, &output);
+                    (output, users)
+                })
+            }))
+        });
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(errors::core_error(py, &err)),
+            Err(payload) => Err(errors::internal(errors::panic_message(payload.as_ref()))),
+        }
+    }
+
+    /// Writes the result as Python objects, handing back the caller's own user dicts where the
+    /// result repeats them unchanged.
+    fn write<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyAny>,
+        output: &O,
+        users: &[Option<usize>],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let candidates = reuse::candidates(input, "users", users);
+        // `users` pairs each record with the input user it equals, read from that very dict.
+        let hint = crate::ser::Reuse::read_from("EntraUser", candidates);
+        crate::ser::to_py(py, output, Some(hint))
+    }
+
+    /// The hot functions read their typed input straight from the Python objects and write their
+    /// typed output straight into Python objects (no JSON tree on either side), running the same
+    /// core function as the JSON entry point. Input the fast reader refuses goes through
+    /// `invoke`, so errors are exactly the entry point's, naming the field.
+    fn call<'py>(&self, py: Python<'py>, input: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        errors::guard(|| {
+            logging::refresh(py);
+            let Some(typed) = self.read(input) else {
+                return invoke(py, self.name, input);
+            };
+            let (output, users) = self.decide(py, &typed)?;
+            let out = self.write(py, input, &output, &users);
+            // Freed together once the result is written: freeing the input on another thread
+            // while the result is built slowed the building down.
+            drop_later((typed, output));
+            out
+        })
+    }
+
+    /// The phases of `call` in seconds, best of `repeat`: reading, the core function alone,
+    /// writing (finding the repeated users counts as writing).
+    fn phases(
+        &self,
+        py: Python<'_>,
+        input: &Bound<'_, PyAny>,
+        repeat: usize,
+    ) -> PyResult<std::collections::BTreeMap<&'static str, f64>> {
+        let mut best = [f64::INFINITY; 3];
+        for _ in 0..repeat.max(1) {
+            let start = std::time::Instant::now();
+            let typed = self.read(input).ok_or_else(|| {
+                errors::exception(
+                    py,
+                    Family::Core,
+                    "invalid_input",
+                    "the fast reader refused the input",
+                    None,
+                )
+            })?;
+            let read = std::time::Instant::now();
+            let output = (self.run)(&typed).map_err(|e| errors::core_error(py, &e))?;
+            let decided = std::time::Instant::now();
+            let users = (self.users)(&typed, &output);
+            let back = self.write(py, input, &output, &users)?;
+            let written = std::time::Instant::now();
+            drop(back);
+            drop(output);
+            drop(typed);
+            let took = [read - start, decided - read, written - decided];
+            for (slot, took) in best.iter_mut().zip(took) {
+                *slot = slot.min(took.as_secs_f64());
+            }
+        }
+        Ok([("read", best[0]), ("core", best[1]), ("write", best[2])]
+            .into_iter()
+            .collect())
+    }
 }
 
 /// Frees a large input or output on a short-lived thread, so the caller gets its result without
@@ -132,12 +231,16 @@ pub fn functions() -> Vec<&'static str> {
 }
 
 /// Splits the users into included and excluded (with a reason): input `{users, options}`.
+///
+/// Like Python's own `filter`, the result holds the caller's user dicts themselves where they
+/// already have the canonical shape (exactly the contract's keys and value types); any other
+/// user comes back as a new canonical dict, sharing nothing mutable with the input.
 #[pyfunction]
 pub fn filter_users<'py>(
     py: Python<'py>,
     input: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    fast(py, "filter_users", input, entra_core::filter::filter_users)
+    FILTER_USERS.call(py, input)
 }
 
 /// Checks custom exclusion patterns before they are saved; raises `InvalidPattern` naming the
@@ -151,17 +254,13 @@ pub fn validate_patterns<'py>(
 }
 
 /// Plans one tenant's contact sync: the ordered actions a host applies in its own transaction.
+/// The plan's `excluded` users are the caller's own dicts where canonical, as in `filter_users`.
 #[pyfunction]
 pub fn plan_tenant_sync<'py>(
     py: Python<'py>,
     input: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    fast(
-        py,
-        "plan_tenant_sync",
-        input,
-        entra_core::reconcile::plan_tenant_sync,
-    )
+    PLAN_TENANT_SYNC.call(py, input)
 }
 
 /// The reference applier: the plan input as it looks after `plan` is applied. Takes either
@@ -250,6 +349,30 @@ pub fn _call_phases(
     Ok(phases)
 }
 
+/// Times the phases of one typed call (reading the Python input, the core function, writing the
+/// Python result) in seconds, best of `repeat`, on exactly the data the named function gets: the
+/// benchmark script shows them next to the whole call and the pure Rust time.
+#[pyfunction]
+#[pyo3(signature = (function, input, repeat = 1))]
+pub fn _typed_phases(
+    py: Python<'_>,
+    function: &str,
+    input: &Bound<'_, PyAny>,
+    repeat: usize,
+) -> PyResult<std::collections::BTreeMap<&'static str, f64>> {
+    errors::guard(|| match function {
+        "filter_users" => FILTER_USERS.phases(py, input, repeat),
+        "plan_tenant_sync" => PLAN_TENANT_SYNC.phases(py, input, repeat),
+        other => Err(errors::exception(
+            py,
+            Family::Core,
+            "unknown_function",
+            &format!("no typed phases for `{other}`"),
+            None,
+        )),
+    })
+}
+
 /// Registers the pure functions on the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(call, m)?)?;
@@ -264,5 +387,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plan_mapping_changes, m)?)?;
     m.add_function(wrap_pyfunction!(run_id, m)?)?;
     m.add_function(wrap_pyfunction!(_call_phases, m)?)?;
+    m.add_function(wrap_pyfunction!(_typed_phases, m)?)?;
     Ok(())
 }

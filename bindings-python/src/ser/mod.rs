@@ -2,20 +2,32 @@
 //! in between. A plan for a hundred thousand users is several hundred thousand dicts, and building
 //! an intermediate tree first roughly doubled the time of a call.
 //!
-//! The result has exactly the shape of the JSON entry point's: the same `Serialize` impls decide
-//! keys, renames and omitted fields, objects list their keys in the same (sorted) order, and
-//! non-finite floats become `None`, as they become `null` in JSON.
+//! The result equals the JSON entry point's: the same `Serialize` impls decide keys, renames and
+//! omitted fields, new dicts list their keys in the same (sorted) order, and non-finite floats
+//! become `None`, as they become `null` in JSON.
+//!
+//! Two things keep a large result cheap. Records the core hands back unchanged (the users of a
+//! filter) can be matched with the caller's own input objects (see [`Reuse`]): an input dict that
+//! already equals the record's canonical form is returned as it is, and the equal values of one
+//! that does not are shared instead of copied. And field names, variant names and a field's
+//! repeated value (every action of a plan names the same tenant and client) are one Python string
+//! each.
 
-use std::collections::HashMap;
+mod key;
+mod matcher;
+mod state;
+
 use std::fmt;
-use std::hash::BuildHasherDefault;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString};
-use serde::ser::{self, Impossible, Serialize};
+use serde::ser::{self, Serialize};
 
-use crate::convert::{Fnv, GcPause};
+use crate::convert::GcPause;
 use crate::errors::{self, Family};
+use key::{Key, KeySerializer};
+pub use state::Reuse;
+use state::State;
 
 /// Why a value could not become Python objects.
 #[derive(Debug)]
@@ -49,20 +61,22 @@ impl From<PyErr> for SerError {
     }
 }
 
-/// Converts an output record into plain Python values (dict, list, str, int, float, bool, None).
+/// Converts an output record into plain Python values (dict, list, str, int, float, bool, None),
+/// matching the records `reuse` names with the caller's input objects.
 ///
 /// The cyclic garbage collector is paused meanwhile: plain data holds no cycles, and a collection
 /// every few hundred new dicts would traverse everything built so far.
 pub fn to_py<'py, T: Serialize + ?Sized>(
     py: Python<'py>,
     value: &T,
+    reuse: Option<Reuse<'py>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let _paused = GcPause::new(py, true);
-    let mut names = Names::default();
+    let mut state = State::new(py, reuse);
     value
         .serialize(PySerializer {
-            py,
-            names: &mut names,
+            state: &mut state,
+            field: None,
         })
         .map_err(|e| match e {
             SerError::Py(e) => e,
@@ -76,44 +90,33 @@ pub fn to_py<'py, T: Serialize + ?Sized>(
         })
 }
 
-/// One Python string per distinct field name and enum variant of a result: every record repeats
-/// the same camelCase keys, so each is created once and shared.
-#[derive(Default)]
-struct Names<'py> {
-    cache: HashMap<&'static str, Bound<'py, PyString>, BuildHasherDefault<Fnv>>,
-}
-
-impl<'py> Names<'py> {
-    fn get(&mut self, py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
-        self.cache
-            .entry(name)
-            .or_insert_with(|| PyString::new(py, name))
-            .clone()
-    }
-}
-
 /// A serde serializer whose output is one Python object.
 struct PySerializer<'a, 'py> {
-    py: Python<'py>,
-    names: &'a mut Names<'py>,
+    state: &'a mut State<'py>,
+    /// The struct field being written, whose last string value may be shared.
+    field: Option<usize>,
 }
 
-impl<'py> PySerializer<'_, 'py> {
+impl<'a, 'py> PySerializer<'a, 'py> {
+    fn new(state: &'a mut State<'py>) -> Self {
+        Self { state, field: None }
+    }
+
     fn int(self, v: i64) -> Result<Bound<'py, PyAny>, SerError> {
-        let Ok(obj) = v.into_pyobject(self.py);
+        let Ok(obj) = v.into_pyobject(self.state.py);
         Ok(obj.into_any())
     }
 
     fn uint(self, v: u64) -> Result<Bound<'py, PyAny>, SerError> {
-        let Ok(obj) = v.into_pyobject(self.py);
+        let Ok(obj) = v.into_pyobject(self.state.py);
         Ok(obj.into_any())
     }
 
     fn float(self, v: f64) -> Result<Bound<'py, PyAny>, SerError> {
         if v.is_finite() {
-            Ok(PyFloat::new(self.py, v).into_any())
+            Ok(PyFloat::new(self.state.py, v).into_any())
         } else {
-            Ok(self.py.None().into_bound(self.py))
+            Ok(self.state.py.None().into_bound(self.state.py))
         }
     }
 
@@ -123,8 +126,8 @@ impl<'py> PySerializer<'_, 'py> {
         variant: &'static str,
         value: Bound<'py, PyAny>,
     ) -> Result<Bound<'py, PyAny>, SerError> {
-        let dict = PyDict::new(self.py);
-        dict.set_item(self.names.get(self.py, variant), value)?;
+        let dict = PyDict::new(self.state.py);
+        dict.set_item(self.state.name(variant), value)?;
         Ok(dict.into_any())
     }
 }
@@ -141,7 +144,7 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
     type SerializeStructVariant = DictBuilder<'a, 'py>;
 
     fn serialize_bool(self, v: bool) -> Result<Self::Ok, SerError> {
-        Ok(PyBool::new(self.py, v).to_owned().into_any())
+        Ok(PyBool::new(self.state.py, v).to_owned().into_any())
     }
 
     fn serialize_i8(self, v: i8) -> Result<Self::Ok, SerError> {
@@ -203,20 +206,20 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
 
     fn serialize_char(self, v: char) -> Result<Self::Ok, SerError> {
         let mut buf = [0u8; 4];
-        Ok(PyString::new(self.py, v.encode_utf8(&mut buf)).into_any())
+        Ok(PyString::new(self.state.py, v.encode_utf8(&mut buf)).into_any())
     }
 
     fn serialize_str(self, v: &str) -> Result<Self::Ok, SerError> {
-        Ok(PyString::new(self.py, v).into_any())
+        Ok(self.state.string(self.field, v))
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<Self::Ok, SerError> {
         // JSON has no bytes: serde_json writes them as a list of numbers.
-        Ok(PyList::new(self.py, v)?.into_any())
+        Ok(PyList::new(self.state.py, v)?.into_any())
     }
 
     fn serialize_none(self) -> Result<Self::Ok, SerError> {
-        Ok(self.py.None().into_bound(self.py))
+        Ok(self.state.py.None().into_bound(self.state.py))
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Self::Ok, SerError> {
@@ -224,7 +227,7 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
     }
 
     fn serialize_unit(self) -> Result<Self::Ok, SerError> {
-        Ok(self.py.None().into_bound(self.py))
+        Ok(self.state.py.None().into_bound(self.state.py))
     }
 
     fn serialize_unit_struct(self, _name: &'static str) -> Result<Self::Ok, SerError> {
@@ -237,7 +240,7 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
         _index: u32,
         variant: &'static str,
     ) -> Result<Self::Ok, SerError> {
-        Ok(self.names.get(self.py, variant).into_any())
+        Ok(self.state.name(variant).into_any())
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
@@ -255,17 +258,13 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
         variant: &'static str,
         value: &T,
     ) -> Result<Self::Ok, SerError> {
-        let inner = value.serialize(PySerializer {
-            py: self.py,
-            names: &mut *self.names,
-        })?;
+        let inner = value.serialize(PySerializer::new(&mut *self.state))?;
         self.tagged(variant, inner)
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, SerError> {
         Ok(SeqBuilder {
-            py: self.py,
-            names: self.names,
+            state: self.state,
             items: Vec::with_capacity(len.unwrap_or(0)),
             variant: None,
         })
@@ -291,35 +290,36 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
         len: usize,
     ) -> Result<Self::SerializeTupleVariant, SerError> {
         Ok(SeqBuilder {
-            py: self.py,
-            names: self.names,
+            state: self.state,
             items: Vec::with_capacity(len),
             variant: Some(variant),
         })
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, SerError> {
-        Ok(DictBuilder {
-            py: self.py,
-            names: self.names,
-            entries: Vec::with_capacity(len.unwrap_or(0)),
-            pending: None,
-            variant: None,
-        })
+        Ok(DictBuilder::new(
+            self.state,
+            len.unwrap_or(0),
+            None,
+            None,
+            None,
+        ))
     }
 
     fn serialize_struct(
         self,
-        _name: &'static str,
+        name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStruct, SerError> {
-        Ok(DictBuilder {
-            py: self.py,
-            names: self.names,
-            entries: Vec::with_capacity(len),
-            pending: None,
-            variant: None,
-        })
+        let candidate = self.state.candidate(name);
+        let shape = self.state.shape(name);
+        Ok(DictBuilder::new(
+            self.state,
+            len,
+            None,
+            Some(shape),
+            candidate,
+        ))
     }
 
     fn serialize_struct_variant(
@@ -329,20 +329,20 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
         variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStructVariant, SerError> {
-        Ok(DictBuilder {
-            py: self.py,
-            names: self.names,
-            entries: Vec::with_capacity(len),
-            pending: None,
-            variant: Some(variant),
-        })
+        let shape = self.state.shape(variant);
+        Ok(DictBuilder::new(
+            self.state,
+            len,
+            Some(variant),
+            Some(shape),
+            None,
+        ))
     }
 }
 
 /// Collects the items of a list (pre-sized from serde's length hint).
 struct SeqBuilder<'a, 'py> {
-    py: Python<'py>,
-    names: &'a mut Names<'py>,
+    state: &'a mut State<'py>,
     items: Vec<Bound<'py, PyAny>>,
     /// Set for a tuple variant, which becomes `{variant: [...]}`.
     variant: Option<&'static str>,
@@ -350,23 +350,16 @@ struct SeqBuilder<'a, 'py> {
 
 impl<'py> SeqBuilder<'_, 'py> {
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        let item = value.serialize(PySerializer {
-            py: self.py,
-            names: &mut *self.names,
-        })?;
+        let item = value.serialize(PySerializer::new(&mut *self.state))?;
         self.items.push(item);
         Ok(())
     }
 
     fn finish(self) -> Result<Bound<'py, PyAny>, SerError> {
-        let list = PyList::new(self.py, self.items)?.into_any();
+        let list = PyList::new(self.state.py, self.items)?.into_any();
         match self.variant {
             None => Ok(list),
-            Some(variant) => PySerializer {
-                py: self.py,
-                names: self.names,
-            }
-            .tagged(variant, list),
+            Some(variant) => PySerializer::new(self.state).tagged(variant, list),
         }
     }
 }
@@ -423,63 +416,225 @@ impl<'py> ser::SerializeTupleVariant for SeqBuilder<'_, 'py> {
     }
 }
 
-/// A dict key: a field name known at compile time (shared Python string), or a map key.
-enum Key {
-    Name(&'static str),
+/// The key of a dict entry: a name (field, variant) by its slot in the per-call state, or the
+/// text of a map key.
+enum EntryKey {
+    Slot(usize),
     Text(String),
 }
 
-impl Key {
-    fn as_str(&self) -> &str {
+impl EntryKey {
+    fn text<'s>(&'s self, state: &State<'_>) -> &'s str {
         match self {
-            Key::Name(s) => s,
-            Key::Text(s) => s,
+            EntryKey::Slot(slot) => state.slot_name(*slot),
+            EntryKey::Text(text) => text,
         }
     }
+}
+
+/// One entry of a dict being built.
+struct Entry<'py> {
+    key: EntryKey,
+    value: Bound<'py, PyAny>,
+    /// The value is the caller's own object (equal to what would have been built).
+    borrowed: bool,
 }
 
 /// Collects the entries of a dict, then inserts them in key order, the order the JSON path's
 /// sorted objects give.
 struct DictBuilder<'a, 'py> {
-    py: Python<'py>,
-    names: &'a mut Names<'py>,
-    entries: Vec<(Key, Bound<'py, PyAny>)>,
+    state: &'a mut State<'py>,
+    entries: Vec<Entry<'py>>,
     pending: Option<Key>,
     /// Set for a struct variant, which becomes `{variant: {...}}`.
     variant: Option<&'static str>,
+    /// The field order of this struct type, remembered across its records (see `State::shape`).
+    shape: Option<usize>,
+    /// How many fields were written so far.
+    fields: usize,
+    /// The caller's input object this record may be an unchanged copy of.
+    candidate: Option<Bound<'py, PyDict>>,
+    /// Every field so far equals the candidate's; their entries are not collected until one
+    /// does not (most records that have a candidate are returned as that candidate).
+    same: bool,
+    /// The slots of the fields found equal while `same`, to collect them if a later one differs.
+    matched: [usize; MATCHED],
+    matched_len: usize,
 }
 
-impl<'py> DictBuilder<'_, 'py> {
-    fn value_of<T: Serialize + ?Sized>(
+/// Fields remembered inline while a record still equals its candidate; beyond, they are
+/// collected right away.
+const MATCHED: usize = 24;
+
+impl<'a, 'py> DictBuilder<'a, 'py> {
+    fn new(
+        state: &'a mut State<'py>,
+        len: usize,
+        variant: Option<&'static str>,
+        shape: Option<usize>,
+        candidate: Option<Bound<'py, PyDict>>,
+    ) -> Self {
+        let same = candidate.is_some();
+        Self {
+            state,
+            entries: if same {
+                Vec::new()
+            } else {
+                Vec::with_capacity(len)
+            },
+            pending: None,
+            variant,
+            shape,
+            fields: 0,
+            same,
+            candidate,
+            matched: [0; MATCHED],
+            matched_len: 0,
+        }
+    }
+
+    fn field<T: Serialize + ?Sized>(
         &mut self,
+        name: &'static str,
         value: &T,
-    ) -> Result<Bound<'py, PyAny>, SerError> {
-        value.serialize(PySerializer {
-            py: self.py,
-            names: &mut *self.names,
-        })
+    ) -> Result<(), SerError> {
+        let slot = match self.shape {
+            Some(shape) => self.state.shape_slot(shape, self.fields, name),
+            None => self.state.slot(name),
+        };
+        self.fields += 1;
+        if let Some(candidate) = &self.candidate {
+            let equal = matcher::borrowed_item(candidate, self.state.key(slot))
+                .is_some_and(|existing| matcher::matches(self.state, value, &existing));
+            match (equal, self.same) {
+                // Still the candidate: remember the field, collect nothing.
+                (true, true) if self.matched_len < MATCHED => {
+                    self.matched[self.matched_len] = slot;
+                    self.matched_len += 1;
+                    return Ok(());
+                }
+                (true, _) => {
+                    self.borrow(slot);
+                    return Ok(());
+                }
+                (false, true) => {
+                    // The fields so far are the candidate's: collect them now.
+                    self.same = false;
+                    self.borrow_matched();
+                }
+                (false, false) => {}
+            }
+        }
+        let value = value.serialize(PySerializer {
+            state: &mut *self.state,
+            field: Some(slot),
+        })?;
+        self.entries.push(Entry {
+            key: EntryKey::Slot(slot),
+            value,
+            borrowed: false,
+        });
+        Ok(())
+    }
+
+    /// Collects the candidate's own value for a field known to be equal.
+    fn borrow(&mut self, slot: usize) {
+        let value = self
+            .candidate
+            .as_ref()
+            .and_then(|c| matcher::borrowed_item(c, self.state.key(slot)))
+            .map(|v| v.to_owned());
+        if let Some(value) = value {
+            self.entries.push(Entry {
+                key: EntryKey::Slot(slot),
+                value,
+                borrowed: true,
+            });
+        }
+    }
+
+    /// Collects the fields remembered as equal.
+    fn borrow_matched(&mut self) {
+        for i in 0..std::mem::take(&mut self.matched_len) {
+            self.borrow(self.matched[i]);
+        }
     }
 
     fn finish(mut self) -> Result<Bound<'py, PyAny>, SerError> {
-        // Stable, so of two equal keys the later wins, as in a JSON object.
-        self.entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
-        let dict = PyDict::new(self.py);
-        for (key, value) in self.entries {
-            match key {
-                Key::Name(name) => dict.set_item(self.names.get(self.py, name), value)?,
-                Key::Text(text) => dict.set_item(PyString::new(self.py, &text), value)?,
+        if self.same
+            && let Some(candidate) = &self.candidate
+        {
+            if candidate.len() == self.fields {
+                return Ok(candidate.clone().into_any());
+            }
+            // Equal fields but extra keys: a new dict of the candidate's equal values.
+            self.borrow_matched();
+        }
+        let py = self.state.py;
+        let template = match self.shape {
+            Some(shape)
+                if self
+                    .entries
+                    .iter()
+                    .all(|e| matches!(e.key, EntryKey::Slot(_))) =>
+            {
+                let slots = self.entries.iter().filter_map(|e| match e.key {
+                    EntryKey::Slot(slot) => Some(slot),
+                    EntryKey::Text(_) => None,
+                });
+                self.state.template(shape, slots)?
+            }
+            _ => None,
+        };
+        let dict = match template {
+            // The copy has every key, in order; filling in values never resizes it.
+            Some(template) => template.copy()?,
+            None => {
+                let state = &*self.state;
+                // Stable, so of two equal keys the later wins, as in a JSON object.
+                self.entries
+                    .sort_by(|a, b| a.key.text(state).cmp(b.key.text(state)));
+                PyDict::new(py)
+            }
+        };
+        for entry in self.entries {
+            // A container shared with the caller's input would tie the two together.
+            let value = if entry.borrowed {
+                fresh(&entry.value)?
+            } else {
+                entry.value
+            };
+            match entry.key {
+                EntryKey::Slot(slot) => dict.set_item(self.state.key(slot), value)?,
+                EntryKey::Text(text) => dict.set_item(PyString::new(py, &text), value)?,
             }
         }
         let dict = dict.into_any();
         match self.variant {
             None => Ok(dict),
-            Some(variant) => PySerializer {
-                py: self.py,
-                names: self.names,
-            }
-            .tagged(variant, dict),
+            Some(variant) => PySerializer::new(self.state).tagged(variant, dict),
         }
     }
+}
+
+/// A copy of plain data whose lists and dicts are new and whose scalars are shared (they are
+/// immutable).
+fn fresh<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if let Ok(list) = value.cast_exact::<PyList>() {
+        let items = list
+            .iter()
+            .map(|item| fresh(&item))
+            .collect::<PyResult<Vec<_>>>()?;
+        return Ok(PyList::new(value.py(), items)?.into_any());
+    }
+    if let Ok(dict) = value.cast_exact::<PyDict>() {
+        let copy = PyDict::new(value.py());
+        for (k, v) in dict.iter() {
+            copy.set_item(k, fresh(&v)?)?;
+        }
+        return Ok(copy.into_any());
+    }
+    Ok(value.clone())
 }
 
 impl<'py> ser::SerializeMap for DictBuilder<'_, 'py> {
@@ -492,12 +647,17 @@ impl<'py> ser::SerializeMap for DictBuilder<'_, 'py> {
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        let key = self
-            .pending
-            .take()
-            .ok_or_else(|| SerError::Shape("a map value without a key".into()))?;
-        let value = self.value_of(value)?;
-        self.entries.push((key, value));
+        let key = match self.pending.take() {
+            Some(Key::Name(name)) => EntryKey::Slot(self.state.slot(name)),
+            Some(Key::Text(text)) => EntryKey::Text(text),
+            None => return Err(SerError::Shape("a map value without a key".into())),
+        };
+        let value = value.serialize(PySerializer::new(&mut *self.state))?;
+        self.entries.push(Entry {
+            key,
+            value,
+            borrowed: false,
+        });
         Ok(())
     }
 
@@ -515,9 +675,7 @@ impl<'py> ser::SerializeStruct for DictBuilder<'_, 'py> {
         key: &'static str,
         value: &T,
     ) -> Result<(), SerError> {
-        let value = self.value_of(value)?;
-        self.entries.push((Key::Name(key), value));
-        Ok(())
+        self.field(key, value)
     }
 
     fn end(self) -> Result<Self::Ok, SerError> {
@@ -534,185 +692,10 @@ impl<'py> ser::SerializeStructVariant for DictBuilder<'_, 'py> {
         key: &'static str,
         value: &T,
     ) -> Result<(), SerError> {
-        ser::SerializeStruct::serialize_field(self, key, value)
+        self.field(key, value)
     }
 
     fn end(self) -> Result<Self::Ok, SerError> {
         self.finish()
-    }
-}
-
-/// Map keys become strings the way serde_json writes them: strings as they are, integers, bools
-/// and chars as their text, unit variants as their name; anything else is refused.
-struct KeySerializer;
-
-fn not_a_key() -> SerError {
-    SerError::Shape("key must be a string".into())
-}
-
-impl ser::Serializer for KeySerializer {
-    type Ok = Key;
-    type Error = SerError;
-    type SerializeSeq = Impossible<Key, SerError>;
-    type SerializeTuple = Impossible<Key, SerError>;
-    type SerializeTupleStruct = Impossible<Key, SerError>;
-    type SerializeTupleVariant = Impossible<Key, SerError>;
-    type SerializeMap = Impossible<Key, SerError>;
-    type SerializeStruct = Impossible<Key, SerError>;
-    type SerializeStructVariant = Impossible<Key, SerError>;
-
-    fn serialize_bool(self, v: bool) -> Result<Key, SerError> {
-        Ok(Key::Name(if v { "true" } else { "false" }))
-    }
-
-    fn serialize_i8(self, v: i8) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_f32(self, _v: f32) -> Result<Key, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_f64(self, _v: f64) -> Result<Key, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_char(self, v: char) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_str(self, v: &str) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_bytes(self, _v: &[u8]) -> Result<Key, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_none(self) -> Result<Key, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<Key, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_unit(self) -> Result<Key, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<Key, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<Key, SerError> {
-        Ok(Key::Name(variant))
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<Key, SerError> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<Key, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStruct, SerError> {
-        Err(not_a_key())
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, SerError> {
-        Err(not_a_key())
     }
 }

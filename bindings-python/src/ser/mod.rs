@@ -448,7 +448,7 @@ struct DictBuilder<'a, 'py> {
     pending: Option<Key>,
     /// Set for a struct variant, which becomes `{variant: {...}}`.
     variant: Option<&'static str>,
-    /// The field order of this struct type, remembered across its records (see `State::shape`).
+    /// The struct type, whose templates the record may copy (see `State::template`).
     shape: Option<usize>,
     /// How many fields were written so far.
     fields: usize,
@@ -498,10 +498,7 @@ impl<'a, 'py> DictBuilder<'a, 'py> {
         name: &'static str,
         value: &T,
     ) -> Result<(), SerError> {
-        let slot = match self.shape {
-            Some(shape) => self.state.shape_slot(shape, self.fields, name),
-            None => self.state.slot(name),
-        };
+        let slot = self.state.slot(name);
         self.fields += 1;
         if let Some(candidate) = &self.candidate {
             let equal = matcher::borrowed_item(candidate, self.state.key(slot))

@@ -2,7 +2,6 @@
 //! the last string value of each field, and the input objects records may reuse.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -96,41 +95,52 @@ impl<'py> Recent<'py> {
     }
 }
 
-/// Hashes the address and length of a `&'static str`: names come from a handful of literals, so
-/// their identity is as good as their text and much cheaper to hash.
-#[derive(Default)]
-struct AddressHash(u64);
+/// Numbers given to `&'static str` names (field and variant names, struct names), found by the
+/// name's address: names come from a handful of literals, so their identity is as good as their
+/// text. A direct-mapped table answers almost every lookup; a map holds the rest.
+struct ByAddress {
+    direct: Vec<(usize, usize, usize)>,
+    rest: HashMap<(usize, usize), usize>,
+}
 
-impl Hasher for AddressHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
+impl ByAddress {
+    const DIRECT: usize = 256;
 
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
+    fn new() -> Self {
+        Self {
+            direct: vec![(0, 0, 0); Self::DIRECT],
+            rest: HashMap::new(),
         }
     }
 
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
+    fn index(address: usize) -> usize {
+        ((address >> 3) ^ (address >> 11)) % Self::DIRECT
     }
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    fn get(&mut self, name: &'static str) -> Option<usize> {
+        let key = (name.as_ptr() as usize, name.len());
+        let entry = self.direct[Self::index(key.0)];
+        if (entry.0, entry.1) == key {
+            return Some(entry.2);
+        }
+        let number = *self.rest.get(&key)?;
+        self.direct[Self::index(key.0)] = (key.0, key.1, number);
+        Some(number)
+    }
+
+    fn insert(&mut self, name: &'static str, number: usize) {
+        let key = (name.as_ptr() as usize, name.len());
+        self.rest.insert(key, number);
+        self.direct[Self::index(key.0)] = (key.0, key.1, number);
     }
 }
-
-type ByAddress = HashMap<(usize, usize), usize, BuildHasherDefault<AddressHash>>;
 
 pub(super) struct State<'py> {
     pub(super) py: Python<'py>,
     slots: Vec<Slot<'py>>,
-    by_address: ByAddress,
-    /// The field slots of each struct type in the order its `Serialize` writes them, so a record
-    /// finds its fields' slots by position instead of hashing every name.
-    shapes: Vec<Vec<usize>>,
-    shape_by_address: ByAddress,
+    slot_by_name: ByAddress,
+    /// Struct types met so far (by their serde name), numbered for their templates.
+    shape_by_name: ByAddress,
     /// Per shape, empty dicts with the keys of the field sets its records were written with, in
     /// sorted order: a record copies one and fills in its values (no resizing, no sorting).
     templates: Vec<Vec<Template<'py>>>,
@@ -152,9 +162,8 @@ impl<'py> State<'py> {
         Self {
             py,
             slots: Vec::new(),
-            by_address: HashMap::default(),
-            shapes: Vec::new(),
-            shape_by_address: HashMap::default(),
+            slot_by_name: ByAddress::new(),
+            shape_by_name: ByAddress::new(),
             templates: Vec::new(),
             reuse,
         }
@@ -163,8 +172,7 @@ impl<'py> State<'py> {
     /// The slot of a name, created on first use. Interned, so dict lookups with it against the
     /// caller's dicts (whose literal keys Python interns too) compare pointers.
     pub(super) fn slot(&mut self, name: &'static str) -> usize {
-        let address = (name.as_ptr() as usize, name.len());
-        if let Some(&slot) = self.by_address.get(&address) {
+        if let Some(slot) = self.slot_by_name.get(name) {
             return slot;
         }
         let slot = self.slots.len();
@@ -173,20 +181,18 @@ impl<'py> State<'py> {
             key: PyString::intern(self.py, name),
             recent: Recent::default(),
         });
-        self.by_address.insert(address, slot);
+        self.slot_by_name.insert(name, slot);
         slot
     }
 
     /// The shape of the struct (or struct variant) named `name`.
     pub(super) fn shape(&mut self, name: &'static str) -> usize {
-        let address = (name.as_ptr() as usize, name.len());
-        if let Some(&shape) = self.shape_by_address.get(&address) {
+        if let Some(shape) = self.shape_by_name.get(name) {
             return shape;
         }
-        self.shapes.push(Vec::new());
         self.templates.push(Vec::new());
-        self.shape_by_address.insert(address, self.shapes.len() - 1);
-        self.shapes.len() - 1
+        self.shape_by_name.insert(name, self.templates.len() - 1);
+        self.templates.len() - 1
     }
 
     /// An empty dict, keys sorted, for a record of `shape` whose fields were written as `slots`
@@ -196,14 +202,18 @@ impl<'py> State<'py> {
         shape: usize,
         slots: impl Iterator<Item = usize> + Clone,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let Some(templates) = self.templates.get(shape) else {
+        let Some(templates) = self.templates.get_mut(shape) else {
             return Ok(None);
         };
-        if let Some(t) = templates
+        if let Some(found) = templates
             .iter()
-            .find(|t| t.slots.iter().copied().eq(slots.clone()))
+            .position(|t| t.slots.iter().copied().eq(slots.clone()))
         {
-            return Ok(Some(t.dict.clone()));
+            // The most used field sets stay in front.
+            if found > 0 {
+                templates.swap(found - 1, found);
+            }
+            return Ok(Some(templates[found.saturating_sub(1)].dict.clone()));
         }
         if templates.len() >= TEMPLATES_PER_SHAPE {
             return Ok(None);
@@ -221,25 +231,6 @@ impl<'py> State<'py> {
             dict: dict.clone(),
         });
         Ok(Some(dict))
-    }
-
-    /// The slot of the `index`-th field written for a shape, named `name`. Skipped fields shift
-    /// positions, so the remembered slot is checked (by address) and replaced when it differs.
-    pub(super) fn shape_slot(&mut self, shape: usize, index: usize, name: &'static str) -> usize {
-        if let Some(&slot) = self.shapes[shape].get(index) {
-            let known = self.slots[slot].name;
-            if std::ptr::eq(known, name) {
-                return slot;
-            }
-        }
-        let slot = self.slot(name);
-        let fields = &mut self.shapes[shape];
-        if index < fields.len() {
-            fields[index] = slot;
-        } else {
-            fields.push(slot);
-        }
-        slot
     }
 
     /// Whether string fields of candidates need a type check only (see [`Reuse::read_from`]).

@@ -157,7 +157,7 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
 type KeyCache<'py> = HashMap<String, Bound<'py, PyString>, BuildHasherDefault<Fnv>>;
 
 /// FNV-1a: much cheaper than SipHash on the short keys of contract records.
-pub struct Fnv(u64);
+struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Self {

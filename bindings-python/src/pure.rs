@@ -19,18 +19,22 @@ pub fn json_arg(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResul
         .map_err(|e| errors::exception(py, Family::Core, "invalid_input", &e.message(name), None))
 }
 
-/// Runs one core function on JSON, with the GIL released and panics caught.
-fn run_detached(py: Python<'_>, function: &str, input: Value) -> PyResult<Value> {
-    let result = py.detach(|| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            entra_core::api::call(function, &input)
-        }))
-    });
+/// Runs core work with the GIL released and panics caught, its error as a Python exception.
+fn detached<R: Send>(
+    py: Python<'_>,
+    work: impl FnOnce() -> Result<R, entra_core::CoreError> + Send,
+) -> PyResult<R> {
+    let result = py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)));
     match result {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(errors::core_error(py, &err)),
         Err(payload) => Err(errors::internal(errors::panic_message(payload.as_ref()))),
     }
+}
+
+/// Runs one core function on JSON, with the GIL released and panics caught.
+fn run_detached(py: Python<'_>, function: &str, input: Value) -> PyResult<Value> {
+    detached(py, || entra_core::api::call(function, &input))
 }
 
 /// Calls a core function by name on a plain dict/list input.
@@ -90,19 +94,11 @@ where
     /// Runs the core function with the GIL released and panics caught; also finds the input
     /// users the result repeats.
     fn decide(&self, py: Python<'_>, typed: &T) -> PyResult<(O, Vec<Option<usize>>)> {
-        let result = py.detach(|| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                (self.run)(typed).map(|output| {
-                    let users = (self.users)(typed, &output);
-                    (output, users)
-                })
-            }))
-        });
-        match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(err)) => Err(errors::core_error(py, &err)),
-            Err(payload) => Err(errors::internal(errors::panic_message(payload.as_ref()))),
-        }
+        detached(py, || {
+            let output = (self.run)(typed)?;
+            let users = (self.users)(typed, &output);
+            Ok((output, users))
+        })
     }
 
     /// Writes the result as Python objects, handing back the caller's own user dicts where the

@@ -18,21 +18,23 @@ pub fn unix_now() -> u64 {
 
 /// `ms` as an RFC 3339 UTC timestamp with millisecond precision, e.g. `2026-11-22T02:15:39.000Z`.
 pub fn rfc3339(ms: u64) -> String {
-    let secs = ms / 1000;
-    let millis = ms % 1000;
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d, hh, mm, ss) = civil_time(ms / 1000);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
+        "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{:03}Z",
+        ms % 1000
     )
 }
 
+/// Seconds since the Unix epoch to UTC (year, month, day, hour, minute, second).
+pub fn civil_time(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    let rem = u32::try_from(secs % 86_400).unwrap_or(0);
+    let (year, month, day) = civil_from_days(days);
+    (year, month, day, rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

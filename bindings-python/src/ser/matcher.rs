@@ -1,7 +1,9 @@
 //! Whether an existing Python object already equals what the serializer would build for a value,
 //! decided without building anything: the test that lets a record reuse the caller's input
 //! object. It follows the serializer rule for rule (exact built-in types only, keys by name,
-//! non-finite floats as `None`) and answers "no" to anything it is unsure about.
+//! non-finite floats as `None`) and answers "no" to anything it is unsure about; the one shortcut
+//! is that string values are checked for type only, as a candidate is the dict its record was
+//! read from (see `Reuse::read_from`).
 
 use std::fmt;
 
@@ -183,11 +185,10 @@ impl<'a, 'py> ser::Serializer for Matcher<'a, '_, 'py> {
         self.text(v.encode_utf8(&mut buf))
     }
 
-    fn serialize_str(self, v: &str) -> Result<(), Differs> {
-        if self.state.strings_read_from_candidates() {
-            return check(self.target.is_exact_instance_of::<PyString>());
-        }
-        self.text(v)
+    fn serialize_str(self, _v: &str) -> Result<(), Differs> {
+        // Candidates are the dicts their records were read from (see `Reuse::read_from`): an
+        // exact `str` there holds the record's very text.
+        check(self.target.is_exact_instance_of::<PyString>())
     }
 
     fn serialize_bytes(self, _v: &[u8]) -> Result<(), Differs> {
@@ -341,58 +342,6 @@ impl SeqMatcher<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for SeqMatcher<'_, '_> {
-    type Ok = ();
-    type Error = Differs;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Differs> {
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), Differs> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTuple for SeqMatcher<'_, '_> {
-    type Ok = ();
-    type Error = Differs;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Differs> {
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), Differs> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqMatcher<'_, '_> {
-    type Ok = ();
-    type Error = Differs;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Differs> {
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), Differs> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleVariant for SeqMatcher<'_, '_> {
-    type Ok = ();
-    type Error = Differs;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Differs> {
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), Differs> {
-        self.done()
-    }
-}
-
 /// Compares entries by key; the dict must have exactly the entries written.
 pub(super) struct DictMatcher<'a, 'py> {
     state: &'a mut State<'py>,
@@ -409,6 +358,15 @@ impl<'a, 'py> DictMatcher<'a, 'py> {
             pending: None,
             count: 0,
         }
+    }
+
+    fn field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), Differs> {
+        let key = self.state.name(name);
+        self.entry(&key, value)
     }
 
     fn entry<T: Serialize + ?Sized>(
@@ -453,38 +411,5 @@ impl<'py> ser::SerializeMap for DictMatcher<'_, 'py> {
     }
 }
 
-impl ser::SerializeStruct for DictMatcher<'_, '_> {
-    type Ok = ();
-    type Error = Differs;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Differs> {
-        let key = self.state.name(key);
-        self.entry(&key, value)
-    }
-
-    fn end(self) -> Result<(), Differs> {
-        self.done()
-    }
-}
-
-impl ser::SerializeStructVariant for DictMatcher<'_, '_> {
-    type Ok = ();
-    type Error = Differs;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Differs> {
-        let key = self.state.name(key);
-        self.entry(&key, value)
-    }
-
-    fn end(self) -> Result<(), Differs> {
-        self.done()
-    }
-}
+forward_sequence_traits!(SeqMatcher, (), Differs, item, done);
+forward_struct_traits!(DictMatcher, (), Differs, field, done);

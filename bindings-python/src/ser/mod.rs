@@ -13,6 +13,90 @@
 //! repeated value (every action of a plan names the same tenant and client) are one Python string
 //! each.
 
+// The macros below are defined before the submodules so that `matcher` uses them too.
+
+/// One of serde's sequence traits, forwarded to a method adding an item and one finishing.
+macro_rules! forward_sequence_trait {
+    ($trait:ident, $method:ident, $ty:ident, $ok:ty, $err:ty, $item:ident, $end:ident) => {
+        impl<'py> ser::$trait for $ty<'_, 'py> {
+            type Ok = $ok;
+            type Error = $err;
+
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), $err> {
+                self.$item(value)
+            }
+
+            fn end(self) -> Result<$ok, $err> {
+                self.$end()
+            }
+        }
+    };
+}
+
+/// serde's four sequence traits, forwarded to one method adding an item and one finishing.
+macro_rules! forward_sequence_traits {
+    ($ty:ident, $ok:ty, $err:ty, $item:ident, $end:ident) => {
+        forward_sequence_trait!(SerializeSeq, serialize_element, $ty, $ok, $err, $item, $end);
+        forward_sequence_trait!(
+            SerializeTuple,
+            serialize_element,
+            $ty,
+            $ok,
+            $err,
+            $item,
+            $end
+        );
+        forward_sequence_trait!(
+            SerializeTupleStruct,
+            serialize_field,
+            $ty,
+            $ok,
+            $err,
+            $item,
+            $end
+        );
+        forward_sequence_trait!(
+            SerializeTupleVariant,
+            serialize_field,
+            $ty,
+            $ok,
+            $err,
+            $item,
+            $end
+        );
+    };
+}
+
+/// One of serde's struct traits, forwarded to a method adding a named field and one finishing.
+macro_rules! forward_struct_trait {
+    ($trait:ident, $ty:ident, $ok:ty, $err:ty, $field:ident, $end:ident) => {
+        impl<'py> ser::$trait for $ty<'_, 'py> {
+            type Ok = $ok;
+            type Error = $err;
+
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), $err> {
+                self.$field(key, value)
+            }
+
+            fn end(self) -> Result<$ok, $err> {
+                self.$end()
+            }
+        }
+    };
+}
+
+/// serde's two struct traits, forwarded to one method adding a named field and one finishing.
+macro_rules! forward_struct_traits {
+    ($ty:ident, $ok:ty, $err:ty, $field:ident, $end:ident) => {
+        forward_struct_trait!(SerializeStruct, $ty, $ok, $err, $field, $end);
+        forward_struct_trait!(SerializeStructVariant, $ty, $ok, $err, $field, $end);
+    };
+}
+
 mod key;
 mod matcher;
 mod state;
@@ -364,58 +448,6 @@ impl<'py> SeqBuilder<'_, 'py> {
     }
 }
 
-impl<'py> ser::SerializeSeq for SeqBuilder<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.push(value)
-    }
-
-    fn end(self) -> Result<Self::Ok, SerError> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTuple for SeqBuilder<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.push(value)
-    }
-
-    fn end(self) -> Result<Self::Ok, SerError> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTupleStruct for SeqBuilder<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerError;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.push(value)
-    }
-
-    fn end(self) -> Result<Self::Ok, SerError> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTupleVariant for SeqBuilder<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerError;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.push(value)
-    }
-
-    fn end(self) -> Result<Self::Ok, SerError> {
-        self.finish()
-    }
-}
-
 /// The key of a dict entry: a name (field, variant) by its slot in the per-call state, or the
 /// text of a map key.
 enum EntryKey {
@@ -663,36 +695,5 @@ impl<'py> ser::SerializeMap for DictBuilder<'_, 'py> {
     }
 }
 
-impl<'py> ser::SerializeStruct for DictBuilder<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerError;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerError> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<Self::Ok, SerError> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeStructVariant for DictBuilder<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerError;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerError> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<Self::Ok, SerError> {
-        self.finish()
-    }
-}
+forward_sequence_traits!(SeqBuilder, Bound<'py, PyAny>, SerError, push, finish);
+forward_struct_traits!(DictBuilder, Bound<'py, PyAny>, SerError, field, finish);

@@ -16,28 +16,19 @@ use crate::de::str_of;
 pub struct Reuse<'py> {
     record: &'static str,
     candidates: std::vec::IntoIter<Option<Bound<'py, PyDict>>>,
-    read_from: bool,
 }
 
 impl<'py> Reuse<'py> {
-    fn new(record: &'static str, candidates: Vec<Option<Bound<'py, PyDict>>>) -> Self {
+    /// Candidates for the records whose serde name is `record` (a struct's Rust name). Each
+    /// must be the very dict its record was read from, the record being equal to what was read:
+    /// then a string field cannot differ from the candidate's (reading copies it as it is), so
+    /// strings are checked for type only. Valid for a record type whose strings are read without
+    /// any change (no trimming, no case folding). Everything else is still compared, and a
+    /// missing, extra, renamed or `None`-for-default field still makes the candidate differ.
+    pub fn read_from(record: &'static str, candidates: Vec<Option<Bound<'py, PyDict>>>) -> Self {
         Self {
             record,
             candidates: candidates.into_iter(),
-            read_from: false,
-        }
-    }
-
-    /// Candidates known to be the very dicts the records were read from, each record being
-    /// equal to what was read. Then a string field cannot differ from the candidate's (reading
-    /// copies it as it is), so strings are checked for type only, not compared: valid for a
-    /// record type whose strings are read without any change (no trimming, no case folding).
-    /// Everything else is still compared, and a missing, extra, renamed or `None`-for-default
-    /// field still makes the candidate differ.
-    pub fn read_from(record: &'static str, candidates: Vec<Option<Bound<'py, PyDict>>>) -> Self {
-        Self {
-            read_from: true,
-            ..Self::new(record, candidates)
         }
     }
 }
@@ -231,11 +222,6 @@ impl<'py> State<'py> {
             dict: dict.clone(),
         });
         Ok(Some(dict))
-    }
-
-    /// Whether string fields of candidates need a type check only (see [`Reuse::read_from`]).
-    pub(super) fn strings_read_from_candidates(&self) -> bool {
-        self.reuse.as_ref().is_some_and(|r| r.read_from)
     }
 
     pub(super) fn slot_name(&self, slot: usize) -> &'static str {

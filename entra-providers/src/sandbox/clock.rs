@@ -1,22 +1,8 @@
 //! Wall-clock helpers: the services stamp errors and tokens with the current time, in the formats
 //! the real ones use.
 
+use entra_core::clock::civil_time as civil;
 pub use entra_core::clock::unix_now;
-
-/// Civil date and time of a Unix timestamp: (year, month, day, hour, minute, second).
-fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
-    let rem = secs % 86_400;
-    let (year, month, day) = entra_core::clock::civil_from_days(days);
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u32,
-        ((rem % 3600) / 60) as u32,
-        (rem % 60) as u32,
-    )
-}
 
 /// `2026-08-01T10:00:00Z`, as Graph writes `createdDateTime`.
 pub fn iso(secs: u64) -> String {

@@ -841,6 +841,66 @@ async fn resumed_run_counts_its_resume_as_a_heartbeat<S: Harness>(store: S) {
     assert_eq!(joined.run.run_id, run_id);
 }
 
+/// A run whose tenants take longer than the stale timeout writes heartbeats while they sync, so a
+/// second engine over the same store joins it instead of taking it over; a run whose process
+/// died (no heartbeat) is still taken over.
+async fn live_run_is_never_taken_over_while_a_slow_tenant_syncs<S: Harness>(store: S) {
+    let stale = Duration::from_millis(400);
+    let provider = FakeProvider::new().with_latency(Duration::from_millis(1_500));
+    let engine = estate_with(store, provider)
+        .await
+        .with_stale_run_after(Some(stale));
+    let run_id = SyncEngine::<FakeProvider, S>::run_key(&keyed("live"))
+        .run_id()
+        .unwrap();
+
+    let first = engine.clone();
+    let live = tokio::spawn(async move { first.sync_all(keyed("live")).await });
+    // Past the stale timeout, no tenant has finished yet: only heartbeats show the run is alive.
+    tokio::time::sleep(stale * 2 + stale / 4).await;
+    let running = engine.store().load_run(&run_id).await.unwrap().unwrap();
+    assert_eq!(running.status, RunStatus::Running);
+    assert!(
+        engine
+            .store()
+            .load_tenant_results(&run_id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no tenant finished yet"
+    );
+    assert!(
+        running.heartbeat_at_ms > Some(running.started_at_ms),
+        "the live run recorded activity: {running:?}"
+    );
+    let second = engine.clone().sync_all(keyed("live")).await.unwrap();
+    assert!(second.joined, "a live run is joined, not taken over");
+    assert_eq!(second.run.run_id, run_id);
+
+    let finished = live.await.unwrap().unwrap();
+    assert!(!finished.joined);
+    assert_eq!(finished.run.run_id, run_id);
+    assert_eq!(finished.run.status, RunStatus::Completed);
+    assert_eq!(
+        engine.store().load_run(&run_id).await.unwrap().unwrap().status,
+        RunStatus::Completed
+    );
+    assert!(
+        !engine.store().touch_run(&run_id, u64::MAX).await.unwrap(),
+        "a finished run takes no heartbeat"
+    );
+
+    // A run whose process died two minutes ago writes no heartbeat: taken over.
+    let dead = crashed_run(&engine, "dead", entra_core::engine::now_ms() - 120_000).await;
+    let taken = engine.sync_all(keyed("dead")).await.unwrap();
+    assert!(!taken.joined);
+    assert_eq!(taken.run.run_id, format!("{dead}#2"));
+    assert_eq!(
+        engine.store().load_run(&dead).await.unwrap().unwrap().status,
+        RunStatus::Failed
+    );
+}
+
 /// At most `concurrency` tenants are in flight; progress reports each tenant's start and end
 /// with the run's counters so far, ending on the run's totals.
 async fn concurrency_is_bounded_and_progress_adds_up<S: Harness>(store: S) {
@@ -1129,6 +1189,7 @@ for_each_store!(
     stale_running_run_is_taken_over,
     stale_timeout_is_configurable,
     resumed_run_counts_its_resume_as_a_heartbeat,
+    live_run_is_never_taken_over_while_a_slow_tenant_syncs,
     discovery_marks_not_listed_only_after_a_complete_listing,
     concurrency_is_bounded_and_progress_adds_up,
     resolutions_and_settings_drive_later_runs,

@@ -7,12 +7,13 @@ use entra_core::model::{
 };
 use entra_core::reconcile::Counters;
 use entra_core::store::{
-    ApplyFault, MappingUpdate, MemoryStore, QueueItemKind, QueueObservation, QueueState, RunRecord,
-    RunStart, RunStatus, SyncStore, TenantChanges, TenantOutcome, TenantRunResult,
+    ApplyFault, MappingUpdate, MemoryStore, NonceStore, QueueItemKind, QueueObservation,
+    QueueState, RunRecord, RunStart, RunStatus, SyncStore, TenantChanges, TenantOutcome,
+    TenantRunResult,
 };
 
 /// What the suite needs beyond the trait: a way to interrupt a plan write.
-trait Harness: SyncStore {
+trait Harness: SyncStore + NonceStore {
     fn inject(&self, fault: Option<ApplyFault>);
 }
 
@@ -494,6 +495,41 @@ async fn runs_are_never_overwritten<S: Harness>(store: &S) {
     assert!(store.load_run("nope").await.unwrap().is_none());
 }
 
+/// A live run's heartbeat only moves forward, and only while the run is running.
+async fn run_heartbeats_move_a_running_run_forward_only<S: Harness>(store: &S) {
+    store.begin_run(&run("beat")).await.unwrap();
+    assert!(store.touch_run("beat", 5_000).await.unwrap());
+    assert!(
+        store.touch_run("beat", 3_000).await.unwrap(),
+        "a late heartbeat is accepted"
+    );
+    let stored = store.load_run("beat").await.unwrap().unwrap();
+    assert_eq!(stored.heartbeat_at_ms, Some(5_000), "but never moves it back");
+    assert_eq!(stored.status, RunStatus::Running);
+    assert!(!store.touch_run("unknown-run", 6_000).await.unwrap());
+    let mut done = stored.clone();
+    done.status = RunStatus::Completed;
+    done.finished_at_ms = Some(7_000);
+    store.finish_run(&done).await.unwrap();
+    assert!(
+        !store.touch_run("beat", 8_000).await.unwrap(),
+        "a finished run takes no heartbeat"
+    );
+    assert_eq!(store.load_run("beat").await.unwrap().unwrap(), done);
+}
+
+/// An OAuth nonce is accepted once; a replay is refused, an empty nonce is invalid input.
+async fn nonces_are_consumed_once<S: Harness>(store: &S) {
+    let far = entra_core::clock::now_ms() + 600_000;
+    assert!(store.consume_nonce("nonce-1", far).await.unwrap());
+    assert!(!store.consume_nonce("nonce-1", far).await.unwrap());
+    assert!(store.consume_nonce("nonce-2", far).await.unwrap());
+    assert_eq!(
+        store.consume_nonce("  ", far).await.unwrap_err().code(),
+        "invalid_input"
+    );
+}
+
 async fn delta_links_and_settings<S: Harness>(store: &S) {
     assert_eq!(store.load_delta_link("t1").await.unwrap(), None);
     store
@@ -532,6 +568,8 @@ async fn run_suite<S: Harness>(make: impl Fn() -> S) -> entra_core::store::Store
     queue_decisions_stick(&make()).await;
     runs_are_never_overwritten(&make()).await;
     delta_links_and_settings(&make()).await;
+    run_heartbeats_move_a_running_run_forward_only(&make()).await;
+    nonces_are_consumed_once(&make()).await;
 
     let store = make();
     tenants_are_upserted_and_never_deleted(&store).await;
@@ -572,6 +610,26 @@ mod sqlite {
         let last = counter.load(std::sync::atomic::Ordering::SeqCst) - 1;
         let reopened = SqliteStore::open(path_of(last)).unwrap();
         assert_eq!(reopened.snapshot().await.unwrap(), snapshot);
+    }
+
+    #[tokio::test]
+    async fn a_consumed_nonce_stays_consumed_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nonces.sqlite");
+        let far = entra_core::clock::now_ms() + 600_000;
+        assert!(
+            SqliteStore::open(&path)
+                .unwrap()
+                .consume_nonce("n", far)
+                .await
+                .unwrap()
+        );
+        let reopened = SqliteStore::open(&path).unwrap();
+        assert!(!reopened.consume_nonce("n", far).await.unwrap());
+        // An expired nonce is pruned when the next one is consumed.
+        assert!(reopened.consume_nonce("old", 1).await.unwrap());
+        assert!(reopened.consume_nonce("new", far).await.unwrap());
+        assert_eq!(reopened.remembered_nonces().unwrap(), 2);
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@
 //! idempotent, a tenant's plan is applied atomically, and a run's id is deterministic.
 
 mod error;
+mod heartbeat;
 mod listing;
 mod options;
 mod progress;
@@ -32,8 +33,9 @@ pub use options::{DEFAULT_CONCURRENCY, SyncAllOptions, SyncOptions};
 pub use progress::{CancelToken, ProgressCallback, ProgressEvent};
 pub use report::{DiscoveryReport, RunReport, TenantSyncReport, add_counters};
 
-/// How long a run may stay `running` without a sign of life (its start, its resume, or a
-/// tenant result) before a new request for the same run id takes it over: one hour.
+/// How long a run may stay `running` without a sign of life (its start, its resume, a tenant
+/// result, or the heartbeat a live run writes every quarter of this timeout while tenants are
+/// syncing) before a new request for the same run id takes it over: one hour.
 pub const DEFAULT_STALE_RUN_AFTER: Duration = Duration::from_secs(3600);
 
 /// Runs discovery and syncs with one provider against one store.
@@ -77,12 +79,12 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
 
     /// Sets when a `running` run counts as abandoned by a process that died (default
     /// [`DEFAULT_STALE_RUN_AFTER`]; `None`: never). A run is stale when neither its start, its
-    /// resume nor any tenant result is more recent than this. A request for a stale run's id
-    /// marks it `failed` (its recorded tenant results are kept) and starts the next attempt id
-    /// instead of joining it forever. Choose a timeout longer than the slowest single tenant's
-    /// sync: a live run whose tenants all take longer could otherwise be taken over (tenant
-    /// writes stay atomic and idempotent, so the worst case is duplicated work and a live
-    /// process whose late results are refused).
+    /// resume, any tenant result nor its heartbeat is more recent than this. A request for a
+    /// stale run's id marks it `failed` (its recorded tenant results are kept) and starts the
+    /// next attempt id instead of joining it forever. A live run writes its heartbeat
+    /// ([`SyncStore::touch_run`]) every quarter of this timeout while tenants are syncing (every
+    /// quarter of the default when `None`), so a slow tenant never makes it look dead; engines
+    /// sharing a store should use the same timeout.
     pub fn with_stale_run_after(mut self, after: Option<Duration>) -> Self {
         self.stale_run_after = after;
         self

@@ -16,6 +16,7 @@ use crate::store::{
     TenantRunResult,
 };
 
+use super::heartbeat::{self, RunClock};
 use super::report::add_counters;
 use super::{
     EngineError, ProgressEvent, RunReport, SyncAllOptions, SyncEngine, TenantSyncReport, now_ms,
@@ -100,9 +101,12 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             counters: Counters::default(),
         };
 
+        let clock = RunClock::starting_at(started_at_ms);
         if options.sync.dry_run {
             let run = fresh(key.run_id()?);
-            return self.execute(run, tenants, Vec::new(), &options).await;
+            return self
+                .execute(run, tenants, Vec::new(), &options, clock)
+                .await;
         }
 
         let mut attempt = 1;
@@ -146,7 +150,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 }
             }
         };
-        self.execute(run, tenants, previous, &options).await
+        self.execute(run, tenants, previous, &options, clock).await
     }
 
     /// Whether a `running` run shows no sign of life within the stale timeout at `now_ms`.
@@ -219,6 +223,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         tenants: Vec<TenantMapping>,
         previous: Vec<TenantRunResult>,
         options: &SyncAllOptions,
+        clock: RunClock,
     ) -> Result<RunReport, EngineError> {
         let dry_run = options.sync.dry_run;
         let span = info_span!(
@@ -273,8 +278,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         });
 
         let concurrency = options.concurrency.max(1);
-        let outcomes: Vec<Option<(TenantRunResult, Option<SyncPlan>)>> =
-            futures::stream::iter(todo.into_iter().map(|mapping| {
+        let work = futures::stream::iter(todo.into_iter().map(|mapping| {
                 let run_id = run_id.clone();
                 let tally = &tally;
                 let emit = &emit;
@@ -319,9 +323,24 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 }
             }))
             .buffer_unordered(concurrency)
-            .collect()
-            .instrument(span.clone())
-            .await;
+            .collect::<Vec<Option<(TenantRunResult, Option<SyncPlan>)>>>()
+            .instrument(span.clone());
+        let outcomes = if dry_run {
+            work.await
+        } else {
+            // While tenants sync, the run records a heartbeat so no other process takes it over.
+            let interval = heartbeat::interval_for(
+                self.stale_run_after
+                    .unwrap_or(super::DEFAULT_STALE_RUN_AFTER),
+            );
+            let beat = heartbeat::beat(self.store.as_ref(), &run_id, clock, interval)
+                .instrument(span.clone());
+            futures::pin_mut!(work, beat);
+            match futures::future::select(work, beat).await {
+                futures::future::Either::Left((outcomes, _)) => outcomes,
+                futures::future::Either::Right(((), work)) => work.await,
+            }
+        };
 
         let mut skipped = 0usize;
         let mut plans = Vec::new();

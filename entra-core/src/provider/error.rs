@@ -43,6 +43,10 @@ pub enum ProviderErrorCode {
     BadRequest,
     /// The hosted CIPP subscription ended: the instance no longer answers API calls.
     SubscriptionEnded,
+    /// A rotated refresh token could not be persisted (the host's secret store or rotation
+    /// callback failed): the stored one may already be spent, so fix the store before the next
+    /// run or the connection is lost.
+    TokenPersistFailed,
 }
 
 impl ProviderErrorCode {
@@ -68,6 +72,7 @@ impl ProviderErrorCode {
             Self::Unsupported => "unsupported",
             Self::BadRequest => "bad_request",
             Self::SubscriptionEnded => "subscription_ended",
+            Self::TokenPersistFailed => "token_persist_failed",
         }
     }
 }

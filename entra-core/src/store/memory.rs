@@ -16,6 +16,7 @@ use super::changes::contact_addresses;
 use super::error::StoreError;
 use super::fault::{ApplyFault, FaultSlot, WriteCounter};
 use super::records::*;
+use super::runs::heartbeat;
 use super::{SyncStore, normalize_address};
 
 type LinkKey = (String, String, String);
@@ -44,6 +45,8 @@ struct State {
 pub struct MemoryStore {
     state: Mutex<State>,
     fault: FaultSlot,
+    /// Consumed OAuth nonces (see [`super::NonceStore`]), apart from the sync state.
+    pub(super) nonces: super::nonce::NonceLedger,
 }
 
 fn link_key(link: &ContactLink) -> LinkKey {
@@ -576,6 +579,14 @@ impl SyncStore for MemoryStore {
 
     async fn load_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
         Ok(self.lock()?.runs.get(run_id).cloned())
+    }
+
+    async fn touch_run(&self, run_id: &str, at_ms: u64) -> Result<bool, StoreError> {
+        let mut state = self.lock()?;
+        Ok(state
+            .runs
+            .get_mut(run_id)
+            .is_some_and(|run| heartbeat(run, at_ms)))
     }
 
     async fn load_tenant_results(&self, run_id: &str) -> Result<Vec<TenantRunResult>, StoreError> {

@@ -17,7 +17,9 @@ mod changes;
 mod error;
 mod fault;
 mod memory;
+mod nonce;
 mod records;
+mod runs;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -25,6 +27,7 @@ pub use changes::{changes_from_plan, normalize_address, user_addresses};
 pub use error::StoreError;
 pub use fault::ApplyFault;
 pub use memory::MemoryStore;
+pub use nonce::{MAX_NONCE_LEN, NonceStore};
 pub use records::{
     FailureInfo, ListingMode, MappingHistoryEntry, MappingUpdate, QueueItem, QueueItemKind,
     QueueObservation, QueueState, RunRecord, RunStart, RunStatus, StoreSnapshot, TenantChanges,
@@ -132,6 +135,12 @@ pub trait SyncStore: Send + Sync {
 
     /// The tenant results of one run, ordered by tenant id.
     async fn load_tenant_results(&self, run_id: &str) -> Result<Vec<TenantRunResult>, StoreError>;
+
+    /// Records a sign of life of a running run: its `heartbeatAtMs` becomes `at_ms` (never moved
+    /// back). Returns `false`, writing nothing, when the run is unknown or no longer running
+    /// (finished, cancelled, or taken over by another process as stale). A live run calls it
+    /// periodically so that no other process takes it over while a long tenant is syncing.
+    async fn touch_run(&self, run_id: &str, at_ms: u64) -> Result<bool, StoreError>;
 
     // ----- delta links and settings -----
 

@@ -141,6 +141,10 @@ impl<S: SyncStore> SyncStore for CountingStore<S> {
         self.hit("load_tenant_results");
         self.inner.load_tenant_results(run_id).await
     }
+    async fn touch_run(&self, run_id: &str, at_ms: u64) -> Result<bool, StoreError> {
+        self.hit("touch_run");
+        self.inner.touch_run(run_id, at_ms).await
+    }
     async fn load_delta_link(&self, entra_tenant_id: &str) -> Result<Option<String>, StoreError> {
         self.hit("load_delta_link");
         self.inner.load_delta_link(entra_tenant_id).await

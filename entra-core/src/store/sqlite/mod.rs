@@ -5,6 +5,7 @@
 //! write that fails half-way, or a process that dies during one, leaves the previous state intact
 //! because the transaction is never committed.
 
+mod nonces;
 mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +30,7 @@ use super::memory::{
     validate_result,
 };
 use super::records::*;
+use super::runs::heartbeat;
 use super::{SyncStore, normalize_address};
 
 pub use schema::SCHEMA_VERSION;
@@ -293,6 +295,7 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
         schema::migrate(&mut conn, now_ms())?;
+        nonces::ensure_table(&conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
             fault: FaultSlot::default(),
@@ -719,6 +722,22 @@ impl SyncStore for SqliteStore {
 
     async fn load_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
         get_run(&*self.lock()?, run_id)
+    }
+
+    async fn touch_run(&self, run_id: &str, at_ms: u64) -> Result<bool, StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let Some(mut run) = get_run(&tx, run_id)? else {
+            return Ok(false);
+        };
+        if !heartbeat(&mut run, at_ms) {
+            return Ok(false);
+        }
+        put_run(&tx, &run)?;
+        tx.commit().map_err(backend)?;
+        Ok(true)
     }
 
     async fn load_tenant_results(&self, run_id: &str) -> Result<Vec<TenantRunResult>, StoreError> {

@@ -145,6 +145,19 @@ pub trait SecretProvider: Send + Sync {
     async fn set(&self, tenant: &str, name: &str, value: Secret) -> Result<(), SecretError>;
     /// Deleting a missing secret succeeds.
     async fn delete(&self, tenant: &str, name: &str) -> Result<(), SecretError>;
+
+    /// Writes several secrets of one tenant as one unit. A store that has transactions should
+    /// override this to write all or nothing (as [`MemorySecrets`] does). The default writes
+    /// them one by one **in the order given** and stops at the first failure, so callers list
+    /// the value that must never be lost first: [`crate::auth::store_token_set`] writes the
+    /// refresh token, then the access token, then its expiry, then the scope (see there why a
+    /// crash at any point leaves a usable set).
+    async fn set_many(&self, tenant: &str, values: &[(&str, Secret)]) -> Result<(), SecretError> {
+        for (name, value) in values {
+            self.set(tenant, name, value.clone()).await?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -154,6 +167,9 @@ impl<T: SecretProvider + ?Sized> SecretProvider for Arc<T> {
     }
     async fn set(&self, tenant: &str, name: &str, value: Secret) -> Result<(), SecretError> {
         (**self).set(tenant, name, value).await
+    }
+    async fn set_many(&self, tenant: &str, values: &[(&str, Secret)]) -> Result<(), SecretError> {
+        (**self).set_many(tenant, values).await
     }
     async fn delete(&self, tenant: &str, name: &str) -> Result<(), SecretError> {
         (**self).delete(tenant, name).await
@@ -206,6 +222,15 @@ impl SecretProvider for MemorySecrets {
     async fn delete(&self, tenant: &str, name: &str) -> Result<(), SecretError> {
         let mut values = self.values.write().await;
         values.remove(&(tenant.to_string(), name.to_string()));
+        Ok(())
+    }
+
+    /// All under one write lock: a reader sees either none or all of the values.
+    async fn set_many(&self, tenant: &str, values: &[(&str, Secret)]) -> Result<(), SecretError> {
+        let mut stored = self.values.write().await;
+        for (name, value) in values {
+            stored.insert((tenant.to_string(), (*name).to_string()), value.clone());
+        }
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entra_core::provider::EntraProvider;
+use entra_core::store::{MemoryStore, NonceStore, StoreError};
 use entra_providers::auth::{
     CloudEndpoints, NationalCloud, Pkce, SignInConfig, StateExpectation, StateSigner, TokenClient,
     begin_authorization, unix_now,
@@ -169,6 +170,66 @@ fn verify_state_rejects_each_failure_with_its_own_code() {
         StateSigner::new(Secret::new("short")).unwrap_err().code(),
         "state_weak_key"
     );
+}
+
+/// A nonce store that is down.
+struct NonceStoreDown;
+
+#[async_trait::async_trait]
+impl NonceStore for NonceStoreDown {
+    async fn consume_nonce(&self, _nonce: &str, _expires_at_ms: u64) -> Result<bool, StoreError> {
+        Err(StoreError::Backend {
+            message: "database is locked".into(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_replayed_state_is_refused_with_state_replayed() {
+    let s = signer();
+    let store = MemoryStore::new();
+    let state = s.sign(&StateSigner::claims("msp-1", "user-7", REDIRECT));
+    let claims = s.verify_once(&state, &expectation(), &store).await.unwrap();
+    assert_eq!(claims.user, "user-7");
+    let replay = s
+        .verify_once(&state, &expectation(), &store)
+        .await
+        .unwrap_err();
+    assert_eq!(replay.code(), "state_replayed");
+    assert!(!replay.to_string().contains(&claims.nonce));
+
+    // A state refused for another reason consumes nothing: the right callback still works.
+    let fresh = s.sign(&StateSigner::claims("msp-1", "user-7", REDIRECT));
+    let mut other = expectation();
+    other.user = "user-8".into();
+    assert_eq!(
+        s.verify_once(&fresh, &other, &store)
+            .await
+            .unwrap_err()
+            .code(),
+        "state_user_mismatch"
+    );
+    assert!(s.verify_once(&fresh, &expectation(), &store).await.is_ok());
+
+    // An expired state is refused as expired, before any nonce is consumed.
+    let now = unix_now();
+    let old = s.sign(&StateSigner::claims("msp-1", "user-7", REDIRECT));
+    assert_eq!(
+        s.verify_once_at(&old, &expectation(), now + 601, &store)
+            .await
+            .unwrap_err()
+            .code(),
+        "state_expired"
+    );
+    // A store that cannot say whether the state was used refuses it.
+    let down = s
+        .verify_once(&old, &expectation(), &NonceStoreDown)
+        .await
+        .unwrap_err();
+    assert_eq!(down.code(), "state_nonce_unavailable");
+    assert!(s.verify_once(&old, &expectation(), &store).await.is_ok());
+    // Each consumed state is remembered until it expires.
+    assert_eq!(store.remembered_nonces(), 3);
 }
 
 fn token_client(fx: &Fixture) -> TokenClient {

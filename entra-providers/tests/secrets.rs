@@ -8,8 +8,9 @@ use std::sync::Arc;
 use entra_core::model::ConnectionType;
 use entra_core::provider::EntraProvider;
 use entra_providers::graph::{GraphOptions, GraphProvider};
+use entra_providers::auth::{TokenSet, load_token_set, store_token_set};
 use entra_providers::secrets::{
-    APP_SCOPE, CredentialChain, CredentialSource, EnvSecrets, MemorySecrets, Secret,
+    APP_SCOPE, CredentialChain, CredentialSource, EnvSecrets, MemorySecrets, Secret, SecretError,
     SecretProvider, names, switch_connection_type,
 };
 use graph_support::*;
@@ -349,4 +350,128 @@ async fn a_provider_from_secrets_without_tokens_is_a_configuration_error() {
             .await
             .unwrap_err();
     assert_eq!(err.code(), "configuration");
+}
+
+/// A vault without transactions that dies after `writes_left` single writes (the default
+/// `set_many` writes one by one), recording the names it wrote.
+struct CrashingVault {
+    inner: MemorySecrets,
+    writes_left: std::sync::Mutex<usize>,
+    written: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl SecretProvider for CrashingVault {
+    async fn get(&self, tenant: &str, name: &str) -> Result<Option<Secret>, SecretError> {
+        self.inner.get(tenant, name).await
+    }
+    async fn set(&self, tenant: &str, name: &str, value: Secret) -> Result<(), SecretError> {
+        {
+            let mut left = self.writes_left.lock().unwrap();
+            if *left == 0 {
+                return Err(SecretError::Unavailable {
+                    message: "the vault process died".into(),
+                });
+            }
+            *left -= 1;
+        }
+        self.written.lock().unwrap().push(name.to_string());
+        self.inner.set(tenant, name, value).await
+    }
+    async fn delete(&self, tenant: &str, name: &str) -> Result<(), SecretError> {
+        self.inner.delete(tenant, name).await
+    }
+}
+
+fn token_set(rt: &str, at: &str, expires_at: u64, scope: &str) -> TokenSet {
+    TokenSet {
+        access_token: Secret::new(at),
+        refresh_token: Some(Secret::new(rt)),
+        expires_at,
+        scope: Some(scope.into()),
+    }
+}
+
+#[tokio::test]
+async fn a_token_set_write_interrupted_anywhere_keeps_the_newest_refresh_token_and_a_truthful_expiry()
+ {
+    let old = token_set("RT-old", "AT-old", 1_000, "scope-old");
+    let new = token_set("RT-new", "AT-new", 5_000, "scope-new");
+    for crash_after in 0..=4 {
+        let vault = CrashingVault {
+            inner: MemorySecrets::new(),
+            writes_left: std::sync::Mutex::new(usize::MAX),
+            written: std::sync::Mutex::new(Vec::new()),
+        };
+        store_token_set(&vault, "msp-1", &old).await.unwrap();
+        vault.written.lock().unwrap().clear();
+        *vault.writes_left.lock().unwrap() = crash_after;
+        let result = store_token_set(&vault, "msp-1", &new).await;
+        assert_eq!(result.is_ok(), crash_after == 4, "crash after {crash_after}");
+        let stored = load_token_set(&vault, "msp-1").await.unwrap().unwrap();
+        let case = format!("crash after {crash_after} writes: {stored:?}");
+        // The refresh token is written first: once anything new is stored, it is the new one.
+        assert_eq!(
+            stored.refresh_token,
+            Some(Secret::new(if crash_after == 0 { "RT-old" } else { "RT-new" })),
+            "{case}"
+        );
+        // The expiry never belongs to a newer access token than the stored one.
+        let pair = (stored.access_token.expose(), stored.expires_at);
+        assert!(
+            [("AT-old", 1_000), ("AT-new", 1_000), ("AT-new", 5_000)].contains(&pair),
+            "{case}: {pair:?}"
+        );
+    }
+    // The documented order.
+    let vault = CrashingVault {
+        inner: MemorySecrets::new(),
+        writes_left: std::sync::Mutex::new(usize::MAX),
+        written: std::sync::Mutex::new(Vec::new()),
+    };
+    store_token_set(&vault, "msp-1", &new).await.unwrap();
+    assert_eq!(
+        *vault.written.lock().unwrap(),
+        [
+            names::ENTRA_DIRECT_REFRESH_TOKEN,
+            names::ENTRA_DIRECT_ACCESS_TOKEN,
+            names::ENTRA_DIRECT_TOKEN_EXPIRES_AT,
+            names::ENTRA_DIRECT_TOKEN_SCOPE,
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_memory_store_writes_a_token_set_as_one_unit() {
+    let store = Arc::new(MemorySecrets::new());
+    let new = token_set("RT-new", "AT-new", 5_000, "scope-new");
+    // Through `Arc<dyn SecretProvider>`, as providers hold it, the atomic override is used.
+    let shared: Arc<dyn SecretProvider> = store.clone();
+    store_token_set(shared.as_ref(), "msp-1", &new)
+        .await
+        .unwrap();
+    assert_eq!(
+        load_token_set(store.as_ref(), "msp-1").await.unwrap(),
+        Some(new)
+    );
+    shared
+        .set_many(
+            "msp-1",
+            &[
+                ("a", Secret::new("1")),
+                ("b", Secret::new("2")),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.get("msp-1", "b").await.unwrap(), Some(Secret::new("2")));
+    // A read-only store refuses the unit at its first value.
+    let env = env(&[]);
+    assert_eq!(
+        env.set_many("msp-1", &[("a", Secret::new("1"))])
+            .await
+            .unwrap_err()
+            .code(),
+        "secret_store_read_only"
+    );
 }

@@ -14,6 +14,7 @@ use entra_providers::auth::{
 use entra_providers::graph::{GraphConfig, GraphOptions, GraphProvider, GraphSettings};
 use entra_providers::http::{HttpClient, HttpPolicy};
 use entra_providers::sandbox::{Faults, Mutation, Sandbox, SandboxConfig, TokenFault};
+use entra_core::store::SqliteStore;
 use entra_providers::secrets::Secret;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -125,6 +126,71 @@ async fn tenants_and_users_of_the_estate_are_listed_completely() -> TestResult {
         latest.refresh_token.as_ref().map(Secret::expose),
         Some(sandbox.credentials().partner_refresh_token.as_str())
     );
+    Ok(())
+}
+
+/// Customer tokens are minted four at a time from one partner refresh token; an upstream that
+/// lets each refresh token be redeemed only once must still give every tenant its domains, and
+/// the refresh token persisted last must be the newest (still redeemable) one.
+#[tokio::test]
+async fn concurrent_discovery_survives_one_time_refresh_tokens_and_persists_the_newest() -> TestResult
+{
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: 5,
+        tenants: 9,
+        users_per_tenant: 4,
+        faults: Faults {
+            one_time_refresh_tokens: true,
+            latency: std::time::Duration::from_millis(20),
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let persisted: Arc<Mutex<Vec<TokenSet>>> = Arc::default();
+    let seen = persisted.clone();
+    let provider = GraphProvider::with_rotation_sink(
+        settings(&sandbox, options())?,
+        Arc::new(CallbackSink(move |t: &TokenSet| {
+            seen.lock().unwrap().push(t.clone())
+        })),
+    )?;
+    assert_eq!(options().domain_concurrency, 4);
+
+    let listing = provider.list_managed_tenants().await?;
+    assert!(listing.complete);
+    assert!(listing.warnings.is_empty(), "{:?}", listing.warnings);
+    assert_eq!(listing.tenants.len(), 9);
+    for tenant in sandbox.tenants() {
+        let found = listing
+            .tenants
+            .iter()
+            .find(|t| t.entra_tenant_id == tenant.tenant_id)
+            .ok_or("tenant missing")?;
+        assert_eq!(
+            found.primary_domain.as_deref(),
+            Some(tenant.default_domain.to_ascii_lowercase().as_str())
+        );
+    }
+
+    // Every rotation was persisted in order; the last one written is the newest in memory.
+    let written: Vec<String> = persisted
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.refresh_token.as_ref().map(|r| r.expose().to_string()))
+        .collect();
+    assert!(written.len() >= 10, "one rotation per redemption: {}", written.len());
+    let distinct: BTreeSet<&String> = written.iter().collect();
+    assert_eq!(distinct.len(), written.len(), "no rotation is written twice");
+    let newest = provider.partner_tokens().await.refresh_token.ok_or("no refresh token")?;
+    assert_eq!(written.last().map(String::as_str), Some(newest.expose()));
+
+    // A new process starting from the persisted token can still redeem it.
+    let mut next = settings(&sandbox, options())?;
+    next.tokens = TokenSet::from_refresh_token(newest);
+    let again = GraphProvider::new(next)?.list_managed_tenants().await?;
+    assert!(again.warnings.is_empty(), "{:?}", again.warnings);
     Ok(())
 }
 
@@ -299,15 +365,21 @@ async fn the_partner_sign_in_flow_yields_tokens_that_read_the_estate() -> TestRe
     };
     let state = param("state").ok_or("no state")?;
     let code = param("code").ok_or("no code")?;
-    let claims = signer.verify(
-        &state,
-        &StateExpectation {
-            tenant: "msp-1".into(),
-            user: "user-1".into(),
-            redirect_uri: REDIRECT.into(),
-        },
-    )?;
+    // The callback accepts the state once: the host's store remembers its nonce.
+    let nonces = SqliteStore::open_in_memory()?;
+    let expected = StateExpectation {
+        tenant: "msp-1".into(),
+        user: "user-1".into(),
+        redirect_uri: REDIRECT.into(),
+    };
+    let claims = signer.verify_once(&state, &expected, &nonces).await?;
     assert_eq!(claims.user, "user-1");
+    let replayed = signer
+        .verify_once(&state, &expected, &nonces)
+        .await
+        .err()
+        .ok_or("a replayed state was accepted")?;
+    assert_eq!(replayed.code(), "state_replayed");
 
     let client = TokenClient::new(
         http,

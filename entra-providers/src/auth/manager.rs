@@ -1,15 +1,16 @@
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use entra_core::provider::{ProviderError, ProviderErrorCode};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Notify};
 
 use super::jwt::token_tenant_id;
 use super::rotation::TokenRotationSink;
 use super::token_client::TokenClient;
 use super::token_set::{TokenSet, unix_now};
+use crate::http::redact_known;
 use crate::secrets::Secret;
 
 /// How a token for a customer tenant is obtained.
@@ -40,14 +41,54 @@ pub struct TokenManagerConfig {
 
 type Slot = Arc<Mutex<Option<TokenSet>>>;
 
+/// How many times one caller redeems the partner refresh token when each attempt is refused
+/// because a concurrent redemption rotated it first (each retry uses the newest token).
+const MAX_REDEMPTIONS: usize = 32;
+
+/// The partner token set and what is known about its rotations.
+#[derive(Debug)]
+struct Partner {
+    tokens: TokenSet,
+    /// Bumped whenever the refresh token changes.
+    rotation: u64,
+    /// Bumped whenever anything in `tokens` changes; persistence writes only newer versions.
+    version: u64,
+    /// Redemptions of the partner refresh token in flight, by the rotation they redeem.
+    in_flight: BTreeMap<u64, usize>,
+}
+
+/// What a successful redemption changes in the partner set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Adopt {
+    /// A partner refresh: the new access token, and the rotated refresh token.
+    Partner,
+    /// A customer mint: only the rotated refresh token (the access token is the customer's).
+    RefreshTokenOnly,
+}
+
 /// Hands out valid access tokens: the partner's (for discovery) and one per customer tenant
 /// (for users). A token expiring within the margin is refreshed first; concurrent callers for
-/// the same tenant wait for one refresh instead of racing (single flight); every rotation of
-/// the partner token set is reported to the [`TokenRotationSink`].
+/// the same tenant wait for one refresh instead of racing (single flight).
+///
+/// Customer tokens are minted concurrently from the one partner refresh token, which rotates on
+/// use. An upstream that allows each refresh token to be redeemed only once refuses all but one
+/// of the concurrent redemptions; a refused redemption waits for the others of the same token
+/// and, when one of them rotated it, retries with the newest. Only a rotation of the token that
+/// is still current is adopted, so an older rotation never replaces a newer one.
+///
+/// Every change of the partner set is reported to the [`TokenRotationSink`] in order: writes
+/// are serialized and only a set newer than the last one written is written. A failed write is
+/// the `token_persist_failed` error of the call that rotated the tokens.
 pub struct TokenManager {
     client: TokenClient,
     config: TokenManagerConfig,
-    partner: Mutex<TokenSet>,
+    partner: StdMutex<Partner>,
+    /// Woken when a redemption of the partner refresh token ends.
+    redeemed: Notify,
+    /// One partner refresh at a time.
+    partner_refresh: Mutex<()>,
+    /// The newest partner-set version written to the sink; held while writing.
+    persisted: Mutex<u64>,
     customers: StdMutex<HashMap<String, Slot>>,
     sink: Option<Arc<dyn TokenRotationSink>>,
 }
@@ -61,12 +102,48 @@ impl fmt::Debug for TokenManager {
     }
 }
 
+/// Counts one redemption in flight; ending it (even by cancellation) wakes the waiting ones.
+struct InFlight<'a> {
+    manager: &'a TokenManager,
+    rotation: u64,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        {
+            let mut partner = self.manager.lock_partner();
+            if let Some(count) = partner.in_flight.get_mut(&self.rotation) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    partner.in_flight.remove(&self.rotation);
+                }
+            }
+        }
+        self.manager.redeemed.notify_waiters();
+    }
+}
+
+fn no_refresh_token() -> ProviderError {
+    ProviderError::new(
+        ProviderErrorCode::RefreshTokenExpired,
+        "the partner connection has no refresh token: sign in again",
+    )
+}
+
 impl TokenManager {
     pub fn new(client: TokenClient, config: TokenManagerConfig, partner_tokens: TokenSet) -> Self {
         Self {
             client,
             config,
-            partner: Mutex::new(partner_tokens),
+            partner: StdMutex::new(Partner {
+                tokens: partner_tokens,
+                rotation: 0,
+                version: 0,
+                in_flight: BTreeMap::new(),
+            }),
+            redeemed: Notify::new(),
+            partner_refresh: Mutex::new(()),
+            persisted: Mutex::new(0),
             customers: StdMutex::new(HashMap::new()),
             sink: None,
         }
@@ -86,18 +163,30 @@ impl TokenManager {
         &self.client
     }
 
+    fn lock_partner(&self) -> std::sync::MutexGuard<'_, Partner> {
+        match self.partner.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
     /// The current partner token set (for hosts that persist it themselves).
     pub async fn partner_tokens(&self) -> TokenSet {
-        self.partner.lock().await.clone()
+        self.lock_partner().tokens.clone()
+    }
+
+    /// The partner access token when it lives past the margin and is not `rejected`.
+    fn fresh_partner_access(&self, rejected: Option<&Secret>) -> Option<Secret> {
+        let partner = self.lock_partner();
+        let current = &partner.tokens;
+        (current.is_fresh(unix_now(), self.config.refresh_margin)
+            && rejected.is_none_or(|r| current.access_token != *r))
+        .then(|| current.access_token.clone())
     }
 
     /// A partner access token valid for at least the refresh margin.
     pub async fn partner_token(&self) -> Result<Secret, ProviderError> {
-        let mut current = self.partner.lock().await;
-        if current.is_fresh(unix_now(), self.config.refresh_margin) {
-            return Ok(current.access_token.clone());
-        }
-        self.refresh_partner_locked(&mut current).await
+        self.partner_token_unless(None).await
     }
 
     /// After Graph refused `rejected` with 401: refreshes once, unless another caller already
@@ -106,43 +195,161 @@ impl TokenManager {
         &self,
         rejected: &Secret,
     ) -> Result<Secret, ProviderError> {
-        let mut current = self.partner.lock().await;
-        if current.access_token != *rejected
-            && current.is_fresh(unix_now(), self.config.refresh_margin)
-        {
-            return Ok(current.access_token.clone());
+        self.partner_token_unless(Some(rejected)).await
+    }
+
+    async fn partner_token_unless(
+        &self,
+        rejected: Option<&Secret>,
+    ) -> Result<Secret, ProviderError> {
+        if let Some(token) = self.fresh_partner_access(rejected) {
+            return Ok(token);
         }
-        self.refresh_partner_locked(&mut current).await
+        let _single_flight = self.partner_refresh.lock().await;
+        if let Some(token) = self.fresh_partner_access(rejected) {
+            return Ok(token);
+        }
+        let fresh = self
+            .redeem(
+                &self.config.partner_tenant_id,
+                &self.config.partner_scope,
+                Adopt::Partner,
+            )
+            .await?;
+        Ok(fresh.access_token)
     }
 
     /// Forces a refresh of the partner token set now (the validation report uses it).
     pub async fn refresh_partner(&self) -> Result<TokenSet, ProviderError> {
-        let mut current = self.partner.lock().await;
-        self.refresh_partner_locked(&mut current).await?;
-        Ok(current.clone())
+        let _single_flight = self.partner_refresh.lock().await;
+        self.redeem(
+            &self.config.partner_tenant_id,
+            &self.config.partner_scope,
+            Adopt::Partner,
+        )
+        .await?;
+        Ok(self.lock_partner().tokens.clone())
     }
 
-    async fn refresh_partner_locked(
+    /// Writes the newest partner token set to the rotation sink if it has not been written yet:
+    /// after a `token_persist_failed`, a host can call it once its store is back.
+    pub async fn persist_rotated(&self) -> Result<(), ProviderError> {
+        let Some(sink) = &self.sink else {
+            return Ok(());
+        };
+        let mut persisted = self.persisted.lock().await;
+        let (version, tokens) = {
+            let partner = self.lock_partner();
+            (partner.version, partner.tokens.clone())
+        };
+        if version <= *persisted {
+            return Ok(());
+        }
+        sink.tokens_rotated(&tokens)
+            .await
+            .map_err(|err| persist_failed(err, &tokens))?;
+        *persisted = version;
+        Ok(())
+    }
+
+    /// Redeems the current partner refresh token at `authority` for `scope`, adopting what the
+    /// answer rotates. A refusal while a concurrent redemption of the same token is rotating it
+    /// is retried with the newest token.
+    async fn redeem(
         &self,
-        current: &mut TokenSet,
-    ) -> Result<Secret, ProviderError> {
-        let refresh_token = current.refresh_token.clone().ok_or_else(|| {
-            ProviderError::new(
-                ProviderErrorCode::RefreshTokenExpired,
-                "the partner connection has no refresh token: sign in again",
-            )
-        })?;
-        let fresh = self
-            .client
-            .refresh(
-                &self.config.partner_tenant_id,
-                &refresh_token,
-                &self.config.partner_scope,
-            )
-            .await?;
-        *current = fresh;
-        self.report(current).await;
-        Ok(current.access_token.clone())
+        authority: &str,
+        scope: &str,
+        adopt: Adopt,
+    ) -> Result<TokenSet, ProviderError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let (refresh_token, rotation) = {
+                let mut partner = self.lock_partner();
+                let refresh_token = partner
+                    .tokens
+                    .refresh_token
+                    .clone()
+                    .ok_or_else(no_refresh_token)?;
+                let rotation = partner.rotation;
+                *partner.in_flight.entry(rotation).or_default() += 1;
+                (refresh_token, rotation)
+            };
+            let in_flight = InFlight {
+                manager: self,
+                rotation,
+            };
+            let result = self.client.refresh(authority, &refresh_token, scope).await;
+            match result {
+                Ok(fresh) => {
+                    let changed = self.adopt(rotation, &fresh, adopt);
+                    drop(in_flight);
+                    if changed {
+                        self.persist_rotated().await?;
+                    }
+                    return Ok(fresh);
+                }
+                Err(err) => {
+                    drop(in_flight);
+                    if err.code != ProviderErrorCode::RefreshTokenExpired
+                        || attempts >= MAX_REDEMPTIONS
+                        || !self.rotated_past(rotation).await
+                    {
+                        return Err(err);
+                    }
+                    tracing::debug!(
+                        authority,
+                        "the refresh token was already redeemed concurrently; retrying with the newest"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Applies a successful redemption of the refresh token of `rotation`; whether the set
+    /// changed. A rotated refresh token is adopted only while the one redeemed is still
+    /// current: a concurrent redemption that rotated it first wins, and its token is kept.
+    fn adopt(&self, rotation: u64, fresh: &TokenSet, adopt: Adopt) -> bool {
+        let mut partner = self.lock_partner();
+        let mut changed = false;
+        if partner.rotation == rotation
+            && let Some(rotated) = &fresh.refresh_token
+            && partner.tokens.refresh_token.as_ref() != Some(rotated)
+        {
+            partner.tokens.refresh_token = Some(rotated.clone());
+            partner.rotation += 1;
+            changed = true;
+        }
+        if adopt == Adopt::Partner {
+            partner.tokens.access_token = fresh.access_token.clone();
+            partner.tokens.expires_at = fresh.expires_at;
+            partner.tokens.scope = fresh.scope.clone();
+            changed = true;
+        }
+        if changed {
+            partner.version += 1;
+        }
+        changed
+    }
+
+    /// Waits until the refresh token of `rotation` was rotated (`true`) or every redemption of
+    /// it ended without rotating it (`false`: the refusal stands).
+    async fn rotated_past(&self, rotation: u64) -> bool {
+        loop {
+            let notified = self.redeemed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let partner = self.lock_partner();
+                if partner.rotation > rotation {
+                    return true;
+                }
+                if !partner.in_flight.contains_key(&rotation) {
+                    return false;
+                }
+            }
+            notified.await;
+        }
     }
 
     /// An access token for `tenant` (a customer tenant id), minted and cached per tenant.
@@ -185,28 +392,7 @@ impl TokenManager {
                 self.client.client_credentials(tenant, scope).await?
             }
             CustomerGrant::PartnerRefreshToken => {
-                let partner_rt = {
-                    let current = self.partner.lock().await;
-                    current.refresh_token.clone()
-                }
-                .ok_or_else(|| {
-                    ProviderError::new(
-                        ProviderErrorCode::RefreshTokenExpired,
-                        "the partner connection has no refresh token: sign in again",
-                    )
-                })?;
-                let minted = self.client.refresh(tenant, &partner_rt, scope).await?;
-                if let Some(rotated) = &minted.refresh_token
-                    && *rotated != partner_rt
-                {
-                    let mut current = self.partner.lock().await;
-                    // Keep whichever is newest: only replace the token this mint started from.
-                    if current.refresh_token.as_ref() == Some(&partner_rt) {
-                        current.refresh_token = Some(rotated.clone());
-                        self.report(&current).await;
-                    }
-                }
-                minted
+                self.redeem(tenant, scope, Adopt::RefreshTokenOnly).await?
             }
         };
         // A tenant named by a domain cannot be compared with the token's `tid` (a GUID).
@@ -224,17 +410,25 @@ impl TokenManager {
         minted.refresh_token = None;
         Ok(minted)
     }
+}
 
-    async fn report(&self, tokens: &TokenSet) {
-        if let Some(sink) = &self.sink
-            && let Err(err) = sink.tokens_rotated(tokens).await
-        {
-            tracing::warn!(
-                code = err.code(),
-                "could not persist the rotated partner tokens"
-            );
-        }
-    }
+/// The `token_persist_failed` error for a sink failure: the sink's code and message, with any
+/// value of the token set scrubbed from it.
+fn persist_failed(err: ProviderError, tokens: &TokenSet) -> ProviderError {
+    let cause = err.code();
+    let error = ProviderError::new(
+        ProviderErrorCode::TokenPersistFailed,
+        format!(
+            "the rotated partner tokens could not be persisted ({cause}): {}; the connection is lost once the stored refresh token is spent",
+            err.message
+        ),
+    );
+    let known: Vec<&str> = [tokens.refresh_token.as_ref(), Some(&tokens.access_token)]
+        .into_iter()
+        .flatten()
+        .map(Secret::expose)
+        .collect();
+    redact_known(error, &known)
 }
 
 /// Whether `value` is shaped like a tenant id (`8-4-4-4-12` hex digits).

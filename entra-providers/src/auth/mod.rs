@@ -20,7 +20,8 @@ pub use jwt::token_tenant_id;
 pub use manager::{CustomerGrant, TokenManager, TokenManagerConfig};
 pub use pkce::Pkce;
 pub use rotation::{
-    CallbackSink, SecretsTokenSink, TokenRotationSink, load_token_set, store_token_set,
+    CallbackSink, PersistOutcome, SecretsTokenSink, TokenRotationSink, load_token_set,
+    store_token_set,
 };
 pub use state::{StateClaims, StateError, StateExpectation, StateSigner};
 pub use token_client::TokenClient;

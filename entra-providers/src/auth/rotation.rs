@@ -2,7 +2,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use entra_core::provider::ProviderError;
+use entra_core::provider::{ProviderError, ProviderErrorCode};
 
 use super::token_set::TokenSet;
 use crate::secrets::{Secret, SecretProvider, names};
@@ -46,54 +46,72 @@ impl TokenRotationSink for SecretsTokenSink {
 }
 
 /// Calls a closure with every new token set (e.g. to write it in the host's own transaction).
+/// The closure returns nothing (it cannot fail) or a `Result`: an error becomes the
+/// `token_persist_failed` error of the operation that rotated the tokens.
 pub struct CallbackSink<F>(pub F);
 
-#[async_trait]
-impl<F> TokenRotationSink for CallbackSink<F>
-where
-    F: Fn(&TokenSet) + Send + Sync,
-{
-    async fn tokens_rotated(&self, tokens: &TokenSet) -> Result<(), ProviderError> {
-        (self.0)(tokens);
+/// What a [`CallbackSink`] closure may return.
+pub trait PersistOutcome {
+    fn into_result(self) -> Result<(), ProviderError>;
+}
+
+impl PersistOutcome for () {
+    fn into_result(self) -> Result<(), ProviderError> {
         Ok(())
     }
 }
 
-/// Writes a token set under the canonical `entra_direct_*` names; the refresh token is written
-/// first so a failure half-way never leaves the store without the newest one.
+impl PersistOutcome for Result<(), ProviderError> {
+    fn into_result(self) -> Result<(), ProviderError> {
+        self
+    }
+}
+
+/// A message for people (it must not carry a token).
+impl PersistOutcome for Result<(), String> {
+    fn into_result(self) -> Result<(), ProviderError> {
+        self.map_err(|message| ProviderError::new(ProviderErrorCode::TokenPersistFailed, message))
+    }
+}
+
+#[async_trait]
+impl<F, R> TokenRotationSink for CallbackSink<F>
+where
+    F: Fn(&TokenSet) -> R + Send + Sync,
+    R: PersistOutcome,
+{
+    async fn tokens_rotated(&self, tokens: &TokenSet) -> Result<(), ProviderError> {
+        (self.0)(tokens).into_result()
+    }
+}
+
+/// Writes a token set under the canonical `entra_direct_*` names as one unit
+/// ([`SecretProvider::set_many`]). Where the store cannot write atomically, the order makes any
+/// interruption safe: the refresh token first (a spent one cannot be got back, so the newest
+/// must never be lost), then the access token, then its expiry (a stored expiry never belongs to
+/// a newer access token than the stored one, so a stale token is never taken for fresh: at
+/// worst a valid one is refreshed early), then the scope.
 pub async fn store_token_set(
     secrets: &(dyn SecretProvider + '_),
     tenant: &str,
     tokens: &TokenSet,
 ) -> Result<(), ProviderError> {
+    let mut values: Vec<(&str, Secret)> = Vec::with_capacity(4);
     if let Some(rt) = &tokens.refresh_token {
-        secrets
-            .set(tenant, names::ENTRA_DIRECT_REFRESH_TOKEN, rt.clone())
-            .await?;
+        values.push((names::ENTRA_DIRECT_REFRESH_TOKEN, rt.clone()));
     }
-    secrets
-        .set(
-            tenant,
-            names::ENTRA_DIRECT_ACCESS_TOKEN,
-            tokens.access_token.clone(),
-        )
-        .await?;
-    secrets
-        .set(
-            tenant,
-            names::ENTRA_DIRECT_TOKEN_EXPIRES_AT,
-            Secret::new(tokens.expires_at.to_string()),
-        )
-        .await?;
+    values.push((
+        names::ENTRA_DIRECT_ACCESS_TOKEN,
+        tokens.access_token.clone(),
+    ));
+    values.push((
+        names::ENTRA_DIRECT_TOKEN_EXPIRES_AT,
+        Secret::new(tokens.expires_at.to_string()),
+    ));
     if let Some(scope) = &tokens.scope {
-        secrets
-            .set(
-                tenant,
-                names::ENTRA_DIRECT_TOKEN_SCOPE,
-                Secret::new(scope.clone()),
-            )
-            .await?;
+        values.push((names::ENTRA_DIRECT_TOKEN_SCOPE, Secret::new(scope.clone())));
     }
+    secrets.set_many(tenant, &values).await?;
     Ok(())
 }
 

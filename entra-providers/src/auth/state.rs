@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use thiserror::Error;
 
+use entra_core::store::NonceStore;
+
 use super::token_set::unix_now;
 use crate::secrets::Secret;
 
@@ -52,6 +54,12 @@ pub enum StateError {
     RedirectMismatch,
     #[error("the state signing key must be at least 32 bytes")]
     WeakKey,
+    /// The state was already accepted once (its nonce is consumed): a replayed callback.
+    #[error("this sign-in was already completed; start it again")]
+    Replayed,
+    /// The nonce store failed, so the state could not be checked for replay; it is refused.
+    #[error("the sign-in could not be checked for replay: {message}")]
+    NonceUnavailable { message: String },
 }
 
 impl StateError {
@@ -65,13 +73,17 @@ impl StateError {
             StateError::UserMismatch => "state_user_mismatch",
             StateError::RedirectMismatch => "state_redirect_mismatch",
             StateError::WeakKey => "state_weak_key",
+            StateError::Replayed => "state_replayed",
+            StateError::NonceUnavailable { .. } => "state_nonce_unavailable",
         }
     }
 }
 
 /// Signs and verifies OAuth `state` values with HMAC-SHA256, so a callback can trust which
 /// tenant and user started the sign-in without server-side session storage. The format is
-/// `base64url(json claims) "." base64url(hmac)`.
+/// `base64url(json claims) "." base64url(hmac)`. [`StateSigner::verify_once`] also consumes the
+/// state's nonce in a [`NonceStore`] (both sync stores implement it), so a state is accepted
+/// once: a replayed callback is `state_replayed`.
 #[derive(Clone)]
 pub struct StateSigner {
     key: Secret,
@@ -178,6 +190,47 @@ impl StateSigner {
             return Err(StateError::RedirectMismatch);
         }
         Ok(claims)
+    }
+
+    /// Verifies a state now and consumes its nonce: accepted once, a replay is
+    /// [`StateError::Replayed`].
+    pub async fn verify_once(
+        &self,
+        state: &str,
+        expected: &StateExpectation,
+        nonces: &(dyn NonceStore + '_),
+    ) -> Result<StateClaims, StateError> {
+        self.verify_once_at(state, expected, unix_now(), nonces)
+            .await
+    }
+
+    /// [`StateSigner::verify_at`], then consumes the nonce, remembered until the state expires.
+    /// Nothing is consumed for a state refused for another reason.
+    pub async fn verify_once_at(
+        &self,
+        state: &str,
+        expected: &StateExpectation,
+        now: u64,
+        nonces: &(dyn NonceStore + '_),
+    ) -> Result<StateClaims, StateError> {
+        let claims = self.verify_at(state, expected, now)?;
+        if claims.nonce.trim().is_empty() {
+            return Err(StateError::Malformed {
+                reason: "the state carries no nonce".to_string(),
+            });
+        }
+        let expires_at_ms = claims
+            .issued_at
+            .saturating_add(self.ttl.as_secs())
+            .saturating_add(1)
+            .saturating_mul(1000);
+        match nonces.consume_nonce(&claims.nonce, expires_at_ms).await {
+            Ok(true) => Ok(claims),
+            Ok(false) => Err(StateError::Replayed),
+            Err(err) => Err(StateError::NonceUnavailable {
+                message: format!("{}: {err}", err.code()),
+            }),
+        }
     }
 
     fn mac(&self, data: &[u8]) -> Vec<u8> {

@@ -1,7 +1,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use entra_core::model::{ManagedTenant, Warning};
-use entra_core::provider::{ProviderError, TenantListing};
+use entra_core::provider::{ProviderError, ProviderErrorCode, TenantListing};
 use futures::StreamExt;
 
 use super::config::GraphOptions;
@@ -23,8 +23,7 @@ pub(crate) async fn list_tenants(
         .get_all::<AdminCustomer>(Caller::Partner, first)
         .await;
     if let Some(err) = &customers.error
-        && customers.pages <= 1
-        && customers.items.is_empty()
+        && ((customers.pages <= 1 && customers.items.is_empty()) || must_surface(err))
     {
         return Err(err.clone());
     }
@@ -51,13 +50,13 @@ pub(crate) async fn list_tenants(
     }
 
     if options.enrich_from_relationships {
-        enrich_from_relationships(client, options, &mut tenants, &mut warnings).await;
+        enrich_from_relationships(client, options, &mut tenants, &mut warnings).await?;
     }
     if options.include_lighthouse {
-        add_lighthouse(client, &mut tenants, &mut warnings).await;
+        add_lighthouse(client, &mut tenants, &mut warnings).await?;
     }
     if options.include_domains {
-        add_domains(client, options, &mut tenants, &mut warnings).await;
+        add_domains(client, options, &mut tenants, &mut warnings).await?;
     }
 
     Ok(TenantListing {
@@ -67,12 +66,18 @@ pub(crate) async fn list_tenants(
     })
 }
 
+/// Whether a failure of an optional source must still fail the discovery: a rotated refresh
+/// token that could not be persisted puts the connection at risk, so the host must hear of it.
+fn must_surface(err: &ProviderError) -> bool {
+    err.code == ProviderErrorCode::TokenPersistFailed
+}
+
 async fn enrich_from_relationships(
     client: &GraphClient,
     options: &GraphOptions,
     tenants: &mut BTreeMap<String, ManagedTenant>,
     warnings: &mut Vec<Warning>,
-) {
+) -> Result<(), ProviderError> {
     let top = options.customers_page_size.clamp(1, 300);
     let first = match client.url(&format!(
         "v1.0/tenantRelationships/delegatedAdminRelationships?$filter=status%20eq%20'active'&$top={top}"
@@ -80,7 +85,7 @@ async fn enrich_from_relationships(
         Ok(url) => url,
         Err(err) => {
             warnings.push(Warning::new("relationships_unreadable", err.to_string()));
-            return;
+            return Ok(());
         }
     };
     let listing = client
@@ -105,6 +110,7 @@ async fn enrich_from_relationships(
         active.insert(id);
     }
     match listing.error {
+        Some(err) if must_surface(&err) => return Err(err),
         Some(err) => warnings.push(Warning::new(
             "relationships_unreadable",
             format!("active GDAP relationships could not be read: {err}"),
@@ -120,18 +126,19 @@ async fn enrich_from_relationships(
             }
         }
     }
+    Ok(())
 }
 
 async fn add_lighthouse(
     client: &GraphClient,
     tenants: &mut BTreeMap<String, ManagedTenant>,
     warnings: &mut Vec<Warning>,
-) {
+) -> Result<(), ProviderError> {
     let first = match client.url("beta/tenantRelationships/managedTenants/tenants") {
         Ok(url) => url,
         Err(err) => {
             warnings.push(Warning::new("lighthouse_unreadable", err.to_string()));
-            return;
+            return Ok(());
         }
     };
     let listing = client
@@ -167,19 +174,26 @@ async fn add_lighthouse(
         }
     }
     if let Some(err) = listing.error {
+        if must_surface(&err) {
+            return Err(err);
+        }
         warnings.push(Warning::new(
             "lighthouse_unreadable",
             format!("Lighthouse tenants could not be read: {err}"),
         ));
     }
+    Ok(())
 }
 
+/// Reads every tenant's domains, `domain_concurrency` tenants at once; with delegated access
+/// each tenant's token is minted from the partner refresh token (see [`crate::auth::TokenManager`]
+/// for how concurrent redemptions stay safe when refresh tokens are single-use).
 async fn add_domains(
     client: &GraphClient,
     options: &GraphOptions,
     tenants: &mut BTreeMap<String, ManagedTenant>,
     warnings: &mut Vec<Warning>,
-) {
+) -> Result<(), ProviderError> {
     let ids: Vec<String> = tenants.keys().cloned().collect();
     let results: Vec<(String, Result<Vec<Domain>, ProviderError>)> = futures::stream::iter(ids)
         .map(|id| async move {
@@ -217,12 +231,16 @@ async fn add_domains(
         }
     }
     failures.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some((_, err)) = failures.iter().find(|(_, err)| must_surface(err)) {
+        return Err(err.clone());
+    }
     for (id, err) in failures {
         warnings.push(Warning::new(
             "domains_unreadable",
             format!("the domains of tenant {id} could not be read: {err}"),
         ));
     }
+    Ok(())
 }
 
 async fn tenant_domains(client: &GraphClient, tenant: &str) -> Result<Vec<Domain>, ProviderError> {

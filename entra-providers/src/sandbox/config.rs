@@ -102,6 +102,10 @@ pub struct Faults {
     pub cipp_partner_row: bool,
     /// The authorize endpoint redirects with `error=access_denied` instead of a code.
     pub authorize_denied: bool,
+    /// Every refresh token can be redeemed once: a second redemption (at any authority) is
+    /// refused with 400 `invalid_grant` AADSTS50173, as an upstream enforcing one-time use of
+    /// rotated refresh tokens does. Microsoft itself accepts a refresh token until it expires.
+    pub one_time_refresh_tokens: bool,
 }
 
 /// A token-endpoint failure, with the AADSTS code the real service answers.

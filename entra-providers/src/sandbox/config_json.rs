@@ -48,6 +48,7 @@ struct FaultsJson {
     cipp_tenants_null_row: bool,
     cipp_partner_row: bool,
     authorize_denied: bool,
+    one_time_refresh_tokens: bool,
 }
 
 impl From<FaultsJson> for Faults {
@@ -74,6 +75,7 @@ impl From<FaultsJson> for Faults {
             cipp_tenants_null_row: f.cipp_tenants_null_row,
             cipp_partner_row: f.cipp_partner_row,
             authorize_denied: f.authorize_denied,
+            one_time_refresh_tokens: f.one_time_refresh_tokens,
         }
     }
 }

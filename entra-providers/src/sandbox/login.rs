@@ -365,6 +365,13 @@ async fn token(
                     "Provided grant is invalid or malformed.",
                 );
             }
+            if grant.redeemed && state.faults.one_time_refresh_tokens {
+                return bad(
+                    "invalid_grant",
+                    50173,
+                    "The provided grant has expired due to it being revoked, a fresh auth token is needed. The refresh token was already redeemed.",
+                );
+            }
             if let Some(f) = fault {
                 return fault_response(f, &tenant_id, &client_id);
             }
@@ -374,7 +381,7 @@ async fn token(
             } else {
                 scope
             };
-            delegated_tokens(
+            let answer = delegated_tokens(
                 &shared,
                 &mut state,
                 &tenant_id,
@@ -383,7 +390,13 @@ async fn token(
                 &scope,
                 &cipp_resource,
                 true,
-            )
+            );
+            if answer.status().is_success()
+                && let Some(redeemed) = state.refresh_tokens.get_mut(rt)
+            {
+                redeemed.redeemed = true;
+            }
+            answer
         }
         "authorization_code" => {
             let Some(code) = form.get("code") else {
@@ -467,6 +480,7 @@ async fn token(
                 upn: state.estate.partner_user_upn.clone(),
                 scope: issued.scope.clone(),
                 revoked: false,
+                redeemed: false,
             };
             let with_rt = issued
                 .scope
@@ -540,6 +554,7 @@ fn delegated_tokens(
     if with_refresh_token {
         let rt = state.issue_refresh_token(RefreshGrant {
             revoked: false,
+            redeemed: false,
             ..grant.clone()
         });
         body.insert("refresh_token".into(), json!(rt));

@@ -109,6 +109,7 @@ impl Sandbox {
             scope: "openid offline_access https://graph.microsoft.com/DelegatedAdminRelationship.Read.All"
                 .into(),
             revoked: false,
+            redeemed: false,
         });
         let shared = Arc::new(Shared {
             signer: TokenSigner::new(signing_key()),

@@ -55,6 +55,8 @@ pub struct RefreshGrant {
     pub scope: String,
     /// Revoked by the host (as a password reset or an admin would): redeeming it fails.
     pub revoked: bool,
+    /// Redeemed at least once (refused again under `Faults::one_time_refresh_tokens`).
+    pub redeemed: bool,
 }
 
 /// An authorization code waiting to be redeemed.

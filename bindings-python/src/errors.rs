@@ -55,7 +55,7 @@ create_exception!(
     entra_sync,
     AuthError,
     EntraSyncError,
-    "Authentication or authorization failed: token expired or revoked, bad client secret, missing GDAP role, MFA, invalid OAuth state."
+    "Authentication or authorization failed: token expired or revoked, bad client secret, missing GDAP role, MFA, invalid or replayed OAuth state, a rotated refresh token that could not be persisted."
 );
 create_exception!(
     entra_sync,
@@ -176,7 +176,10 @@ fn class_for<'py>(py: Python<'py>, family: Family, code: &str) -> Bound<'py, PyT
         | "gdap_role_missing"
         | "forbidden"
         | "subscription_ended"
-        | "invalid_grant" => py.get_type::<AuthError>(),
+        | "invalid_grant"
+        | "token_persist_failed"
+        | "state_replayed"
+        | "state_nonce_unavailable" => py.get_type::<AuthError>(),
         c if c.starts_with("state_") || c.starts_with("auth_") || c.starts_with("token_") => {
             py.get_type::<AuthError>()
         }

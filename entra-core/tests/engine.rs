@@ -846,7 +846,7 @@ async fn resumed_run_counts_its_resume_as_a_heartbeat<S: Harness>(store: S) {
 /// died (no heartbeat) is still taken over.
 async fn live_run_is_never_taken_over_while_a_slow_tenant_syncs<S: Harness>(store: S) {
     let stale = Duration::from_millis(400);
-    let provider = FakeProvider::new().with_latency(Duration::from_millis(1_500));
+    let provider = FakeProvider::new().with_latency(Duration::from_millis(2_500));
     let engine = estate_with(store, provider)
         .await
         .with_stale_run_after(Some(stale));
@@ -882,7 +882,13 @@ async fn live_run_is_never_taken_over_while_a_slow_tenant_syncs<S: Harness>(stor
     assert_eq!(finished.run.run_id, run_id);
     assert_eq!(finished.run.status, RunStatus::Completed);
     assert_eq!(
-        engine.store().load_run(&run_id).await.unwrap().unwrap().status,
+        engine
+            .store()
+            .load_run(&run_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         RunStatus::Completed
     );
     assert!(
@@ -896,7 +902,13 @@ async fn live_run_is_never_taken_over_while_a_slow_tenant_syncs<S: Harness>(stor
     assert!(!taken.joined);
     assert_eq!(taken.run.run_id, format!("{dead}#2"));
     assert_eq!(
-        engine.store().load_run(&dead).await.unwrap().unwrap().status,
+        engine
+            .store()
+            .load_run(&dead)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         RunStatus::Failed
     );
 }

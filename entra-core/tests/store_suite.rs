@@ -504,7 +504,11 @@ async fn run_heartbeats_move_a_running_run_forward_only<S: Harness>(store: &S) {
         "a late heartbeat is accepted"
     );
     let stored = store.load_run("beat").await.unwrap().unwrap();
-    assert_eq!(stored.heartbeat_at_ms, Some(5_000), "but never moves it back");
+    assert_eq!(
+        stored.heartbeat_at_ms,
+        Some(5_000),
+        "but never moves it back"
+    );
     assert_eq!(stored.status, RunStatus::Running);
     assert!(!store.touch_run("unknown-run", 6_000).await.unwrap());
     let mut done = stored.clone();

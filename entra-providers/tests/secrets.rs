@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use entra_core::model::ConnectionType;
 use entra_core::provider::EntraProvider;
-use entra_providers::graph::{GraphOptions, GraphProvider};
 use entra_providers::auth::{TokenSet, load_token_set, store_token_set};
+use entra_providers::graph::{GraphOptions, GraphProvider};
 use entra_providers::secrets::{
     APP_SCOPE, CredentialChain, CredentialSource, EnvSecrets, MemorySecrets, Secret, SecretError,
     SecretProvider, names, switch_connection_type,
@@ -407,13 +407,21 @@ async fn a_token_set_write_interrupted_anywhere_keeps_the_newest_refresh_token_a
         vault.written.lock().unwrap().clear();
         *vault.writes_left.lock().unwrap() = crash_after;
         let result = store_token_set(&vault, "msp-1", &new).await;
-        assert_eq!(result.is_ok(), crash_after == 4, "crash after {crash_after}");
+        assert_eq!(
+            result.is_ok(),
+            crash_after == 4,
+            "crash after {crash_after}"
+        );
         let stored = load_token_set(&vault, "msp-1").await.unwrap().unwrap();
         let case = format!("crash after {crash_after} writes: {stored:?}");
         // The refresh token is written first: once anything new is stored, it is the new one.
         assert_eq!(
             stored.refresh_token,
-            Some(Secret::new(if crash_after == 0 { "RT-old" } else { "RT-new" })),
+            Some(Secret::new(if crash_after == 0 {
+                "RT-old"
+            } else {
+                "RT-new"
+            })),
             "{case}"
         );
         // The expiry never belongs to a newer access token than the stored one.
@@ -455,16 +463,13 @@ async fn the_memory_store_writes_a_token_set_as_one_unit() {
         Some(new)
     );
     shared
-        .set_many(
-            "msp-1",
-            &[
-                ("a", Secret::new("1")),
-                ("b", Secret::new("2")),
-            ],
-        )
+        .set_many("msp-1", &[("a", Secret::new("1")), ("b", Secret::new("2"))])
         .await
         .unwrap();
-    assert_eq!(store.get("msp-1", "b").await.unwrap(), Some(Secret::new("2")));
+    assert_eq!(
+        store.get("msp-1", "b").await.unwrap(),
+        Some(Secret::new("2"))
+    );
     // A read-only store refuses the unit at its first value.
     let env = env(&[]);
     assert_eq!(

@@ -214,5 +214,8 @@ async fn a_rotation_that_cannot_be_persisted_fails_the_operation_with_token_pers
         written[0].refresh_token,
         Some(Secret::new("RT-rotated-7f3a"))
     );
-    assert_eq!(provider.list_managed_tenants().await.unwrap().tenants.len(), 1);
+    assert_eq!(
+        provider.list_managed_tenants().await.unwrap().tenants.len(),
+        1
+    );
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use entra_core::model::EntraUser;
 use entra_core::provider::{EntraProvider, RemovalReason};
+use entra_core::store::SqliteStore;
 use entra_providers::auth::{
     CallbackSink, CloudEndpoints, SignInConfig, StateExpectation, StateSigner, TokenClient,
     TokenSet, begin_authorization,
@@ -14,7 +15,6 @@ use entra_providers::auth::{
 use entra_providers::graph::{GraphConfig, GraphOptions, GraphProvider, GraphSettings};
 use entra_providers::http::{HttpClient, HttpPolicy};
 use entra_providers::sandbox::{Faults, Mutation, Sandbox, SandboxConfig, TokenFault};
-use entra_core::store::SqliteStore;
 use entra_providers::secrets::Secret;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -133,8 +133,8 @@ async fn tenants_and_users_of_the_estate_are_listed_completely() -> TestResult {
 /// lets each refresh token be redeemed only once must still give every tenant its domains, and
 /// the refresh token persisted last must be the newest (still redeemable) one.
 #[tokio::test]
-async fn concurrent_discovery_survives_one_time_refresh_tokens_and_persists_the_newest() -> TestResult
-{
+async fn concurrent_discovery_survives_one_time_refresh_tokens_and_persists_the_newest()
+-> TestResult {
     let sandbox = Sandbox::start(SandboxConfig {
         seed: 5,
         tenants: 9,
@@ -180,10 +180,22 @@ async fn concurrent_discovery_survives_one_time_refresh_tokens_and_persists_the_
         .iter()
         .filter_map(|t| t.refresh_token.as_ref().map(|r| r.expose().to_string()))
         .collect();
-    assert!(written.len() >= 10, "one rotation per redemption: {}", written.len());
+    assert!(
+        written.len() >= 10,
+        "one rotation per redemption: {}",
+        written.len()
+    );
     let distinct: BTreeSet<&String> = written.iter().collect();
-    assert_eq!(distinct.len(), written.len(), "no rotation is written twice");
-    let newest = provider.partner_tokens().await.refresh_token.ok_or("no refresh token")?;
+    assert_eq!(
+        distinct.len(),
+        written.len(),
+        "no rotation is written twice"
+    );
+    let newest = provider
+        .partner_tokens()
+        .await
+        .refresh_token
+        .ok_or("no refresh token")?;
     assert_eq!(written.last().map(String::as_str), Some(newest.expose()));
 
     // A new process starting from the persisted token can still redeem it.

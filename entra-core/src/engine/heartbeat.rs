@@ -60,22 +60,15 @@ impl Ticker {
         let spawned = std::thread::Builder::new()
             .name("entra-sync-heartbeat".into())
             .spawn(move || {
-                loop {
-                    match stopped.recv_timeout(interval) {
-                        Err(RecvTimeoutError::Timeout) => {
-                            if tick.unbounded_send(()).is_err() {
-                                break;
-                            }
-                        }
-                        Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+                // Ends when the ticker is dropped (the sender disconnects) or stops listening.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
+                    if tick.unbounded_send(()).is_err() {
+                        break;
                     }
                 }
             });
         match spawned {
-            Ok(_) => Some(Self {
-                ticks,
-                _stop: stop,
-            }),
+            Ok(_) => Some(Self { ticks, _stop: stop }),
             Err(e) => {
                 warn!(error = %e, "could not start the run heartbeat timer");
                 None
@@ -103,7 +96,11 @@ pub(super) async fn beat<S: SyncStore + ?Sized>(
                     );
                     break;
                 }
-                Err(e) => warn!(run_id, code = e.code(), "could not record the run heartbeat"),
+                Err(e) => warn!(
+                    run_id,
+                    code = e.code(),
+                    "could not record the run heartbeat"
+                ),
             }
         }
     }

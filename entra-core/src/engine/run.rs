@@ -279,52 +279,52 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
 
         let concurrency = options.concurrency.max(1);
         let work = futures::stream::iter(todo.into_iter().map(|mapping| {
-                let run_id = run_id.clone();
-                let tally = &tally;
-                let emit = &emit;
-                async move {
-                    if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
-                        return None;
-                    }
-                    emit(ProgressEvent::TenantStarted {
-                        run_id: run_id.clone(),
-                        entra_tenant_id: mapping.entra_tenant_id.clone(),
-                    });
-                    let started = std::time::Instant::now();
-                    let outcome = self.sync_tenant(&mapping, &options.sync).await;
-                    let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                    let (result, plan) = to_result(&run_id, &mapping, outcome, elapsed, dry_run);
-                    let result = if dry_run {
-                        result
-                    } else {
-                        self.record(result).await
-                    };
-                    let (totals, done) = match tally.lock() {
-                        Ok(mut t) => {
-                            add_counters(&mut t.counters, &result.counters);
-                            match result.outcome {
-                                TenantOutcome::Succeeded => t.succeeded += 1,
-                                TenantOutcome::Failed => t.failed += 1,
-                            }
-                            (t.counters, t.succeeded + t.failed)
-                        }
-                        Err(_) => (Counters::default(), 0),
-                    };
-                    emit(ProgressEvent::TenantFinished {
-                        run_id: run_id.clone(),
-                        entra_tenant_id: result.entra_tenant_id.clone(),
-                        outcome: result.outcome,
-                        counters: result.counters,
-                        totals,
-                        tenants_done: done,
-                        tenants_total,
-                    });
-                    Some((result, plan))
+            let run_id = run_id.clone();
+            let tally = &tally;
+            let emit = &emit;
+            async move {
+                if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+                    return None;
                 }
-            }))
-            .buffer_unordered(concurrency)
-            .collect::<Vec<Option<(TenantRunResult, Option<SyncPlan>)>>>()
-            .instrument(span.clone());
+                emit(ProgressEvent::TenantStarted {
+                    run_id: run_id.clone(),
+                    entra_tenant_id: mapping.entra_tenant_id.clone(),
+                });
+                let started = std::time::Instant::now();
+                let outcome = self.sync_tenant(&mapping, &options.sync).await;
+                let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                let (result, plan) = to_result(&run_id, &mapping, outcome, elapsed, dry_run);
+                let result = if dry_run {
+                    result
+                } else {
+                    self.record(result).await
+                };
+                let (totals, done) = match tally.lock() {
+                    Ok(mut t) => {
+                        add_counters(&mut t.counters, &result.counters);
+                        match result.outcome {
+                            TenantOutcome::Succeeded => t.succeeded += 1,
+                            TenantOutcome::Failed => t.failed += 1,
+                        }
+                        (t.counters, t.succeeded + t.failed)
+                    }
+                    Err(_) => (Counters::default(), 0),
+                };
+                emit(ProgressEvent::TenantFinished {
+                    run_id: run_id.clone(),
+                    entra_tenant_id: result.entra_tenant_id.clone(),
+                    outcome: result.outcome,
+                    counters: result.counters,
+                    totals,
+                    tenants_done: done,
+                    tenants_total,
+                });
+                Some((result, plan))
+            }
+        }))
+        .buffer_unordered(concurrency)
+        .collect::<Vec<Option<(TenantRunResult, Option<SyncPlan>)>>>()
+        .instrument(span.clone());
         let outcomes = if dry_run {
             work.await
         } else {

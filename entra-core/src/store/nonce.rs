@@ -91,15 +91,26 @@ mod tests {
     fn a_nonce_is_consumed_once_and_expired_ones_are_pruned() {
         let ledger = NonceLedger::default();
         assert_eq!(ledger.consume("a", 1_000, 0), Ok(true));
-        assert_eq!(ledger.consume("a", 1_000, 0), Ok(false), "a replay is refused");
+        assert_eq!(
+            ledger.consume("a", 1_000, 0),
+            Ok(false),
+            "a replay is refused"
+        );
         assert_eq!(ledger.consume("b", 5_000, 2_000), Ok(true));
-        assert_eq!(ledger.len(), 1, "`a` expired at 1000 and was pruned at 2000");
+        assert_eq!(
+            ledger.len(),
+            1,
+            "`a` expired at 1000 and was pruned at 2000"
+        );
         assert_eq!(
             ledger.consume("b", 5_000, 6_000),
             Ok(false),
             "a remembered nonce is refused even past its expiry"
         );
-        assert_eq!(ledger.consume("", 1, 0).unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            ledger.consume("", 1, 0).unwrap_err().code(),
+            "invalid_input"
+        );
         assert_eq!(
             ledger
                 .consume(&"x".repeat(MAX_NONCE_LEN + 1), 1, 0)

@@ -41,8 +41,10 @@ pub struct TokenManagerConfig {
 
 type Slot = Arc<Mutex<Option<TokenSet>>>;
 
-/// How many times one caller redeems the partner refresh token when each attempt is refused
-/// because a concurrent redemption rotated it first (each retry uses the newest token).
+/// At most this many redemptions by one caller. A refused redemption is retried only after a
+/// concurrent one rotated the token, so every retry follows progress; with `n` callers at once
+/// the last needs `n` attempts against an upstream enforcing one-time use. The bound only guards
+/// against an upstream that keeps rotating and refusing forever.
 const MAX_REDEMPTIONS: usize = 32;
 
 /// The partner token set and what is known about its rotations.

@@ -54,12 +54,7 @@ fn consume(
 #[async_trait]
 impl NonceStore for SqliteStore {
     async fn consume_nonce(&self, nonce: &str, expires_at_ms: u64) -> Result<bool, StoreError> {
-        consume(
-            &*self.lock()?,
-            nonce,
-            expires_at_ms,
-            crate::clock::now_ms(),
-        )
+        consume(&*self.lock()?, nonce, expires_at_ms, crate::clock::now_ms())
     }
 }
 
@@ -92,7 +87,10 @@ mod tests {
             .map_err(backend)?;
         assert_eq!(left, 1, "`a` expired at 1000 and was pruned at 2000");
         assert!(!consume(&conn, "b", 5_000, 6_000)?);
-        assert_eq!(consume(&conn, " ", 1, 0).unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            consume(&conn, " ", 1, 0).unwrap_err().code(),
+            "invalid_input"
+        );
         Ok(())
     }
 }

@@ -9,13 +9,13 @@ use entra_core::model::ConnectionType;
 use entra_core::provider::{
     DeltaListing, EntraProvider, ProviderError, TenantListing, UserListing,
 };
-use entra_providers::auth::{CallbackSink, TokenSet};
 use pyo3::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::convert::JsonOut;
 use crate::errors::{self, Family};
+use crate::rotation::PythonRotationSink;
 use crate::{logging, pure, runtime, settings};
 
 /// Serializes a result record; the records are plain data, so failure means a bug.
@@ -162,22 +162,10 @@ impl GraphProvider {
                 .map_err(|e| errors::provider_error(py, &e))?;
             let built = match on_tokens_rotated {
                 None => entra_providers::graph::GraphProvider::new(settings),
-                Some(callback) => {
-                    let sink = CallbackSink(move |tokens: &TokenSet| {
-                        let payload = crate::auth::token_set_json(tokens);
-                        let _ = Python::try_attach(|py| {
-                            let result = crate::convert::to_py(py, &payload)
-                                .and_then(|arg| callback.call1(py, (arg,)));
-                            if let Err(err) = result {
-                                err.write_unraisable(py, None);
-                            }
-                        });
-                    });
-                    entra_providers::graph::GraphProvider::with_rotation_sink(
-                        settings,
-                        Arc::new(sink),
-                    )
-                }
+                Some(callback) => entra_providers::graph::GraphProvider::with_rotation_sink(
+                    settings,
+                    Arc::new(PythonRotationSink::new(callback)),
+                ),
             };
             let inner = built.map_err(|e| errors::provider_error(py, &e))?;
             Ok(Self {

@@ -1,7 +1,9 @@
 //! `on_tokens_rotated`: the host's callback that persists every new partner token set. A
 //! callback that raises, or that cannot run because the interpreter is exiting, is a failed
-//! persist: the provider hears of it as an error (and reports it to its caller) instead of the
-//! exception being printed and forgotten while the refresh token it should have saved is lost.
+//! persist: the call during which it happened fails with that error, instead of the exception
+//! being printed and forgotten while the refresh token it should have saved is lost.
+
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use entra_core::provider::{ProviderError, ProviderErrorCode};
@@ -10,14 +12,36 @@ use pyo3::prelude::*;
 
 use crate::{auth, convert, runtime};
 
+/// Persist failures not yet reported, shared by a provider's sink and its calls: the provider
+/// may carry on after a failed persist, so each of its calls checks here once it completes.
+#[derive(Clone, Default)]
+pub struct RotationFailures(Arc<Mutex<Option<ProviderError>>>);
+
+impl RotationFailures {
+    fn record(&self, err: ProviderError) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(err);
+    }
+
+    /// A call's result, unless a persist failed meanwhile: then that failure, reported once.
+    /// A call that failed anyway keeps its own error.
+    pub fn surface<T>(&self, result: Result<T, ProviderError>) -> Result<T, ProviderError> {
+        let failure = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match (result, failure) {
+            (Ok(_), Some(failure)) => Err(failure),
+            (result, _) => result,
+        }
+    }
+}
+
 /// Hands each rotated token set to a Python callable.
 pub struct PythonRotationSink {
     callback: Py<PyAny>,
+    failures: RotationFailures,
 }
 
 impl PythonRotationSink {
-    pub fn new(callback: Py<PyAny>) -> Self {
-        Self { callback }
+    pub fn new(callback: Py<PyAny>, failures: RotationFailures) -> Self {
+        Self { callback, failures }
     }
 }
 
@@ -46,6 +70,11 @@ impl TokenRotationSink for PythonRotationSink {
                 persist_failed(format!("the on_tokens_rotated callback raised {kind}"))
             })
         });
-        outcome.unwrap_or_else(|| Err(persist_failed("the interpreter is exiting".to_string())))
+        let outcome = outcome
+            .unwrap_or_else(|| Err(persist_failed("the interpreter is exiting".to_string())));
+        if let Err(err) = &outcome {
+            self.failures.record(err.clone());
+        }
+        outcome
     }
 }

@@ -169,3 +169,33 @@ def test_the_interpreter_exits_cleanly(scenario: str, tmp_path: Path) -> None:
         if status != expected or noise:
             failures.append(f"run {run}: exit status {status}, {noise}\n{stderr[-2000:]}")
     assert not failures, f"{len(failures)} of {RUNS} runs failed:\n" + "\n".join(failures[:3])
+
+
+def test_calls_after_the_runtime_has_stopped_raise_runtime_stopped(tmp_path: Path) -> None:
+    script = tmp_path / "after_shutdown.py"
+    script.write_text(
+        textwrap.dedent(PRELUDE)
+        + textwrap.dedent(
+            """
+            sandbox = entra_sync.Sandbox.start(ESTATE)
+            graph, cipp = providers(sandbox)
+            entra_sync._native._shutdown_runtime()  # what the exit handler does
+            seen = []
+            for call in (
+                lambda: asyncio.run(graph.list_managed_tenants()),
+                lambda: asyncio.run(entra_sync.call_async("plan_contacts", {})),
+                lambda: entra_sync.Sandbox.start(ESTATE),
+                sandbox.shutdown,
+            ):
+                try:
+                    call()
+                except entra_sync.EntraSyncError as err:
+                    seen.append(err.code)
+            print(",".join(seen))
+            """
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [",".join(["runtime_stopped"] * 4)], done.stderr

@@ -409,7 +409,7 @@ impl SyncEngine {
                     return;
                 };
                 let callback = callback.clone();
-                let _ = Python::try_attach(move |py| {
+                let _ = crate::runtime::attach(move |py| {
                     let result = crate::convert::to_py(py, &payload)
                         .and_then(|arg| callback.call1(py, (arg,)));
                     if let Err(err) = result {

@@ -12,6 +12,7 @@ mod logging;
 mod providers;
 mod pure;
 mod reuse;
+mod rotation;
 mod runtime;
 mod sandbox;
 mod sandbox_config;
@@ -49,7 +50,7 @@ fn keep_freed_memory_briefly() {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     keep_freed_memory_briefly();
-    runtime::install()?;
+    runtime::install(m)?;
     logging::install(py);
     errors::register(m)?;
     pure::register(m)?;

@@ -160,8 +160,8 @@ where
         let metadata = event.metadata();
         let level = python_level(metadata.level());
         let target = metadata.target();
-        // Never attach while the interpreter is shutting down.
-        let _ = Python::try_attach(|py| {
+        // Never attach once the interpreter is exiting (see `runtime`).
+        let _ = crate::runtime::attach(|py| {
             let forward = || -> PyResult<()> {
                 let extra = PyDict::new(py);
                 extra.set_item("rust_target", target)?;

@@ -9,13 +9,13 @@ use entra_core::model::ConnectionType;
 use entra_core::provider::{
     DeltaListing, EntraProvider, ProviderError, TenantListing, UserListing,
 };
-use entra_providers::auth::{CallbackSink, TokenSet};
 use pyo3::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::convert::JsonOut;
 use crate::errors::{self, Family};
+use crate::rotation::{PythonRotationSink, RotationFailures};
 use crate::{logging, pure, runtime, settings};
 
 /// Serializes a result record; the records are plain data, so failure means a bug.
@@ -39,7 +39,8 @@ fn read_settings<T: serde::de::DeserializeOwned>(
 /// Either provider, so the engine can run over whichever the host built.
 #[derive(Clone)]
 pub enum AnyProvider {
-    Graph(Arc<entra_providers::graph::GraphProvider>),
+    /// With the failures of its `on_tokens_rotated` callback, reported by the calls.
+    Graph(Arc<entra_providers::graph::GraphProvider>, RotationFailures),
     Cipp(Arc<entra_providers::cipp::CippProvider>),
 }
 
@@ -47,28 +48,28 @@ pub enum AnyProvider {
 impl EntraProvider for AnyProvider {
     fn connection_type(&self) -> ConnectionType {
         match self {
-            AnyProvider::Graph(p) => p.connection_type(),
+            AnyProvider::Graph(p, _) => p.connection_type(),
             AnyProvider::Cipp(p) => p.connection_type(),
         }
     }
 
     async fn list_managed_tenants(&self) -> Result<TenantListing, ProviderError> {
         match self {
-            AnyProvider::Graph(p) => p.list_managed_tenants().await,
+            AnyProvider::Graph(p, f) => f.surface(p.list_managed_tenants().await),
             AnyProvider::Cipp(p) => p.list_managed_tenants().await,
         }
     }
 
     async fn list_users(&self, entra_tenant_id: &str) -> Result<UserListing, ProviderError> {
         match self {
-            AnyProvider::Graph(p) => p.list_users(entra_tenant_id).await,
+            AnyProvider::Graph(p, f) => f.surface(p.list_users(entra_tenant_id).await),
             AnyProvider::Cipp(p) => p.list_users(entra_tenant_id).await,
         }
     }
 
     fn supports_delta(&self) -> bool {
         match self {
-            AnyProvider::Graph(p) => p.supports_delta(),
+            AnyProvider::Graph(p, _) => p.supports_delta(),
             AnyProvider::Cipp(p) => p.supports_delta(),
         }
     }
@@ -79,7 +80,9 @@ impl EntraProvider for AnyProvider {
         delta_link: Option<&str>,
     ) -> Result<DeltaListing, ProviderError> {
         match self {
-            AnyProvider::Graph(p) => p.list_users_delta(entra_tenant_id, delta_link).await,
+            AnyProvider::Graph(p, f) => {
+                f.surface(p.list_users_delta(entra_tenant_id, delta_link).await)
+            }
             AnyProvider::Cipp(p) => p.list_users_delta(entra_tenant_id, delta_link).await,
         }
     }
@@ -144,6 +147,13 @@ fn list_delta_py<'py>(
 #[pyclass(frozen, module = "entra_sync")]
 pub struct GraphProvider {
     pub inner: Arc<entra_providers::graph::GraphProvider>,
+    rotation_failures: RotationFailures,
+}
+
+impl GraphProvider {
+    fn any(&self) -> AnyProvider {
+        AnyProvider::Graph(self.inner.clone(), self.rotation_failures.clone())
+    }
 }
 
 #[pymethods]
@@ -160,28 +170,18 @@ impl GraphProvider {
             let settings = input
                 .into_settings()
                 .map_err(|e| errors::provider_error(py, &e))?;
+            let rotation_failures = RotationFailures::default();
             let built = match on_tokens_rotated {
                 None => entra_providers::graph::GraphProvider::new(settings),
-                Some(callback) => {
-                    let sink = CallbackSink(move |tokens: &TokenSet| {
-                        let payload = crate::auth::token_set_json(tokens);
-                        let _ = Python::try_attach(|py| {
-                            let result = crate::convert::to_py(py, &payload)
-                                .and_then(|arg| callback.call1(py, (arg,)));
-                            if let Err(err) = result {
-                                err.write_unraisable(py, None);
-                            }
-                        });
-                    });
-                    entra_providers::graph::GraphProvider::with_rotation_sink(
-                        settings,
-                        Arc::new(sink),
-                    )
-                }
+                Some(callback) => entra_providers::graph::GraphProvider::with_rotation_sink(
+                    settings,
+                    Arc::new(PythonRotationSink::new(callback, rotation_failures.clone())),
+                ),
             };
             let inner = built.map_err(|e| errors::provider_error(py, &e))?;
             Ok(Self {
                 inner: Arc::new(inner),
+                rotation_failures,
             })
         })
     }
@@ -200,13 +200,13 @@ impl GraphProvider {
 
     /// The customer tenants (awaitable of `TenantListing`).
     fn list_managed_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        list_tenants_py(py, AnyProvider::Graph(self.inner.clone()))
+        list_tenants_py(py, self.any())
     }
 
     /// Every user of one tenant (awaitable of `UserListing`; `complete` is False when a page
     /// failed half-way, with `error` saying why).
     fn list_users<'py>(&self, py: Python<'py>, tenant_id: String) -> PyResult<Bound<'py, PyAny>> {
-        list_users_py(py, AnyProvider::Graph(self.inner.clone()), tenant_id)
+        list_users_py(py, self.any(), tenant_id)
     }
 
     /// Users changed since `delta_link` (None: a full enumeration ending in a delta link).
@@ -217,12 +217,7 @@ impl GraphProvider {
         tenant_id: String,
         delta_link: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        list_delta_py(
-            py,
-            AnyProvider::Graph(self.inner.clone()),
-            tenant_id,
-            delta_link,
-        )
+        list_delta_py(py, self.any(), tenant_id, delta_link)
     }
 
     /// Checks the connection step by step (awaitable of `{checks: [{name, ok, code, message}]}`).
@@ -327,7 +322,7 @@ impl CippProvider {
 /// The provider object behind a Python `GraphProvider` or `CippProvider`.
 pub fn any_provider(provider: &Bound<'_, PyAny>) -> PyResult<AnyProvider> {
     if let Ok(graph) = provider.cast::<GraphProvider>() {
-        return Ok(AnyProvider::Graph(graph.get().inner.clone()));
+        return Ok(graph.get().any());
     }
     if let Ok(cipp) = provider.cast::<CippProvider>() {
         return Ok(AnyProvider::Cipp(cipp.get().inner.clone()));

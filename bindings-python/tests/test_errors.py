@@ -57,6 +57,7 @@ def test_every_class_derives_from_the_base(cls: type) -> None:
         ("store_backend", "store", entra_sync.StoreError),
         ("store_refused", "store", entra_sync.StoreError),
         ("sandbox_start", "sandbox", entra_sync.SandboxError),
+        ("runtime_stopped", "core", entra_sync.EntraSyncError),
         ("something_new", "core", entra_sync.EntraSyncError),
     ],
 )

@@ -4,6 +4,7 @@ listings, concurrency, throttling, a listing that fails half-way, consent, delta
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any, Dict, Iterator, List
 
 import pytest
@@ -192,6 +193,30 @@ async def test_rotated_tokens_reach_the_callback(sandbox: entra_sync.Sandbox) ->
     assert seen, "the partner token refresh was not reported"
     assert seen[-1]["refreshToken"] and seen[-1]["refreshToken"] != sandbox.credentials["partnerRefreshToken"]
     assert seen[-1]["expiresAt"] > 0
+
+
+@pytest.mark.asyncio
+async def test_a_failing_token_callback_fails_the_call_instead_of_being_swallowed(
+    sandbox: entra_sync.Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unraisable: List[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    calls: List[Dict[str, Any]] = []
+
+    def persist(tokens: Dict[str, Any]) -> None:
+        calls.append(tokens)
+        raise KeyError("vault unavailable")
+
+    graph = entra_sync.GraphProvider(sandbox.graph_settings(), on_tokens_rotated=persist)
+    with pytest.raises(entra_sync.EntraSyncError) as info:
+        await graph.list_managed_tenants()
+    assert calls, "the callback was not called"
+    assert "on_tokens_rotated" in str(info.value) and "KeyError" in str(info.value)
+    assert "vault unavailable" not in str(info.value), "the host's message may quote a token"
+    assert not unraisable
+    # The failure is reported once; the provider keeps its new tokens and carries on.
+    listing = await graph.list_users(tenant_ids(sandbox)[0])
+    assert listing["complete"]
 
 
 def test_settings_are_checked() -> None:

@@ -1,0 +1,80 @@
+//! `on_tokens_rotated`: the host's callback that persists every new partner token set. A
+//! callback that raises, or that cannot run because the interpreter is exiting, is a failed
+//! persist: the call during which it happened fails with that error, instead of the exception
+//! being printed and forgotten while the refresh token it should have saved is lost.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use entra_core::provider::{ProviderError, ProviderErrorCode};
+use entra_providers::auth::{TokenRotationSink, TokenSet};
+use pyo3::prelude::*;
+
+use crate::{auth, convert, runtime};
+
+/// Persist failures not yet reported, shared by a provider's sink and its calls: the provider
+/// may carry on after a failed persist, so each of its calls checks here once it completes.
+#[derive(Clone, Default)]
+pub struct RotationFailures(Arc<Mutex<Option<ProviderError>>>);
+
+impl RotationFailures {
+    fn record(&self, err: ProviderError) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(err);
+    }
+
+    /// A call's result, unless a persist failed meanwhile: then that failure, reported once.
+    /// A call that failed anyway keeps its own error.
+    pub fn surface<T>(&self, result: Result<T, ProviderError>) -> Result<T, ProviderError> {
+        let failure = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match (result, failure) {
+            (Ok(_), Some(failure)) => Err(failure),
+            (result, _) => result,
+        }
+    }
+}
+
+/// Hands each rotated token set to a Python callable.
+pub struct PythonRotationSink {
+    callback: Py<PyAny>,
+    failures: RotationFailures,
+}
+
+impl PythonRotationSink {
+    pub fn new(callback: Py<PyAny>, failures: RotationFailures) -> Self {
+        Self { callback, failures }
+    }
+}
+
+/// The failure the provider reports. Only the exception's type is named: its message is the
+/// host's and may quote the very token it failed to write.
+fn persist_failed(reason: String) -> ProviderError {
+    ProviderError::new(
+        ProviderErrorCode::Configuration,
+        format!("the rotated tokens were not persisted: {reason}"),
+    )
+}
+
+#[async_trait]
+impl TokenRotationSink for PythonRotationSink {
+    async fn tokens_rotated(&self, tokens: &TokenSet) -> Result<(), ProviderError> {
+        let payload = auth::token_set_json(tokens);
+        let outcome = runtime::attach(|py| {
+            let called = convert::to_py(py, &payload)
+                .and_then(|arg| self.callback.call1(py, (arg,)).map(drop));
+            called.map_err(|err| {
+                let kind = err
+                    .get_type(py)
+                    .qualname()
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|_| "an exception".to_string());
+                persist_failed(format!("the on_tokens_rotated callback raised {kind}"))
+            })
+        });
+        let outcome = outcome
+            .unwrap_or_else(|| Err(persist_failed("the interpreter is exiting".to_string())));
+        if let Err(err) = &outcome {
+            self.failures.record(err.clone());
+        }
+        outcome
+    }
+}

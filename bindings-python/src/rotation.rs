@@ -49,7 +49,7 @@ impl PythonRotationSink {
 /// host's and may quote the very token it failed to write.
 fn persist_failed(reason: String) -> ProviderError {
     ProviderError::new(
-        ProviderErrorCode::Configuration,
+        ProviderErrorCode::TokenPersistFailed,
         format!("the rotated tokens were not persisted: {reason}"),
     )
 }

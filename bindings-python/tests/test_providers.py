@@ -208,8 +208,9 @@ async def test_a_failing_token_callback_fails_the_call_instead_of_being_swallowe
         raise KeyError("vault unavailable")
 
     graph = entra_sync.GraphProvider(sandbox.graph_settings(), on_tokens_rotated=persist)
-    with pytest.raises(entra_sync.EntraSyncError) as info:
+    with pytest.raises(entra_sync.AuthError) as info:
         await graph.list_managed_tenants()
+    assert info.value.code == "token_persist_failed"
     assert calls, "the callback was not called"
     assert "on_tokens_rotated" in str(info.value) and "KeyError" in str(info.value)
     assert "vault unavailable" not in str(info.value), "the host's message may quote a token"

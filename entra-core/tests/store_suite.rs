@@ -62,6 +62,7 @@ fn changes(tenant: &str) -> TenantChanges {
         links: vec![],
         queued: vec![],
         settled: vec![],
+        expected: vec![],
     }
 }
 

@@ -187,3 +187,51 @@ fn active_linked_contacts(snap: &Snapshot<'_>) -> usize {
         })
         .count()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Contact, ContactLink};
+    use crate::reconcile::{ActionKind, PlanInput, plan_tenant_sync};
+
+    #[test]
+    fn an_empty_complete_listing_never_inactivates_by_absence_even_when_allowed() {
+        let links = (0..3)
+            .map(|i| ContactLink {
+                entra_tenant_id: "t".into(),
+                entra_object_id: format!("u{i}"),
+                contact_id: format!("k{i}"),
+                client_id: Some("c".into()),
+                active: true,
+            })
+            .collect();
+        let mut input = PlanInput {
+            entra_tenant_id: "t".into(),
+            client_id: "c".into(),
+            users: vec![],
+            listing_complete: true,
+            removed_object_ids: vec!["u2".into()],
+            contacts: (0..3).map(|i| Contact::new(format!("k{i}"), "c")).collect(),
+            links,
+            resolutions: vec![],
+            settings: Default::default(),
+        };
+        input.settings.allow_mass_inactivation = true;
+        let plan = plan_tenant_sync(&input).unwrap();
+        let inactivated: Vec<_> = plan
+            .actions
+            .iter()
+            .filter(|a| a.kind == ActionKind::Inactivate)
+            .map(|a| a.entra_object_id.as_str())
+            .collect();
+        assert_eq!(inactivated, ["u2"], "only the reported removal applies");
+        assert_eq!(plan.withheld.len(), 2);
+        assert_eq!(plan.counters.withheld, 2);
+        assert!(plan.warnings.iter().any(|w| w.code == "empty_listing"));
+        assert!(
+            !plan
+                .warnings
+                .iter()
+                .any(|w| w.code == "mass_inactivation_allowed")
+        );
+    }
+}

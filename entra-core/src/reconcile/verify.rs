@@ -336,3 +336,139 @@ fn kind_name(kind: ActionKind) -> &'static str {
         ActionKind::Reactivate => "reactivate",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ContactLink, EntraUser, PhoneNumber, PhoneType};
+    use crate::reconcile::{apply_plan, plan_tenant_sync};
+
+    /// A linked user whose name changed, with the display-name toggle on: the plan updates `k1`.
+    fn input() -> PlanInput {
+        let mut user = EntraUser::new("t", "u1");
+        user.email = Some("ann@contoso.com".into());
+        user.display_name = Some("Ann New".into());
+        let mut k1 = Contact::new("k1", "c");
+        k1.email = Some("ann@contoso.com".into());
+        k1.phone_numbers = vec![PhoneNumber {
+            number: "555".into(),
+            kind: PhoneType::Work,
+        }];
+        let mut locked = Contact::new("k2", "c");
+        locked.locked = true;
+        let mut input = PlanInput {
+            entra_tenant_id: "t".into(),
+            client_id: "c".into(),
+            users: vec![user],
+            listing_complete: true,
+            removed_object_ids: vec![],
+            contacts: vec![k1, locked, Contact::new("k3", "other")],
+            links: vec![ContactLink {
+                entra_tenant_id: "t".into(),
+                entra_object_id: "u1".into(),
+                contact_id: "k1".into(),
+                client_id: Some("c".into()),
+                active: true,
+            }],
+            resolutions: vec![],
+            settings: Default::default(),
+        };
+        input.settings.field_sync.display_name = true;
+        input
+    }
+
+    /// Each way of altering a valid plan, and the rule `apply_plan` must name for it.
+    #[test]
+    fn apply_plan_names_the_rule_each_altered_plan_breaks() {
+        type Alter = fn(&mut PlanInput, &mut Action);
+        let cases: &[(&str, Alter, PlanRule)] = &[
+            (
+                "update retargeted at a locked contact",
+                |_, a| a.contact_id = Some("k2".into()),
+                PlanRule::LockedContact,
+            ),
+            (
+                "update retargeted at another client",
+                |_, a| a.contact_id = Some("k3".into()),
+                PlanRule::OtherClient,
+            ),
+            (
+                "patch writes a field whose toggle is off",
+                |_, a| a.patch.as_mut().unwrap().role = Some("CFO".into()),
+                PlanRule::FieldNotToggled,
+            ),
+            (
+                "patch drops a phone number",
+                |i, a| {
+                    i.settings.field_sync.phone = true;
+                    a.patch.as_mut().unwrap().phone_numbers = Some(vec![]);
+                },
+                PlanRule::RemovesData,
+            ),
+            (
+                "action of another tenant",
+                |_, a| a.entra_tenant_id = "t2".into(),
+                PlanRule::OtherTenant,
+            ),
+            (
+                "action in another client",
+                |_, a| a.client_id = "other".into(),
+                PlanRule::OtherClient,
+            ),
+            (
+                "contact version of other data",
+                |_, a| a.contact_version = Some("0".repeat(32)),
+                PlanRule::InputMismatch,
+            ),
+            (
+                "content changed, key kept",
+                |_, a| a.patch.as_mut().unwrap().full_name = Some("Forged".into()),
+                PlanRule::IdempotencyKeyMismatch,
+            ),
+        ];
+        for (name, alter, rule) in cases {
+            let mut input = input();
+            let mut plan = plan_tenant_sync(&input).unwrap();
+            assert_eq!(plan.actions.len(), 1, "{name}: {plan:?}");
+            assert!(
+                apply_plan(&input, &plan).is_ok(),
+                "{name}: untampered plan refused"
+            );
+            plan.input_digest = None;
+            let action = &mut plan.actions[0];
+            alter(&mut input, action);
+            if *rule != PlanRule::IdempotencyKeyMismatch {
+                action.idempotency_key = action.computed_idempotency_key();
+            }
+            match apply_plan(&input, &plan) {
+                Err(CoreError::PlanRejected {
+                    rule: got,
+                    action_index,
+                    ..
+                }) => {
+                    assert_eq!(got, *rule, "{name}");
+                    assert_eq!(action_index, Some(0), "{name}");
+                }
+                other => panic!("{name}: not refused: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn apply_plan_refuses_a_plan_made_from_other_input() {
+        let input = input();
+        let plan = plan_tenant_sync(&input).unwrap();
+        let mut other = input.clone();
+        other.contacts[2].role = Some("changed".into());
+        let err = apply_plan(&other, &plan).unwrap_err();
+        assert_eq!(err.code(), "plan_rejected");
+        assert!(matches!(
+            err,
+            CoreError::PlanRejected {
+                rule: PlanRule::InputMismatch,
+                action_index: None,
+                ..
+            }
+        ));
+    }
+}

@@ -162,9 +162,8 @@ fn class_for<'py>(py: Python<'py>, family: Family, code: &str) -> Bound<'py, PyT
         _ => {}
     }
     match code {
-        "invalid_input" | "unknown_function" | "invalid_config" | "not_mapped" => {
-            py.get_type::<InvalidInput>()
-        }
+        "invalid_input" | "unknown_function" | "invalid_config" | "not_mapped"
+        | "plan_rejected" => py.get_type::<InvalidInput>(),
         "invalid_pattern" => py.get_type::<InvalidPattern>(),
         "mapping_conflict" => py.get_type::<MappingConflict>(),
         "stale_mapping" => py.get_type::<StaleMapping>(),
@@ -274,6 +273,9 @@ pub fn core_error(py: Python<'_>, error: &entra_core::CoreError) -> PyErr {
         entra_core::CoreError::InvalidPattern { pattern, .. } => {
             Some(serde_json::json!({"pattern": pattern}))
         }
+        entra_core::CoreError::PlanRejected {
+            rule, action_index, ..
+        } => Some(serde_json::json!({"rule": rule.as_str(), "actionIndex": action_index})),
         _ => None,
     };
     from_error(py, Family::Core, error.code(), error, details.as_ref())

@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use crate::reconcile::PlanRule;
+
 /// An error from one of the pure decision functions.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CoreError {
@@ -25,6 +27,15 @@ pub enum CoreError {
         message: String,
         entra_tenant_id: String,
     },
+    /// `apply_plan` refused a plan that breaks one of the planner's rules or was made from other
+    /// input; nothing was applied. `rule` says which rule, `action_index` which action of
+    /// `plan.actions` (none for the plan as a whole).
+    #[error("plan rejected ({rule}): {message}")]
+    PlanRejected {
+        rule: PlanRule,
+        action_index: Option<usize>,
+        message: String,
+    },
     /// The JSON entry point was asked for a function it does not know.
     #[error("unknown function `{name}`")]
     UnknownFunction { name: String },
@@ -38,7 +49,32 @@ impl CoreError {
             CoreError::InvalidPattern { .. } => "invalid_pattern",
             CoreError::MappingConflict { .. } => "mapping_conflict",
             CoreError::StaleMapping { .. } => "stale_mapping",
+            CoreError::PlanRejected { .. } => "plan_rejected",
             CoreError::UnknownFunction { .. } => "unknown_function",
+        }
+    }
+
+    /// The structured fields of the error as camelCase JSON (what bindings expose as
+    /// `details`), or `None` when it has none beyond its message.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        match self {
+            CoreError::MappingConflict {
+                entra_tenant_id,
+                client_ids,
+                ..
+            } => {
+                Some(serde_json::json!({"entraTenantId": entra_tenant_id, "clientIds": client_ids}))
+            }
+            CoreError::StaleMapping {
+                entra_tenant_id, ..
+            } => Some(serde_json::json!({"entraTenantId": entra_tenant_id})),
+            CoreError::InvalidPattern { pattern, .. } => {
+                Some(serde_json::json!({"pattern": pattern}))
+            }
+            CoreError::PlanRejected {
+                rule, action_index, ..
+            } => Some(serde_json::json!({"rule": rule.as_str(), "actionIndex": action_index})),
+            CoreError::InvalidInput { .. } | CoreError::UnknownFunction { .. } => None,
         }
     }
 

@@ -1,15 +1,19 @@
 //! Property tests of the planner's safety invariants and of idempotency and determinism, over
-//! small random snapshots drawn from a tiny address pool so collisions are frequent.
+//! small random snapshots drawn from a tiny address pool so collisions are frequent; and of
+//! `apply_plan`'s refusal of any altered plan or a plan made from other input.
 
 use std::collections::HashSet;
 
+use entra_core::CoreError;
 use entra_core::model::{
     Contact, ContactLink, EntraUser, FieldSync, InactiveSource, PhoneNumber, PhoneType, Resolution,
     ResolutionDecision, SyncSettings,
 };
 use entra_core::reconcile::{
-    Action, ActionKind, ActionReason, PlanInput, SyncPlan, apply_plan, plan_tenant_sync,
+    Action, ActionKind, ActionReason, ContactPatch, PlanInput, PlanRule, SyncPlan, apply_plan,
+    input_digest, plan_tenant_sync,
 };
+use entra_core::store::changes_from_plan;
 use proptest::prelude::*;
 
 const TENANT: &str = "tenant-1";
@@ -378,6 +382,17 @@ proptest! {
         let listed: HashSet<&str> = input.users.iter().map(|u| u.entra_object_id.as_str()).collect();
         let removed: HashSet<&str> = input.removed_object_ids.iter().map(String::as_str).collect();
         let inactivations: Vec<&Action> = plan.actions.iter().filter(|a| a.kind == ActionKind::Inactivate).collect();
+        // A complete listing with no user still there proves nothing about absence: those
+        // inactivations are always withheld, outside the guard.
+        let empty = input.listing_complete && listed.iter().all(|id| removed.contains(id));
+        let by_absence = |a: &Action| {
+            a.reason == Some(ActionReason::DeletedUpstream) && !removed.contains(a.entra_object_id.as_str())
+        };
+        prop_assert_eq!(empty, plan.warnings.iter().any(|w| w.code == "empty_listing"));
+        if empty {
+            prop_assert!(!inactivations.iter().any(|a| by_absence(a)), "inactivated by absence from an empty listing");
+        }
+        let guard_withheld: Vec<&Action> = plan.withheld.iter().filter(|a| !(empty && by_absence(a))).collect();
         for a in inactivations.iter().chain(&plan.withheld.iter().collect::<Vec<_>>()) {
             let id = a.entra_object_id.as_str();
             match a.reason {
@@ -410,11 +425,11 @@ proptest! {
             let g = input.settings.mass_inactivation;
             let limit = f64::from(g.min_count).max(g.max_share * base as f64);
             prop_assert!(inactivations.len() as f64 <= limit);
-            if !plan.withheld.is_empty() {
-                prop_assert!(plan.withheld.len() as f64 > limit, "withheld at or under the limit");
+            if !guard_withheld.is_empty() {
+                prop_assert!(guard_withheld.len() as f64 > limit, "withheld at or under the limit");
             }
         }
-        prop_assert!(plan.withheld.is_empty() || inactivations.is_empty());
+        prop_assert!(guard_withheld.is_empty() || inactivations.is_empty());
         prop_assert_eq!(plan.counters.withheld as usize, plan.withheld.len());
         prop_assert_eq!(plan.counters.inactivated as usize, inactivations.len());
     }
@@ -489,5 +504,247 @@ proptest! {
         prop_assert_eq!(c.excluded as usize, plan.excluded.len());
         let keys: HashSet<&str> = plan.actions.iter().map(|a| a.idempotency_key.as_str()).collect();
         prop_assert_eq!(keys.len(), plan.actions.len(), "idempotency keys collide");
+    }
+}
+
+/// How a valid plan is altered before it is applied, and the rule `apply_plan` must name.
+#[derive(Debug, Clone, Copy)]
+enum Tamper {
+    /// Add an update of a locked contact of the mapped client (with a valid key).
+    PatchLockedContact,
+    /// Add a field whose toggle is off to an update of an unlocked contact (with a valid key).
+    UntoggledField,
+    /// Move a create (or a new one) into another client (with a valid key).
+    CreateInOtherClient,
+    /// Link a contact of another client (with a valid key).
+    LinkInOtherClient,
+    /// Change one action's key.
+    AlterKey,
+    /// Change one action's target without recomputing its key.
+    AlterContent,
+    /// Apply the plan to an input that differs in one contact.
+    OtherInput,
+}
+
+const TAMPERS: &[Tamper] = &[
+    Tamper::PatchLockedContact,
+    Tamper::UntoggledField,
+    Tamper::CreateInOtherClient,
+    Tamper::LinkInOtherClient,
+    Tamper::AlterKey,
+    Tamper::AlterContent,
+    Tamper::OtherInput,
+];
+
+/// A plan action of `kind` for the first listed (or a made-up) identity, sealed with its key.
+fn forged(kind: ActionKind, input: &PlanInput, contact_id: &str) -> Action {
+    let object = input
+        .users
+        .first()
+        .map_or("forged", |u| u.entra_object_id.as_str());
+    let mut action: Action = serde_json::from_value(serde_json::json!({
+        "kind": kind,
+        "entraTenantId": TENANT,
+        "entraObjectId": object,
+        "clientId": CLIENT,
+        "contactId": contact_id,
+    }))
+    .unwrap();
+    action.idempotency_key = action.computed_idempotency_key();
+    action
+}
+
+fn reseal(action: &mut Action) {
+    action.idempotency_key = action.computed_idempotency_key();
+}
+
+/// Alters `plan` (or `input`) as `tamper` says; `None` when the input offers nothing to alter
+/// that way. Returns the input to apply to and the rule the refusal must name.
+fn tamper(
+    how: Tamper,
+    pick: prop::sample::Index,
+    input: &PlanInput,
+    plan: &mut SyncPlan,
+) -> Option<(PlanInput, PlanRule)> {
+    let in_client = |c: &&Contact| c.client_id.as_deref() == Some(CLIENT);
+    let off = |t: &FieldSync| {
+        let all = [
+            (t.display_name, "fullName"),
+            (t.email, "email"),
+            (t.phone, "phoneNumbers"),
+            (t.job_title, "role"),
+            (t.upn, "userPrincipalName"),
+        ];
+        all.into_iter().find(|(on, _)| !on).map(|(_, f)| f)
+    };
+    let rule = match how {
+        Tamper::PatchLockedContact => {
+            let target = input.contacts.iter().filter(in_client).find(|c| c.locked)?;
+            let mut action = forged(ActionKind::Update, input, &target.contact_id);
+            action.patch = Some(ContactPatch {
+                role: Some("Forged".into()),
+                ..ContactPatch::default()
+            });
+            reseal(&mut action);
+            plan.actions.push(action);
+            PlanRule::LockedContact
+        }
+        Tamper::UntoggledField => {
+            let field = off(&input.settings.field_sync)?;
+            let target = input
+                .contacts
+                .iter()
+                .filter(in_client)
+                .find(|c| !c.locked)?;
+            let mut action = forged(ActionKind::Update, input, &target.contact_id);
+            let mut patch = serde_json::Map::new();
+            let value = match field {
+                "phoneNumbers" => serde_json::json!([{"number": "999", "type": "other"}]),
+                _ => serde_json::json!("forged@contoso.com"),
+            };
+            patch.insert(field.to_string(), value);
+            action.patch = Some(serde_json::from_value(patch.into()).unwrap());
+            reseal(&mut action);
+            plan.actions.push(action);
+            PlanRule::FieldNotToggled
+        }
+        Tamper::CreateInOtherClient => {
+            let existing = plan
+                .actions
+                .iter()
+                .position(|a| a.kind == ActionKind::Create);
+            let index = match existing {
+                Some(i) => i,
+                None => {
+                    let mut action = forged(ActionKind::Create, input, "forged-contact");
+                    action.contact = Some(Contact::new("forged-contact", CLIENT));
+                    plan.actions.push(action);
+                    plan.actions.len() - 1
+                }
+            };
+            let action = &mut plan.actions[index];
+            if let Some(contact) = action.contact.as_mut() {
+                contact.client_id = Some("client-2".into());
+            }
+            reseal(action);
+            PlanRule::OtherClient
+        }
+        Tamper::LinkInOtherClient => {
+            let target = input.contacts.iter().find(|c| !in_client(c))?;
+            plan.actions
+                .push(forged(ActionKind::Link, input, &target.contact_id));
+            PlanRule::OtherClient
+        }
+        Tamper::AlterKey => {
+            if plan.actions.is_empty() {
+                return None;
+            }
+            let i = pick.index(plan.actions.len());
+            let action = &mut plan.actions[i];
+            action.idempotency_key = format!("{}0", &action.idempotency_key[1..]);
+            PlanRule::IdempotencyKeyMismatch
+        }
+        Tamper::AlterContent => {
+            let i = plan
+                .actions
+                .iter()
+                .position(|a| a.kind == ActionKind::Update)?;
+            let patch = plan.actions[i].patch.as_mut()?;
+            // A value the planner did not choose, in a field the plan already writes.
+            if let Some(name) = patch.full_name.as_mut() {
+                name.push_str(" (forged)");
+            } else if let Some(role) = patch.role.as_mut() {
+                role.push_str(" (forged)");
+            } else if let Some(upn) = patch.user_principal_name.as_mut() {
+                upn.insert(0, 'x');
+            } else if let Some(phones) = patch.phone_numbers.as_mut() {
+                phones.push(PhoneNumber {
+                    number: "999".into(),
+                    kind: PhoneType::Other,
+                });
+            } else if let Some(email) = patch.email.as_mut() {
+                email.insert(0, 'x');
+            } else {
+                return None;
+            }
+            PlanRule::IdempotencyKeyMismatch
+        }
+        Tamper::OtherInput => {
+            let mut other = input.clone();
+            let i = pick.index(other.contacts.len().max(1));
+            let contact = other.contacts.get_mut(i)?;
+            contact.role = Some(format!(
+                "{} (changed)",
+                contact.role.as_deref().unwrap_or("")
+            ));
+            return Some((other, PlanRule::InputMismatch));
+        }
+    };
+    Some((input.clone(), rule))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// An untampered plan is accepted, also after a JSON round trip, and carries the digest of
+    /// its input and the version of every existing contact it touches.
+    #[test]
+    fn untampered_plans_are_accepted(input in input()) {
+        let plan = plan_tenant_sync(&input).unwrap();
+        let digest = input_digest(&input);
+        prop_assert_eq!(plan.input_digest.as_deref(), Some(digest.as_str()));
+        for a in plan.actions.iter().chain(&plan.withheld) {
+            let existing = input.contacts.iter().any(|c| Some(&c.contact_id) == a.contact_id.as_ref());
+            let touches = matches!(a.kind, ActionKind::Link | ActionKind::Update | ActionKind::Inactivate | ActionKind::Reactivate);
+            prop_assert_eq!(a.contact_version.is_some(), touches && existing);
+            prop_assert_eq!(&a.idempotency_key, &a.computed_idempotency_key());
+        }
+        let direct = apply_plan(&input, &plan);
+        prop_assert!(direct.is_ok(), "refused an untampered plan: {:?}", direct.err());
+        let json = serde_json::to_value(&plan).unwrap();
+        let reread: SyncPlan = entra_core::json::from_value(&json).unwrap();
+        prop_assert_eq!(apply_plan(&input, &reread).unwrap(), direct.unwrap());
+    }
+
+    /// Whatever is altered in a valid plan (a locked contact patched, an untoggled field added,
+    /// a create or a link in another client, a key or an action's content changed, or the plan
+    /// applied to other input), `apply_plan` refuses it, names the rule, and the stores'
+    /// change set cannot be built from it.
+    #[test]
+    fn tampered_plans_are_refused(
+        input in input(),
+        how in prop::sample::select(TAMPERS),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let mut plan = plan_tenant_sync(&input).unwrap();
+        let Some((target, rule)) = tamper(how, pick, &input, &mut plan) else {
+            return Ok(());
+        };
+        match apply_plan(&target, &plan) {
+            Err(CoreError::PlanRejected { rule: got, .. }) => prop_assert_eq!(got, rule, "{:?}", how),
+            other => prop_assert!(false, "{:?} was not refused: {:?}", how, other.map(|_| ())),
+        }
+        prop_assert!(changes_from_plan(&target, &plan).is_err());
+    }
+
+    /// A complete listing with no users inactivates nobody for being absent from it, even when
+    /// mass inactivation is allowed; identities reported removed are still inactivated.
+    #[test]
+    fn an_empty_complete_listing_inactivates_nobody_by_absence(mut input in input(), allow in any::<bool>()) {
+        input.users.clear();
+        input.listing_complete = true;
+        input.settings.allow_mass_inactivation = allow;
+        let plan = plan_tenant_sync(&input).unwrap();
+        prop_assert!(plan.warnings.iter().any(|w| w.code == "empty_listing"));
+        let removed: HashSet<&str> = input.removed_object_ids.iter().map(String::as_str).collect();
+        for a in &plan.actions {
+            prop_assert!(a.kind != ActionKind::Inactivate || removed.contains(a.entra_object_id.as_str()),
+                "inactivated {} for absence from an empty listing", a.entra_object_id);
+        }
+        let after = apply_plan(&input, &plan).unwrap();
+        for (before, now) in input.contacts.iter().zip(&after.contacts) {
+            let explicit = input.links.iter().any(|l| l.contact_id == before.contact_id && removed.contains(l.entra_object_id.as_str()));
+            prop_assert!(explicit || before.is_inactive == now.is_inactive);
+        }
     }
 }

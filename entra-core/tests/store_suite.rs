@@ -2,14 +2,14 @@
 
 use entra_core::ids::{RunScope, RunTrigger};
 use entra_core::model::{
-    Client, Contact, ContactLink, ManagedTenant, MappingState, Resolution, ResolutionDecision,
-    SyncSettings, TenantMapping, TenantStatus,
+    Client, Contact, ContactLink, EntraUser, ManagedTenant, MappingState, Resolution,
+    ResolutionDecision, SyncSettings, TenantMapping, TenantStatus,
 };
-use entra_core::reconcile::Counters;
+use entra_core::reconcile::{Counters, PlanInput, SyncPlan, plan_tenant_sync};
 use entra_core::store::{
     ApplyFault, MappingUpdate, MemoryStore, NonceStore, QueueItemKind, QueueObservation,
     QueueState, RunRecord, RunStart, RunStatus, SyncStore, TenantChanges, TenantOutcome,
-    TenantRunResult,
+    TenantRunResult, changes_from_plan,
 };
 
 /// What the suite needs beyond the trait: a way to interrupt a plan write.
@@ -63,6 +63,7 @@ fn changes(tenant: &str) -> TenantChanges {
         links: vec![],
         queued: vec![],
         settled: vec![],
+        expected: vec![],
     }
 }
 
@@ -562,6 +563,131 @@ async fn delta_links_and_settings<S: Harness>(store: &S) {
     assert_eq!(store.load_sync_settings("t1").await.unwrap(), settings);
 }
 
+/// Plans tenant `tv` (client `cv`) from what `store` holds, the way the engine does.
+async fn plan_from_store<S: Harness>(store: &S, users: &[EntraUser]) -> (PlanInput, SyncPlan) {
+    let addresses: Vec<String> = users
+        .iter()
+        .flat_map(entra_core::store::user_addresses)
+        .collect();
+    let contacts = store.load_plan_contacts("cv", &addresses).await.unwrap();
+    let ids: Vec<String> = contacts.iter().map(|c| c.contact_id.clone()).collect();
+    let mut settings = SyncSettings::default();
+    settings.field_sync.display_name = true;
+    let input = PlanInput {
+        entra_tenant_id: "tv".into(),
+        client_id: "cv".into(),
+        users: users.to_vec(),
+        listing_complete: true,
+        removed_object_ids: vec![],
+        contacts,
+        links: store.load_plan_links("tv", &ids).await.unwrap(),
+        resolutions: vec![],
+        settings,
+    };
+    let plan = plan_tenant_sync(&input).unwrap();
+    (input, plan)
+}
+
+/// A contact someone else changes (or creates) between planning and applying is not
+/// overwritten: it, its link and the settling of its identity wait for the next run, which
+/// plans it again from what is stored. The rest of the plan is applied.
+async fn a_contact_changed_since_planning_is_left_for_the_next_run<S: Harness>(store: &S) {
+    store
+        .upsert_contacts(&[
+            contact("v1", "cv", "ann@versions.example"),
+            contact("v2", "cv", "bob@versions.example"),
+        ])
+        .await
+        .unwrap();
+    let mut open = changes("tv");
+    open.queued = vec![QueueObservation {
+        entra_object_id: "ann".into(),
+        kind: QueueItemKind::Conflict,
+        reason: Some("duplicate_upstream_address".into()),
+        candidate_contact_ids: vec![],
+        display_name: None,
+        user_principal_name: None,
+    }];
+    store.apply_changes(&open).await.unwrap();
+    let user = |id: &str, name: &str| {
+        let mut u = EntraUser::new("tv", id);
+        u.email = Some(format!("{id}@versions.example"));
+        u.display_name = Some(name.into());
+        u
+    };
+    let users = [
+        user("ann", "Ann Planned"),
+        user("bob", "Bob Planned"),
+        user("cat", "Cat New"),
+    ];
+    let (input, plan) = plan_from_store(store, &users).await;
+    let created = plan
+        .actions
+        .iter()
+        .find_map(|a| a.contact.as_ref())
+        .expect("cat is created")
+        .contact_id
+        .clone();
+    let planned = changes_from_plan(&input, &plan).unwrap();
+
+    // Meanwhile an operator edits v1 and another writer inserts a contact with the created id.
+    let mut edited = contact("v1", "cv", "ann@versions.example");
+    edited.role = Some("Edited by hand".into());
+    let mut squatter = contact(&created, "cv", "someone@versions.example");
+    squatter.full_name = Some("Someone Else".into());
+    store
+        .upsert_contacts(&[edited.clone(), squatter.clone()])
+        .await
+        .unwrap();
+
+    let applied = store.apply_changes(&planned).await.unwrap();
+    let mut expected_skips = vec!["v1".to_string(), created.clone()];
+    expected_skips.sort();
+    assert_eq!(applied.skipped_contact_ids, expected_skips);
+    let snap = store.snapshot().await.unwrap();
+    let stored = |id: &str| snap.contacts.iter().find(|c| c.contact_id == id).cloned();
+    assert_eq!(
+        stored("v1"),
+        Some(edited.clone()),
+        "an edited contact was overwritten"
+    );
+    assert_eq!(
+        stored(&created),
+        Some(squatter),
+        "a contact created meanwhile was overwritten"
+    );
+    assert_eq!(
+        stored("v2").and_then(|c| c.full_name).as_deref(),
+        Some("Bob Planned")
+    );
+    let active = |object: &str| {
+        snap.links
+            .iter()
+            .any(|l| l.entra_tenant_id == "tv" && l.entra_object_id == object && l.active)
+    };
+    assert!(!active("ann") && !active("cat") && active("bob"));
+    let queue = store.load_queue(Some("tv")).await.unwrap();
+    assert_eq!(
+        queue[0].state,
+        QueueState::Open,
+        "a skipped identity was settled"
+    );
+
+    // The next run plans v1 again from what is stored and keeps the operator's edit.
+    let (input, plan) = plan_from_store(store, &users).await;
+    let applied = store
+        .apply_changes(&changes_from_plan(&input, &plan).unwrap())
+        .await
+        .unwrap();
+    assert!(applied.skipped_contact_ids.is_empty());
+    let snap = store.snapshot().await.unwrap();
+    let v1 = snap.contacts.iter().find(|c| c.contact_id == "v1").unwrap();
+    assert_eq!(v1.full_name.as_deref(), Some("Ann Planned"));
+    assert_eq!(v1.role.as_deref(), Some("Edited by hand"));
+    let queue = store.load_queue(Some("tv")).await.unwrap();
+    assert_eq!(queue[0].state, QueueState::Resolved);
+}
+
 /// Runs every case against fresh stores from `make`, and returns the snapshot of a store after a
 /// fixed script so that stores can be compared with each other.
 async fn run_suite<S: Harness>(make: impl Fn() -> S) -> entra_core::store::StoreSnapshot {
@@ -574,6 +700,7 @@ async fn run_suite<S: Harness>(make: impl Fn() -> S) -> entra_core::store::Store
     delta_links_and_settings(&make()).await;
     run_heartbeats_move_a_running_run_forward_only(&make()).await;
     nonces_are_consumed_once(&make()).await;
+    a_contact_changed_since_planning_is_left_for_the_next_run(&make()).await;
 
     let store = make();
     tenants_are_upserted_and_never_deleted(&store).await;
@@ -583,6 +710,7 @@ async fn run_suite<S: Harness>(make: impl Fn() -> S) -> entra_core::store::Store
     queue_decisions_stick(&store).await;
     runs_are_never_overwritten(&store).await;
     delta_links_and_settings(&store).await;
+    a_contact_changed_since_planning_is_left_for_the_next_run(&store).await;
     store.snapshot().await.unwrap()
 }
 

@@ -4,7 +4,8 @@
 //! A case is `{name, function, input, expected}` or `{name, function, input, expectedError}`.
 //! `expected` matches as a subset: an object matches when every listed key matches, arrays match
 //! element-wise in order (and must have the same length). `expectedError: {}` means the call must
-//! fail; `{"code": c}` means it must fail with code `c`.
+//! fail; `{"code": c}` means it must fail with code `c`, and `details` (optional) must match the
+//! error's structured details as a subset.
 
 use std::path::{Path, PathBuf};
 
@@ -87,7 +88,12 @@ fn run_case(path: &Path) -> Result<(), String> {
                 "expected error code {code}, got {} ({err})",
                 err.code()
             )),
-            _ => Ok(()),
+            _ => match expected_error.get("details") {
+                Some(details) => {
+                    matches(details, &err.details().unwrap_or(Value::Null), "$.details")
+                }
+                None => Ok(()),
+            },
         },
         (Some(expected), None, Ok(out)) => matches(expected, &out, "$"),
         (Some(_), None, Err(err)) => Err(format!("unexpected error {}: {err}", err.code())),

@@ -154,6 +154,7 @@ fn changes(n: usize) -> TenantChanges {
             .collect(),
         queued: vec![],
         settled: vec![],
+        expected: vec![],
     }
 }
 

@@ -233,6 +233,7 @@ class Action(_ActionRequired, total=False):
     contactIds: List[str]
     displayName: str
     userPrincipalName: str
+    contactVersion: str
 
 
 class Counters(TypedDict, total=False):
@@ -253,6 +254,7 @@ class SyncPlan(TypedDict, total=False):
 
     entraTenantId: str
     clientId: str
+    inputDigest: str
     actions: List[Action]
     withheld: List[Action]
     excluded: List[ExcludedUser]

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use tracing::{Instrument, Span, info, info_span};
 
-use crate::model::{MappingState, TenantMapping};
+use crate::model::{MappingState, TenantMapping, Warning};
 use crate::provider::EntraProvider;
 use crate::reconcile::{PlanInput, plan_tenant_sync};
 use crate::store::{SyncStore, changes_from_plan, user_addresses};
@@ -83,10 +83,15 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         };
         let plan = plan_tenant_sync(&input)?;
 
+        let mut skipped_contact_ids = Vec::new();
         if !options.dry_run {
             let changes = changes_from_plan(&input, &plan)?;
             if !changes.is_empty() {
-                self.store.apply_changes(&changes).await?;
+                skipped_contact_ids = self
+                    .store
+                    .apply_changes(&changes)
+                    .await?
+                    .skipped_contact_ids;
             }
             // Only now that the round is applied may the next one start after it.
             if let Some(link) = &listing.next_delta_link {
@@ -106,6 +111,22 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             .cloned()
             .collect();
         warnings.extend(listing.warnings);
+        if !skipped_contact_ids.is_empty() {
+            warnings.push(Warning::new(
+                "contact_changed_since_planning",
+                format!(
+                    "{} contacts changed in the store while this tenant was planned and were left as they are for the next run: {}{}",
+                    skipped_contact_ids.len(),
+                    skipped_contact_ids
+                        .iter()
+                        .take(20)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if skipped_contact_ids.len() > 20 { ", ..." } else { "" }
+                ),
+            ));
+        }
 
         let c = &plan.counters;
         span.record("users", users_listed);

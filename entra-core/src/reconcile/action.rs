@@ -190,9 +190,16 @@ pub struct Action {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
     /// Stable for the same decision on the same data: a host may record it to apply the action
-    /// at most once.
+    /// at most once. `apply_plan` refuses an action whose key is not
+    /// [`Action::computed_idempotency_key`].
     #[serde(default)]
     pub idempotency_key: String,
+    /// For an action on an existing contact (`link`, `update`, `inactivate`, `reactivate`): the
+    /// contact's [`super::contact_version`] as planned. A store leaves a contact whose stored
+    /// version differs (changed by someone else since planning) for the next run. Not part of the
+    /// idempotency key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_version: Option<String>,
 }
 
 impl Action {
@@ -218,6 +225,7 @@ impl Action {
             display_name: None,
             user_principal_name: None,
             idempotency_key: String::new(),
+            contact_version: None,
         }
     }
 
@@ -226,8 +234,24 @@ impl Action {
         self
     }
 
-    /// Computes the idempotency key from everything that makes the decision what it is.
+    /// Targets the existing `contact` and records the version the plan saw.
+    pub(crate) fn on_contact(mut self, contact: &Contact) -> Self {
+        self.contact_id = Some(contact.contact_id.clone());
+        self.contact_version = Some(super::digest::contact_version(contact));
+        self
+    }
+
+    /// Sets the idempotency key to [`Action::computed_idempotency_key`].
     pub(crate) fn sealed(mut self) -> Self {
+        self.idempotency_key = self.computed_idempotency_key();
+        self
+    }
+
+    /// The idempotency key of this action's content: a hash of the tenant, identity, client,
+    /// kind, reason, target contact, candidates, patch and created contact (not of
+    /// `contactVersion` or the key itself). Hosts and `apply_plan` use it to check that an action
+    /// was not altered after planning.
+    pub fn computed_idempotency_key(&self) -> String {
         let mut hasher = Sha256::new();
         let mut part = |s: &str| {
             hasher.update(s.as_bytes());
@@ -245,9 +269,11 @@ impl Action {
         if let Some(patch) = &self.patch {
             part(&serde_json::to_string(patch).unwrap_or_default());
         }
+        if let Some(contact) = &self.contact {
+            part(&serde_json::to_string(contact).unwrap_or_default());
+        }
         let digest = hasher.finalize();
-        self.idempotency_key = hex(&digest[..16]);
-        self
+        hex(&digest[..16])
     }
 }
 

@@ -3,7 +3,8 @@
 //! Only active, unlocked contacts of the mapped client that are linked to this tenant are ever
 //! inactivated: for a disabled user, or for an identity absent from a complete listing or
 //! reported removed. When a plan would inactivate too many contacts at once, the inactivations are
-//! withheld: a half-broken upstream must not empty a client's contact list.
+//! withheld: a half-broken upstream must not empty a client's contact list. A complete listing
+//! with no users at all proves nothing about absence: those inactivations are always withheld.
 
 use super::hashing::FastSet;
 
@@ -35,34 +36,42 @@ pub(crate) fn plan<'a>(
     let input = snap.input;
     let mut planned: Vec<(Action, usize, Option<&'a str>)> = Vec::new();
     let alive = |c: usize| live_links.get(c).copied().unwrap_or(0) > 0;
+    let empty = empty_listing(snap);
+    // Inactivations for mere absence from an empty listing: never applied, whatever the guard.
+    let mut absent_from_empty: Vec<Action> = Vec::new();
 
-    // Identities gone upstream: absent from a complete listing, or reported removed.
-    let mut gone: Vec<usize> = Vec::new();
+    // Identities gone upstream: absent from a complete listing, or reported removed. The flag
+    // tells an explicit report (`removedObjectIds`) from mere absence.
+    let mut gone: Vec<(usize, bool)> = Vec::new();
     for &li in &snap.unlisted_links {
         let removed = input
             .links
             .get(li)
             .is_some_and(|l| snap.removed.contains(l.entra_object_id.as_str()));
         if input.listing_complete || removed {
-            gone.push(li);
+            gone.push((li, removed));
         }
     }
     for u in 0..input.users.len() {
         if snap.is_removed(u)
             && let Some((li, _)) = snap.link_of_user(u)
         {
-            gone.push(li);
+            gone.push((li, true));
         }
     }
     gone.sort_unstable();
-    for li in gone {
+    for (li, removed) in gone {
         let (Some(link), Some(Some(c))) = (input.links.get(li), snap.link_contact.get(li)) else {
             continue;
         };
         if !alive(*c) && inactivatable(snap, *c) {
             let object_id = link.entra_object_id.as_str();
             let action = inactivate(snap, object_id, *c, ActionReason::DeletedUpstream);
-            planned.push((action, *c, Some(object_id)));
+            if empty && !removed {
+                absent_from_empty.push(action);
+            } else {
+                planned.push((action, *c, Some(object_id)));
+            }
         }
     }
 
@@ -89,6 +98,16 @@ pub(crate) fn plan<'a>(
         contacts: FastSet::default(),
         warnings: Vec::new(),
     };
+    if empty {
+        out.warnings.push(Warning::new(
+            "empty_listing",
+            format!(
+                "the complete user listing holds no users; a tenant always has users, so nobody is inactivated for being absent from it ({} inactivations withheld; allowing mass inactivation does not apply them)",
+                absent_from_empty.len()
+            ),
+        ));
+        out.withheld = absent_from_empty;
+    }
     let count = planned.len();
     let base = active_linked_contacts(snap);
     let guard = input.settings.mass_inactivation;
@@ -103,7 +122,7 @@ pub(crate) fn plan<'a>(
                 "mass_inactivation_withheld",
                 format!("{detail}; they were withheld. Allow mass inactivation to apply them."),
             ));
-            out.withheld = planned.into_iter().map(|(a, _, _)| a).collect();
+            out.withheld.extend(planned.into_iter().map(|(a, _, _)| a));
             return out;
         }
         out.warnings.push(Warning::new(
@@ -121,6 +140,15 @@ pub(crate) fn plan<'a>(
     out
 }
 
+/// Whether the listing is complete yet holds no user that is still there (none at all, or only
+/// users reported removed). A tenant always has users: such a listing is far more likely a broken
+/// upstream (a permission lost, a filter gone wrong) than a tenant emptied, so absence from it
+/// proves nothing.
+fn empty_listing(snap: &Snapshot<'_>) -> bool {
+    let input = snap.input;
+    input.listing_complete && (0..input.users.len()).all(|u| snap.is_removed(u))
+}
+
 /// Whether sync may inactivate contact `c`: in the mapped client, active and unlocked.
 fn inactivatable(snap: &Snapshot<'_>, c: usize) -> bool {
     snap.contact_at(c)
@@ -129,18 +157,17 @@ fn inactivatable(snap: &Snapshot<'_>, c: usize) -> bool {
 
 fn inactivate(snap: &Snapshot<'_>, object_id: &str, c: usize, reason: ActionReason) -> Action {
     let input = snap.input;
-    let contact_id = snap
-        .contact_at(c)
-        .map(|contact| contact.contact_id.as_str())
-        .unwrap_or_default();
-    Action::new(
+    let action = Action::new(
         ActionKind::Inactivate,
         &input.entra_tenant_id,
         object_id,
         &input.client_id,
         reason,
-    )
-    .with_contact_id(contact_id)
+    );
+    match snap.contact_at(c) {
+        Some(contact) => action.on_contact(contact),
+        None => action,
+    }
     .sealed()
 }
 
@@ -159,4 +186,52 @@ fn active_linked_contacts(snap: &Snapshot<'_>) -> usize {
                     .is_some_and(|contact| !contact.is_inactive)
         })
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Contact, ContactLink};
+    use crate::reconcile::{ActionKind, PlanInput, plan_tenant_sync};
+
+    #[test]
+    fn an_empty_complete_listing_never_inactivates_by_absence_even_when_allowed() {
+        let links = (0..3)
+            .map(|i| ContactLink {
+                entra_tenant_id: "t".into(),
+                entra_object_id: format!("u{i}"),
+                contact_id: format!("k{i}"),
+                client_id: Some("c".into()),
+                active: true,
+            })
+            .collect();
+        let mut input = PlanInput {
+            entra_tenant_id: "t".into(),
+            client_id: "c".into(),
+            users: vec![],
+            listing_complete: true,
+            removed_object_ids: vec!["u2".into()],
+            contacts: (0..3).map(|i| Contact::new(format!("k{i}"), "c")).collect(),
+            links,
+            resolutions: vec![],
+            settings: Default::default(),
+        };
+        input.settings.allow_mass_inactivation = true;
+        let plan = plan_tenant_sync(&input).unwrap();
+        let inactivated: Vec<_> = plan
+            .actions
+            .iter()
+            .filter(|a| a.kind == ActionKind::Inactivate)
+            .map(|a| a.entra_object_id.as_str())
+            .collect();
+        assert_eq!(inactivated, ["u2"], "only the reported removal applies");
+        assert_eq!(plan.withheld.len(), 2);
+        assert_eq!(plan.counters.withheld, 2);
+        assert!(plan.warnings.iter().any(|w| w.code == "empty_listing"));
+        assert!(
+            !plan
+                .warnings
+                .iter()
+                .any(|w| w.code == "mass_inactivation_allowed")
+        );
+    }
 }

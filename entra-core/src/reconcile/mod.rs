@@ -3,11 +3,13 @@
 //! The planner is a pure function of a snapshot ([`PlanInput`]) that returns a [`SyncPlan`]: the
 //! actions a host applies in its own transaction. It never deletes, never moves a contact to
 //! another client, never guesses between plausible contacts, never inactivates on an incomplete
-//! listing, and never reactivates what someone else inactivated.
+//! listing, and never reactivates what someone else inactivated. `apply_plan` checks those rules
+//! again on the plan it is handed, so an altered plan or one made from other data is refused.
 
 mod action;
 mod addresses;
 mod apply;
+mod digest;
 mod fields;
 mod hashing;
 mod inactivation;
@@ -16,9 +18,12 @@ mod matching;
 mod plan;
 mod planner;
 mod snapshot;
+mod verify;
 
 pub use action::{Action, ActionKind, ActionReason, ContactPatch};
 pub use apply::apply_plan;
+pub use digest::{contact_version, input_digest};
 pub use input::PlanInput;
 pub use plan::{Counters, SyncPlan};
 pub use planner::plan_tenant_sync;
+pub use verify::PlanRule;

@@ -13,9 +13,15 @@ use super::action::Action;
 pub struct SyncPlan {
     pub entra_tenant_id: String,
     pub client_id: String,
+    /// [`super::input_digest`] of the input the plan was made from. `apply_plan` refuses the plan
+    /// for any other input; a plan without it (built by hand) gets every per-action check but
+    /// not this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_digest: Option<String>,
     /// The actions to apply, in order.
     pub actions: Vec<Action>,
-    /// Inactivations held back by the mass-inactivation guard; not to be applied.
+    /// Inactivations held back by the mass-inactivation guard or because the complete listing was
+    /// empty; not to be applied.
     #[serde(default)]
     pub withheld: Vec<Action>,
     /// Listed users the filter kept out, with their reasons.

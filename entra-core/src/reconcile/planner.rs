@@ -9,6 +9,7 @@ use crate::model::{EntraUser, InactiveSource, ResolutionDecision, Warning};
 
 use super::action::{Action, ActionKind, ActionReason, hex};
 use super::addresses::{for_each_user_address, index_contacts, normalize};
+use super::digest::input_digest;
 use super::fields::{entra_email, new_contact, patch_for};
 use super::hashing::{FastMap, FastSet};
 use super::inactivation;
@@ -36,6 +37,7 @@ enum Decision<'a> {
 /// for the rules.
 pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     validate(input)?;
+    let input_digest = input_digest(input);
     let deduped: PlanInput;
     let (input, contact_by_id) = match contact_index(&input.contacts) {
         (index, false) => (input, index),
@@ -278,6 +280,7 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     Ok(SyncPlan {
         entra_tenant_id: input.entra_tenant_id.clone(),
         client_id: input.client_id.clone(),
+        input_digest: Some(input_digest),
         actions,
         withheld: inactivations.withheld,
         excluded,
@@ -379,10 +382,11 @@ impl Emitter<'_, '_> {
                 }
             }
             Decision::Link(i, reason) => {
-                let action = self
-                    .action(ActionKind::Link, user, reason)
-                    .with_contact_id(self.contact_id(i))
-                    .sealed();
+                let mut action = self.action(ActionKind::Link, user, reason);
+                if let Some(contact) = self.snap.contact_at(i) {
+                    action = action.on_contact(contact);
+                }
+                let action = action.sealed();
                 self.actions.push(action);
                 self.counters.linked += 1;
                 self.follow_ups(user, i);
@@ -434,7 +438,7 @@ impl Emitter<'_, '_> {
         if !patch.is_empty() {
             let mut action = self
                 .action(ActionKind::Update, user, ActionReason::FieldsChanged)
-                .with_contact_id(&contact.contact_id);
+                .on_contact(contact);
             action.patch = Some(patch);
             self.actions.push(action.sealed());
             self.counters.updated += 1;
@@ -452,7 +456,7 @@ impl Emitter<'_, '_> {
         {
             let action = self
                 .action(ActionKind::Reactivate, user, ActionReason::EnabledUpstream)
-                .with_contact_id(&contact.contact_id)
+                .on_contact(contact)
                 .sealed();
             self.actions.push(action);
             self.counters.reactivated += 1;

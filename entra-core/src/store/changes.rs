@@ -1,14 +1,18 @@
 //! Turning a plan into the writes a store performs. The reference applier
 //! ([`crate::reconcile::apply_plan`]) decides the resulting contacts and links; this module only
-//! extracts what differs, so every store persists exactly the reference outcome.
+//! extracts what differs, so every store persists exactly the reference outcome, and records the
+//! version of each contact the plan saw so a store can leave one changed since planning alone.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::CoreError;
 use crate::model::{Contact, ContactLink, EntraUser};
-use crate::reconcile::{Action, ActionKind, PlanInput, SyncPlan, apply_plan};
+use crate::reconcile::{Action, ActionKind, PlanInput, SyncPlan, apply_plan, contact_version};
 
-use super::records::{QueueItemKind, QueueObservation, TenantChanges};
+use super::records::{
+    AppliedChanges, ContactExpectation, QueueItemKind, QueueObservation, TenantChanges,
+};
 
 /// The form addresses are compared and indexed in: trimmed and lowercased.
 pub fn normalize_address(address: &str) -> Option<String> {
@@ -96,13 +100,98 @@ pub fn changes_from_plan(input: &PlanInput, plan: &SyncPlan) -> Result<TenantCha
         }
     }
 
+    // The version the plan saw of every contact written or linked: the input's contacts, or none
+    // for a contact the plan creates. A link to a contact missing from the input is not checked.
+    let created: BTreeSet<&str> = after
+        .contacts
+        .iter()
+        .map(|c| c.contact_id.as_str())
+        .filter(|id| !before_contacts.contains_key(id))
+        .collect();
+    let mut expected: BTreeMap<&str, Option<String>> = BTreeMap::new();
+    let touched = contacts
+        .keys()
+        .map(String::as_str)
+        .chain(links.values().map(|l| l.contact_id.as_str()));
+    for id in touched {
+        if let Some(contact) = before_contacts.get(id) {
+            expected.insert(id, Some(contact_version(contact)));
+        } else if created.contains(id) {
+            expected.insert(id, None);
+        }
+    }
+    let expected = expected
+        .into_iter()
+        .map(|(contact_id, version)| ContactExpectation {
+            contact_id: contact_id.to_string(),
+            version,
+        })
+        .collect();
+
     Ok(TenantChanges {
         entra_tenant_id: input.entra_tenant_id.clone(),
         contacts: contacts.into_values().collect(),
         links: links.into_values().collect(),
         queued,
         settled: settled.into_iter().collect(),
+        expected,
     })
+}
+
+/// The part of `changes` a store may still write, given `stored_version` (the
+/// [`contact_version`] of a stored contact, `None` when there is none), and the contacts left out.
+///
+/// A contact of `changes.expected` whose stored version is not the planned one was changed (or,
+/// for a create, inserted) by someone else since planning: its write, every link on it and the
+/// settling of the identities of those links are left out, so nothing overwrites the other
+/// writer and the next run plans the contact again from what is stored. Both stores call this
+/// inside their atomic write, so they leave out exactly the same changes.
+pub fn current_part<'c, E>(
+    changes: &'c TenantChanges,
+    mut stored_version: impl FnMut(&str) -> Result<Option<String>, E>,
+) -> Result<(Cow<'c, TenantChanges>, AppliedChanges), E> {
+    let mut skipped: BTreeSet<&str> = BTreeSet::new();
+    for expectation in &changes.expected {
+        if stored_version(&expectation.contact_id)? != expectation.version {
+            skipped.insert(expectation.contact_id.as_str());
+        }
+    }
+    if skipped.is_empty() {
+        return Ok((Cow::Borrowed(changes), AppliedChanges::default()));
+    }
+    let unsettled: BTreeSet<&str> = changes
+        .links
+        .iter()
+        .filter(|l| skipped.contains(l.contact_id.as_str()))
+        .map(|l| l.entra_object_id.as_str())
+        .collect();
+    let kept = TenantChanges {
+        entra_tenant_id: changes.entra_tenant_id.clone(),
+        contacts: changes
+            .contacts
+            .iter()
+            .filter(|c| !skipped.contains(c.contact_id.as_str()))
+            .cloned()
+            .collect(),
+        links: changes
+            .links
+            .iter()
+            .filter(|l| !skipped.contains(l.contact_id.as_str()))
+            .cloned()
+            .collect(),
+        queued: changes.queued.clone(),
+        settled: changes
+            .settled
+            .iter()
+            .filter(|id| !unsettled.contains(id.as_str()))
+            .cloned()
+            .collect(),
+        expected: Vec::new(),
+    };
+    let applied = AppliedChanges {
+        skipped_contact_ids: skipped.into_iter().map(str::to_string).collect(),
+    };
+    Ok((Cow::Owned(kept), applied))
 }
 
 fn observation(action: &Action, kind: QueueItemKind) -> QueueObservation {

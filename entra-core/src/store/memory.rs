@@ -17,7 +17,8 @@ use super::error::StoreError;
 use super::fault::{ApplyFault, FaultSlot, WriteCounter};
 use super::records::*;
 use super::runs::heartbeat;
-use super::{SyncStore, normalize_address};
+use super::{SyncStore, current_part, normalize_address};
+use crate::reconcile::contact_version;
 
 type LinkKey = (String, String, String);
 type Identity = (String, String);
@@ -453,10 +454,13 @@ impl SyncStore for MemoryStore {
             .collect())
     }
 
-    async fn apply_changes(&self, changes: &TenantChanges) -> Result<(), StoreError> {
+    async fn apply_changes(&self, changes: &TenantChanges) -> Result<AppliedChanges, StoreError> {
         let tenant = changes.entra_tenant_id.as_str();
         let mut counter = WriteCounter::new(self.fault.limit_for(tenant));
         let mut state = self.lock()?;
+        let (changes, applied) = current_part(changes, |id| {
+            Ok::<_, StoreError>(state.contacts.get(id).map(contact_version))
+        })?;
 
         // Stage every write, then validate, then commit: a failure before the commit leaves the
         // state untouched.
@@ -506,7 +510,7 @@ impl SyncStore for MemoryStore {
         for (key, item) in queue {
             state.queue.insert(key, item);
         }
-        Ok(())
+        Ok(applied)
     }
 
     async fn load_queue(

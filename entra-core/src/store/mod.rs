@@ -23,15 +23,16 @@ mod runs;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-pub use changes::{changes_from_plan, normalize_address, user_addresses};
+pub use changes::{changes_from_plan, current_part, normalize_address, user_addresses};
 pub use error::StoreError;
 pub use fault::ApplyFault;
 pub use memory::MemoryStore;
 pub use nonce::{MAX_NONCE_LEN, NonceStore};
 pub use records::{
-    FailureInfo, ListingMode, MappingHistoryEntry, MappingUpdate, QueueItem, QueueItemKind,
-    QueueObservation, QueueState, RunRecord, RunStart, RunStatus, StoreSnapshot, TenantChanges,
-    TenantDeltaLink, TenantOutcome, TenantRunResult, TenantSettings,
+    AppliedChanges, ContactExpectation, FailureInfo, ListingMode, MappingHistoryEntry,
+    MappingUpdate, QueueItem, QueueItemKind, QueueObservation, QueueState, RunRecord, RunStart,
+    RunStatus, StoreSnapshot, TenantChanges, TenantDeltaLink, TenantOutcome, TenantRunResult,
+    TenantSettings,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
@@ -101,7 +102,11 @@ pub trait SyncStore: Send + Sync {
 
     /// **Atomic.** Writes everything one tenant's plan changes: contacts, links and queue items,
     /// all or nothing. Enforces one active link per identity and one active link per contact.
-    async fn apply_changes(&self, changes: &TenantChanges) -> Result<(), StoreError>;
+    /// A contact of `changes.expected` whose stored version differs (changed since planning) is
+    /// not overwritten: it, its links and the settling of the identities linking to it are left
+    /// out, checked and written in the same atomic step, and reported in the result. Implement it
+    /// with [`current_part`] so every store leaves out exactly the same writes.
+    async fn apply_changes(&self, changes: &TenantChanges) -> Result<AppliedChanges, StoreError>;
 
     // ----- the reconciliation queue -----
 

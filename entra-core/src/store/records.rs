@@ -213,6 +213,33 @@ pub struct TenantChanges {
     pub queued: Vec<QueueObservation>,
     /// Identities the plan linked or created: their open queue items are settled.
     pub settled: Vec<String>,
+    /// The version each contact these changes touch had when the plan was made (written
+    /// contacts and link targets). A store writes nothing about a contact whose stored version is
+    /// no longer this one (someone changed it since planning), and reports it in
+    /// [`AppliedChanges::skipped_contact_ids`] so the next run plans it again. Contacts not listed
+    /// are written unchecked.
+    #[serde(default)]
+    pub expected: Vec<ContactExpectation>,
+}
+
+/// A contact's version as a plan saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactExpectation {
+    pub contact_id: String,
+    /// [`crate::reconcile::contact_version`] of the contact, or `None` for a contact the plan
+    /// creates (which must not exist yet).
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// What [`crate::store::SyncStore::apply_changes`] left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedChanges {
+    /// Contacts changed by someone else since planning (or created meanwhile): neither they nor
+    /// their links were written, and the identities linking to them were not settled. Sorted.
+    pub skipped_contact_ids: Vec<String>,
 }
 
 impl TenantChanges {

@@ -9,8 +9,8 @@ use entra_core::model::{
     Client, Contact, ContactLink, ManagedTenant, Resolution, SyncSettings, TenantMapping,
 };
 use entra_core::store::{
-    MappingHistoryEntry, MappingUpdate, QueueItem, RunRecord, RunStart, StoreError, StoreSnapshot,
-    SyncStore, TenantChanges, TenantRunResult,
+    AppliedChanges, MappingHistoryEntry, MappingUpdate, QueueItem, RunRecord, RunStart, StoreError,
+    StoreSnapshot, SyncStore, TenantChanges, TenantRunResult,
 };
 
 /// Delegates every call to `inner` and counts it by method name.
@@ -100,7 +100,7 @@ impl<S: SyncStore> SyncStore for CountingStore<S> {
         self.hit("load_resolutions");
         self.inner.load_resolutions(entra_tenant_id).await
     }
-    async fn apply_changes(&self, changes: &TenantChanges) -> Result<(), StoreError> {
+    async fn apply_changes(&self, changes: &TenantChanges) -> Result<AppliedChanges, StoreError> {
         self.hit("apply_changes");
         self.inner.apply_changes(changes).await
     }

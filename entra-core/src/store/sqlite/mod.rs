@@ -31,7 +31,8 @@ use super::memory::{
 };
 use super::records::*;
 use super::runs::heartbeat;
-use super::{SyncStore, normalize_address};
+use super::{SyncStore, current_part, normalize_address};
+use crate::reconcile::contact_version;
 
 pub use schema::SCHEMA_VERSION;
 
@@ -196,6 +197,16 @@ fn put_contact(tx: &Transaction<'_>, contact: &Contact) -> Result<(), StoreError
             .map_err(backend)?;
     }
     Ok(())
+}
+
+fn get_contact(tx: &Transaction<'_>, contact_id: &str) -> Result<Option<Contact>, StoreError> {
+    let record: Option<String> = tx
+        .prepare_cached("SELECT record FROM contacts WHERE contact_id = ?1")
+        .map_err(backend)?
+        .query_row(params![contact_id], |row| row.get(0))
+        .optional()
+        .map_err(backend)?;
+    record.as_deref().map(from_json).transpose()
 }
 
 fn put_link(tx: &Transaction<'_>, link: &ContactLink) -> Result<(), StoreError> {
@@ -587,7 +598,7 @@ impl SyncStore for SqliteStore {
         Ok(items.into_iter().filter_map(|i| i.resolution).collect())
     }
 
-    async fn apply_changes(&self, changes: &TenantChanges) -> Result<(), StoreError> {
+    async fn apply_changes(&self, changes: &TenantChanges) -> Result<AppliedChanges, StoreError> {
         let tenant = changes.entra_tenant_id.as_str();
         if let Some(link) = changes.links.iter().find(|l| l.entra_tenant_id != tenant) {
             return Err(StoreError::invalid(format!(
@@ -597,8 +608,14 @@ impl SyncStore for SqliteStore {
         }
         let mut counter = WriteCounter::new(self.fault.limit_for(tenant));
         let mut conn = self.lock()?;
-        // Dropping the transaction without commit rolls everything back.
-        let tx = conn.transaction().map_err(backend)?;
+        // Dropping the transaction without commit rolls everything back. The versions are read in
+        // the same write transaction, so nothing can change a contact between check and write.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let (changes, applied) = current_part(changes, |id| {
+            Ok::<_, StoreError>(get_contact(&tx, id)?.as_ref().map(contact_version))
+        })?;
         for contact in &changes.contacts {
             counter.tick()?;
             put_contact(&tx, contact)?;
@@ -627,7 +644,8 @@ impl SyncStore for SqliteStore {
                 put_queue_item(&tx, &item)?;
             }
         }
-        tx.commit().map_err(backend)
+        tx.commit().map_err(backend)?;
+        Ok(applied)
     }
 
     async fn load_queue(

@@ -8,4 +8,5 @@ pub mod http;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod secrets;
+pub mod user_rows;
 pub mod validation;

@@ -43,6 +43,10 @@ pub enum ProviderErrorCode {
     BadRequest,
     /// The hosted CIPP subscription ended: the instance no longer answers API calls.
     SubscriptionEnded,
+    /// An answer's body exceeded the configured size cap; it was not read further.
+    ResponseTooLarge,
+    /// A listing ran past its overall deadline; the pages read so far are kept as incomplete.
+    ListingDeadlineExceeded,
 }
 
 impl ProviderErrorCode {
@@ -68,6 +72,8 @@ impl ProviderErrorCode {
             Self::Unsupported => "unsupported",
             Self::BadRequest => "bad_request",
             Self::SubscriptionEnded => "subscription_ended",
+            Self::ResponseTooLarge => "response_too_large",
+            Self::ListingDeadlineExceeded => "listing_deadline_exceeded",
         }
     }
 }

@@ -69,6 +69,7 @@ impl CippProvider {
                 "`AllTenants` is not a tenant: list the users of one customer tenant at a time",
             ));
         }
+        crate::tenant_id::check_tenant_id(tenant, "tenant id").map_err(|e| invalid_argument(e.message))?;
         let top = self.api.config().page_size.to_string();
         let mut query: Vec<(&str, &str)> = vec![
             ("Endpoint", "users"),

@@ -44,8 +44,20 @@ mod tests {
             assert!(check_tenant_id(good, "tenant id").is_ok(), "{good}");
         }
         for bad in [
-            "", "..", ".", "a..b", ".contoso.com", "contoso.com.", "../evil", "a/b", "a?b=c",
-            "a#b", "a%2e%2e", "a b", "a\\b", "a&b",
+            "",
+            "..",
+            ".",
+            "a..b",
+            ".contoso.com",
+            "contoso.com.",
+            "../evil",
+            "a/b",
+            "a?b=c",
+            "a#b",
+            "a%2e%2e",
+            "a b",
+            "a\\b",
+            "a&b",
         ] {
             let err = check_tenant_id(bad, "CIPP tenant id").unwrap_err();
             assert_eq!(err.code(), "configuration", "{bad}");

@@ -67,7 +67,8 @@ impl UserCollector {
             self.add(user);
         }
         let page = self.pages;
-        self.skipped.extend(skipped.into_iter().map(|row| (page, row)));
+        self.skipped
+            .extend(skipped.into_iter().map(|row| (page, row)));
     }
 
     fn add(&mut self, user: EntraUser) {
@@ -150,7 +151,10 @@ pub(crate) fn skipped_warnings(skipped: &[(usize, SkippedUserRow)]) -> Vec<Warni
         .map(|(page, row)| {
             let who = match &row.object_id {
                 Some(id) => format!("user {id}"),
-                None => format!("a row without an id (position {} of page {page})", row.index),
+                None => format!(
+                    "a row without an id (position {} of page {page})",
+                    row.index
+                ),
             };
             Warning::new(
                 USER_ROW_SKIPPED,
@@ -214,7 +218,10 @@ mod tests {
             index: 2,
             reason: "not an object".into(),
         };
-        c.add_page(vec![user("a", "a"), user(" ", "empty id")], vec![bad, nameless]);
+        c.add_page(
+            vec![user("a", "a"), user(" ", "empty id")],
+            vec![bad, nameless],
+        );
         let listing = c.finish(None);
         assert!(!listing.complete);
         assert!(listing.error.is_none());

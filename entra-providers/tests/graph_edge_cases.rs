@@ -554,7 +554,10 @@ async fn an_unreadable_delta_row_is_left_out_and_the_round_is_incomplete() {
         .unwrap();
     assert!(!delta.complete);
     assert!(!delta.resync_required);
-    assert_eq!(delta.delta_link, None, "an incomplete round hands on no link");
+    assert_eq!(
+        delta.delta_link, None,
+        "an incomplete round hands on no link"
+    );
     let users: Vec<&str> = delta
         .users
         .iter()
@@ -636,6 +639,10 @@ async fn domains_without_is_verified_are_refused_with_a_warning() {
         .find(|w| w.code == "domains_unverified")
         .expect("a domains_unverified warning");
     assert!(warning.message.contains(CONTOSO), "{}", warning.message);
-    assert!(warning.message.contains("contoso.com"), "{}", warning.message);
+    assert!(
+        warning.message.contains("contoso.com"),
+        "{}",
+        warning.message
+    );
     assert!(!warning.message.contains("pending"), "{}", warning.message);
 }

@@ -312,19 +312,35 @@ async fn a_user_row_without_account_enabled_is_left_out_naming_the_field() {
         .list_users(CONTOSO)
         .await
         .unwrap();
-    assert!(!listing.complete, "a listing with a left-out row must not count absence");
+    assert!(
+        !listing.complete,
+        "a listing with a left-out row must not count absence"
+    );
     assert!(listing.error.is_none());
     assert_eq!(listing.users.len(), 1);
     assert_eq!(listing.users[0].entra_object_id, "u1");
-    let messages: Vec<&str> = listing.warnings.iter().map(|w| w.message.as_str()).collect();
+    let messages: Vec<&str> = listing
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
     assert_eq!(listing.warnings.len(), 2, "{messages:?}");
-    assert!(listing.warnings.iter().all(|w| w.code == "user_row_skipped"));
+    assert!(
+        listing
+            .warnings
+            .iter()
+            .all(|w| w.code == "user_row_skipped")
+    );
     assert!(
         messages[0].contains("user u2") && messages[0].contains("value[1].accountEnabled"),
         "{}",
         messages[0]
     );
-    assert!(messages[1].contains("position 2 of page 1"), "{}", messages[1]);
+    assert!(
+        messages[1].contains("position 2 of page 1"),
+        "{}",
+        messages[1]
+    );
 }
 
 #[tokio::test]

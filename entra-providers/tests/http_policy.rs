@@ -267,7 +267,10 @@ async fn retry_after_zero_waits_at_least_the_floor() {
     .unwrap();
     let response = get(&client, &srv.uri()).await.unwrap();
     assert_eq!(response.status().as_u16(), 429);
-    assert_eq!(HttpPolicy::default().min_retry_after, Duration::from_secs(1));
+    assert_eq!(
+        HttpPolicy::default().min_retry_after,
+        Duration::from_secs(1)
+    );
 }
 
 #[tokio::test]
@@ -479,10 +482,22 @@ fn plain_http_base_urls_are_refused_unless_loopback() {
     use entra_providers::cipp::CippConfig;
     // (login base, Graph base, accepted)
     let graph_cases = [
-        ("https://login.microsoftonline.com", "https://graph.microsoft.com", true),
+        (
+            "https://login.microsoftonline.com",
+            "https://graph.microsoft.com",
+            true,
+        ),
         ("http://127.0.0.1:9", "http://localhost:10", true),
-        ("http://login.example.com", "https://graph.microsoft.com", false),
-        ("https://login.microsoftonline.com", "http://graph.example.com", false),
+        (
+            "http://login.example.com",
+            "https://graph.microsoft.com",
+            false,
+        ),
+        (
+            "https://login.microsoftonline.com",
+            "http://graph.example.com",
+            false,
+        ),
     ];
     for (login, graph, ok) in graph_cases {
         let result = CloudEndpoints::custom(login, graph);
@@ -494,11 +509,36 @@ fn plain_http_base_urls_are_refused_unless_loopback() {
     }
     // (CIPP API URL, login authority, Graph host, accepted)
     let cipp_cases = [
-        ("https://cipp.example", "https://login.microsoftonline.com", "graph.microsoft.com", true),
-        ("http://127.0.0.1:7071", "http://127.0.0.1:7072", "http://127.0.0.1:7073", true),
-        ("http://cipp.example", "https://login.microsoftonline.com", "graph.microsoft.com", false),
-        ("https://cipp.example", "http://login.example.com", "graph.microsoft.com", false),
-        ("https://cipp.example", "https://login.microsoftonline.com", "http://graph.example.com", false),
+        (
+            "https://cipp.example",
+            "https://login.microsoftonline.com",
+            "graph.microsoft.com",
+            true,
+        ),
+        (
+            "http://127.0.0.1:7071",
+            "http://127.0.0.1:7072",
+            "http://127.0.0.1:7073",
+            true,
+        ),
+        (
+            "http://cipp.example",
+            "https://login.microsoftonline.com",
+            "graph.microsoft.com",
+            false,
+        ),
+        (
+            "https://cipp.example",
+            "http://login.example.com",
+            "graph.microsoft.com",
+            false,
+        ),
+        (
+            "https://cipp.example",
+            "https://login.microsoftonline.com",
+            "http://graph.example.com",
+            false,
+        ),
     ];
     for (base, login, graph, ok) in cipp_cases {
         let mut config = CippConfig::new(base, "partner-tenant", "app-id", "s3cret");
@@ -521,7 +561,10 @@ fn a_cipp_tenant_id_that_could_change_the_token_url_is_refused() {
         assert_eq!(err.code(), "configuration", "{bad}");
         assert!(err.message.contains("CIPP tenant id"), "{}", err.message);
     }
-    for good in ["52eaad04-13a2-4a2f-9ce8-93a294fadf36", "contoso.onmicrosoft.com"] {
+    for good in [
+        "52eaad04-13a2-4a2f-9ce8-93a294fadf36",
+        "contoso.onmicrosoft.com",
+    ] {
         let config = CippConfig::new("https://cipp.example", good, "app-id", "s3cret");
         assert!(config.validate().is_ok(), "{good}");
     }

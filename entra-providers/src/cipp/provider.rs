@@ -11,8 +11,8 @@ use super::config::CippConfig;
 use super::tenants::parse_tenant_rows;
 use super::users::{USER_SELECT, parse_user_page};
 use crate::http::{HttpClient, ListingDeadline, PageGuard, check_next_link};
-use crate::user_rows::UserCollector;
 use crate::secrets::SecretProvider;
+use crate::user_rows::UserCollector;
 
 /// Reads an MSP's customer tenants and their users through a CIPP instance.
 ///
@@ -69,7 +69,8 @@ impl CippProvider {
                 "`AllTenants` is not a tenant: list the users of one customer tenant at a time",
             ));
         }
-        crate::tenant_id::check_tenant_id(tenant, "tenant id").map_err(|e| invalid_argument(e.message))?;
+        crate::tenant_id::check_tenant_id(tenant, "tenant id")
+            .map_err(|e| invalid_argument(e.message))?;
         let top = self.api.config().page_size.to_string();
         let mut query: Vec<(&str, &str)> = vec![
             ("Endpoint", "users"),

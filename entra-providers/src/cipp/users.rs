@@ -299,7 +299,11 @@ mod tests {
             page.skipped[0].reason
         );
         assert_eq!(page.skipped[1].object_id, None);
-        assert!(page.skipped[1].reason.contains("`Results[1]`"), "{}", page.skipped[1].reason);
+        assert!(
+            page.skipped[1].reason.contains("`Results[1]`"),
+            "{}",
+            page.skipped[1].reason
+        );
     }
 
     #[test]

@@ -3,9 +3,9 @@ use std::time::{Duration, SystemTime};
 use entra_core::provider::{ProviderError, ProviderErrorCode};
 use reqwest::header::RETRY_AFTER;
 
+use super::body::read_text_capped;
 use super::classify::transport_error;
 use super::delay::{backoff_delay, parse_retry_after};
-use super::body::read_text_capped;
 use super::policy::{HttpPolicy, Resend};
 
 /// A reqwest client (rustls, no proxy, no redirects) that applies an [`HttpPolicy`].

@@ -189,7 +189,9 @@ fn class_for<'py>(py: Python<'py>, family: Family, code: &str) -> Bound<'py, PyT
         | "not_found"
         | "bad_request"
         | "paging_guard"
-        | "resync_required" => py.get_type::<UpstreamError>(),
+        | "resync_required"
+        | "response_too_large"
+        | "listing_deadline_exceeded" => py.get_type::<UpstreamError>(),
         "configuration" | "missing_secret" | "missing_credentials" => {
             py.get_type::<ConfigurationError>()
         }

@@ -51,6 +51,8 @@ def test_every_class_derives_from_the_base(cls: type) -> None:
         ("upstream_unavailable", "provider", entra_sync.UpstreamError),
         ("unexpected_response", "provider", entra_sync.UpstreamError),
         ("paging_guard", "provider", entra_sync.UpstreamError),
+        ("response_too_large", "provider", entra_sync.UpstreamError),
+        ("listing_deadline_exceeded", "provider", entra_sync.UpstreamError),
         ("tenant_not_found", "provider", entra_sync.UpstreamError),
         ("configuration", "provider", entra_sync.ConfigurationError),
         ("unsupported", "provider", entra_sync.Unsupported),

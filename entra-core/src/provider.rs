@@ -21,6 +21,7 @@ pub struct TenantListing {
 
 /// The users of one tenant. When a page failed half-way, `complete` is false, `users` holds what
 /// arrived and `error` says why: such a listing must never inactivate anyone by absence.
+/// A row that could not be read is left out with `complete: false` and a warning naming it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserListing {
@@ -28,6 +29,9 @@ pub struct UserListing {
     pub complete: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ProviderError>,
+    /// Non-fatal findings of the listing (rows left out, users listed twice), for the run report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 /// Why a delta query reported a user as removed. Both count as removed for contact purposes.
@@ -61,8 +65,11 @@ pub struct DeltaListing {
     pub resync_required: bool,
     /// True when no delta link was given: the round enumerated every user, so absence counts.
     pub full_enumeration: bool,
-    /// True only when every page arrived.
+    /// True only when every page arrived and every row could be read.
     pub complete: bool,
+    /// Non-fatal findings of the round (rows left out), for the run report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 impl DeltaListing {

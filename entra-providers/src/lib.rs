@@ -8,4 +8,6 @@ pub mod http;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod secrets;
+mod tenant_id;
+pub mod user_rows;
 pub mod validation;

@@ -1,6 +1,7 @@
 //! The direct provider on the less common answers real Graph and the login endpoint give:
 //! redirects, sparse rows, rows keyed only by `id`, string lifetimes, claims challenges,
-//! replays inside one delta round and request ids carried only in headers.
+//! replays inside one delta round, request ids carried only in headers, unreadable or repeated
+//! user rows, Lighthouse names on the contract only and domain lists without `isVerified`.
 
 mod graph_support;
 
@@ -147,13 +148,21 @@ async fn a_null_account_enabled_is_never_taken_as_enabled() {
             "value": [{"id": "u1", "accountEnabled": null}]})))
         .mount(&fx.graph)
         .await;
-    let err = fx
+    let listing = fx
         .provider(no_enrichment())
         .list_users(CONTOSO)
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), "unexpected_response");
-    assert!(err.message.contains("accountEnabled"), "{}", err.message);
+        .unwrap();
+    assert!(listing.users.is_empty());
+    assert!(!listing.complete);
+    assert_eq!(listing.warnings.len(), 1);
+    assert_eq!(listing.warnings[0].code, "user_row_skipped");
+    assert!(
+        listing.warnings[0].message.contains("user u1")
+            && listing.warnings[0].message.contains("accountEnabled"),
+        "{}",
+        listing.warnings[0].message
+    );
 }
 
 #[tokio::test]
@@ -478,4 +487,162 @@ async fn a_multi_tenant_authority_is_not_a_customer_tenant() {
         assert_eq!(err.code(), "configuration", "{authority}");
     }
     assert!(fx.login.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_user_repeated_across_pages_keeps_its_last_copy() {
+    let fx = Fixture::start().await;
+    fx.mount_partner_refresh("AT-partner-1", None).await;
+    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
+    let page2 = fx.graph_url("v1.0/users?$top=999&$skiptoken=p2");
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .and(query_param("$skiptoken", "p2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [user_row("u1", "new@contoso.com", false)]})))
+        .mount(&fx.graph)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .and(query_param("$top", "999"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "@odata.nextLink": page2,
+            "value": [user_row("u1", "old@contoso.com", true), user_row("u2", "b@contoso.com", true)]})))
+        .mount(&fx.graph)
+        .await;
+    let listing = fx
+        .provider(no_enrichment())
+        .list_users(CONTOSO)
+        .await
+        .unwrap();
+    assert!(listing.complete);
+    assert_eq!(listing.users.len(), 2);
+    let u1 = listing
+        .users
+        .iter()
+        .find(|u| u.entra_object_id == "u1")
+        .unwrap();
+    assert_eq!(u1.user_principal_name.as_deref(), Some("new@contoso.com"));
+    assert!(!u1.account_enabled);
+    assert_eq!(listing.warnings.len(), 1);
+    assert_eq!(listing.warnings[0].code, "user_listed_twice");
+}
+
+#[tokio::test]
+async fn an_unreadable_delta_row_is_left_out_and_the_round_is_incomplete() {
+    let fx = Fixture::start().await;
+    fx.mount_partner_refresh("AT-partner-1", None).await;
+    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
+    let delta_link = fx.graph_url("v1.0/users/delta?$deltatoken=next");
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users/delta"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        "@odata.deltaLink": delta_link,
+        "value": [
+            user_row("good", "g@contoso.com", true),
+            {"id": "no-state", "displayName": "No accountEnabled"},
+            {"@removed": {"reason": "deleted"}},
+            {"id": "gone", "@removed": {"reason": "deleted"}}
+        ]})))
+        .mount(&fx.graph)
+        .await;
+    // A full enumeration: the left-out user must not count as absent.
+    let delta = fx
+        .provider(no_enrichment())
+        .list_users_delta(CONTOSO, None)
+        .await
+        .unwrap();
+    assert!(!delta.complete);
+    assert!(!delta.resync_required);
+    assert_eq!(
+        delta.delta_link, None,
+        "an incomplete round hands on no link"
+    );
+    let users: Vec<&str> = delta
+        .users
+        .iter()
+        .map(|u| u.entra_object_id.as_str())
+        .collect();
+    assert_eq!(users, ["good"]);
+    assert_eq!(delta.removed_object_ids(), ["gone"]);
+    let codes: Vec<&str> = delta.warnings.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(codes, ["user_row_skipped", "user_row_skipped"]);
+    assert!(delta.warnings[0].message.contains("user no-state"));
+    assert!(delta.warnings[1].message.contains("without an id"));
+}
+
+#[tokio::test]
+async fn a_lighthouse_tenant_named_only_on_its_contract_gets_that_name() {
+    let fx = Fixture::start().await;
+    fx.mount_partner_refresh("AT-partner-1", None).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .mount(&fx.graph)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/beta/tenantRelationships/managedTenants/tenants"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{
+            "id": "34298981-4fc8-4974-9486-c8909ed1521b", "tenantId": "34298981-4fc8-4974-9486-c8909ed1521b",
+            "contract": {"displayName": "Fourth Coffee", "defaultDomainName": "fourthcoffee.com", "contractType": 2},
+            "tenantStatusInformation": {"onboardingStatus": "active"}}]})))
+        .mount(&fx.graph)
+        .await;
+    let listing = fx
+        .provider(GraphOptions {
+            enrich_from_relationships: false,
+            include_lighthouse: true,
+            include_domains: false,
+            ..GraphOptions::default()
+        })
+        .list_managed_tenants()
+        .await
+        .unwrap();
+    assert_eq!(listing.tenants.len(), 1);
+    assert_eq!(
+        listing.tenants[0].display_name.as_deref(),
+        Some("Fourth Coffee")
+    );
+}
+
+#[tokio::test]
+async fn domains_without_is_verified_are_refused_with_a_warning() {
+    let fx = Fixture::start().await;
+    fx.mount_partner_refresh("AT-partner-1", None).await;
+    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [
+            {"id": CONTOSO, "tenantId": CONTOSO, "displayName": "Contoso Inc"}]})))
+        .mount(&fx.graph)
+        .await;
+    // As in the `list domains` documentation example with a reduced property set.
+    Mock::given(method("GET"))
+        .and(path("/v1.0/domains"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [
+            {"id": "contoso.com", "isDefault": true, "isInitial": false},
+            {"id": "verified.contoso.com", "isDefault": false, "isVerified": true},
+            {"id": "pending.contoso.com", "isDefault": false, "isVerified": false}]})))
+        .mount(&fx.graph)
+        .await;
+    let listing = fx
+        .provider(no_enrichment())
+        .list_managed_tenants()
+        .await
+        .unwrap();
+    let contoso = &listing.tenants[0];
+    assert_eq!(contoso.domains, ["verified.contoso.com"]);
+    assert_eq!(contoso.primary_domain, None);
+    let warning = listing
+        .warnings
+        .iter()
+        .find(|w| w.code == "domains_unverified")
+        .expect("a domains_unverified warning");
+    assert!(warning.message.contains(CONTOSO), "{}", warning.message);
+    assert!(
+        warning.message.contains("contoso.com"),
+        "{}",
+        warning.message
+    );
+    assert!(!warning.message.contains("pending"), "{}", warning.message);
 }

@@ -295,7 +295,7 @@ async fn a_page_failing_half_way_leaves_the_listing_incomplete() {
 }
 
 #[tokio::test]
-async fn a_user_row_without_account_enabled_is_an_error_naming_the_field() {
+async fn a_user_row_without_account_enabled_is_left_out_naming_the_field() {
     let fx = Fixture::start().await;
     fx.mount_partner_refresh("AT-partner-1", None).await;
     fx.mount_customer_token(CONTOSO, "AT-contoso").await;
@@ -304,19 +304,42 @@ async fn a_user_row_without_account_enabled_is_an_error_naming_the_field() {
     Mock::given(method("GET"))
         .and(path("/v1.0/users"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "value": [user_row("u1", "a@contoso.com", true), row]})))
+            "value": [user_row("u1", "a@contoso.com", true), row, "not a user"]})))
         .mount(&fx.graph)
         .await;
-    let err = fx
+    let listing = fx
         .provider(no_enrichment())
         .list_users(CONTOSO)
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), "unexpected_response");
+        .unwrap();
     assert!(
-        err.message.contains("value[1].accountEnabled"),
+        !listing.complete,
+        "a listing with a left-out row must not count absence"
+    );
+    assert!(listing.error.is_none());
+    assert_eq!(listing.users.len(), 1);
+    assert_eq!(listing.users[0].entra_object_id, "u1");
+    let messages: Vec<&str> = listing
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(listing.warnings.len(), 2, "{messages:?}");
+    assert!(
+        listing
+            .warnings
+            .iter()
+            .all(|w| w.code == "user_row_skipped")
+    );
+    assert!(
+        messages[0].contains("user u2") && messages[0].contains("value[1].accountEnabled"),
         "{}",
-        err.message
+        messages[0]
+    );
+    assert!(
+        messages[1].contains("position 2 of page 1"),
+        "{}",
+        messages[1]
     );
 }
 

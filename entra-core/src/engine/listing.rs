@@ -27,7 +27,8 @@ pub(super) struct Listing {
 }
 
 impl Listing {
-    fn from_delta(delta: DeltaListing, mode: ListingMode, warnings: Vec<Warning>) -> Self {
+    fn from_delta(mut delta: DeltaListing, mode: ListingMode, mut warnings: Vec<Warning>) -> Self {
+        warnings.append(&mut delta.warnings);
         let removed_object_ids = delta.removed_object_ids();
         let complete = delta.complete;
         Self {
@@ -81,7 +82,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 )
                 .into());
             }
-            if !delta.complete {
+            if !delta.complete && delta.warnings.is_empty() {
                 warnings.push(Warning::new(
                     "listing_failed",
                     "the user listing stopped before its last page",
@@ -92,13 +93,16 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             return Ok(listing);
         }
 
-        let listing = self.provider.list_users(tenant).await?;
+        let mut listing = self.provider.list_users(tenant).await?;
+        // A provider that left rows out says so in its own warnings.
+        let explained = !listing.warnings.is_empty();
+        warnings.append(&mut listing.warnings);
         if let Some(error) = &listing.error {
             warnings.push(Warning::new(
                 "listing_failed",
                 format!("the user listing stopped early ({error})"),
             ));
-        } else if !listing.complete {
+        } else if !listing.complete && !explained {
             warnings.push(Warning::new(
                 "listing_failed",
                 "the user listing stopped before its last page",

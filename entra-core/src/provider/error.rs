@@ -47,6 +47,10 @@ pub enum ProviderErrorCode {
     /// callback failed): the stored one may already be spent, so fix the store before the next
     /// run or the connection is lost.
     TokenPersistFailed,
+    /// An answer's body exceeded the configured size cap; it was not read further.
+    ResponseTooLarge,
+    /// A listing ran past its overall deadline; the pages read so far are kept as incomplete.
+    ListingDeadlineExceeded,
 }
 
 impl ProviderErrorCode {
@@ -73,6 +77,8 @@ impl ProviderErrorCode {
             Self::BadRequest => "bad_request",
             Self::SubscriptionEnded => "subscription_ended",
             Self::TokenPersistFailed => "token_persist_failed",
+            Self::ResponseTooLarge => "response_too_large",
+            Self::ListingDeadlineExceeded => "listing_deadline_exceeded",
         }
     }
 }

@@ -219,12 +219,14 @@ impl EntraProvider for FakeProvider {
                     ProviderErrorCode::UpstreamUnavailable,
                     "page 2 failed with 503",
                 )),
+                warnings: vec![],
             });
         }
         Ok(UserListing {
             users,
             complete: true,
             error: None,
+            warnings: vec![],
         })
     }
 
@@ -254,6 +256,7 @@ impl EntraProvider for FakeProvider {
                 resync_required: false,
                 full_enumeration: true,
                 complete,
+                warnings: vec![],
             });
         };
         if t.expired_links.contains(link) {
@@ -264,6 +267,7 @@ impl EntraProvider for FakeProvider {
                 resync_required: true,
                 full_enumeration: false,
                 complete: false,
+                warnings: vec![],
             });
         }
         let since: u64 = link
@@ -291,6 +295,7 @@ impl EntraProvider for FakeProvider {
             resync_required: false,
             full_enumeration: false,
             complete: true,
+            warnings: vec![],
         })
     }
 }

@@ -153,6 +153,7 @@ fn normalize_base(value: &str, what: &str) -> Result<String, ProviderError> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(config(format!("the {what} must be an http(s) URL")));
     }
+    crate::http::check_base_url(&url, what)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(config(format!("the {what} must not carry a query")));
     }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::cloud::CloudEndpoints;
 use super::token_set::{TokenSet, unix_now};
-use crate::http::{HttpClient, parse_json, read_text, redact_known, token_error};
+use crate::http::{HttpClient, Resend, parse_json, redact_known, token_error};
 use crate::secrets::Secret;
 
 /// The Microsoft identity platform's token endpoint for one app registration.
@@ -141,12 +141,19 @@ impl TokenClient {
             ("client_secret", self.client_secret.expose()),
         ];
         form.extend_from_slice(grant);
+        // An authorization code is single-use: once it may have reached the server, resending
+        // it would only turn the real outcome into `invalid_grant`.
+        let resend = if grant.contains(&("grant_type", "authorization_code")) {
+            Resend::NeverAfterSend
+        } else {
+            Resend::Allowed
+        };
         let response = self
             .http
-            .send_with_retry(|| self.http.inner().post(url.clone()).form(&form))
+            .send(|| self.http.inner().post(url.clone()).form(&form), resend)
             .await?;
         let status = response.status().as_u16();
-        let body = read_text(response).await?;
+        let body = self.http.read_text(response).await?;
         if !(200..300).contains(&status) {
             // Nothing the request carried (secret, refresh token, code) may come back in an error.
             let sent: Vec<&str> = form

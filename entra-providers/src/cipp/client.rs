@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::config::CippConfig;
 use super::errors::classify_cipp_failure;
 use super::token::CippTokens;
-use crate::http::{HttpClient, parse_json, read_text, redact_known};
+use crate::http::{HttpClient, parse_json, redact_known};
 use crate::secrets::Secret;
 
 /// An authenticated CIPP API client.
@@ -100,7 +100,7 @@ impl CippApi {
             })
             .await?;
         let status = response.status().as_u16();
-        let body = read_text(response).await?;
+        let body = self.http.read_text(response).await?;
         Ok((status, body))
     }
 }

@@ -10,7 +10,7 @@ use std::fmt;
 use entra_core::provider::{ProviderError, ProviderErrorCode};
 use url::Url;
 
-use crate::http::HttpPolicy;
+use crate::http::{HttpPolicy, check_base_url};
 use crate::secrets::{Secret, SecretProvider, names};
 
 /// The Microsoft login host CIPP's API clients authenticate against.
@@ -134,19 +134,24 @@ impl CippConfig {
             && !self.tenant_id.trim().is_empty()
     }
 
-    /// Checks that the settings can work: a valid http(s) API URL and either complete client
-    /// credentials or a legacy token. Names what is missing, never a value.
+    /// Checks that the settings can work: a valid API URL (`https`, or `http` on a loopback
+    /// host), a tenant id that is a GUID or domain, and either complete client credentials or a
+    /// legacy token. Names what is missing, never a secret.
     pub fn validate(&self) -> Result<(), ProviderError> {
         self.api_base()?;
         self.graph_origin()?;
+        if !self.tenant_id.trim().is_empty() {
+            crate::tenant_id::check_tenant_id(self.tenant_id.trim(), "CIPP tenant id")?;
+        }
         if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
             return Err(configuration(format!(
                 "the user page size must be between 1 and {MAX_PAGE_SIZE}"
             )));
         }
         if self.has_client_credentials() {
-            Url::parse(&self.login_base)
+            let login = Url::parse(&self.login_base)
                 .map_err(|_| configuration("the login authority URL is not a valid URL"))?;
+            check_base_url(&login, "login authority URL")?;
             return Ok(());
         }
         let partial = [
@@ -188,6 +193,7 @@ impl CippConfig {
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(configuration("the CIPP API URL must be an http(s) URL"));
         }
+        check_base_url(&url, "CIPP API URL")?;
         Ok(url)
     }
 
@@ -200,6 +206,7 @@ impl CippConfig {
 
     /// The token endpoint of the CIPP tenant.
     pub(crate) fn token_url(&self) -> Result<Url, ProviderError> {
+        crate::tenant_id::check_tenant_id(self.tenant_id.trim(), "CIPP tenant id")?;
         Url::parse(&format!(
             "{}/{}/oauth2/v2.0/token",
             trim_base(self.login_base.clone()),
@@ -228,6 +235,7 @@ impl CippConfig {
                 "the CIPP Graph host is not a valid host name",
             ));
         }
+        check_base_url(&url, "CIPP Graph host")?;
         Ok(url)
     }
 }

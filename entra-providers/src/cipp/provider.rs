@@ -10,8 +10,9 @@ use super::client::{CippApi, invalid_argument};
 use super::config::CippConfig;
 use super::tenants::parse_tenant_rows;
 use super::users::{USER_SELECT, parse_user_page};
-use crate::http::{HttpClient, PageGuard, check_next_link};
+use crate::http::{HttpClient, ListingDeadline, PageGuard, check_next_link};
 use crate::secrets::SecretProvider;
+use crate::user_rows::UserCollector;
 
 /// Reads an MSP's customer tenants and their users through a CIPP instance.
 ///
@@ -68,6 +69,8 @@ impl CippProvider {
                 "`AllTenants` is not a tenant: list the users of one customer tenant at a time",
             ));
         }
+        crate::tenant_id::check_tenant_id(tenant, "tenant id")
+            .map_err(|e| invalid_argument(e.message))?;
         let top = self.api.config().page_size.to_string();
         let mut query: Vec<(&str, &str)> = vec![
             ("Endpoint", "users"),
@@ -115,26 +118,29 @@ impl EntraProvider for CippProvider {
         })
     }
 
+    /// A row that cannot be read is left out with a warning (the listing is then incomplete);
+    /// a user repeated across pages keeps its last copy; the whole listing runs under the
+    /// policy's listing deadline.
     async fn list_users(&self, entra_tenant_id: &str) -> Result<UserListing, ProviderError> {
         let config = self.api.config();
         let mut guard = PageGuard::for_origin(&config.graph_origin()?, config.policy.max_pages);
-        let mut users = Vec::new();
+        let deadline = ListingDeadline::start(&config.policy);
+        let mut users = UserCollector::new();
         let mut next: Option<String> = None;
         let mut pages = 0usize;
         loop {
-            let page = match self.list_users_page(entra_tenant_id, next.as_deref()).await {
+            let page = match deadline
+                .run(self.list_users_page(entra_tenant_id, next.as_deref()))
+                .await
+            {
                 Ok(page) => page,
                 Err(error) if pages == 0 => return Err(error),
                 Err(error) => return Ok(incomplete(users, error)),
             };
             pages += 1;
-            users.extend(page.users);
+            users.add_page(page.users, page.skipped);
             let Some(link) = page.next_link else {
-                return Ok(UserListing {
-                    users,
-                    complete: true,
-                    error: None,
-                });
+                return Ok(users.finish(None));
             };
             if let Err(error) = guard.next(&link) {
                 return Ok(incomplete(users, error));
@@ -148,15 +154,11 @@ impl EntraProvider for CippProvider {
     }
 }
 
-fn incomplete(users: Vec<entra_core::model::EntraUser>, error: ProviderError) -> UserListing {
+fn incomplete(users: UserCollector, error: ProviderError) -> UserListing {
     tracing::warn!(
         code = error.code(),
         users = users.len(),
         "CIPP user listing stopped half-way"
     );
-    UserListing {
-        users,
-        complete: false,
-        error: Some(error),
-    }
+    users.finish(Some(error))
 }

@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::config::CippConfig;
-use crate::http::{HttpClient, read_text, redact_known, token_error};
+use crate::http::{HttpClient, redact_known, token_error};
 use crate::secrets::Secret;
 
 /// How long before expiry a cached token is replaced (CIPP itself uses 120 s).
@@ -150,7 +150,7 @@ impl CippTokens {
             .await
             .map_err(|e| in_context(e, "cannot mint a CIPP API token"))?;
         let status = response.status().as_u16();
-        let body = read_text(response).await?;
+        let body = self.http.read_text(response).await?;
         if !(200..300).contains(&status) {
             return Err(in_context(
                 redact_known(

@@ -9,6 +9,8 @@ use entra_core::provider::{ProviderError, ProviderErrorCode};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::user_rows::SkippedUserRow;
+
 /// The Graph properties every listing selects: everything the canonical user needs
 /// (`accountEnabled` is never returned unless selected).
 pub const USER_SELECT: &str = "id,userPrincipalName,mail,otherMails,proxyAddresses,displayName,\
@@ -21,13 +23,16 @@ pub struct UserPage {
     pub users: Vec<EntraUser>,
     /// `Metadata.nextLink`: a Graph URL to pass back verbatim as the `nextLink` parameter.
     pub next_link: Option<String>,
+    /// Rows that did not fit (e.g. without `accountEnabled`), left out of `users`; a listing
+    /// with any is incomplete.
+    pub skipped: Vec<SkippedUserRow>,
 }
 
 #[derive(Deserialize)]
 struct PageBody {
-    /// PowerShell can serialize an empty slot as `null`; such rows carry no user.
+    /// Each row is read on its own, so one that does not fit is left out, not fatal.
     #[serde(rename = "Results")]
-    results: Vec<Option<UserRow>>,
+    results: Vec<Value>,
     #[serde(rename = "Metadata", default)]
     metadata: Option<PageMetadata>,
 }
@@ -82,7 +87,9 @@ struct AssignedLicense {
 }
 
 /// Parses one ListGraphRequest answer for `tenant_id`. A queued answer (CIPP deferring a large
-/// request to a background job) carries no users and is an error, never an empty page.
+/// request to a background job) carries no users and is an error, never an empty page. A row
+/// that does not fit is left out and reported in [`UserPage::skipped`] naming
+/// `Results[i].field`; a `null` row (a PowerShell empty slot) carries no user and is dropped.
 pub fn parse_user_page(answer: &Value, tenant_id: &str) -> Result<UserPage, ProviderError> {
     let body: PageBody = entra_core::json::from_value(answer).map_err(|e| {
         ProviderError::new(
@@ -110,13 +117,53 @@ pub fn parse_user_page(answer: &Value, tenant_id: &str) -> Result<UserPage, Prov
         .and_then(|m| m.next_link)
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty());
-    let users = body
-        .results
-        .into_iter()
-        .flatten()
-        .map(|row| user_from_row(row, tenant_id))
-        .collect();
-    Ok(UserPage { users, next_link })
+    let mut users = Vec::with_capacity(body.results.len());
+    let mut skipped = Vec::new();
+    for (index, row) in body.results.iter().enumerate() {
+        if row.is_null() {
+            continue;
+        }
+        match read_row(row, index) {
+            Ok(parsed) => users.push(user_from_row(parsed, tenant_id)),
+            Err(err) => skipped.push(SkippedUserRow::from_error(row, index, &err)),
+        }
+    }
+    Ok(UserPage {
+        users,
+        next_link,
+        skipped,
+    })
+}
+
+/// Reads one row; a row that does not fit is an `unexpected_response` naming
+/// `Results[index].field` (never a value).
+fn read_row(row: &Value, index: usize) -> Result<UserRow, ProviderError> {
+    serde_path_to_error::deserialize::<_, UserRow>(row).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner().to_string();
+        let (field, detail) = match inner.strip_prefix("missing field `") {
+            Some(rest) => {
+                let name = rest.split('`').next().unwrap_or_default();
+                let field = if path == "." || path.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{path}.{name}")
+                };
+                (field, "missing".to_string())
+            }
+            None => (path, inner),
+        };
+        let at = if field == "." || field.is_empty() {
+            format!("Results[{index}]")
+        } else {
+            format!("Results[{index}].{field}")
+        };
+        let detail = detail.split(" at line ").next().unwrap_or_default();
+        ProviderError::new(
+            ProviderErrorCode::UnexpectedResponse,
+            format!("a CIPP user row does not fit at `{at}`: {detail}"),
+        )
+    })
 }
 
 fn user_from_row(row: UserRow, tenant_id: &str) -> EntraUser {
@@ -210,14 +257,19 @@ mod tests {
     }
 
     #[test]
-    fn a_row_without_account_enabled_is_an_error_naming_the_field() {
+    fn a_row_without_account_enabled_is_left_out_naming_the_field() {
         let answer = json!({"Results": [{"id": "u1", "accountEnabled": true}, {"id": "u2", "displayName": "X"}]});
-        let err = parse_user_page(&answer, TENANT).unwrap_err();
-        assert_eq!(err.code(), "unexpected_response");
+        let page = parse_user_page(&answer, TENANT).unwrap();
+        assert_eq!(page.users.len(), 1);
+        assert_eq!(page.users[0].entra_object_id, "u1");
+        assert_eq!(page.skipped.len(), 1);
+        let row = &page.skipped[0];
+        assert_eq!(row.object_id.as_deref(), Some("u2"));
+        assert_eq!(row.index, 1);
         assert!(
-            err.message.contains("Results[1].accountEnabled"),
+            row.reason.contains("Results[1].accountEnabled"),
             "{}",
-            err.message
+            row.reason
         );
     }
 
@@ -237,13 +289,20 @@ mod tests {
 
     #[test]
     fn a_null_account_enabled_is_refused() {
-        let answer = json!({"Results": [{"id": "u1", "accountEnabled": null}]});
-        let err = parse_user_page(&answer, TENANT).unwrap_err();
-        assert_eq!(err.code(), "unexpected_response");
+        let answer = json!({"Results": [{"id": "u1", "accountEnabled": null}, "not a row"]});
+        let page = parse_user_page(&answer, TENANT).unwrap();
+        assert!(page.users.is_empty());
+        assert_eq!(page.skipped.len(), 2);
         assert!(
-            err.message.contains("Results[0].accountEnabled"),
+            page.skipped[0].reason.contains("Results[0].accountEnabled"),
             "{}",
-            err.message
+            page.skipped[0].reason
+        );
+        assert_eq!(page.skipped[1].object_id, None);
+        assert!(
+            page.skipped[1].reason.contains("`Results[1]`"),
+            "{}",
+            page.skipped[1].reason
         );
     }
 

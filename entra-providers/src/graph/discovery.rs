@@ -153,16 +153,23 @@ async fn add_lighthouse(
         else {
             continue;
         };
-        let domain = row
-            .contract
-            .and_then(|c| c.default_domain_name)
+        let (domain, contract_name) = match row.contract {
+            Some(contract) => (contract.default_domain_name, contract.display_name),
+            None => (None, None),
+        };
+        let domain = domain
             .map(|d| d.trim().to_ascii_lowercase())
             .filter(|d| !d.is_empty());
         let tenant = tenants
             .entry(id.clone())
             .or_insert_with(|| ManagedTenant::new(id));
         if tenant.display_name.is_none() {
-            tenant.display_name = row.display_name;
+            // Some rows carry the name only on their contract.
+            tenant.display_name = [row.display_name, contract_name]
+                .into_iter()
+                .flatten()
+                .map(|n| n.trim().to_string())
+                .find(|n| !n.is_empty());
         }
         if let Some(domain) = domain {
             if tenant.primary_domain.is_none() {
@@ -204,12 +211,25 @@ async fn add_domains(
         .collect()
         .await;
     let mut failures: Vec<(String, ProviderError)> = Vec::new();
+    let mut unconfirmed: Vec<(String, Vec<String>)> = Vec::new();
     for (id, result) in results {
         let Some(tenant) = tenants.get_mut(&id) else {
             continue;
         };
         match result {
             Ok(domains) => {
+                // Only verified domains prove ownership; one whose state is not given is refused
+                // too, but said so (an answer without `isVerified` would otherwise silently
+                // yield no domains).
+                let unstated: Vec<String> = domains
+                    .iter()
+                    .filter(|d| d.is_verified.is_none())
+                    .map(|d| d.id.trim().to_ascii_lowercase())
+                    .filter(|name| !name.is_empty())
+                    .collect();
+                if !unstated.is_empty() {
+                    unconfirmed.push((id.clone(), unstated));
+                }
                 let mut verified: Vec<(bool, String)> = domains
                     .into_iter()
                     .filter(|d| d.is_verified == Some(true))
@@ -229,6 +249,18 @@ async fn add_domains(
             }
             Err(err) => failures.push((id, err)),
         }
+    }
+    unconfirmed.sort();
+    for (id, names) in unconfirmed {
+        warnings.push(Warning::new(
+            "domains_unverified",
+            format!(
+                "tenant {id}: {} domain(s) did not say whether they are verified and were not \
+                 used for mapping: {}",
+                names.len(),
+                names.join(", ")
+            ),
+        ));
     }
     failures.sort_by(|a, b| a.0.cmp(&b.0));
     if let Some((_, err)) = failures.iter().find(|(_, err)| must_surface(err)) {

@@ -115,7 +115,7 @@ impl GraphProvider {
                 "the Microsoft client id and client secret are required",
             ));
         }
-        crate::auth::check_tenant_segment(&settings.partner_tenant_id)?;
+        crate::tenant_id::check_tenant_id(&settings.partner_tenant_id, "partner tenant id")?;
         let GraphConfig {
             endpoints,
             options,
@@ -297,7 +297,7 @@ impl EntraProvider for GraphProvider {
 /// A customer tenant must be one tenant: a multi-tenant authority (`common`, `organizations`,
 /// `consumers`) would mint a token for whichever tenant the partner user belongs to.
 fn check_customer_tenant(tenant: &str) -> Result<(), ProviderError> {
-    crate::auth::check_tenant_segment(tenant)?;
+    crate::tenant_id::check_tenant_id(tenant, "customer tenant id")?;
     if ["common", "organizations", "consumers"]
         .iter()
         .any(|a| a.eq_ignore_ascii_case(tenant))

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::wire::{GraphUser, Page};
 use crate::http::parse_json;
+use crate::user_rows::SkippedUserRow;
 
 /// Turns one Graph user row into the canonical record; `entraTenantId` is the tenant the
 /// listing was read from. A row that does not fit (e.g. without `accountEnabled`) is an
@@ -61,12 +62,20 @@ pub struct UsersPage {
     pub users: Vec<EntraUser>,
     /// `@odata.nextLink`, unchecked: pass it through the paging guard before following it.
     pub next_link: Option<String>,
+    /// Rows that did not fit (e.g. without `accountEnabled`), left out of `users`. A listing
+    /// with any is incomplete: the users they stand for must not count as absent.
+    pub skipped: Vec<SkippedUserRow>,
 }
 
-/// Parses a `/v1.0/users` page body straight into canonical users (no intermediate JSON tree);
-/// a row that does not fit is an `unexpected_response` error naming `value[i].field`.
+/// Parses a `/v1.0/users` page body straight into canonical users (no intermediate JSON tree
+/// when every row fits). A row that does not fit is left out and reported in
+/// [`UsersPage::skipped`] with its `id` and the field (`value[i].field`); only a page that is
+/// not JSON or has no `value` array is an `unexpected_response` error.
 pub fn parse_users_page(tenant: &str, body: &str) -> Result<UsersPage, ProviderError> {
-    let page: Page<GraphUser> = parse_json(body)?;
+    let page: Page<GraphUser> = match parse_json(body) {
+        Ok(page) => page,
+        Err(first) => return parse_row_by_row(tenant, body, first),
+    };
     Ok(UsersPage {
         users: page
             .value
@@ -74,6 +83,29 @@ pub fn parse_users_page(tenant: &str, body: &str) -> Result<UsersPage, ProviderE
             .map(|u| to_entra_user(tenant, u))
             .collect(),
         next_link: page.next_link,
+        skipped: Vec::new(),
+    })
+}
+
+/// The slow path of [`parse_users_page`]: the page as a JSON tree, each row on its own.
+fn parse_row_by_row(
+    tenant: &str,
+    body: &str,
+    page_error: ProviderError,
+) -> Result<UsersPage, ProviderError> {
+    let page: Page<Value> = parse_json(body).map_err(|_| page_error)?;
+    let mut users = Vec::with_capacity(page.value.len());
+    let mut skipped = Vec::new();
+    for (index, row) in page.value.iter().enumerate() {
+        match user_from_row(tenant, row, index) {
+            Ok(user) => users.push(user),
+            Err(err) => skipped.push(SkippedUserRow::from_error(row, index, &err)),
+        }
+    }
+    Ok(UsersPage {
+        users,
+        next_link: page.next_link,
+        skipped,
     })
 }
 

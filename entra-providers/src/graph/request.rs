@@ -7,7 +7,7 @@ use url::Url;
 
 use super::wire::Page;
 use crate::auth::TokenManager;
-use crate::http::{HttpClient, PageGuard, graph_error, parse_json, read_text, redact_known};
+use crate::http::{HttpClient, ListingDeadline, PageGuard, graph_error, parse_json, redact_known};
 use crate::secrets::Secret;
 
 /// Whose token a Graph call carries.
@@ -92,7 +92,7 @@ impl GraphClient {
         }
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = read_text(response).await?;
+        let body = self.http.read_text(response).await?;
         if (200..300).contains(&status) {
             Ok(body)
         } else {
@@ -114,13 +114,15 @@ impl GraphClient {
         parse_json(&body)
     }
 
-    /// Follows `@odata.nextLink` from `first` to the end, under the paging guard.
+    /// Follows `@odata.nextLink` from `first` to the end, under the paging guard and the
+    /// policy's listing deadline.
     pub async fn get_all<T: DeserializeOwned>(&self, caller: Caller<'_>, first: Url) -> Paged<T> {
         let mut guard = PageGuard::new(&first, self.http.policy().max_pages);
+        let deadline = ListingDeadline::start(self.http.policy());
         let mut items = Vec::new();
         let mut url = first;
         loop {
-            match self.get_page::<T>(caller, &url).await {
+            match deadline.run(self.get_page::<T>(caller, &url)).await {
                 Ok(page) => {
                     items.extend(page.value);
                     match page.next_link {

@@ -1,15 +1,17 @@
-use entra_core::model::EntraUser;
 use entra_core::provider::{ProviderError, UserListing};
 
 use super::config::GraphOptions;
 use super::normalize::parse_users_page;
 use super::request::{Caller, GraphClient};
 use super::wire::USER_SELECT;
-use crate::http::PageGuard;
+use crate::http::{ListingDeadline, PageGuard};
+use crate::user_rows::UserCollector;
 
 /// Every user of one customer tenant, read with that tenant's token. A failure on the first
 /// page is an error; a failure after it yields what arrived with `complete: false`, so nobody
-/// is inactivated for being absent from a listing that broke off.
+/// is inactivated for being absent from a listing that broke off. A row that cannot be read is
+/// left out with a warning (and `complete: false`); a user repeated across pages keeps its last
+/// copy. The whole listing runs under the policy's listing deadline.
 pub(crate) async fn list_users(
     client: &GraphClient,
     options: &GraphOptions,
@@ -18,17 +20,20 @@ pub(crate) async fn list_users(
     let top = options.users_page_size.clamp(1, 999);
     let first = client.url(&format!("v1.0/users?$select={USER_SELECT}&$top={top}"))?;
     let mut guard = PageGuard::new(&first, client.http.policy().max_pages);
-    let mut users: Vec<EntraUser> = Vec::new();
+    let deadline = ListingDeadline::start(client.http.policy());
+    let mut users = UserCollector::new();
     let mut url = first;
     let mut page_number = 0usize;
     loop {
-        let page = match client.get(Caller::Customer(tenant), &url).await {
-            Ok(body) => parse_users_page(tenant, &body),
-            Err(err) => Err(err),
-        };
+        let page = deadline
+            .run(async {
+                let body = client.get(Caller::Customer(tenant), &url).await?;
+                parse_users_page(tenant, &body)
+            })
+            .await;
         let next = match page {
             Ok(page) => {
-                users.extend(page.users);
+                users.add_page(page.users, page.skipped);
                 page.next_link
             }
             Err(err) if page_number == 0 => return Err(err),
@@ -36,13 +41,7 @@ pub(crate) async fn list_users(
         };
         page_number += 1;
         match next {
-            None => {
-                return Ok(UserListing {
-                    users,
-                    complete: true,
-                    error: None,
-                });
-            }
+            None => return Ok(users.finish(None)),
             Some(link) => match guard.next(&link) {
                 Ok(next) => url = next,
                 Err(err) => return Ok(incomplete(users, err)),
@@ -51,15 +50,11 @@ pub(crate) async fn list_users(
     }
 }
 
-fn incomplete(users: Vec<EntraUser>, err: ProviderError) -> UserListing {
+fn incomplete(users: UserCollector, err: ProviderError) -> UserListing {
     tracing::warn!(
         code = err.code(),
         arrived = users.len(),
         "user listing stopped early"
     );
-    UserListing {
-        users,
-        complete: false,
-        error: Some(err),
-    }
+    users.finish(Some(err))
 }

@@ -73,6 +73,9 @@ pub(crate) struct LighthouseTenant {
 pub(crate) struct LighthouseContract {
     #[serde(default)]
     pub default_domain_name: Option<String>,
+    /// The customer's name as the contract recorded it; a fallback when the tenant row has none.
+    #[serde(default)]
+    pub display_name: Option<String>,
 }
 
 /// `domain`.

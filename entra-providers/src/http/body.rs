@@ -2,14 +2,51 @@ use entra_core::provider::{ProviderError, ProviderErrorCode};
 use serde::de::DeserializeOwned;
 
 use super::classify::transport_error;
+use super::policy::HttpPolicy;
 
-/// Reads a whole answer as text (a failed read is `upstream_unavailable`).
+/// Reads a whole answer as text under the default body cap ([`HttpPolicy::max_body_bytes`]);
+/// a failed read is `upstream_unavailable`, a larger body `response_too_large`. Prefer
+/// [`HttpClient::read_text`](super::HttpClient::read_text), which applies the client's policy.
 pub async fn read_text(response: reqwest::Response) -> Result<String, ProviderError> {
-    response.text().await.map_err(|e| transport_error(&e))
+    read_text_capped(response, HttpPolicy::default().max_body_bytes).await
 }
 
-/// Reads a whole answer as `T`; a shape that does not fit is `unexpected_response` naming the
-/// field's path (e.g. `value[3].accountEnabled`).
+/// Reads a whole answer as text, streaming it and stopping with `response_too_large` once it
+/// exceeds `max_bytes` (an announced `Content-Length` over the cap is refused before reading).
+/// Invalid UTF-8 is replaced rather than refused: the JSON parser names what does not fit.
+pub async fn read_text_capped(
+    mut response: reqwest::Response,
+    max_bytes: u64,
+) -> Result<String, ProviderError> {
+    let host = response
+        .url()
+        .host_str()
+        .map(|h| format!(" from {h}"))
+        .unwrap_or_default();
+    let too_large = || {
+        ProviderError::new(
+            ProviderErrorCode::ResponseTooLarge,
+            format!("the answer{host} is larger than the {max_bytes}-byte cap; it was not read"),
+        )
+    };
+    if response.content_length().is_some_and(|len| len > max_bytes) {
+        return Err(too_large());
+    }
+    let mut bytes: Vec<u8> = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
+        if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+    })
+}
+
+/// Reads a whole answer as `T` under the default body cap; a shape that does not fit is
+/// `unexpected_response` naming the field's path (e.g. `value[3].accountEnabled`).
 pub async fn read_json<T: DeserializeOwned>(
     response: reqwest::Response,
 ) -> Result<T, ProviderError> {

@@ -3,9 +3,10 @@ use std::time::{Duration, SystemTime};
 use entra_core::provider::{ProviderError, ProviderErrorCode};
 use reqwest::header::RETRY_AFTER;
 
+use super::body::read_text_capped;
 use super::classify::transport_error;
 use super::delay::{backoff_delay, parse_retry_after};
-use super::policy::HttpPolicy;
+use super::policy::{HttpPolicy, Resend};
 
 /// A reqwest client (rustls, no proxy, no redirects) that applies an [`HttpPolicy`].
 /// Cheap to clone: clones share one connection pool.
@@ -45,10 +46,25 @@ impl HttpClient {
         &self.policy
     }
 
+    /// Reads an answer's body as text under the policy's [`HttpPolicy::max_body_bytes`] cap.
+    pub async fn read_text(&self, response: reqwest::Response) -> Result<String, ProviderError> {
+        read_text_capped(response, self.policy.max_body_bytes).await
+    }
+
     /// Sends the request `make` builds, retrying throttling, gateway and connection failures
     /// under the policy. Returns the last answer whatever its status (the caller classifies a
     /// failure); a request that never got an answer is `upstream_unavailable`.
     pub async fn send_with_retry<F>(&self, make: F) -> Result<reqwest::Response, ProviderError>
+    where
+        F: Fn() -> reqwest::RequestBuilder,
+    {
+        self.send(make, Resend::Allowed).await
+    }
+
+    /// Like [`HttpClient::send_with_retry`], with `resend` saying whether a request that may
+    /// have reached the server can be sent again ([`Resend::NeverAfterSend`] retries only a
+    /// connection that could not be opened).
+    pub async fn send<F>(&self, make: F, resend: Resend) -> Result<reqwest::Response, ProviderError>
     where
         F: Fn() -> reqwest::RequestBuilder,
     {
@@ -65,6 +81,13 @@ impl HttpClient {
             let target = describe(request.url());
             let outcome = self.inner.execute(request).await;
             let delay = match &outcome {
+                Ok(_) if resend == Resend::NeverAfterSend => {
+                    return outcome.map_err(|e| transport_error(&e));
+                }
+                Err(err) if resend == Resend::NeverAfterSend && !err.is_connect() => {
+                    tracing::warn!(%method, target = %target, "a request that must not be repeated got no answer");
+                    return outcome.map_err(|e| transport_error(&e));
+                }
                 Ok(response) => {
                     let status = response.status().as_u16();
                     if !self.policy.is_retryable_status(status) {
@@ -74,7 +97,8 @@ impl HttpClient {
                         .headers()
                         .get(RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+                        .map(|hint| hint.max(self.policy.min_retry_after));
                     let delay = hinted.unwrap_or_else(|| {
                         backoff_delay(attempt, self.policy.base_delay, self.policy.max_delay)
                     });

@@ -23,6 +23,30 @@ pub struct HttpPolicy {
     pub max_pages: usize,
     /// Whether 502 Bad Gateway is retried too (gateways in front of CIPP produce it).
     pub retry_bad_gateway: bool,
+    /// The largest answer body read, in bytes; a larger one is a `response_too_large` error
+    /// (the body is streamed and reading stops at the cap). Default 32 MiB: a Graph page of 999
+    /// users with every selected property is well under 4 MiB.
+    pub max_body_bytes: u64,
+    /// The most time one listing (every page of one tenant's users, or of a discovery source)
+    /// may take, retries and token refreshes included. Past it the listing stops with
+    /// `listing_deadline_exceeded`: an error before the first page, otherwise an incomplete
+    /// listing. Default 30 minutes: a 300,000-user tenant at Graph's pace fits comfortably.
+    pub listing_deadline: Duration,
+    /// The shortest wait before a retry that `Retry-After` asked for; `Retry-After: 0` (or a date
+    /// in the past) would otherwise retry a throttled call at once. Default 1 second.
+    pub min_retry_after: Duration,
+}
+
+/// Whether a request may be sent again once it may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resend {
+    /// Retry throttling, gateway errors, connection failures and timeouts (idempotent reads).
+    #[default]
+    Allowed,
+    /// Retry only when the connection could not be opened, so the request never left; an
+    /// answer of any status, a timeout or a broken connection is final. For requests that
+    /// spend something single-use, such as an authorization code.
+    NeverAfterSend,
 }
 
 impl Default for HttpPolicy {
@@ -36,6 +60,9 @@ impl Default for HttpPolicy {
             max_total_wait: Duration::from_secs(120),
             max_pages: 10_000,
             retry_bad_gateway: false,
+            max_body_bytes: 32 * 1024 * 1024,
+            listing_deadline: Duration::from_secs(30 * 60),
+            min_retry_after: Duration::from_secs(1),
         }
     }
 }
@@ -62,6 +89,9 @@ impl HttpPolicy {
             max_total_wait: Duration::from_secs(3),
             max_pages: 1_000,
             retry_bad_gateway: false,
+            max_body_bytes: 32 * 1024 * 1024,
+            listing_deadline: Duration::from_secs(120),
+            min_retry_after: Duration::from_millis(1),
         }
     }
 

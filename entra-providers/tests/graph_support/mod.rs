@@ -68,6 +68,16 @@ impl Fixture {
         .unwrap()
     }
 
+    /// Like [`Fixture::provider`], under another HTTP policy.
+    pub fn provider_with_policy(&self, options: GraphOptions, policy: HttpPolicy) -> GraphProvider {
+        let mut settings = self.settings(
+            options,
+            TokenSet::from_refresh_token(Secret::new(PARTNER_RT)),
+        );
+        settings.config.policy = policy;
+        GraphProvider::new(settings).unwrap()
+    }
+
     pub fn graph_url(&self, path_and_query: &str) -> String {
         format!("{}/{}", self.graph.uri(), path_and_query)
     }

@@ -132,19 +132,7 @@ impl CloudEndpoints {
 /// Refuses anything but a tenant segment of a login URL (a GUID, a domain, `organizations`,
 /// `common`), so an id read from an upstream cannot change the URL it is put into.
 pub fn check_authority(authority: &str) -> Result<(), ProviderError> {
-    let ok = !authority.is_empty()
-        && authority.len() <= 255
-        && authority
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(config(format!(
-            "`{}` is not a tenant id, domain or authority name",
-            authority.chars().take(64).collect::<String>()
-        )))
-    }
+    crate::tenant_id::check_tenant_id(authority, "authority")
 }
 
 fn normalize_base(value: &str, what: &str) -> Result<String, ProviderError> {
@@ -204,7 +192,9 @@ mod tests {
             "https://graph.microsoft.us/.default"
         );
         assert!(CloudEndpoints::custom("ftp://x", "http://y").is_err());
-        assert_eq!(e.token_url("../evil").unwrap_err().code(), "configuration");
+        for bad in ["../evil", "..", ".", "a..b", ".contoso.com", "a/b", "a?b"] {
+            assert_eq!(e.token_url(bad).unwrap_err().code(), "configuration", "{bad}");
+        }
         assert!(e.token_url("contoso.onmicrosoft.com").is_ok());
     }
 }

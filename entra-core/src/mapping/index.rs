@@ -6,15 +6,20 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hasher};
 
 use super::domain::{evidence_of_host, normalize_domain};
-use super::fuzzy::{PreparedName, overlap_score, token_similarity};
+use super::fuzzy::{PreparedName, TYPO_MAX_LEN, TYPO_MIN_LEN, overlap_score, token_similarity};
 use super::names::token_weight;
 use crate::model::Client;
 
 /// Words longer than this many clients are skipped as blocking keys when the tenant has a rarer
 /// word: such words (e.g. "services") cannot carry a match on their own.
 const MAX_POSTING: usize = 5_000;
-/// Only words at least this long are reached through one-typo neighbours.
-const TYPO_MIN_LEN: usize = 5;
+
+/// Whether `token` is reached through one-typo neighbours: the lengths [`token_similarity`]
+/// gives typo credit for. The bound on length keeps [`deletion_keys`] (quadratic in the word's
+/// length) small.
+fn has_typo_neighbours(token: &str) -> bool {
+    (TYPO_MIN_LEN..=TYPO_MAX_LEN).contains(&token.len())
+}
 
 /// One domain a client owns, reduced for comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +114,7 @@ impl ClientIndex {
                     self.token_ids.insert(token.clone(), t);
                     self.vocab.push(token.clone());
                     self.postings.push(Vec::new());
-                    if token.len() >= TYPO_MIN_LEN {
+                    if has_typo_neighbours(token) {
                         for key in deletion_keys(token) {
                             self.deletions.entry(key).or_default().push(t);
                         }
@@ -189,7 +194,7 @@ impl ClientIndex {
             if let Some(list) = self.posting(token) {
                 lists.push((list, weight));
             }
-            if token.len() >= TYPO_MIN_LEN {
+            if has_typo_neighbours(token) {
                 self.push_typo_neighbours(token, weight, &mut lists);
             }
         }
@@ -347,5 +352,20 @@ mod tests {
             "portal.contoso.com"
         );
         assert!(index.secondary_hits("gmail.com").is_empty());
+    }
+
+    #[test]
+    fn a_huge_one_word_client_name_is_indexed_without_quadratic_work() {
+        // 300 KB in one word: hashing every one-deletion variant of it would take minutes.
+        let word = "contoso".repeat(300_000 / 7);
+        let clients = vec![
+            client("c0", &word, &[]),
+            client("c1", &format!("{word} {word}"), &[]),
+            client("c2", "Contoso", &[]),
+        ];
+        let index = ClientIndex::build(&clients);
+        let mut scratch = index.scratch();
+        let found = index.name_candidates(&PreparedName::new(&word), &[], 0.5, &mut scratch);
+        assert_eq!(found, vec![0, 1]);
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::domain::{evidence_of_host, normalize_domain, onmicrosoft_label};
 use super::fuzzy::{NameMethod, PreparedName, score_label, score_names};
 use super::index::{ClientIndex, Scratch};
-use crate::error::CoreError;
+use crate::error::{CoreError, echo};
 use crate::model::{Client, ManagedTenant, MappingState, TenantMapping, nullable::or_default};
 
 /// Default minimum name score for a fuzzy candidate, chosen on the committed evaluation set
@@ -189,17 +189,17 @@ pub(crate) fn active_mappings(
         {
             let mut client_ids: Vec<String> = [&previous.client_id, &row.client_id]
                 .into_iter()
-                .map(|c| c.clone().unwrap_or_else(|| "(skipped)".into()))
+                .map(|c| c.as_deref().map_or_else(|| "(skipped)".into(), |c| echo(c).into_owned()))
                 .collect();
             client_ids.sort();
             return Err(CoreError::MappingConflict {
                 message: format!(
                     "tenant {} has two active mappings: {} and {}",
-                    row.entra_tenant_id,
+                    echo(&row.entra_tenant_id),
                     client_ids.first().map_or("", String::as_str),
                     client_ids.get(1).map_or("", String::as_str),
                 ),
-                entra_tenant_id: row.entra_tenant_id.clone(),
+                entra_tenant_id: echo(&row.entra_tenant_id).into_owned(),
                 client_ids,
             });
         }
@@ -230,7 +230,7 @@ fn validate(input: &PreviewInput) -> Result<(), CoreError> {
         if !seen.insert(tenant_key(&t.entra_tenant_id)) {
             return Err(CoreError::invalid_input(format!(
                 "field `tenants[{i}].entraTenantId`: tenant {} is listed twice",
-                t.entra_tenant_id
+                echo(&t.entra_tenant_id)
             )));
         }
     }
@@ -244,7 +244,7 @@ fn validate(input: &PreviewInput) -> Result<(), CoreError> {
         if !seen.insert(c.client_id.as_str()) {
             return Err(CoreError::invalid_input(format!(
                 "field `clients[{i}].clientId`: client {} is listed twice",
-                c.client_id
+                echo(&c.client_id)
             )));
         }
     }

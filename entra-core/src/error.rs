@@ -9,7 +9,8 @@ pub enum CoreError {
     /// The input does not follow the contract; the message names the offending field.
     #[error("invalid input: {message}")]
     InvalidInput { message: String },
-    /// A custom exclusion pattern is not a valid (or too large) regular expression.
+    /// A custom exclusion pattern is not a valid (or too large) regular expression, or the list
+    /// of patterns breaks a limit (count, combined compiled size). `pattern` is quoted truncated.
     #[error("invalid pattern `{pattern}`: {message}")]
     InvalidPattern { pattern: String, message: String },
     /// A batch of mapping operations assigns one tenant to two clients, or otherwise contradicts itself.

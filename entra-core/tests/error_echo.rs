@@ -41,12 +41,7 @@ fn errors_quote_user_input_truncated() {
             json!({"patterns": ["ok", "(".repeat(50_000_000)]}),
             "invalid_pattern",
         ),
-        (
-            "unknown function",
-            "unused",
-            json!({}),
-            "unknown_function",
-        ),
+        ("unknown function", "unused", json!({}), "unknown_function"),
         (
             "tenant listed twice in a preview",
             "preview_mappings",
@@ -119,7 +114,11 @@ fn errors_quote_user_input_truncated() {
         assert!(message.len() < 2_500, "{name}: {} bytes", message.len());
         assert!(message.contains("bytes)"), "{name}: {message}");
         for detail in details(&err) {
-            assert!(detail.len() < 200, "{name}: detail of {} bytes", detail.len());
+            assert!(
+                detail.len() < 200,
+                "{name}: detail of {} bytes",
+                detail.len()
+            );
         }
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::CoreError;
 use crate::model::{EntraUser, FilterOptions};
 
-pub use patterns::{COMBINED_SIZE_LIMIT, MAX_PATTERN_LEN, MAX_PATTERNS};
+pub use patterns::{COMBINED_SIZE_LIMIT, MAX_PATTERN_LEN, MAX_PATTERNS, SEARCH_CACHE_LIMIT};
 
 /// Input of [`filter_users`]: the listed users and the tenant's filter options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,8 +3,9 @@
 //! administrator's patterns can neither hang a sync, nor exhaust memory, nor be silently ignored.
 //!
 //! Limits (documented in `docs/contract.md`): at most [`MAX_PATTERNS`] patterns of at most
-//! [`MAX_PATTERN_LEN`] bytes each, compiling together to at most [`COMBINED_SIZE_LIMIT`] bytes.
-//! The budget is for all patterns together, never multiplied by their number.
+//! [`MAX_PATTERN_LEN`] bytes each, compiling together to at most [`COMBINED_SIZE_LIMIT`] bytes,
+//! searched with a lazy DFA cache of at most [`SEARCH_CACHE_LIMIT`] bytes. The budgets are for all
+//! patterns together, never multiplied by their number.
 
 use std::sync::{Arc, Mutex};
 
@@ -16,11 +17,13 @@ use crate::error::{CoreError, echo};
 pub const MAX_PATTERNS: usize = 200;
 /// Upper bound on the length (bytes) of one pattern's source text.
 pub const MAX_PATTERN_LEN: usize = 1_000;
-/// Upper bound on the compiled size of all patterns together (and on the lazy DFA cache of the
-/// search), in bytes.
-pub const COMBINED_SIZE_LIMIT: usize = 4 << 20;
+/// Upper bound on the compiled size of all patterns together, in bytes.
+pub const COMBINED_SIZE_LIMIT: usize = 8 << 20;
+/// Upper bound on the lazy DFA cache a search of the patterns grows (per searching thread), in
+/// bytes: enough that finding which of 200 patterns matched does not thrash it.
+pub const SEARCH_CACHE_LIMIT: usize = 32 << 20;
 /// How many distinct pattern lists stay compiled for reuse by later calls.
-const CACHE_ENTRIES: usize = 16;
+const CACHE_ENTRIES: usize = 8;
 
 /// The patterns of one settings, compiled once into a single automaton.
 #[derive(Debug)]
@@ -59,7 +62,9 @@ pub(crate) fn compile_cached(patterns: &[String]) -> Result<Arc<CompiledPatterns
         }));
     }
     {
-        let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cache = CACHE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(at) = cache.iter().position(|(key, _)| key.as_slice() == patterns) {
             let entry = cache.remove(at);
             let compiled = Arc::clone(&entry.1);
@@ -69,7 +74,9 @@ pub(crate) fn compile_cached(patterns: &[String]) -> Result<Arc<CompiledPatterns
     }
     // Compiled outside the lock so other threads are not held up.
     let compiled = Arc::new(compile_all(patterns)?);
-    let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !cache.iter().any(|(key, _)| key.as_slice() == patterns) {
         if cache.len() >= CACHE_ENTRIES {
             cache.remove(0);
@@ -144,7 +151,7 @@ fn build_set(patterns: &[String]) -> Result<RegexSet, regex::Error> {
     RegexSetBuilder::new(patterns)
         .case_insensitive(true)
         .size_limit(COMBINED_SIZE_LIMIT)
-        .dfa_size_limit(COMBINED_SIZE_LIMIT)
+        .dfa_size_limit(SEARCH_CACHE_LIMIT)
         .build()
 }
 
@@ -212,7 +219,11 @@ mod tests {
     #[test]
     fn empty_and_oversized_patterns_are_rejected() {
         let long = "a".repeat(MAX_PATTERN_LEN + 1);
-        for patterns in [vec!["  ".to_string()], strings(&["a{1000}{1000}"]), vec![long]] {
+        for patterns in [
+            vec!["  ".to_string()],
+            strings(&["a{1000}{1000}"]),
+            vec![long],
+        ] {
             let err = compile_all(&patterns).unwrap_err();
             assert_eq!(err.code(), "invalid_pattern", "{err}");
         }

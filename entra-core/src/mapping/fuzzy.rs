@@ -305,6 +305,15 @@ mod tests {
     }
 
     #[test]
+    fn huge_names_compare_without_quadratic_work() {
+        // 200,000 words a side: comparing every word with every word would take hours.
+        let many = "acme dental ".repeat(100_000);
+        assert_eq!(name_similarity(&many, &many), 1.0);
+        let word = "contoso".repeat(50_000);
+        assert_eq!(name_similarity(&word, &format!("{word}x")), 1.0);
+    }
+
+    #[test]
     fn empty_names_never_match() {
         assert_eq!(name_similarity("", "Acme"), 0.0);
         assert_eq!(name_similarity("!!!", "???"), 0.0);

@@ -71,7 +71,9 @@ fn push_domain(map: &mut HashMap<String, Vec<DomainHit>>, raw: &str, client: u32
         return;
     };
     let hits = map.entry(registrable).or_default();
-    if !hits.iter().any(|h| h.client == client) {
+    // Clients are indexed in order, so a client's earlier hit on this domain can only be the
+    // last one: constant time however many clients share the domain.
+    if hits.last().is_none_or(|h| h.client != client) {
         hits.push(DomainHit { client, host });
     }
 }
@@ -367,5 +369,23 @@ mod tests {
         let mut scratch = index.scratch();
         let found = index.name_candidates(&PreparedName::new(&word), &[], 0.5, &mut scratch);
         assert_eq!(found, vec![0, 1]);
+    }
+
+    #[test]
+    fn many_clients_sharing_one_domain_are_indexed_without_quadratic_work() {
+        let clients: Vec<Client> = (0..200_000)
+            .map(|i| {
+                client(
+                    &format!("c{i}"),
+                    "Contoso",
+                    &["contoso.com", "https://portal.contoso.com"],
+                )
+            })
+            .collect();
+        let index = ClientIndex::build(&clients);
+        let hits = index.primary_hits("contoso.com");
+        assert_eq!(hits.len(), 200_000);
+        assert!(hits.iter().all(|h| h.host == "contoso.com"));
+        assert_eq!(hits.last().map(|h| h.client), Some(199_999));
     }
 }

@@ -189,7 +189,10 @@ pub(crate) fn active_mappings(
         {
             let mut client_ids: Vec<String> = [&previous.client_id, &row.client_id]
                 .into_iter()
-                .map(|c| c.as_deref().map_or_else(|| "(skipped)".into(), |c| echo(c).into_owned()))
+                .map(|c| {
+                    c.as_deref()
+                        .map_or_else(|| "(skipped)".into(), |c| echo(c).into_owned())
+                })
                 .collect();
             client_ids.sort();
             return Err(CoreError::MappingConflict {
@@ -375,11 +378,7 @@ fn suggest(
     options: &PreviewOptions,
     scratch: &mut Scratch,
 ) -> TenantSuggestions {
-    let client_id = |c: u32| {
-        clients
-            .get(c as usize)
-            .map_or("", |c| c.client_id.as_str())
-    };
+    let client_id = |c: u32| clients.get(c as usize).map_or("", |c| c.client_id.as_str());
     let mut raw_domains: Vec<&str> = tenant.domains.iter().map(String::as_str).collect();
     if let Some(primary) = &tenant.primary_domain {
         raw_domains.push(primary);

@@ -124,7 +124,11 @@ mod tests {
         const CONTACTS: usize = 200_000;
         let contacts: Vec<Contact> = (0..CONTACTS)
             .map(|i| {
-                let extra: &[&str] = if i % 2 == 0 { &["Shared@Contoso.com"] } else { &[] };
+                let extra: &[&str] = if i % 2 == 0 {
+                    &["Shared@Contoso.com"]
+                } else {
+                    &[]
+                };
                 contact(format!("k{i}"), "shared@contoso.com", extra)
             })
             .collect();

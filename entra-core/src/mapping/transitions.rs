@@ -324,7 +324,7 @@ pub fn plan_mapping_changes(
                 "client_has_multiple_tenants",
                 format!(
                     "client {} is mapped to {} tenants: {}",
-                    echo(&client),
+                    echo(client),
                     tenants.len(),
                     tenants
                         .iter()

@@ -32,7 +32,7 @@ pub fn call(function: &str, input: &Value) -> Result<Value, CoreError> {
         "plan_mapping_changes" => to_value(&mapping::plan_mapping_changes(&from_value(input)?)?),
         "run_id" => crate::ids::run_id_json(input),
         other => Err(CoreError::UnknownFunction {
-            name: other.to_string(),
+            name: crate::error::echo(other).into_owned(),
         }),
     }
 }

@@ -11,7 +11,8 @@ pub enum CoreError {
     /// The input does not follow the contract; the message names the offending field.
     #[error("invalid input: {message}")]
     InvalidInput { message: String },
-    /// A custom exclusion pattern is not a valid (or too large) regular expression.
+    /// A custom exclusion pattern is not a valid (or too large) regular expression, or the list
+    /// of patterns breaks a limit (count, combined compiled size). `pattern` is quoted truncated.
     #[error("invalid pattern `{pattern}`: {message}")]
     InvalidPattern { pattern: String, message: String },
     /// A batch of mapping operations assigns one tenant to two clients, or otherwise contradicts itself.
@@ -78,10 +79,61 @@ impl CoreError {
         }
     }
 
-    /// Shorthand for an `invalid_input` error.
+    /// Shorthand for an `invalid_input` error. A message longer than [`MAX_MESSAGE_CHARS`]
+    /// (one that quotes a huge input) is cut the way [`echo`] cuts a quote.
     pub fn invalid_input(message: impl Into<String>) -> Self {
+        let message = message.into();
         CoreError::InvalidInput {
-            message: message.into(),
+            message: echo_up_to(&message, MAX_MESSAGE_CHARS).into_owned(),
         }
+    }
+}
+
+/// How many characters of a user-supplied text an error quotes.
+pub const MAX_ECHO_CHARS: usize = 80;
+/// How many characters an `invalid_input` message keeps at most.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+
+/// `text` as an error may quote it: unchanged up to [`MAX_ECHO_CHARS`] characters, else its first
+/// [`MAX_ECHO_CHARS`] characters followed by `…(N bytes)` with the full length. A 50 MB pattern
+/// or identifier must not come back whole in a message, a log line or an exception.
+pub fn echo(text: &str) -> std::borrow::Cow<'_, str> {
+    echo_up_to(text, MAX_ECHO_CHARS)
+}
+
+fn echo_up_to(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max_chars) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!(
+            "{}…({} bytes)",
+            text.get(..cut).unwrap_or_default(),
+            text.len()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echo_keeps_short_texts_and_cuts_long_ones() {
+        assert_eq!(echo("^ext-"), "^ext-");
+        let exact = "é".repeat(MAX_ECHO_CHARS);
+        assert_eq!(echo(&exact), exact);
+        let long = "é".repeat(MAX_ECHO_CHARS + 1);
+        assert_eq!(
+            echo(&long),
+            format!("{}…({} bytes)", "é".repeat(MAX_ECHO_CHARS), long.len())
+        );
+    }
+
+    #[test]
+    fn invalid_input_messages_are_bounded() {
+        let huge = "x".repeat(5_000_000);
+        let err = CoreError::invalid_input(format!("tenant `{huge}` is unknown"));
+        let message = err.to_string();
+        assert!(message.len() < 2 * MAX_MESSAGE_CHARS, "{}", message.len());
+        assert!(message.ends_with("…(5000020 bytes)"), "{message}");
     }
 }

@@ -8,12 +8,14 @@ mod patterns;
 mod service_account;
 pub(crate) mod tokens;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::CoreError;
 use crate::model::{EntraUser, FilterOptions};
 
-use patterns::CustomPattern;
+pub use patterns::{COMBINED_SIZE_LIMIT, MAX_PATTERN_LEN, MAX_PATTERNS, SEARCH_CACHE_LIMIT};
 
 /// Input of [`filter_users`]: the listed users and the tenant's filter options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,20 +63,18 @@ pub enum ExclusionReason {
 pub struct UserFilter {
     include_guests: bool,
     licensed_only: bool,
-    patterns: Vec<CustomPattern>,
-    /// The patterns combined, to reject a non-matching text in one search.
-    any_pattern: Option<regex::RegexSet>,
+    /// The custom patterns in one automaton, shared with other filters of the same settings.
+    patterns: Arc<patterns::CompiledPatterns>,
 }
 
 impl UserFilter {
-    /// Compiles the options; an invalid custom pattern is an `invalid_pattern` error.
+    /// Compiles the options; an invalid custom pattern (or a list over the limits) is an
+    /// `invalid_pattern` error. A pattern list compiled by a recent call is reused.
     pub fn new(options: &FilterOptions) -> Result<Self, CoreError> {
-        let patterns = patterns::compile_all(&options.custom_exclusion_patterns)?;
         Ok(Self {
             include_guests: options.include_guests,
             licensed_only: options.licensed_only,
-            any_pattern: patterns::combined(&patterns),
-            patterns,
+            patterns: patterns::compile_cached(&options.custom_exclusion_patterns)?,
         })
     }
 
@@ -118,15 +118,7 @@ impl UserFilter {
             user.email.as_deref(),
             user.display_name.as_deref(),
         ];
-        if let Some(set) = &self.any_pattern
-            && !texts.iter().flatten().any(|t| set.is_match(t))
-        {
-            return None;
-        }
-        self.patterns
-            .iter()
-            .find(|p| texts.iter().flatten().any(|t| p.regex.is_match(t)))
-            .map(|p| p.source.as_str())
+        self.patterns.first_match(texts.into_iter().flatten())
     }
 
     /// Splits users into included and excluded, moving them (no copies).
@@ -165,8 +157,10 @@ pub fn filter_users(input: &FilterInput) -> Result<FilterOutput, CoreError> {
     Ok(filter.split(input.users.clone()))
 }
 
-/// Checks custom exclusion patterns the way the filter will compile them, for settings screens:
-/// the first invalid one is an `invalid_pattern` error naming it.
+/// Checks custom exclusion patterns the way the filter will compile them (same limits on count,
+/// length and combined compiled size), for settings screens: the first invalid one is an
+/// `invalid_pattern` error naming it and the limit it breaks. A valid list stays compiled for
+/// the syncs that follow.
 pub fn validate_patterns(patterns: &[String]) -> Result<(), CoreError> {
-    patterns::compile_all(patterns).map(|_| ())
+    patterns::compile_cached(patterns).map(|_| ())
 }

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::preview::tenant_key;
-use crate::error::CoreError;
+use crate::error::{CoreError, echo};
 use crate::model::{ManagedTenant, TenantStatus, Warning, nullable::or_default};
 
 /// Input of [`merge_discovery`].
@@ -117,7 +117,7 @@ pub fn merge_discovery(input: &MergeDiscoveryInput) -> Result<MergeDiscoveryOutp
                 "duplicate_tenant",
                 format!(
                     "tenant {} is stored twice; the first record is used",
-                    t.entra_tenant_id
+                    echo(&t.entra_tenant_id)
                 ),
             ));
             continue;
@@ -158,7 +158,7 @@ pub fn merge_discovery(input: &MergeDiscoveryInput) -> Result<MergeDiscoveryOutp
                 "duplicate_tenant",
                 format!(
                     "tenant {} is listed twice; the first entry is used",
-                    t.entra_tenant_id
+                    echo(&t.entra_tenant_id)
                 ),
             ));
             continue;

@@ -6,15 +6,20 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hasher};
 
 use super::domain::{evidence_of_host, normalize_domain};
-use super::fuzzy::{PreparedName, overlap_score, token_similarity};
+use super::fuzzy::{PreparedName, TYPO_MAX_LEN, TYPO_MIN_LEN, overlap_score, token_similarity};
 use super::names::token_weight;
 use crate::model::Client;
 
 /// Words longer than this many clients are skipped as blocking keys when the tenant has a rarer
 /// word: such words (e.g. "services") cannot carry a match on their own.
 const MAX_POSTING: usize = 5_000;
-/// Only words at least this long are reached through one-typo neighbours.
-const TYPO_MIN_LEN: usize = 5;
+
+/// Whether `token` is reached through one-typo neighbours: the lengths [`token_similarity`]
+/// gives typo credit for. The bound on length keeps [`deletion_keys`] (quadratic in the word's
+/// length) small.
+fn has_typo_neighbours(token: &str) -> bool {
+    (TYPO_MIN_LEN..=TYPO_MAX_LEN).contains(&token.len())
+}
 
 /// One domain a client owns, reduced for comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +71,9 @@ fn push_domain(map: &mut HashMap<String, Vec<DomainHit>>, raw: &str, client: u32
         return;
     };
     let hits = map.entry(registrable).or_default();
-    if !hits.iter().any(|h| h.client == client) {
+    // Clients are indexed in order, so a client's earlier hit on this domain can only be the
+    // last one: constant time however many clients share the domain.
+    if hits.last().is_none_or(|h| h.client != client) {
         hits.push(DomainHit { client, host });
     }
 }
@@ -109,7 +116,7 @@ impl ClientIndex {
                     self.token_ids.insert(token.clone(), t);
                     self.vocab.push(token.clone());
                     self.postings.push(Vec::new());
-                    if token.len() >= TYPO_MIN_LEN {
+                    if has_typo_neighbours(token) {
                         for key in deletion_keys(token) {
                             self.deletions.entry(key).or_default().push(t);
                         }
@@ -189,7 +196,7 @@ impl ClientIndex {
             if let Some(list) = self.posting(token) {
                 lists.push((list, weight));
             }
-            if token.len() >= TYPO_MIN_LEN {
+            if has_typo_neighbours(token) {
                 self.push_typo_neighbours(token, weight, &mut lists);
             }
         }
@@ -347,5 +354,38 @@ mod tests {
             "portal.contoso.com"
         );
         assert!(index.secondary_hits("gmail.com").is_empty());
+    }
+
+    #[test]
+    fn a_huge_one_word_client_name_is_indexed_without_quadratic_work() {
+        // 300 KB in one word: hashing every one-deletion variant of it would take minutes.
+        let word = "contoso".repeat(300_000 / 7);
+        let clients = vec![
+            client("c0", &word, &[]),
+            client("c1", &format!("{word} {word}"), &[]),
+            client("c2", "Contoso", &[]),
+        ];
+        let index = ClientIndex::build(&clients);
+        let mut scratch = index.scratch();
+        let found = index.name_candidates(&PreparedName::new(&word), &[], 0.5, &mut scratch);
+        assert_eq!(found, vec![0, 1]);
+    }
+
+    #[test]
+    fn many_clients_sharing_one_domain_are_indexed_without_quadratic_work() {
+        let clients: Vec<Client> = (0..200_000)
+            .map(|i| {
+                client(
+                    &format!("c{i}"),
+                    "Contoso",
+                    &["contoso.com", "https://portal.contoso.com"],
+                )
+            })
+            .collect();
+        let index = ClientIndex::build(&clients);
+        let hits = index.primary_hits("contoso.com");
+        assert_eq!(hits.len(), 200_000);
+        assert!(hits.iter().all(|h| h.host == "contoso.com"));
+        assert_eq!(hits.last().map(|h| h.client), Some(199_999));
     }
 }

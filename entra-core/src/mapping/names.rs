@@ -191,8 +191,16 @@ fn expand(token: String) -> String {
     }
 }
 
-/// Normalizes an organisation name.
+/// Only this many leading characters of a name are read: no organisation name is longer, and a
+/// bound keeps indexing and comparing names linear in the input however long a name is.
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// Normalizes an organisation name (its first [`MAX_NAME_CHARS`] characters).
 pub fn normalize_name(raw: &str) -> NormalizedName {
+    let raw = match raw.char_indices().nth(MAX_NAME_CHARS) {
+        Some((cut, _)) => raw.get(..cut).unwrap_or(raw),
+        None => raw,
+    };
     let mut folded = String::with_capacity(raw.len() + 8);
     fold_into(raw, &mut folded);
     let mut tokens: Vec<String> = folded
@@ -373,6 +381,15 @@ mod tests {
         let abc = normalize_name("American Broadcasting Company");
         assert_eq!(acronym(&abc).as_deref(), Some("ab"));
         assert_eq!(acronym_with_suffixes(&abc).as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn only_the_first_characters_of_a_long_name_are_read() {
+        let long = format!("Contoso {}", "x".repeat(1_000_000));
+        let name = normalize_name(&long);
+        assert_eq!(name.tokens.len(), 2);
+        assert_eq!(name.tokens[1].len(), MAX_NAME_CHARS - "Contoso ".len());
+        assert_eq!(words(&"Ü".repeat(MAX_NAME_CHARS + 5)).len(), MAX_NAME_CHARS);
     }
 
     #[test]

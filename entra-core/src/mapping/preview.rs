@@ -5,14 +5,14 @@
 //! Everything else (shared domains, secondary domains, similar names) becomes a ranked list of
 //! candidates for an operator to confirm.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::domain::{evidence_of_host, normalize_domain, onmicrosoft_label};
 use super::fuzzy::{NameMethod, PreparedName, score_label, score_names};
 use super::index::{ClientIndex, Scratch};
-use crate::error::CoreError;
+use crate::error::{CoreError, echo};
 use crate::model::{Client, ManagedTenant, MappingState, TenantMapping, nullable::or_default};
 
 /// Default minimum name score for a fuzzy candidate, chosen on the committed evaluation set
@@ -189,17 +189,20 @@ pub(crate) fn active_mappings(
         {
             let mut client_ids: Vec<String> = [&previous.client_id, &row.client_id]
                 .into_iter()
-                .map(|c| c.clone().unwrap_or_else(|| "(skipped)".into()))
+                .map(|c| {
+                    c.as_deref()
+                        .map_or_else(|| "(skipped)".into(), |c| echo(c).into_owned())
+                })
                 .collect();
             client_ids.sort();
             return Err(CoreError::MappingConflict {
                 message: format!(
                     "tenant {} has two active mappings: {} and {}",
-                    row.entra_tenant_id,
+                    echo(&row.entra_tenant_id),
                     client_ids.first().map_or("", String::as_str),
                     client_ids.get(1).map_or("", String::as_str),
                 ),
-                entra_tenant_id: row.entra_tenant_id.clone(),
+                entra_tenant_id: echo(&row.entra_tenant_id).into_owned(),
                 client_ids,
             });
         }
@@ -230,7 +233,7 @@ fn validate(input: &PreviewInput) -> Result<(), CoreError> {
         if !seen.insert(tenant_key(&t.entra_tenant_id)) {
             return Err(CoreError::invalid_input(format!(
                 "field `tenants[{i}].entraTenantId`: tenant {} is listed twice",
-                t.entra_tenant_id
+                echo(&t.entra_tenant_id)
             )));
         }
     }
@@ -244,7 +247,7 @@ fn validate(input: &PreviewInput) -> Result<(), CoreError> {
         if !seen.insert(c.client_id.as_str()) {
             return Err(CoreError::invalid_input(format!(
                 "field `clients[{i}].clientId`: client {} is listed twice",
-                c.client_id
+                echo(&c.client_id)
             )));
         }
     }
@@ -254,7 +257,7 @@ fn validate(input: &PreviewInput) -> Result<(), CoreError> {
     Ok(())
 }
 
-/// A candidate under construction: the client's position and its best suggestion so far.
+/// A ranked candidate: the client's position and its suggestion.
 struct Ranked {
     client: u32,
     suggestion: Suggestion,
@@ -268,16 +271,97 @@ fn reason_rank(reason: MatchReason) -> u8 {
     }
 }
 
-fn offer(best: &mut HashMap<u32, Suggestion>, client: u32, suggestion: Suggestion) {
+/// What a candidate's evidence is made of, kept as borrowed parts until the candidate makes the
+/// top list: a tenant may reach thousands of clients, and only `topK` of them are reported.
+#[derive(Clone, Copy)]
+enum Basis<'a> {
+    Domain {
+        registrable: &'a str,
+        tenant_host: &'a str,
+        client_host: &'a str,
+    },
+    /// `label` is the `*.onmicrosoft.com` label that scored, `None` for the display name.
+    Name {
+        label: Option<&'a str>,
+        method: NameMethod,
+    },
+}
+
+/// The best evidence found so far for one client.
+#[derive(Clone, Copy)]
+struct Offer<'a> {
+    score: f64,
+    reason: MatchReason,
+    basis: Basis<'a>,
+}
+
+/// Keeps the better of the client's current offer and `offer`: the higher score, then the
+/// stronger reason, the earlier offer on a full tie.
+fn offer<'a>(best: &mut HashMap<u32, Offer<'a>>, client: u32, offer: Offer<'a>) {
     match best.get(&client) {
         Some(current)
-            if current.score > suggestion.score
-                || (current.score == suggestion.score
-                    && reason_rank(current.reason) <= reason_rank(suggestion.reason)) => {}
+            if current.score > offer.score
+                || (current.score == offer.score
+                    && reason_rank(current.reason) <= reason_rank(offer.reason)) => {}
         _ => {
-            best.insert(client, suggestion);
+            best.insert(client, offer);
         }
     }
+}
+
+/// A candidate in the ranking: ordered best first (higher score, then stronger reason, then
+/// client id), so the greatest element of a max-heap is the worst candidate kept.
+struct RankKey<'a> {
+    score: f64,
+    rank: u8,
+    client_id: &'a str,
+    client: u32,
+    offer: Offer<'a>,
+}
+
+impl RankKey<'_> {
+    fn order(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.rank.cmp(&other.rank))
+            .then(self.client_id.cmp(other.client_id))
+    }
+}
+
+impl PartialEq for RankKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.order(other).is_eq()
+    }
+}
+
+impl Eq for RankKey<'_> {}
+
+impl PartialOrd for RankKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RankKey<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order(other)
+    }
+}
+
+/// The `k` best offers, best first, in memory bounded by `k` whatever the number of offers.
+/// Client ids are unique, so the order is total and the result is the one a full sort gives.
+fn top_k<'a>(offers: impl Iterator<Item = RankKey<'a>>, k: usize) -> Vec<RankKey<'a>> {
+    let mut heap: BinaryHeap<RankKey<'a>> = BinaryHeap::with_capacity(k.min(1024) + 1);
+    for key in offers {
+        if heap.len() < k {
+            heap.push(key);
+        } else if heap.peek().is_some_and(|worst| key < *worst) {
+            heap.pop();
+            heap.push(key);
+        }
+    }
+    heap.into_sorted_vec()
 }
 
 /// Everything computed for one unmapped tenant.
@@ -294,12 +378,7 @@ fn suggest(
     options: &PreviewOptions,
     scratch: &mut Scratch,
 ) -> TenantSuggestions {
-    let client_id = |c: u32| {
-        clients
-            .get(c as usize)
-            .map(|c| c.client_id.clone())
-            .unwrap_or_default()
-    };
+    let client_id = |c: u32| clients.get(c as usize).map_or("", |c| c.client_id.as_str());
     let mut raw_domains: Vec<&str> = tenant.domains.iter().map(String::as_str).collect();
     if let Some(primary) = &tenant.primary_domain {
         raw_domains.push(primary);
@@ -321,7 +400,7 @@ fn suggest(
     labels.sort();
     labels.dedup();
 
-    let mut best: HashMap<u32, Suggestion> = HashMap::new();
+    let mut best: HashMap<u32, Offer<'_>> = HashMap::new();
     let mut exact_clients: Vec<u32> = Vec::new();
     for (registrable, host) in &domains {
         for (hits, reason, score) in [
@@ -343,16 +422,14 @@ fn suggest(
                 offer(
                     &mut best,
                     hit.client,
-                    Suggestion {
-                        client_id: client_id(hit.client),
+                    Offer {
                         score,
                         reason,
-                        matched_domain: Some(registrable.clone()),
-                        evidence: Some(Evidence {
-                            tenant_domain: Some(host.clone()),
-                            client_domain: Some(hit.host.clone()),
-                            ..Evidence::default()
-                        }),
+                        basis: Basis::Domain {
+                            registrable,
+                            tenant_host: host,
+                            client_host: &hit.host,
+                        },
                     },
                 );
             }
@@ -367,50 +444,83 @@ fn suggest(
             continue;
         };
         let mut scored = score_names(&name, client_name);
-        let mut tenant_name = name.name.display();
+        let mut label_used: Option<&str> = None;
         for label in &labels {
             if let Some(s) = score_label(label, client_name)
                 && s.score > scored.score
             {
                 scored = s;
-                tenant_name = label.clone();
+                label_used = Some(label);
             }
         }
         if scored.score >= options.threshold && scored.score > 0.0 {
             offer(
                 &mut best,
                 candidate,
-                Suggestion {
-                    client_id: client_id(candidate),
+                Offer {
                     score: round4(scored.score),
                     reason: MatchReason::FuzzyName,
-                    matched_domain: None,
-                    evidence: Some(Evidence {
-                        tenant_name: Some(tenant_name),
-                        client_name: Some(client_name.name.display()),
-                        method: Some(scored.method),
-                        ..Evidence::default()
-                    }),
+                    basis: Basis::Name {
+                        label: label_used,
+                        method: scored.method,
+                    },
                 },
             );
         }
     }
 
-    let mut ranked: Vec<Ranked> = best
-        .into_iter()
-        .map(|(client, suggestion)| Ranked { client, suggestion })
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.suggestion
-            .score
-            .total_cmp(&a.suggestion.score)
-            .then(reason_rank(a.suggestion.reason).cmp(&reason_rank(b.suggestion.reason)))
-            .then(a.suggestion.client_id.cmp(&b.suggestion.client_id))
+    let keys = best.into_iter().map(|(client, offer)| RankKey {
+        score: offer.score,
+        rank: reason_rank(offer.reason),
+        client_id: client_id(client),
+        client,
+        offer,
     });
-    ranked.truncate(options.top_k);
+    let ranked = top_k(keys, options.top_k)
+        .into_iter()
+        .map(|key| Ranked {
+            client: key.client,
+            suggestion: materialize(&key, &name, index),
+        })
+        .collect();
     TenantSuggestions {
         ranked,
         exact_clients,
+    }
+}
+
+/// The reported suggestion of a ranked offer.
+fn materialize(key: &RankKey<'_>, tenant_name: &PreparedName, index: &ClientIndex) -> Suggestion {
+    let offer = &key.offer;
+    let (matched_domain, evidence) = match offer.basis {
+        Basis::Domain {
+            registrable,
+            tenant_host,
+            client_host,
+        } => (
+            Some(registrable.to_string()),
+            Evidence {
+                tenant_domain: Some(tenant_host.to_string()),
+                client_domain: Some(client_host.to_string()),
+                ..Evidence::default()
+            },
+        ),
+        Basis::Name { label, method } => (
+            None,
+            Evidence {
+                tenant_name: Some(label.map_or_else(|| tenant_name.name.display(), str::to_string)),
+                client_name: index.name(key.client).map(|n| n.name.display()),
+                method: Some(method),
+                ..Evidence::default()
+            },
+        ),
+    };
+    Suggestion {
+        client_id: key.client_id.to_string(),
+        score: offer.score,
+        reason: offer.reason,
+        matched_domain,
+        evidence: Some(evidence),
     }
 }
 
@@ -515,4 +625,93 @@ pub fn preview_mappings(input: &PreviewInput) -> Result<PreviewOutput, CoreError
     out.skipped
         .sort_by(|a, b| a.entra_tenant_id.cmp(&b.entra_tenant_id));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(score: f64, reason: MatchReason, client_id: &str) -> RankKey<'_> {
+        RankKey {
+            score,
+            rank: reason_rank(reason),
+            client_id,
+            client: 0,
+            offer: Offer {
+                score,
+                reason,
+                basis: Basis::Name {
+                    label: None,
+                    method: NameMethod::Tokens,
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn top_k_keeps_the_order_of_a_full_sort() {
+        let ids: Vec<String> = (0..60).map(|i| format!("c{:02}", (i * 37) % 60)).collect();
+        let reasons = [
+            MatchReason::FuzzyName,
+            MatchReason::ExactDomain,
+            MatchReason::SecondaryDomain,
+        ];
+        let all: Vec<(f64, MatchReason, &str)> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let score = [1.0, 0.88, 0.9, 0.88][i % 4];
+                (score, reasons[i % 3], id.as_str())
+            })
+            .collect();
+        let mut sorted: Vec<RankKey<'_>> = all.iter().map(|&(s, r, id)| key(s, r, id)).collect();
+        sorted.sort();
+        for k in [1, 2, 5, 17, 60, 100] {
+            let got = top_k(all.iter().map(|&(s, r, id)| key(s, r, id)), k);
+            let got: Vec<&str> = got.iter().map(|k| k.client_id).collect();
+            let want: Vec<&str> = sorted.iter().take(k).map(|k| k.client_id).collect();
+            assert_eq!(got, want, "k = {k}");
+        }
+    }
+
+    #[test]
+    fn many_identically_named_clients_keep_only_the_top_k_per_tenant() {
+        // Every tenant reaches every client with the same score: only the ids break ties, and
+        // each tenant keeps `topK` candidates, not one per client.
+        let clients: Vec<Client> = (0..20_000)
+            .map(|i| Client {
+                client_id: format!("client-{:05}", 19_999 - i),
+                client_name: Some("Contoso Dental".into()),
+                domains: Vec::new(),
+                secondary_domains: Vec::new(),
+            })
+            .collect();
+        let tenants: Vec<ManagedTenant> = (0..8)
+            .map(|i| {
+                let mut t = ManagedTenant::new(format!("tenant-{i:03}"));
+                t.display_name = Some("Contoso Dental".into());
+                t
+            })
+            .collect();
+        let input = PreviewInput {
+            tenants,
+            clients,
+            mappings: Vec::new(),
+            options: PreviewOptions::default(),
+        };
+        let out = preview_mappings(&input).unwrap();
+        assert_eq!(out.fuzzy_candidates.len(), 8);
+        let want: Vec<String> = (0..DEFAULT_TOP_K)
+            .map(|i| format!("client-{i:05}"))
+            .collect();
+        for group in &out.fuzzy_candidates {
+            let got: Vec<&str> = group
+                .candidates
+                .iter()
+                .map(|c| c.client_id.as_str())
+                .collect();
+            assert_eq!(got, want, "{}", group.entra_tenant_id);
+            assert!(group.candidates.iter().all(|c| c.score == 1.0));
+        }
+    }
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::preview::{active_mappings, tenant_key};
-use crate::error::CoreError;
+use crate::error::{CoreError, echo};
 use crate::model::{MappingState, TenantMapping, Warning, nullable::or_default};
 
 /// One operator decision.
@@ -141,15 +141,16 @@ fn validate(input: &MappingChangesInput) -> Result<(), CoreError> {
 }
 
 fn conflict(tenant: &str, a: &str, b: &str) -> CoreError {
-    let mut client_ids = vec![a.to_string(), b.to_string()];
+    let mut client_ids = vec![echo(a).into_owned(), echo(b).into_owned()];
     client_ids.sort();
     CoreError::MappingConflict {
         message: format!(
-            "tenant {tenant} would be mapped to two clients, {} and {}",
+            "tenant {} would be mapped to two clients, {} and {}",
+            echo(tenant),
             client_ids.first().map_or("", String::as_str),
             client_ids.get(1).map_or("", String::as_str)
         ),
-        entra_tenant_id: tenant.to_string(),
+        entra_tenant_id: echo(tenant).into_owned(),
         client_ids,
     }
 }
@@ -237,14 +238,16 @@ pub fn plan_mapping_changes(
                 if current_client.as_deref() != Some(from) {
                     return Err(CoreError::StaleMapping {
                         message: format!(
-                            "tenant {tenant} is {}, not mapped to {from}",
+                            "tenant {} is {}, not mapped to {}",
+                            echo(&tenant),
                             match &current_client {
-                                Some(c) => format!("mapped to {c}"),
+                                Some(c) => format!("mapped to {}", echo(c)),
                                 None if current.is_some() => "skipped".to_string(),
                                 None => "not mapped".to_string(),
-                            }
+                            },
+                            echo(from)
                         ),
-                        entra_tenant_id: tenant.clone(),
+                        entra_tenant_id: echo(&tenant).into_owned(),
                     });
                 }
                 if from == to {
@@ -265,7 +268,7 @@ pub fn plan_mapping_changes(
                 if current.is_none() {
                     out.warnings.push(Warning::new(
                         "nothing_to_unmap",
-                        format!("tenant {tenant} has no mapping; nothing to unmap"),
+                        format!("tenant {} has no mapping; nothing to unmap", echo(&tenant)),
                     ));
                     continue;
                 }
@@ -320,9 +323,14 @@ pub fn plan_mapping_changes(
             out.warnings.push(Warning::new(
                 "client_has_multiple_tenants",
                 format!(
-                    "client {client} is mapped to {} tenants: {}",
+                    "client {} is mapped to {} tenants: {}",
+                    echo(client),
                     tenants.len(),
-                    tenants.join(", ")
+                    tenants
+                        .iter()
+                        .map(|t| echo(t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }

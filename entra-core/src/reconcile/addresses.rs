@@ -71,13 +71,28 @@ pub(crate) fn for_each_user_address(
 /// occurrence wins over an alias one).
 pub(crate) fn user_addresses(user: &EntraUser) -> Vec<UserAddress> {
     let mut out: Vec<UserAddress> = Vec::with_capacity(4);
+    // Position of each address in `out`, once a user has more than a handful.
+    let mut seen: FastMap<String, usize> = FastMap::default();
     let mut push = |raw: &str, primary: bool| {
         let Some(address) = normalize(raw) else {
             return;
         };
-        match out.iter_mut().find(|a| a.address == address) {
+        let existing = if out.len() < 8 {
+            out.iter().position(|a| a.address == address)
+        } else {
+            if seen.is_empty() {
+                seen.extend(out.iter().enumerate().map(|(i, a)| (a.address.clone(), i)));
+            }
+            seen.get(&address).copied()
+        };
+        match existing.and_then(|i| out.get_mut(i)) {
             Some(existing) => existing.primary |= primary,
-            None => out.push(UserAddress { address, primary }),
+            None => {
+                if !seen.is_empty() {
+                    seen.insert(address.clone(), out.len());
+                }
+                out.push(UserAddress { address, primary });
+            }
         }
     };
     for primary in [user.email.as_deref(), user.user_principal_name.as_deref()]
@@ -127,13 +142,18 @@ impl Hits {
         std::iter::once(&self.first).chain(&self.more)
     }
 
+    /// Adds a hit; hits arrive in contact order, so a repeat of a contact (its email also in its
+    /// `additionalEmails`) can only be the last hit, and adding stays constant-time however many
+    /// contacts share the address.
     fn add(&mut self, hit: ContactHit) {
-        let existing = std::iter::once(&mut self.first)
-            .chain(&mut self.more)
-            .find(|h| h.contact == hit.contact);
-        match existing {
-            Some(h) => h.primary |= hit.primary,
-            None => self.more.push(hit),
+        let last = match self.more.last_mut() {
+            Some(last) => last,
+            None => &mut self.first,
+        };
+        if last.contact == hit.contact {
+            last.primary |= hit.primary;
+        } else {
+            self.more.push(hit);
         }
     }
 }
@@ -220,5 +240,21 @@ mod tests {
                 ("jane@gmail.com".to_string(), false),
             ]
         );
+    }
+
+    #[test]
+    fn a_user_with_many_aliases_is_collected_without_quadratic_work() {
+        let mut u = EntraUser::new("t", "o");
+        u.email = Some("alias5@contoso.com".into());
+        u.proxy_addresses = (0..200_000)
+            .map(|i| format!("smtp:alias{i}@contoso.com"))
+            .collect();
+        u.other_mails = vec!["ALIAS7@contoso.com".into(), "new@contoso.com".into()];
+        let got = user_addresses(&u);
+        assert_eq!(got.len(), 200_001);
+        assert_eq!(got[0].address, "alias5@contoso.com");
+        assert!(got[0].primary);
+        assert_eq!(got.iter().filter(|a| a.primary).count(), 1);
+        assert_eq!(got[200_000].address, "new@contoso.com");
     }
 }

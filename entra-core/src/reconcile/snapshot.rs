@@ -4,7 +4,7 @@
 
 use std::collections::hash_map::Entry;
 
-use crate::error::CoreError;
+use crate::error::{CoreError, echo};
 use crate::model::{Contact, Resolution};
 
 use super::hashing::{FastMap, FastSet, map_with_capacity};
@@ -55,7 +55,7 @@ impl<'a> Snapshot<'a> {
             if user_by_id.insert(&user.entra_object_id, i).is_some() {
                 return Err(CoreError::invalid_input(format!(
                     "`users[{i}].entraObjectId` `{}` is listed twice",
-                    user.entra_object_id
+                    echo(&user.entra_object_id)
                 )));
             }
         }

@@ -5,12 +5,13 @@
 //! Everything else (shared domains, secondary domains, similar names) becomes a ranked list of
 //! candidates for an operator to confirm.
 
+use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::domain::{evidence_of_host, normalize_domain, onmicrosoft_label};
-use super::fuzzy::{NameMethod, PreparedName, score_label, score_names};
+use super::fuzzy::{AbbreviationUse, NameMethod, PreparedName, score_label, score_names};
 use super::index::{ClientIndex, Scratch};
 use crate::error::CoreError;
 use crate::model::{Client, ManagedTenant, MappingState, TenantMapping, nullable::or_default};
@@ -92,6 +93,12 @@ pub struct Evidence {
     /// How the names were found similar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<NameMethod>,
+    /// The client's name equals the tenant's after normalization: it is listed first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact_name: bool,
+    /// The abbreviations that made words of the two names agree (`Sys` for `Systems`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub abbreviations: Vec<AbbreviationUse>,
 }
 
 /// A client proposed for a tenant.
@@ -268,12 +275,35 @@ fn reason_rank(reason: MatchReason) -> u8 {
     }
 }
 
+fn has_exact_name(s: &Suggestion) -> bool {
+    s.evidence.as_ref().is_some_and(|e| e.exact_name)
+}
+
+/// The order of a tenant's candidates: a client whose name equals the tenant's after
+/// normalization first; then by score, highest first; then exact domain, secondary domain, name;
+/// then by client id, so equal candidates always come in the same order.
+fn candidate_order(a: &Suggestion, b: &Suggestion) -> Ordering {
+    has_exact_name(b)
+        .cmp(&has_exact_name(a))
+        .then(b.score.total_cmp(&a.score))
+        .then(reason_rank(a.reason).cmp(&reason_rank(b.reason)))
+        .then(a.client_id.cmp(&b.client_id))
+}
+
 fn offer(best: &mut HashMap<u32, Suggestion>, client: u32, suggestion: Suggestion) {
-    match best.get(&client) {
+    match best.get_mut(&client) {
         Some(current)
             if current.score > suggestion.score
                 || (current.score == suggestion.score
-                    && reason_rank(current.reason) <= reason_rank(suggestion.reason)) => {}
+                    && reason_rank(current.reason) <= reason_rank(suggestion.reason)) =>
+        {
+            // A domain suggestion kept for a client whose name is also exact says so too.
+            if has_exact_name(&suggestion)
+                && let Some(evidence) = current.evidence.as_mut()
+            {
+                evidence.exact_name = true;
+            }
+        }
         _ => {
             best.insert(client, suggestion);
         }
@@ -389,6 +419,8 @@ fn suggest(
                         tenant_name: Some(tenant_name),
                         client_name: Some(client_name.name.display()),
                         method: Some(scored.method),
+                        exact_name: scored.exact,
+                        abbreviations: scored.abbreviations,
                         ..Evidence::default()
                     }),
                 },
@@ -400,12 +432,16 @@ fn suggest(
         .into_iter()
         .map(|(client, suggestion)| Ranked { client, suggestion })
         .collect();
+    // The one client a domain may map automatically is kept ahead of the list's cut; when it is
+    // not mapped automatically, the candidates are put in `candidate_order` again.
+    let sole_exact = match exact_clients.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    };
     ranked.sort_by(|a, b| {
-        b.suggestion
-            .score
-            .total_cmp(&a.suggestion.score)
-            .then(reason_rank(a.suggestion.reason).cmp(&reason_rank(b.suggestion.reason)))
-            .then(a.suggestion.client_id.cmp(&b.suggestion.client_id))
+        (Some(b.client) == sole_exact)
+            .cmp(&(Some(a.client) == sole_exact))
+            .then_with(|| candidate_order(&a.suggestion, &b.suggestion))
     });
     ranked.truncate(options.top_k);
     TenantSuggestions {
@@ -493,7 +529,10 @@ pub fn preview_mappings(input: &PreviewInput) -> Result<PreviewOutput, CoreError
             None if suggestions.is_empty() => out.unmatched.push(TenantRef {
                 entra_tenant_id: id,
             }),
-            None => provisional.push((id, suggestions)),
+            None => {
+                suggestions.sort_by(candidate_order);
+                provisional.push((id, suggestions));
+            }
         }
     }
     out.fuzzy_candidates = provisional

@@ -28,9 +28,10 @@ const TYPO_MIN_LEN: usize = 5;
 /// The credit of a word that the other name writes cut short (`Instr.` for `Instruments`): a
 /// little below a spelled-out match, so the full spelling ranks first.
 const PREFIX_FACTOR: f64 = 0.9;
-/// An undotted cut must keep at least this many letters (`Sem` no, `Semi` yes... `Ins` yes).
+/// An undotted cut must keep at least this many letters (`Ins` for `Insurance`; `In` is a word).
 const PREFIX_MIN_LEN: usize = 3;
-/// A dotted cut (`Co.` is a legal form, but `Mf.`, `Sv.`) must keep at least this many letters.
+/// A cut written with a closing dot is plainly an abbreviation and may be shorter (`Tr.` for
+/// `Trust`).
 const DOTTED_PREFIX_MIN_LEN: usize = 2;
 
 /// Which abbreviation rule made two words agree, reported in a suggestion's evidence.
@@ -447,6 +448,122 @@ mod tests {
         assert!(score_label("contoso", &client).is_some());
         assert!(score_label("contosoltd", &client).is_some());
         assert!(score_label("contosogroup", &client).is_none());
+    }
+
+    fn abbreviations(tenant: &str, client: &str) -> NameScore {
+        score_names(&PreparedName::new(tenant), &PreparedName::new(client))
+    }
+
+    #[test]
+    fn table_abbreviations_make_names_equal_and_say_so() {
+        for (tenant, client, tenant_word, client_word) in [
+            (
+                "Intrepid Control Sys, Inc",
+                "Intrepid Control Systems, Inc.",
+                "sys",
+                "systems",
+            ),
+            (
+                "TEKTELIC Comms Inc.",
+                "TEKTELIC Communications Inc.",
+                "comms",
+                "communications",
+            ),
+            ("Melrose Inds", "Melrose Industries", "inds", "industries"),
+            (
+                "Core Labs Corp.",
+                "Core Laboratories",
+                "labs",
+                "laboratories",
+            ),
+            ("Cisco Systems", "Cisco Sys", "systems", "sys"),
+            ("Acme Svc", "Acme Svcs", "svc", "svcs"),
+        ] {
+            let s = abbreviations(tenant, client);
+            assert_eq!(s.score, 1.0, "{tenant} / {client}");
+            assert!(s.exact, "{tenant} / {client}");
+            assert_eq!(
+                s.abbreviations,
+                vec![AbbreviationUse {
+                    tenant_word: tenant_word.into(),
+                    client_word: client_word.into(),
+                    rule: AbbreviationRule::Table,
+                }],
+                "{tenant} / {client}"
+            );
+        }
+        // The same abbreviation on both sides is no rule at work.
+        assert!(
+            abbreviations("Acme Intl", "ACME INTL")
+                .abbreviations
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn another_meaning_of_an_ambiguous_abbreviation_counts_as_the_table() {
+        let s = abbreviations(
+            "American Automotive Assoc.",
+            "American Automotive Association",
+        );
+        assert_eq!(s.score, 1.0);
+        assert!(!s.exact, "assoc is spelled associates in the tokens");
+        assert_eq!(
+            s.abbreviations.first().map(|a| a.rule),
+            Some(AbbreviationRule::Table)
+        );
+    }
+
+    #[test]
+    fn a_cut_word_after_the_same_first_word_counts_with_the_prefix_rule() {
+        for (tenant, client, cut) in [
+            ("Texas Instr.", "Texas Instruments", "instr"),
+            ("Lattice Semicond", "Lattice Semiconductor", "semicond"),
+            (
+                "Kirby Risk Electrical Supply",
+                "Kirby Risk Electrical Sup.",
+                "sup",
+            ),
+            ("Acme Tr.", "Acme Trust", "tr"),
+        ] {
+            let s = abbreviations(tenant, client);
+            assert!(s.score >= 0.9, "{tenant} / {client}: {}", s.score);
+            assert!(
+                s.score < 1.0,
+                "{tenant} / {client}: the full spelling ranks first"
+            );
+            let used = s.abbreviations.first().expect("a rule fired");
+            assert_eq!(used.rule, AbbreviationRule::Prefix);
+            assert!(used.tenant_word == cut || used.client_word == cut);
+        }
+    }
+
+    #[test]
+    fn cuts_do_not_turn_hard_negatives_into_matches() {
+        for (tenant, client) in [
+            // A table abbreviation has one meaning: `Med` is medical, never media.
+            ("Delta Med. Co.", "Delta Media Group"),
+            ("Cascade Eng", "Cascade Energy"),
+            ("Lincoln Finl", "Lincoln Electric"),
+            // Too short undotted, at the first position, or behind another first word.
+            ("Acme In", "Acme Insurance"),
+            ("Gran Bakery", "Granite Bakery"),
+            ("Zenith Instr.", "Texas Instruments"),
+            ("Alpha Health", "Alpha Wealth"),
+        ] {
+            let s = abbreviations(tenant, client);
+            assert!(s.score <= 0.5, "{tenant} / {client}: {}", s.score);
+            assert!(s.abbreviations.is_empty(), "{tenant} / {client}");
+        }
+    }
+
+    #[test]
+    fn exact_means_the_same_words_in_the_same_order() {
+        assert!(abbreviations("NCR Voyix Corporation", "NCR Voyix").exact);
+        let swapped = abbreviations("Voyix NCR", "NCR Voyix");
+        assert_eq!(swapped.score, 1.0);
+        assert!(!swapped.exact);
+        assert!(!abbreviations("Micro Soft", "Microsoft").exact);
     }
 
     #[test]

@@ -530,6 +530,67 @@ mod tests {
     }
 
     #[test]
+    fn abbreviation_table_is_sorted_lowercase_and_spells_out_business_words() {
+        for pair in ABBREVIATIONS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+        for (short, long) in ABBREVIATIONS {
+            assert!(!long.is_empty(), "{short}");
+            assert_eq!(*short, short.to_ascii_lowercase());
+            assert_eq!(words(short), long[0], "{short}");
+        }
+        for (short, long) in [
+            ("Sys", "systems"),
+            ("Eng.", "engineering"),
+            ("Comms", "communications"),
+            ("Inds", "industries"),
+            ("Finl", "financial"),
+            ("Grp", "group"),
+            ("Props", "properties"),
+            ("Labs", "laboratories"),
+            ("Med.", "medical"),
+            ("Equip", "equipment"),
+            ("Tech", "technology"),
+            ("Telecom", "telecommunications"),
+            ("Int'l", "international"),
+            ("Mfg", "manufacturing"),
+            ("Svcs", "services"),
+            ("Mgmt", "management"),
+            ("Assoc", "associates"),
+            ("Natl", "national"),
+            ("Bros.", "brothers"),
+            ("Dept", "department"),
+            ("Univ", "university"),
+            ("Hosp", "hospital"),
+            ("Ctr", "center"),
+            ("Dist", "distribution"),
+            ("Elec", "electric"),
+            ("Electrical", "electric"),
+            ("Pharma", "pharmaceuticals"),
+        ] {
+            assert_eq!(
+                words(&format!("Acme {short}")),
+                format!("acme {long}"),
+                "{short}"
+            );
+        }
+    }
+
+    #[test]
+    fn written_forms_and_closing_dots_are_kept_beside_the_tokens() {
+        let name = normalize_name("The Tiba Med. Instr. I.B.M. Inc.");
+        assert_eq!(name.display(), "tiba medical instr ibm");
+        assert_eq!(name.written, vec!["tiba", "med", "instr", "ibm"]);
+        assert_eq!(name.dotted, vec![false, true, true, true]);
+        assert_eq!(name.written_at(1), "med");
+        // A tenant label spells the name as typed: `zenwicklabs` is `Zenwick Labs`.
+        assert_eq!(normalize_name("Zenwick Labs").compact, "zenwicklabs");
+        let and = normalize_name("Smith & Sons Eng.");
+        assert_eq!(and.tokens.len(), and.written.len());
+        assert_eq!(and.dotted, vec![false, false, true]);
+    }
+
+    #[test]
     fn digraph_folding_applies_to_both_spellings() {
         assert_eq!(words("Goethe Schule"), words("Göthe Schule"));
         assert_eq!(words("Baeck"), words("Bäck"));

@@ -101,7 +101,7 @@ pub fn echo(text: &str) -> std::borrow::Cow<'_, str> {
     echo_up_to(text, MAX_ECHO_CHARS)
 }
 
-fn echo_up_to(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+pub(crate) fn echo_up_to(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
     match text.char_indices().nth(max_chars) {
         None => std::borrow::Cow::Borrowed(text),
         Some((cut, _)) => std::borrow::Cow::Owned(format!(

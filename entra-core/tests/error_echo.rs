@@ -27,7 +27,7 @@ fn details(err: &CoreError) -> Vec<String> {
             entra_tenant_id, ..
         } => vec![entra_tenant_id.clone()],
         CoreError::UnknownFunction { name } => vec![name.clone()],
-        CoreError::InvalidInput { .. } => Vec::new(),
+        CoreError::InvalidInput { .. } | CoreError::PlanRejected { .. } => Vec::new(),
     }
 }
 
@@ -93,7 +93,18 @@ fn errors_quote_user_input_truncated() {
             "apply_plan",
             json!({"input": {"entraTenantId": big, "clientId": "c", "listingComplete": true},
                    "plan": {"entraTenantId": "t2", "clientId": "c", "actions": []}}),
-            "invalid_input",
+            "plan_rejected",
+        ),
+        (
+            "an action on a contact of another client",
+            "apply_plan",
+            json!({"input": {"entraTenantId": "t", "clientId": "c", "listingComplete": true,
+                             "contacts": [{"contactId": big, "clientId": "c2"}]},
+                   "plan": {"entraTenantId": "t", "clientId": "c", "actions": [
+                       {"kind": "link", "entraTenantId": "t", "entraObjectId": "u",
+                        "clientId": "c", "contactId": big, "reason": "email_match",
+                        "idempotencyKey": "k"}]}}),
+            "plan_rejected",
         ),
         (
             "an ill-typed value",

@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use entra_core::mapping::fuzzy::token_similarity;
+use entra_core::mapping::names::ABBREVIATIONS;
 use entra_core::mapping::{
     MappingChangesInput, MappingOperation, MergeDiscoveryInput, PreviewInput, PreviewOptions,
     merge_discovery, plan_mapping_changes, preview_mappings,
@@ -13,7 +15,7 @@ use proptest::prelude::*;
 
 const WORDS: &[&str] = &[
     "acme", "alpha", "health", "wealth", "dental", "rental", "contoso", "fabrikam", "group", "inc",
-    "gmbh", "&", "the", "müller", "mueller", "ibm",
+    "gmbh", "&", "the", "müller", "mueller", "ibm", "sys", "systems", "med.", "media", "instr.",
 ];
 const DOMAINS: &[&str] = &[
     "contoso.com",
@@ -88,7 +90,103 @@ fn estate() -> impl Strategy<Value = PreviewInput> {
         })
 }
 
+/// Whether two table rows can name the same business: a shared spelled-out form, one form a cut
+/// of the other, or one typo apart.
+fn rows_overlap(a: &[&str], b: &[&str]) -> bool {
+    a.iter().any(|x| {
+        b.iter()
+            .any(|y| x.starts_with(y) || y.starts_with(x) || token_similarity(x, y) > 0.0)
+    })
+}
+
+const FIRST_WORDS: &[&str] = &["Lincoln", "Delta", "Summit", "Cascade", "Alpha", "Müller"];
+
 proptest! {
+    #[test]
+    fn a_name_sharing_only_its_first_word_is_never_a_candidate_abbreviated_or_not(
+        first in prop::sample::select(FIRST_WORDS),
+        i in 0..ABBREVIATIONS.len(),
+        j in 0..ABBREVIATIONS.len(),
+        abbreviate_tenant in any::<bool>(),
+        abbreviate_client in any::<bool>(),
+        dot in any::<bool>(),
+    ) {
+        let ((short_a, long_a), (short_b, long_b)) = (ABBREVIATIONS[i], ABBREVIATIONS[j]);
+        prop_assume!(!rows_overlap(long_a, long_b));
+        let word = |short: &str, long: &str, abbreviate: bool| {
+            if abbreviate { format!("{short}{}", if dot { "." } else { "" }) } else { long.to_string() }
+        };
+        let mut tenant = ManagedTenant::new("t1");
+        tenant.display_name = Some(format!("{first} {}", word(short_a, long_a[0], abbreviate_tenant)));
+        let client = Client {
+            client_id: "c1".into(),
+            client_name: Some(format!("{first} {}", word(short_b, long_b[0], abbreviate_client))),
+            domains: Vec::new(),
+            secondary_domains: Vec::new(),
+        };
+        let out = preview_mappings(&PreviewInput {
+            tenants: vec![tenant],
+            clients: vec![client],
+            mappings: Vec::new(),
+            options: PreviewOptions::default(),
+        })
+        .expect("valid input");
+        prop_assert!(out.fuzzy_candidates.is_empty(), "{:?}", out.fuzzy_candidates);
+    }
+
+    #[test]
+    fn an_abbreviated_business_word_finds_its_spelled_out_client_first(
+        first in prop::sample::select(FIRST_WORDS),
+        i in 0..ABBREVIATIONS.len(),
+        tenant_abbreviates in any::<bool>(),
+    ) {
+        let (short, long) = ABBREVIATIONS[i];
+        let (a, b) = if tenant_abbreviates { (short, long[0]) } else { (long[0], short) };
+        let mut tenant = ManagedTenant::new("t1");
+        tenant.display_name = Some(format!("The {first} {a}, Inc."));
+        let clients = vec![
+            Client {
+                client_id: "c1".into(),
+                client_name: Some(format!("{first} {b} LLC")),
+                domains: Vec::new(),
+                secondary_domains: Vec::new(),
+            },
+            Client {
+                client_id: "c0".into(),
+                client_name: Some(format!("{first} {b} Holdings")),
+                domains: Vec::new(),
+                secondary_domains: Vec::new(),
+            },
+        ];
+        let out = preview_mappings(&PreviewInput {
+            tenants: vec![tenant],
+            clients,
+            mappings: Vec::new(),
+            options: PreviewOptions::default(),
+        })
+        .expect("valid input");
+        let group = out.fuzzy_candidates.first().expect("a candidate");
+        let top = group.candidates.first().expect("a candidate");
+        prop_assert_eq!(top.client_id.as_str(), "c1");
+        prop_assert_eq!(top.score, 1.0);
+        let evidence = top.evidence.as_ref().expect("evidence");
+        prop_assert!(evidence.exact_name);
+    }
+
+    #[test]
+    fn clients_with_the_tenants_normalized_name_come_first(input in estate()) {
+        let out = preview_mappings(&input).expect("valid input");
+        for group in &out.fuzzy_candidates {
+            let exact: Vec<bool> = group
+                .candidates
+                .iter()
+                .map(|c| c.evidence.as_ref().is_some_and(|e| e.exact_name))
+                .collect();
+            // Every exact-name candidate comes before every other candidate.
+            prop_assert!(exact.windows(2).all(|w| w[0] || !w[1]), "{:?}", group);
+        }
+    }
+
     #[test]
     fn every_tenant_is_in_exactly_one_group_whatever_the_order(input in estate()) {
         let out = preview_mappings(&input).expect("valid input");

@@ -353,12 +353,20 @@ class PreviewInput(_PreviewInputRequired, total=False):
 MatchReason = Literal["exact_domain", "secondary_domain", "fuzzy_name"]
 
 
+AbbreviationUse = TypedDict(
+    "AbbreviationUse",
+    {"tenantWord": str, "clientWord": str, "rule": Literal["table", "prefix"]},
+)
+
+
 class Evidence(TypedDict, total=False):
     tenantDomain: str
     clientDomain: str
     tenantName: str
     clientName: str
     method: str
+    exactName: bool
+    abbreviations: List[AbbreviationUse]
 
 
 class _SuggestionRequired(TypedDict):

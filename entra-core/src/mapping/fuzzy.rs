@@ -6,9 +6,13 @@
 //! same name, while a name and its longer form ("Acme" and "Acme Corp", "Acme" and "Acme Dental
 //! Group") score high. A typo inside a long word still counts, a different first letter does not.
 
+use std::hash::{DefaultHasher, Hasher};
+
 use serde::{Deserialize, Serialize};
 
-use super::names::{NormalizedName, acronym, acronym_with_suffixes, normalize_name, token_weight};
+use super::names::{
+    NormalizedName, acronym, acronym_with_suffixes, normalize_name, spelled_out, token_weight,
+};
 
 /// The score given when a tenant's `*.onmicrosoft.com` label spells a client's name: a hint
 /// only, below a real name match.
@@ -24,12 +28,44 @@ pub const TYPO_MIN_LEN: usize = 5;
 /// Words longer than this (in bytes) must match exactly: no real word is that long, and the
 /// bound keeps typo comparisons and the typo index cheap.
 pub const TYPO_MAX_LEN: usize = 64;
+/// The credit of a word that the other name writes cut short (`Instr.` for `Instruments`): a
+/// little below a spelled-out match, so the full spelling ranks first.
+const PREFIX_FACTOR: f64 = 0.9;
+/// An undotted cut must keep at least this many letters (`Ins` for `Insurance`; `In` is a word).
+const PREFIX_MIN_LEN: usize = 3;
+/// A cut written with a closing dot is plainly an abbreviation and may be shorter (`Tr.` for
+/// `Trust`).
+const DOTTED_PREFIX_MIN_LEN: usize = 2;
+
+/// Which abbreviation rule made two words agree, reported in a suggestion's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbbreviationRule {
+    /// The table of business abbreviations (`Sys` = `Systems`), see
+    /// [`super::names::ABBREVIATIONS`].
+    Table,
+    /// One word is a cut of the other at the same position, after the same first word
+    /// (`Instr.` = `Instruments`).
+    Prefix,
+}
+
+/// One abbreviation used to compare a tenant's name with a client's name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AbbreviationUse {
+    /// The tenant's word as written (folded).
+    pub tenant_word: String,
+    /// The client's word as written (folded).
+    pub client_word: String,
+    pub rule: AbbreviationRule,
+}
 
 /// How a name score was obtained, reported in a suggestion's evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NameMethod {
     /// Weighted word overlap.
+    #[default]
     Tokens,
     /// The same letters with different spacing.
     JoinedWords,
@@ -105,10 +141,15 @@ pub fn overlap_score(matched: f64, total_a: f64, total_b: f64) -> f64 {
 }
 
 /// A name score in `0.0..=1.0` and how it was reached.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NameScore {
     pub score: f64,
     pub method: NameMethod,
+    /// The two names are equal after normalization (same tokens in the same order): score 1.0,
+    /// and such a client always ranks first.
+    pub exact: bool,
+    /// The abbreviations that made words agree, in the tenant's word order.
+    pub abbreviations: Vec<AbbreviationUse>,
 }
 
 /// Similarity of two words: 1 when equal, a reduced credit for one typo in a long word that
@@ -135,37 +176,147 @@ pub fn token_similarity(a: &str, b: &str) -> f64 {
     }
 }
 
+/// Whether one of `a` and `b` writes the other cut short, and which is the cut: `Some(true)`
+/// when `a` is the cut. A cut keeps at least [`PREFIX_MIN_LEN`] letters, or
+/// [`DOTTED_PREFIX_MIN_LEN`] when written with a dot.
+fn cut_of(a: &str, a_dotted: bool, b: &str, b_dotted: bool) -> Option<bool> {
+    let long_enough = |len: usize, dotted: bool| {
+        len >= PREFIX_MIN_LEN || (dotted && len >= DOTTED_PREFIX_MIN_LEN)
+    };
+    if a.len() < b.len() && b.starts_with(a) && long_enough(a.len(), a_dotted) {
+        Some(true)
+    } else if b.len() < a.len() && a.starts_with(b) && long_enough(b.len(), b_dotted) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Blocking keys of the cut and other-meaning rules: the first word, a later position and the
+/// first two letters of the word there. Two names that may agree through a cut (`Texas Instr.`
+/// and `Texas Instruments`) share a key, so an index can find them without comparing every pair.
+pub fn cut_keys(name: &NormalizedName) -> impl Iterator<Item = u64> + '_ {
+    let first = name.tokens.first();
+    name.tokens
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter_map(move |(position, token)| {
+            let first = first?;
+            let mut hasher = DefaultHasher::new();
+            hasher.write(first.as_bytes());
+            hasher.write_u8(0xff);
+            hasher.write_usize(position);
+            for ch in token.chars().take(2) {
+                hasher.write_u32(u32::from(ch));
+            }
+            Some(hasher.finish())
+        })
+}
+
+/// Whether a table abbreviation written on one side has the other side's word among its
+/// further meanings (`Assoc` and `Association`).
+fn other_meaning(written: &str, token: &str) -> bool {
+    spelled_out(written).is_some_and(|forms| forms.iter().skip(1).any(|f| *f == token))
+}
+
+/// How a word of the tenant agrees with a word of the client, when not equal.
+fn word_agreement(
+    a: &PreparedName,
+    i: usize,
+    b: &PreparedName,
+    j: usize,
+) -> Option<(f64, Option<AbbreviationRule>)> {
+    let (ta, tb) = (a.name.tokens.get(i)?, b.name.tokens.get(j)?);
+    let (wa, wb) = (a.name.written_at(i), b.name.written_at(j));
+    if other_meaning(wa, tb) || other_meaning(wb, ta) {
+        return Some((1.0, Some(AbbreviationRule::Table)));
+    }
+    // A cut counts at the same position behind the same first word, so a name sharing only its
+    // first word with another never gains from it.
+    if i == j && i >= 1 && a.name.tokens.first() == b.name.tokens.first() {
+        let dotted = |n: &PreparedName, k: usize| n.name.dotted.get(k).copied().unwrap_or(false);
+        if cut_of(ta, dotted(a, i), tb, dotted(b, j)).is_some() {
+            return Some((PREFIX_FACTOR, Some(AbbreviationRule::Prefix)));
+        }
+    }
+    let typo = token_similarity(ta, tb);
+    (typo > 0.0).then_some((typo, None))
+}
+
 /// Weighted word overlap: the mean of the Dice coefficient (how much of both names is shared)
 /// and the containment (how much of the shorter name is found in the longer one).
-fn token_overlap(a: &PreparedName, b: &PreparedName) -> f64 {
+///
+/// Equal words are paired first, then the remaining words by the best of: another meaning of a
+/// table abbreviation, a cut at the same position, one typo. Returns the score and the
+/// abbreviations used.
+fn token_overlap(a: &PreparedName, b: &PreparedName) -> (f64, Vec<AbbreviationUse>) {
     if a.total <= 0.0 || b.total <= 0.0 {
-        return 0.0;
+        return (0.0, Vec::new());
     }
     let mut used = vec![false; b.name.tokens.len()];
-    let mut matched = 0.0;
-    for (ta, wa) in a.name.tokens.iter().zip(&a.weights) {
-        let mut best: Option<(usize, f64)> = None;
-        for (j, tb) in b.name.tokens.iter().enumerate() {
-            if used.get(j).copied().unwrap_or(true) {
-                continue;
-            }
-            let sim = token_similarity(ta, tb);
-            if sim > 0.0 && best.is_none_or(|(_, s)| sim > s) {
-                best = Some((j, sim));
-                if sim >= 1.0 {
-                    break;
-                }
-            }
-        }
-        if let Some((j, sim)) = best {
+    let mut pair_of: Vec<Option<(usize, f64, Option<AbbreviationRule>)>> =
+        vec![None; a.name.tokens.len()];
+    for (i, ta) in a.name.tokens.iter().enumerate() {
+        let found = b
+            .name
+            .tokens
+            .iter()
+            .enumerate()
+            .find(|(j, tb)| *tb == ta && !used.get(*j).copied().unwrap_or(true));
+        if let Some((j, _)) = found {
             if let Some(slot) = used.get_mut(j) {
                 *slot = true;
             }
-            let wb = b.weights.get(j).copied().unwrap_or(1.0);
-            matched += sim * (wa + wb) / 2.0;
+            let spelled = a.name.written_at(i) != b.name.written_at(j)
+                && (a.name.written_at(i) != ta || b.name.written_at(j) != ta);
+            if let Some(slot) = pair_of.get_mut(i) {
+                *slot = Some((j, 1.0, spelled.then_some(AbbreviationRule::Table)));
+            }
         }
     }
-    overlap_score(matched, a.total, b.total)
+    for i in 0..a.name.tokens.len() {
+        if pair_of.get(i).is_some_and(Option::is_some) {
+            continue;
+        }
+        let mut best: Option<(usize, f64, Option<AbbreviationRule>)> = None;
+        for j in 0..b.name.tokens.len() {
+            if used.get(j).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some((sim, rule)) = word_agreement(a, i, b, j)
+                && best.is_none_or(|(_, s, _)| sim > s)
+            {
+                best = Some((j, sim, rule));
+            }
+        }
+        if let Some((j, _, _)) = best
+            && let Some(slot) = used.get_mut(j)
+        {
+            *slot = true;
+        }
+        if let Some(slot) = pair_of.get_mut(i) {
+            *slot = best;
+        }
+    }
+    let mut matched = 0.0;
+    let mut abbreviations = Vec::new();
+    for (i, pair) in pair_of.iter().enumerate() {
+        let Some((j, sim, rule)) = *pair else {
+            continue;
+        };
+        let wa = a.weights.get(i).copied().unwrap_or(1.0);
+        let wb = b.weights.get(j).copied().unwrap_or(1.0);
+        matched += sim * (wa + wb) / 2.0;
+        if let Some(rule) = rule {
+            abbreviations.push(AbbreviationUse {
+                tenant_word: a.name.written_at(i).to_string(),
+                client_word: b.name.written_at(j).to_string(),
+                rule,
+            });
+        }
+    }
+    (overlap_score(matched, a.total, b.total), abbreviations)
 }
 
 fn is_acronym_of(short: &PreparedName, long: &PreparedName) -> bool {
@@ -177,14 +328,15 @@ fn is_acronym_of(short: &PreparedName, long: &PreparedName) -> bool {
 /// Scores the names of a tenant and a client.
 pub fn score_names(tenant: &PreparedName, client: &PreparedName) -> NameScore {
     if tenant.name.is_empty() || client.name.is_empty() {
-        return NameScore {
-            score: 0.0,
-            method: NameMethod::Tokens,
-        };
+        return NameScore::default();
     }
+    let (score, abbreviations) = token_overlap(tenant, client);
+    let exact = tenant.name.tokens == client.name.tokens;
     let mut best = NameScore {
-        score: token_overlap(tenant, client),
+        score: if exact { 1.0 } else { score },
         method: NameMethod::Tokens,
+        exact,
+        abbreviations,
     };
     if best.score < JOINED_WORDS_SCORE
         && tenant.name.compact == client.name.compact
@@ -193,6 +345,7 @@ pub fn score_names(tenant: &PreparedName, client: &PreparedName) -> NameScore {
         best = NameScore {
             score: JOINED_WORDS_SCORE,
             method: NameMethod::JoinedWords,
+            ..NameScore::default()
         };
     }
     if best.score < ACRONYM_SCORE
@@ -201,6 +354,7 @@ pub fn score_names(tenant: &PreparedName, client: &PreparedName) -> NameScore {
         best = NameScore {
             score: ACRONYM_SCORE,
             method: NameMethod::Acronym,
+            ..NameScore::default()
         };
     }
     best
@@ -214,6 +368,7 @@ pub fn score_label(label: &str, client: &PreparedName) -> Option<NameScore> {
     spelled.then_some(NameScore {
         score: ONMICROSOFT_LABEL_SCORE,
         method: NameMethod::OnmicrosoftLabel,
+        ..NameScore::default()
     })
 }
 
@@ -302,6 +457,122 @@ mod tests {
         assert!(score_label("contoso", &client).is_some());
         assert!(score_label("contosoltd", &client).is_some());
         assert!(score_label("contosogroup", &client).is_none());
+    }
+
+    fn abbreviations(tenant: &str, client: &str) -> NameScore {
+        score_names(&PreparedName::new(tenant), &PreparedName::new(client))
+    }
+
+    #[test]
+    fn table_abbreviations_make_names_equal_and_say_so() {
+        for (tenant, client, tenant_word, client_word) in [
+            (
+                "Intrepid Control Sys, Inc",
+                "Intrepid Control Systems, Inc.",
+                "sys",
+                "systems",
+            ),
+            (
+                "TEKTELIC Comms Inc.",
+                "TEKTELIC Communications Inc.",
+                "comms",
+                "communications",
+            ),
+            ("Melrose Inds", "Melrose Industries", "inds", "industries"),
+            (
+                "Core Labs Corp.",
+                "Core Laboratories",
+                "labs",
+                "laboratories",
+            ),
+            ("Cisco Systems", "Cisco Sys", "systems", "sys"),
+            ("Acme Svc", "Acme Svcs", "svc", "svcs"),
+        ] {
+            let s = abbreviations(tenant, client);
+            assert_eq!(s.score, 1.0, "{tenant} / {client}");
+            assert!(s.exact, "{tenant} / {client}");
+            assert_eq!(
+                s.abbreviations,
+                vec![AbbreviationUse {
+                    tenant_word: tenant_word.into(),
+                    client_word: client_word.into(),
+                    rule: AbbreviationRule::Table,
+                }],
+                "{tenant} / {client}"
+            );
+        }
+        // The same abbreviation on both sides is no rule at work.
+        assert!(
+            abbreviations("Acme Intl", "ACME INTL")
+                .abbreviations
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn another_meaning_of_an_ambiguous_abbreviation_counts_as_the_table() {
+        let s = abbreviations(
+            "American Automotive Assoc.",
+            "American Automotive Association",
+        );
+        assert_eq!(s.score, 1.0);
+        assert!(!s.exact, "assoc is spelled associates in the tokens");
+        assert_eq!(
+            s.abbreviations.first().map(|a| a.rule),
+            Some(AbbreviationRule::Table)
+        );
+    }
+
+    #[test]
+    fn a_cut_word_after_the_same_first_word_counts_with_the_prefix_rule() {
+        for (tenant, client, cut) in [
+            ("Texas Instr.", "Texas Instruments", "instr"),
+            ("Lattice Semicond", "Lattice Semiconductor", "semicond"),
+            (
+                "Kirby Risk Electrical Supply",
+                "Kirby Risk Electrical Sup.",
+                "sup",
+            ),
+            ("Acme Tr.", "Acme Trust", "tr"),
+        ] {
+            let s = abbreviations(tenant, client);
+            assert!(s.score >= 0.9, "{tenant} / {client}: {}", s.score);
+            assert!(
+                s.score < 1.0,
+                "{tenant} / {client}: the full spelling ranks first"
+            );
+            let used = s.abbreviations.first().expect("a rule fired");
+            assert_eq!(used.rule, AbbreviationRule::Prefix);
+            assert!(used.tenant_word == cut || used.client_word == cut);
+        }
+    }
+
+    #[test]
+    fn cuts_do_not_turn_hard_negatives_into_matches() {
+        for (tenant, client) in [
+            // A table abbreviation has one meaning: `Med` is medical, never media.
+            ("Delta Med. Co.", "Delta Media Group"),
+            ("Cascade Eng", "Cascade Energy"),
+            ("Lincoln Finl", "Lincoln Electric"),
+            // Too short undotted, at the first position, or behind another first word.
+            ("Acme In", "Acme Insurance"),
+            ("Gran Bakery", "Granite Bakery"),
+            ("Zenith Instr.", "Texas Instruments"),
+            ("Alpha Health", "Alpha Wealth"),
+        ] {
+            let s = abbreviations(tenant, client);
+            assert!(s.score <= 0.5, "{tenant} / {client}: {}", s.score);
+            assert!(s.abbreviations.is_empty(), "{tenant} / {client}");
+        }
+    }
+
+    #[test]
+    fn exact_means_the_same_words_in_the_same_order() {
+        assert!(abbreviations("NCR Voyix Corporation", "NCR Voyix").exact);
+        let swapped = abbreviations("Voyix NCR", "NCR Voyix");
+        assert_eq!(swapped.score, 1.0);
+        assert!(!swapped.exact);
+        assert!(!abbreviations("Micro Soft", "Microsoft").exact);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hasher};
 
 use super::domain::{evidence_of_host, normalize_domain};
-use super::fuzzy::{PreparedName, TYPO_MAX_LEN, TYPO_MIN_LEN, overlap_score, token_similarity};
+use super::fuzzy::{
+    PreparedName, TYPO_MAX_LEN, TYPO_MIN_LEN, cut_keys, overlap_score, token_similarity,
+};
 use super::names::token_weight;
 use crate::model::Client;
 
@@ -41,6 +43,8 @@ pub struct ClientIndex {
     deletions: HashMap<u64, Vec<u32>>,
     compact: HashMap<String, Vec<u32>>,
     acronyms: HashMap<String, Vec<u32>>,
+    /// Clients by [`cut_keys`]: names that may agree through an abbreviated word.
+    cuts: HashMap<u64, Vec<u32>>,
 }
 
 fn hash_without(bytes: &[u8], skip: Option<usize>) -> u64 {
@@ -91,6 +95,7 @@ impl ClientIndex {
             deletions: HashMap::new(),
             compact: HashMap::new(),
             acronyms: HashMap::new(),
+            cuts: HashMap::new(),
         };
         for (position, client) in clients.iter().enumerate() {
             let id = u32::try_from(position).unwrap_or(u32::MAX);
@@ -146,6 +151,9 @@ impl ClientIndex {
         }
         for acronym in &name.acronyms {
             push_unique(self.acronyms.entry(acronym.clone()).or_default(), id);
+        }
+        for key in cut_keys(&name.name) {
+            push_unique(self.cuts.entry(key).or_default(), id);
         }
     }
 
@@ -246,6 +254,9 @@ impl ClientIndex {
         }
         for label in labels {
             out.extend(self.compact.get(label).into_iter().flatten().copied());
+        }
+        for key in cut_keys(&name.name) {
+            out.extend(self.cuts.get(&key).into_iter().flatten().copied());
         }
         out.sort_unstable();
         out.dedup();

@@ -11,9 +11,12 @@ use unicode_normalization::char::is_combining_mark;
 /// A name reduced to comparable tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NormalizedName {
-    /// Distinctive words, lowercase ASCII-folded, legal suffixes and a leading "the" removed.
+    /// Distinctive words, lowercase ASCII-folded, legal suffixes and a leading "the" removed,
+    /// abbreviations of [`ABBREVIATIONS`] spelled out.
     pub tokens: Vec<String>,
-    /// The tokens joined without separators: `Micro Soft` and `Microsoft` agree here.
+    /// The words as written joined without separators (`Micro Soft` and `Microsoft` agree
+    /// here; abbreviations are not spelled out, as a tenant label `zenwicklabs` spells
+    /// `Zenwick Labs`).
     pub compact: String,
     /// The compact form before legal suffixes were removed (`contosoltd`), to meet tenant labels
     /// such as `contosoltd.onmicrosoft.com`.
@@ -21,6 +24,12 @@ pub struct NormalizedName {
     /// The legal-form words removed from the end (`["co", "kg"]`), kept for acronyms such as
     /// `ABC` for `American Broadcasting Company`.
     pub suffixes: Vec<String>,
+    /// Each token as written (folded, before abbreviations were spelled out): evidence names the
+    /// abbreviation that made two words agree.
+    pub written: Vec<String>,
+    /// Whether each token was written with a closing dot (`Eng.`): a dotted word is an
+    /// abbreviation even when it is only two letters long.
+    pub dotted: Vec<bool>,
 }
 
 impl NormalizedName {
@@ -32,6 +41,14 @@ impl NormalizedName {
     /// Whether nothing distinctive remained.
     pub fn is_empty(&self) -> bool {
         self.tokens.is_empty()
+    }
+
+    /// The token at `position` as written, before it was spelled out.
+    pub fn written_at(&self, position: usize) -> &str {
+        self.written
+            .get(position)
+            .or_else(|| self.tokens.get(position))
+            .map_or("", String::as_str)
     }
 }
 
@@ -100,9 +117,12 @@ const LEGAL_SUFFIXES: &[&str] = &[
 /// Words that may sit inside a run of legal suffixes (`GmbH & Co. KG`, `S.A. de C.V.`).
 const SUFFIX_JOINERS: &[&str] = &["and", "de"];
 
+/// Marks a dot that closed a word (`Eng.`), removed again when the words are split.
+const DOT_MARK: char = '\u{1}';
+
 /// Folds one character to lowercase ASCII letters and digits; other characters become spaces,
 /// except apostrophes, dots and slashes, which vanish so `O'Brien`, `I.B.M.` and `A/S` stay one
-/// word.
+/// word (a dot after a letter leaves a [`DOT_MARK`], so `Eng.` is known to be abbreviated).
 fn fold_into(text: &str, out: &mut String) {
     if text.is_ascii() {
         // Nothing to decompose: skip the Unicode normalization pass.
@@ -123,7 +143,12 @@ fn fold_char(ch: char, out: &mut String) {
         'a'..='z' | '0'..='9' => out.push(ch),
         'A'..='Z' => out.push(ch.to_ascii_lowercase()),
         '&' | '+' => out.push_str(" and "),
-        '\'' | '\u{2019}' | '\u{2018}' | '`' | '.' | '/' => {}
+        '.' => {
+            if out.chars().next_back().is_some_and(char::is_alphanumeric) {
+                out.push(DOT_MARK);
+            }
+        }
+        '\'' | '\u{2019}' | '\u{2018}' | '`' | '/' => {}
         'ß' => out.push_str("ss"),
         'æ' | 'Æ' => out.push_str("ae"),
         'œ' | 'Œ' => out.push_str("oe"),
@@ -162,32 +187,141 @@ fn fold_digraphs(token: &str) -> String {
     }
 }
 
-/// Common abbreviations, spelled out so both spellings compare equal.
-const ABBREVIATIONS: &[(&str, &str)] = &[
-    ("assoc", "associates"),
-    ("assn", "association"),
-    ("bros", "brothers"),
-    ("ctr", "center"),
-    ("centre", "center"),
-    ("dept", "department"),
-    ("hosp", "hospital"),
-    ("intl", "international"),
-    ("mfg", "manufacturing"),
-    ("mgmt", "management"),
-    ("mt", "mount"),
-    ("natl", "national"),
-    ("st", "saint"),
-    ("svc", "services"),
-    ("svcs", "services"),
-    ("tech", "technology"),
-    ("technologies", "technology"),
-    ("univ", "university"),
+/// Business words as people abbreviate them in tenant and CRM names, each with its spelled-out
+/// form (or forms).
+///
+/// A name's tokens carry the first spelled-out form, so `Cisco Sys` and `Cisco Systems` have the
+/// same tokens and compare as equal names. Further forms are other meanings of an ambiguous
+/// abbreviation (`Assoc` is `Associates` or `Association`): they count as a match when the other
+/// name spells one of them, without becoming the token. A few rows fold spelled-out variants of
+/// one business word together (`Technologies`/`Technology`, `Engineers`/`Engineering`,
+/// `Centre`/`Center`). Abbreviations that are plain cuts of the word (`Instr.`, `Semicond`) need
+/// no row: the prefix rule of the scorer covers them. An abbreviation listed here has the meaning
+/// given and no other, so `Med` (medical) never matches `Media` by the prefix rule.
+pub const ABBREVIATIONS: &[(&str, &[&str])] = &[
+    ("acct", &["accounting"]),
+    ("acctg", &["accounting"]),
+    ("amer", &["american", "america"]),
+    ("assn", &["association"]),
+    ("assoc", &["associates", "association"]),
+    ("assocs", &["associates"]),
+    ("bldg", &["building"]),
+    ("bldgs", &["buildings"]),
+    ("bldrs", &["builders"]),
+    ("bros", &["brothers"]),
+    ("centre", &["center"]),
+    ("chem", &["chemical", "chemicals"]),
+    ("chems", &["chemicals"]),
+    ("cnslts", &["consultants"]),
+    ("cntr", &["center"]),
+    ("commns", &["communications"]),
+    ("comms", &["communications"]),
+    ("ctr", &["center"]),
+    ("dept", &["department"]),
+    (
+        "dist",
+        &["distribution", "distributors", "distributing", "district"],
+    ),
+    ("distr", &["distribution", "distributors", "distributing"]),
+    ("distrib", &["distribution", "distributors", "distributing"]),
+    ("dvlpmt", &["development"]),
+    ("elec", &["electric", "electronics"]),
+    ("elecs", &["electronics"]),
+    ("electrical", &["electric"]),
+    ("eng", &["engineering"]),
+    ("engg", &["engineering"]),
+    ("engineer", &["engineering"]),
+    ("engineers", &["engineering"]),
+    ("engr", &["engineering"]),
+    ("engrg", &["engineering"]),
+    ("engrs", &["engineering"]),
+    ("entpr", &["enterprises"]),
+    ("entps", &["enterprises"]),
+    ("envtl", &["environmental"]),
+    ("eqpt", &["equipment"]),
+    ("equip", &["equipment"]),
+    ("fincl", &["financial"]),
+    ("finl", &["financial"]),
+    ("govt", &["government"]),
+    ("grp", &["group"]),
+    ("hldg", &["holdings"]),
+    ("hldgs", &["holdings"]),
+    ("hosp", &["hospital"]),
+    ("inds", &["industries"]),
+    ("indus", &["industries"]),
+    ("instrs", &["instruments"]),
+    ("internatl", &["international"]),
+    ("intl", &["international"]),
+    ("invt", &["investment"]),
+    ("invts", &["investments"]),
+    ("lab", &["laboratories"]),
+    ("laboratory", &["laboratories"]),
+    ("labs", &["laboratories"]),
+    ("matls", &["materials"]),
+    ("mchy", &["machinery"]),
+    ("med", &["medical"]),
+    ("medcl", &["medical"]),
+    ("mfg", &["manufacturing"]),
+    ("mfrs", &["manufacturers"]),
+    ("mgmt", &["management"]),
+    ("mgt", &["management"]),
+    ("mktg", &["marketing"]),
+    ("mngmt", &["management"]),
+    ("mt", &["mount"]),
+    ("mtls", &["materials"]),
+    ("natl", &["national"]),
+    ("netwks", &["networks"]),
+    ("ntwks", &["networks"]),
+    ("pharm", &["pharmaceuticals", "pharmacy"]),
+    ("pharma", &["pharmaceuticals"]),
+    ("pharmaceutical", &["pharmaceuticals"]),
+    ("pharms", &["pharmaceuticals"]),
+    ("ppty", &["properties"]),
+    ("prods", &["products"]),
+    ("property", &["properties"]),
+    ("props", &["properties"]),
+    ("ptnrs", &["partners"]),
+    ("resrc", &["resources"]),
+    ("rlty", &["realty"]),
+    ("rsrcs", &["resources"]),
+    ("servs", &["services"]),
+    ("sftwr", &["software"]),
+    ("sltns", &["solutions"]),
+    ("solns", &["solutions"]),
+    ("sply", &["supply"]),
+    ("srvcs", &["services"]),
+    ("st", &["saint"]),
+    ("svc", &["services"]),
+    ("svcs", &["services"]),
+    ("sys", &["systems"]),
+    ("syst", &["systems"]),
+    ("systs", &["systems"]),
+    ("tech", &["technology"]),
+    ("technologies", &["technology"]),
+    ("techs", &["technology"]),
+    ("telecom", &["telecommunications"]),
+    ("telecomm", &["telecommunications"]),
+    ("telecomms", &["telecommunications"]),
+    ("telecoms", &["telecommunications"]),
+    ("univ", &["university"]),
+    ("whse", &["warehouse"]),
+    ("wks", &["works"]),
 ];
 
-fn expand(token: String) -> String {
-    match ABBREVIATIONS.iter().find(|(short, _)| *short == token) {
-        Some((_, long)) => (*long).to_string(),
-        None => token,
+/// The spelled-out forms of an abbreviation of [`ABBREVIATIONS`] (first the one used as token).
+pub fn spelled_out(written: &str) -> Option<&'static [&'static str]> {
+    ABBREVIATIONS
+        .binary_search_by(|(short, _)| (*short).cmp(written))
+        .ok()
+        .and_then(|i| ABBREVIATIONS.get(i))
+        .map(|(_, long)| *long)
+}
+
+/// The token for a written word: its first spelled-out form, or the word itself.
+fn expand(written: &str) -> String {
+    match spelled_out(written).and_then(|forms| forms.first()) {
+        Some(long) => (*long).to_string(),
+        None => written.to_string(),
     }
 }
 
@@ -203,27 +337,47 @@ pub fn normalize_name(raw: &str) -> NormalizedName {
     };
     let mut folded = String::with_capacity(raw.len() + 8);
     fold_into(raw, &mut folded);
-    let mut tokens: Vec<String> = folded
-        .split_whitespace()
-        .map(|t| expand(fold_digraphs(t)))
-        .collect();
+    let mut written: Vec<String> = Vec::new();
+    let mut dotted: Vec<bool> = Vec::new();
+    for word in folded.split_whitespace() {
+        let closed = word.ends_with(DOT_MARK);
+        let word: String = word.chars().filter(|&c| c != DOT_MARK).collect();
+        if word.is_empty() {
+            continue;
+        }
+        written.push(fold_digraphs(&word));
+        dotted.push(closed);
+    }
+    let mut tokens: Vec<String> = written.iter().map(|w| expand(w)).collect();
     if tokens.len() > 1 && tokens.first().is_some_and(|t| t == "the") {
         tokens.remove(0);
+        written.remove(0);
+        dotted.remove(0);
     }
-    let compact_with_suffixes: String = tokens
+    let compact_with_suffixes: String = written
         .iter()
         .filter(|t| *t != "and")
         .map(String::as_str)
         .collect();
     let mut suffixes = strip_legal_suffixes(&mut tokens);
+    written.truncate(tokens.len());
+    dotted.truncate(tokens.len());
     suffixes.retain(|t| !SUFFIX_JOINERS.contains(&t.as_str()));
-    tokens.retain(|t| t != "and");
-    let compact = tokens.concat();
+    let keep: Vec<bool> = tokens.iter().map(|t| t != "and").collect();
+    let mut flags = keep.iter();
+    tokens.retain(|_| flags.next().copied().unwrap_or(true));
+    let mut flags = keep.iter();
+    written.retain(|_| flags.next().copied().unwrap_or(true));
+    let mut flags = keep.iter();
+    dotted.retain(|_| flags.next().copied().unwrap_or(true));
+    let compact = written.concat();
     NormalizedName {
         tokens,
         compact,
         compact_with_suffixes,
         suffixes,
+        written,
+        dotted,
     }
 }
 
@@ -390,6 +544,67 @@ mod tests {
         assert_eq!(name.tokens.len(), 2);
         assert_eq!(name.tokens[1].len(), MAX_NAME_CHARS - "Contoso ".len());
         assert_eq!(words(&"Ü".repeat(MAX_NAME_CHARS + 5)).len(), MAX_NAME_CHARS);
+    }
+
+    #[test]
+    fn abbreviation_table_is_sorted_lowercase_and_spells_out_business_words() {
+        for pair in ABBREVIATIONS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+        for (short, long) in ABBREVIATIONS {
+            assert!(!long.is_empty(), "{short}");
+            assert_eq!(*short, short.to_ascii_lowercase());
+            assert_eq!(words(short), long[0], "{short}");
+        }
+        for (short, long) in [
+            ("Sys", "systems"),
+            ("Eng.", "engineering"),
+            ("Comms", "communications"),
+            ("Inds", "industries"),
+            ("Finl", "financial"),
+            ("Grp", "group"),
+            ("Props", "properties"),
+            ("Labs", "laboratories"),
+            ("Med.", "medical"),
+            ("Equip", "equipment"),
+            ("Tech", "technology"),
+            ("Telecom", "telecommunications"),
+            ("Int'l", "international"),
+            ("Mfg", "manufacturing"),
+            ("Svcs", "services"),
+            ("Mgmt", "management"),
+            ("Assoc", "associates"),
+            ("Natl", "national"),
+            ("Bros.", "brothers"),
+            ("Dept", "department"),
+            ("Univ", "university"),
+            ("Hosp", "hospital"),
+            ("Ctr", "center"),
+            ("Dist", "distribution"),
+            ("Elec", "electric"),
+            ("Electrical", "electric"),
+            ("Pharma", "pharmaceuticals"),
+        ] {
+            assert_eq!(
+                words(&format!("Acme {short}")),
+                format!("acme {long}"),
+                "{short}"
+            );
+        }
+    }
+
+    #[test]
+    fn written_forms_and_closing_dots_are_kept_beside_the_tokens() {
+        let name = normalize_name("The Tiba Med. Instr. I.B.M. Inc.");
+        assert_eq!(name.display(), "tiba medical instr ibm");
+        assert_eq!(name.written, vec!["tiba", "med", "instr", "ibm"]);
+        assert_eq!(name.dotted, vec![false, true, true, true]);
+        assert_eq!(name.written_at(1), "med");
+        // A tenant label spells the name as typed: `zenwicklabs` is `Zenwick Labs`.
+        assert_eq!(normalize_name("Zenwick Labs").compact, "zenwicklabs");
+        let and = normalize_name("Smith & Sons Eng.");
+        assert_eq!(and.tokens.len(), and.written.len());
+        assert_eq!(and.dotted, vec![false, false, true]);
     }
 
     #[test]

@@ -5,12 +5,13 @@
 //! Everything else (shared domains, secondary domains, similar names) becomes a ranked list of
 //! candidates for an operator to confirm.
 
+use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::domain::{evidence_of_host, normalize_domain, onmicrosoft_label};
-use super::fuzzy::{NameMethod, PreparedName, score_label, score_names};
+use super::fuzzy::{AbbreviationUse, NameMethod, PreparedName, score_label, score_names};
 use super::index::{ClientIndex, Scratch};
 use crate::error::{CoreError, echo};
 use crate::model::{Client, ManagedTenant, MappingState, TenantMapping, nullable::or_default};
@@ -92,6 +93,12 @@ pub struct Evidence {
     /// How the names were found similar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<NameMethod>,
+    /// The client's name equals the tenant's after normalization: it is listed first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact_name: bool,
+    /// The abbreviations that made words of the two names agree (`Sys` for `Systems`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub abbreviations: Vec<AbbreviationUse>,
 }
 
 /// A client proposed for a tenant.
@@ -271,9 +278,24 @@ fn reason_rank(reason: MatchReason) -> u8 {
     }
 }
 
+fn has_exact_name(s: &Suggestion) -> bool {
+    s.evidence.as_ref().is_some_and(|e| e.exact_name)
+}
+
+/// The order of a tenant's candidates: a client whose name equals the tenant's after
+/// normalization first; then by score, highest first; then exact domain, secondary domain, name;
+/// then by client id, so equal candidates always come in the same order.
+fn candidate_order(a: &Suggestion, b: &Suggestion) -> Ordering {
+    has_exact_name(b)
+        .cmp(&has_exact_name(a))
+        .then(b.score.total_cmp(&a.score))
+        .then(reason_rank(a.reason).cmp(&reason_rank(b.reason)))
+        .then(a.client_id.cmp(&b.client_id))
+}
+
 /// What a candidate's evidence is made of, kept as borrowed parts until the candidate makes the
 /// top list: a tenant may reach thousands of clients, and only `topK` of them are reported.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Basis<'a> {
     Domain {
         registrable: &'a str,
@@ -284,34 +306,44 @@ enum Basis<'a> {
     Name {
         label: Option<&'a str>,
         method: NameMethod,
+        abbreviations: Vec<AbbreviationUse>,
     },
 }
 
 /// The best evidence found so far for one client.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Offer<'a> {
     score: f64,
     reason: MatchReason,
+    /// The client's normalized name equals the tenant's.
+    exact_name: bool,
     basis: Basis<'a>,
 }
 
 /// Keeps the better of the client's current offer and `offer`: the higher score, then the
-/// stronger reason, the earlier offer on a full tie.
+/// stronger reason, the earlier offer on a full tie. A domain offer kept for a client whose name
+/// is also exact says so too.
 fn offer<'a>(best: &mut HashMap<u32, Offer<'a>>, client: u32, offer: Offer<'a>) {
-    match best.get(&client) {
+    match best.get_mut(&client) {
         Some(current)
             if current.score > offer.score
                 || (current.score == offer.score
-                    && reason_rank(current.reason) <= reason_rank(offer.reason)) => {}
+                    && reason_rank(current.reason) <= reason_rank(offer.reason)) =>
+        {
+            current.exact_name |= offer.exact_name;
+        }
         _ => {
             best.insert(client, offer);
         }
     }
 }
 
-/// A candidate in the ranking: ordered best first (higher score, then stronger reason, then
-/// client id), so the greatest element of a max-heap is the worst candidate kept.
+/// A candidate in the ranking: ordered best first (the client a domain may map automatically,
+/// then an exact name, then higher score, then stronger reason, then client id: the order of
+/// [`candidate_order`]), so the greatest element of a max-heap is the worst candidate kept.
 struct RankKey<'a> {
+    pinned: bool,
+    exact_name: bool,
     score: f64,
     rank: u8,
     client_id: &'a str,
@@ -322,8 +354,10 @@ struct RankKey<'a> {
 impl RankKey<'_> {
     fn order(&self, other: &Self) -> std::cmp::Ordering {
         other
-            .score
-            .total_cmp(&self.score)
+            .pinned
+            .cmp(&self.pinned)
+            .then(other.exact_name.cmp(&self.exact_name))
+            .then(other.score.total_cmp(&self.score))
             .then(self.rank.cmp(&other.rank))
             .then(self.client_id.cmp(other.client_id))
     }
@@ -425,6 +459,7 @@ fn suggest(
                     Offer {
                         score,
                         reason,
+                        exact_name: false,
                         basis: Basis::Domain {
                             registrable,
                             tenant_host: host,
@@ -460,16 +495,26 @@ fn suggest(
                 Offer {
                     score: round4(scored.score),
                     reason: MatchReason::FuzzyName,
+                    exact_name: scored.exact,
                     basis: Basis::Name {
                         label: label_used,
                         method: scored.method,
+                        abbreviations: scored.abbreviations,
                     },
                 },
             );
         }
     }
 
+    // The one client a domain may map automatically is kept ahead of the list's cut; when it is
+    // not mapped automatically, the candidates are put in `candidate_order` again.
+    let sole_exact = match exact_clients.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    };
     let keys = best.into_iter().map(|(client, offer)| RankKey {
+        pinned: Some(client) == sole_exact,
+        exact_name: offer.exact_name,
         score: offer.score,
         rank: reason_rank(offer.reason),
         client_id: client_id(client),
@@ -492,7 +537,7 @@ fn suggest(
 /// The reported suggestion of a ranked offer.
 fn materialize(key: &RankKey<'_>, tenant_name: &PreparedName, index: &ClientIndex) -> Suggestion {
     let offer = &key.offer;
-    let (matched_domain, evidence) = match offer.basis {
+    let (matched_domain, evidence) = match &offer.basis {
         Basis::Domain {
             registrable,
             tenant_host,
@@ -505,15 +550,24 @@ fn materialize(key: &RankKey<'_>, tenant_name: &PreparedName, index: &ClientInde
                 ..Evidence::default()
             },
         ),
-        Basis::Name { label, method } => (
+        Basis::Name {
+            label,
+            method,
+            abbreviations,
+        } => (
             None,
             Evidence {
                 tenant_name: Some(label.map_or_else(|| tenant_name.name.display(), str::to_string)),
                 client_name: index.name(key.client).map(|n| n.name.display()),
-                method: Some(method),
+                method: Some(*method),
+                abbreviations: abbreviations.clone(),
                 ..Evidence::default()
             },
         ),
+    };
+    let evidence = Evidence {
+        exact_name: offer.exact_name,
+        ..evidence
     };
     Suggestion {
         client_id: key.client_id.to_string(),
@@ -603,7 +657,10 @@ pub fn preview_mappings(input: &PreviewInput) -> Result<PreviewOutput, CoreError
             None if suggestions.is_empty() => out.unmatched.push(TenantRef {
                 entra_tenant_id: id,
             }),
-            None => provisional.push((id, suggestions)),
+            None => {
+                suggestions.sort_by(candidate_order);
+                provisional.push((id, suggestions));
+            }
         }
     }
     out.fuzzy_candidates = provisional
@@ -633,6 +690,8 @@ mod tests {
 
     fn key(score: f64, reason: MatchReason, client_id: &str) -> RankKey<'_> {
         RankKey {
+            pinned: false,
+            exact_name: false,
             score,
             rank: reason_rank(reason),
             client_id,
@@ -640,9 +699,11 @@ mod tests {
             offer: Offer {
                 score,
                 reason,
+                exact_name: false,
                 basis: Basis::Name {
                     label: None,
                     method: NameMethod::Tokens,
+                    abbreviations: Vec::new(),
                 },
             },
         }

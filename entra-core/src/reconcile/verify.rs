@@ -63,11 +63,13 @@ impl fmt::Display for PlanRule {
     }
 }
 
+/// A message quotes ids from the plan, which may be huge: it is bounded like an
+/// `invalid_input` message.
 fn reject(rule: PlanRule, action_index: Option<usize>, message: String) -> CoreError {
     CoreError::PlanRejected {
         rule,
         action_index,
-        message,
+        message: crate::error::echo_up_to(&message, crate::error::MAX_MESSAGE_CHARS).into_owned(),
     }
 }
 

@@ -193,7 +193,11 @@ mod tests {
         );
         assert!(CloudEndpoints::custom("ftp://x", "http://y").is_err());
         for bad in ["../evil", "..", ".", "a..b", ".contoso.com", "a/b", "a?b"] {
-            assert_eq!(e.token_url(bad).unwrap_err().code(), "configuration", "{bad}");
+            assert_eq!(
+                e.token_url(bad).unwrap_err().code(),
+                "configuration",
+                "{bad}"
+            );
         }
         assert!(e.token_url("contoso.onmicrosoft.com").is_ok());
     }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::{ConnectionType, EntraUser, ManagedTenant, Warning};
 
 mod error;
+mod shared;
 pub use error::{ProviderError, ProviderErrorCode};
+pub use shared::DynProvider;
 
 /// The tenants a provider lists. `complete` is true only when every page arrived.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

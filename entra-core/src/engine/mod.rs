@@ -38,6 +38,10 @@ pub use report::{DiscoveryReport, RunReport, TenantSyncReport, add_counters};
 /// syncing) before a new request for the same run id takes it over: one hour.
 pub const DEFAULT_STALE_RUN_AFTER: Duration = Duration::from_secs(3600);
 
+/// An engine over a provider and a store both chosen at run time (a binding's objects, a
+/// config file), so one engine type serves every combination.
+pub type DynEngine = SyncEngine<crate::provider::DynProvider, crate::store::DynStore>;
+
 /// Runs discovery and syncs with one provider against one store.
 pub struct SyncEngine<P: EntraProvider, S: SyncStore> {
     provider: Arc<P>,

@@ -20,6 +20,7 @@ mod memory;
 mod nonce;
 mod records;
 mod runs;
+mod shared;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -34,6 +35,7 @@ pub use records::{
     RunStatus, StoreSnapshot, TenantChanges, TenantDeltaLink, TenantOutcome, TenantRunResult,
     TenantSettings,
 };
+pub use shared::{DynNonceStore, DynStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 

@@ -13,6 +13,11 @@ For each function it reports:
 - their ratio (the package's target: at most 2x);
 - from inside the call, the phases: reading the Python input, the core, writing the result.
 
+The phases come from the native hook `_typed_phases`, which only a wheel built with the crate's
+`test-hooks` feature has (`maturin build --release --features test-hooks -m
+bindings-python/Cargo.toml`, or the wheel `scripts/test-python.sh` installs); release wheels
+leave it out.
+
 Data is synthetic and deterministic: a realistic mix of linked, matching, new, disabled and
 excluded users.
 """
@@ -158,6 +163,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-rust", action="store_true", help="skip the pure Rust figures")
     args = parser.parse_args()
+    if not hasattr(_native, "_typed_phases"):
+        parser.error(
+            "this entra_sync wheel has no benchmark hooks: build it with `--features test-hooks` "
+            "(maturin build --release --features test-hooks -m bindings-python/Cargo.toml)"
+        )
     results: List[Tuple[str, int, float, Dict[str, float]]] = []
 
     with tempfile.TemporaryDirectory(prefix="entra-bench-") as data:

@@ -5,22 +5,21 @@
 use std::sync::Arc;
 
 use entra_core::engine::{
-    CancelToken as RustCancelToken, EngineError, ProgressEvent, SyncAllOptions,
+    CancelToken as RustCancelToken, DynEngine, EngineError, ProgressEvent, SyncAllOptions,
     SyncEngine as Engine, SyncOptions,
 };
 use entra_core::ids::RunTrigger;
 use entra_core::mapping::{MappingOperation, PreviewOptions};
 use entra_core::model::{Client, Contact, Resolution, SyncSettings, TenantMapping};
 use entra_core::store::{
-    MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore, StoreError, SyncStore,
+    DynStore, MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore, StoreError,
 };
 use pyo3::prelude::*;
 use serde::de::DeserializeOwned;
 
-use crate::convert::JsonOut;
 use crate::errors::{self, Family};
-use crate::providers::{AnyProvider, any_provider, to_json};
-use crate::{logging, pure, runtime};
+use crate::providers::dyn_provider;
+use crate::{pure, runtime};
 
 fn store_error(py: Python<'_>, err: &StoreError) -> PyErr {
     errors::from_error(py, Family::Store, err.code(), err, None)
@@ -50,174 +49,194 @@ fn arg<T: DeserializeOwned>(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str
     })
 }
 
-/// Either store, shared between the Python object and the engines built over it.
-#[derive(Clone)]
-enum AnyStore {
-    Memory(Arc<RustMemoryStore>),
-    Sqlite(Arc<RustSqliteStore>),
+/// A store failure as its Python exception.
+fn store_err(err: StoreError) -> PyErr {
+    Python::attach(|py| store_error(py, &err))
 }
 
-macro_rules! on_store {
-    ($store:expr, $s:ident => $body:expr) => {
-        match $store {
-            AnyStore::Memory($s) => $body,
-            AnyStore::Sqlite($s) => $body,
-        }
-    };
+/// What every store class shares: the store as the engine sees it, and the calls a host makes
+/// from Python: seeding its CRM records, reading what sync wrote, answering the reconciliation
+/// queue and keeping per-tenant settings. `MemoryStore` and `SqliteStore` extend it with their
+/// constructors; the engine takes any of them through this base.
+#[pyclass(subclass, frozen, name = "_Store", module = "entra_sync")]
+pub struct Store {
+    store: DynStore,
 }
 
-/// The store calls a host needs from Python: seeding its CRM records, reading what sync wrote,
-/// answering the reconciliation queue and keeping per-tenant settings.
-fn store_call<'py, T, F, Fut>(py: Python<'py>, store: AnyStore, f: F) -> PyResult<Bound<'py, PyAny>>
-where
-    F: FnOnce(AnyStore) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
-    T: serde::Serialize + Send + 'static,
-{
-    logging::refresh(py);
-    runtime::spawn_awaitable(py, async move {
-        let value = f(store)
-            .await
-            .map_err(|e| Python::attach(|py| store_error(py, &e)))?;
-        Ok(JsonOut(to_json(&value)?))
-    })
+impl Store {
+    /// A store class's initializer: the shared base over `store`, then the class itself.
+    fn init<C: pyo3::PyClass<BaseType = Store> + Default>(
+        store: DynStore,
+    ) -> PyClassInitializer<C> {
+        PyClassInitializer::from(Store { store }).add_subclass(C::default())
+    }
 }
 
-macro_rules! store_methods {
-    ($ty:ident, $($extra:tt)*) => {
-        #[pymethods]
-        impl $ty {
-            $($extra)*
+#[pymethods]
+impl Store {
+    /// Adds or replaces the host's clients (mapping candidates).
+    fn upsert_clients<'py>(
+        &self,
+        py: Python<'py>,
+        clients: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let clients: Vec<Client> = arg(py, clients, "clients")?;
+        let s = self.store.clone();
+        runtime::json_awaitable(
+            py,
+            async move { s.upsert_clients(&clients).await },
+            store_err,
+        )
+    }
 
-            /// Adds or replaces the host's clients (mapping candidates).
-            fn upsert_clients<'py>(&self, py: Python<'py>, clients: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-                let clients: Vec<Client> = arg(py, clients, "clients")?;
-                store_call(py, self.store(), move |s| async move {
-                    on_store!(&s, s => s.upsert_clients(&clients).await)
-                })
-            }
+    /// Adds or replaces the host's contacts.
+    fn upsert_contacts<'py>(
+        &self,
+        py: Python<'py>,
+        contacts: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let contacts: Vec<Contact> = arg(py, contacts, "contacts")?;
+        let s = self.store.clone();
+        runtime::json_awaitable(
+            py,
+            async move { s.upsert_contacts(&contacts).await },
+            store_err,
+        )
+    }
 
-            /// Adds or replaces the host's contacts.
-            fn upsert_contacts<'py>(&self, py: Python<'py>, contacts: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-                let contacts: Vec<Contact> = arg(py, contacts, "contacts")?;
-                store_call(py, self.store(), move |s| async move {
-                    on_store!(&s, s => s.upsert_contacts(&contacts).await)
-                })
-            }
+    /// The stored managed tenants.
+    fn load_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::json_awaitable(py, async move { s.load_tenants().await }, store_err)
+    }
 
-            /// The stored managed tenants.
-            fn load_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                store_call(py, self.store(), |s| async move { on_store!(&s, s => s.load_tenants().await) })
-            }
+    /// The current mappings (mapped and skipped tenants).
+    fn load_mappings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::json_awaitable(py, async move { s.load_mappings().await }, store_err)
+    }
 
-            /// The current mappings (mapped and skipped tenants).
-            fn load_mappings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                store_call(py, self.store(), |s| async move { on_store!(&s, s => s.load_mappings().await) })
-            }
+    /// The reconciliation queue of one tenant, or of every tenant.
+    #[pyo3(signature = (tenant_id = None))]
+    fn load_queue<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::json_awaitable(
+            py,
+            async move { s.load_queue(tenant_id.as_deref()).await },
+            store_err,
+        )
+    }
 
-            /// The reconciliation queue of one tenant, or of every tenant.
-            #[pyo3(signature = (tenant_id = None))]
-            fn load_queue<'py>(&self, py: Python<'py>, tenant_id: Option<String>) -> PyResult<Bound<'py, PyAny>> {
-                store_call(py, self.store(), move |s| async move {
-                    on_store!(&s, s => s.load_queue(tenant_id.as_deref()).await)
-                })
-            }
+    /// Records an operator's answer to a queued identity; it sticks across runs.
+    fn resolve_queue_item<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: String,
+        resolution: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let resolution: Resolution = arg(py, resolution, "resolution")?;
+        let s = self.store.clone();
+        runtime::json_awaitable(
+            py,
+            async move { s.resolve_queue_item(&tenant_id, &resolution).await },
+            store_err,
+        )
+    }
 
-            /// Records an operator's answer to a queued identity; it sticks across runs.
-            fn resolve_queue_item<'py>(&self, py: Python<'py>, tenant_id: String, resolution: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-                let resolution: Resolution = arg(py, resolution, "resolution")?;
-                store_call(py, self.store(), move |s| async move {
-                    on_store!(&s, s => s.resolve_queue_item(&tenant_id, &resolution).await)
-                })
-            }
+    /// One run record, or None.
+    fn load_run<'py>(&self, py: Python<'py>, run_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::json_awaitable(py, async move { s.load_run(&run_id).await }, store_err)
+    }
 
-            /// One run record, or None.
-            fn load_run<'py>(&self, py: Python<'py>, run_id: String) -> PyResult<Bound<'py, PyAny>> {
-                store_call(py, self.store(), move |s| async move { on_store!(&s, s => s.load_run(&run_id).await) })
-            }
+    /// The per-tenant results of a run.
+    fn load_tenant_results<'py>(
+        &self,
+        py: Python<'py>,
+        run_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::json_awaitable(
+            py,
+            async move { s.load_tenant_results(&run_id).await },
+            store_err,
+        )
+    }
 
-            /// The per-tenant results of a run.
-            fn load_tenant_results<'py>(&self, py: Python<'py>, run_id: String) -> PyResult<Bound<'py, PyAny>> {
-                store_call(py, self.store(), move |s| async move {
-                    on_store!(&s, s => s.load_tenant_results(&run_id).await)
-                })
-            }
+    /// A tenant's sync settings (the defaults when none were saved).
+    fn load_sync_settings<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::json_awaitable(
+            py,
+            async move { s.load_sync_settings(&tenant_id).await },
+            store_err,
+        )
+    }
 
-            /// A tenant's sync settings (the defaults when none were saved).
-            fn load_sync_settings<'py>(&self, py: Python<'py>, tenant_id: String) -> PyResult<Bound<'py, PyAny>> {
-                store_call(py, self.store(), move |s| async move {
-                    on_store!(&s, s => s.load_sync_settings(&tenant_id).await)
-                })
-            }
+    /// Saves a tenant's sync settings (field toggles, patterns, safety limits).
+    fn save_sync_settings<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: String,
+        settings: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let settings: SyncSettings = arg(py, settings, "settings")?;
+        let s = self.store.clone();
+        runtime::json_awaitable(
+            py,
+            async move { s.save_sync_settings(&tenant_id, &settings).await },
+            store_err,
+        )
+    }
 
-            /// Saves a tenant's sync settings (field toggles, patterns, safety limits).
-            fn save_sync_settings<'py>(&self, py: Python<'py>, tenant_id: String, settings: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-                let settings: SyncSettings = arg(py, settings, "settings")?;
-                store_call(py, self.store(), move |s| async move {
-                    on_store!(&s, s => s.save_sync_settings(&tenant_id, &settings).await)
-                })
-            }
-
-            /// Everything the store holds, for inspection and tests.
-            fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                store_call(py, self.store(), |s| async move { on_store!(&s, s => s.snapshot().await) })
-            }
-        }
-    };
+    /// Everything the store holds, for inspection and tests.
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::json_awaitable(py, async move { s.snapshot().await }, store_err)
+    }
 }
 
 /// The reference in-memory store: for tests, demos and embedding.
-#[pyclass(frozen, module = "entra_sync")]
-pub struct MemoryStore {
-    inner: Arc<RustMemoryStore>,
-}
+#[pyclass(extends = Store, frozen, module = "entra_sync")]
+#[derive(Default)]
+pub struct MemoryStore;
 
+#[pymethods]
 impl MemoryStore {
-    fn store(&self) -> AnyStore {
-        AnyStore::Memory(self.inner.clone())
+    #[new]
+    fn new() -> PyClassInitializer<Self> {
+        Store::init(Arc::new(RustMemoryStore::new()))
     }
 }
 
 /// The durable embedded store: one SQLite file (created with its schema when missing).
-#[pyclass(frozen, module = "entra_sync")]
-pub struct SqliteStore {
-    inner: Arc<RustSqliteStore>,
-}
+#[pyclass(extends = Store, frozen, module = "entra_sync")]
+#[derive(Default)]
+pub struct SqliteStore;
 
+#[pymethods]
 impl SqliteStore {
-    fn store(&self) -> AnyStore {
-        AnyStore::Sqlite(self.inner.clone())
-    }
-}
-
-store_methods! {
-    MemoryStore,
     #[new]
-    fn new() -> Self {
-        Self {
-            inner: Arc::new(RustMemoryStore::new()),
-        }
-    }
-}
-
-store_methods! {
-    SqliteStore,
-    #[new]
-    fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+    fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyClassInitializer<Self>> {
         let opened = py.detach(|| RustSqliteStore::open(path));
-        let inner = opened.map_err(|e| store_error(py, &e))?;
-        Ok(Self {
-            inner: Arc::new(inner),
-        })
+        Ok(Store::init(Arc::new(
+            opened.map_err(|e| store_error(py, &e))?,
+        )))
     }
 
     /// A private in-memory database, gone when the store is dropped.
     #[staticmethod]
-    fn in_memory(py: Python<'_>) -> PyResult<Self> {
-        let inner = RustSqliteStore::open_in_memory().map_err(|e| store_error(py, &e))?;
-        Ok(Self {
-            inner: Arc::new(inner),
-        })
+    fn in_memory(py: Python<'_>) -> PyResult<Py<Self>> {
+        let store = RustSqliteStore::open_in_memory().map_err(|e| store_error(py, &e))?;
+        Py::new(py, Store::init(Arc::new(store)))
     }
 }
 
@@ -246,39 +265,6 @@ impl CancelToken {
     }
 }
 
-/// One engine, whichever store it runs over.
-#[derive(Clone)]
-enum AnyEngine {
-    Memory(Engine<AnyProvider, RustMemoryStore>),
-    Sqlite(Engine<AnyProvider, RustSqliteStore>),
-}
-
-macro_rules! on_engine {
-    ($engine:expr, $e:ident => $body:expr) => {
-        match $engine {
-            AnyEngine::Memory($e) => $body,
-            AnyEngine::Sqlite($e) => $body,
-        }
-    };
-}
-
-fn engine_call<'py, T, F, Fut>(
-    py: Python<'py>,
-    engine: AnyEngine,
-    f: F,
-) -> PyResult<Bound<'py, PyAny>>
-where
-    F: FnOnce(AnyEngine) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<T, EngineError>> + Send + 'static,
-    T: serde::Serialize + Send + 'static,
-{
-    logging::refresh(py);
-    runtime::spawn_awaitable(py, async move {
-        let value = f(engine).await.map_err(engine_error)?;
-        Ok(JsonOut(to_json(&value)?))
-    })
-}
-
 fn trigger(name: &str) -> Result<RunTrigger, String> {
     Ok(match name {
         "initial" => RunTrigger::Initial,
@@ -295,7 +281,9 @@ fn trigger(name: &str) -> Result<RunTrigger, String> {
 /// Discovery, mapping and contact sync over a provider and a store.
 #[pyclass(frozen, module = "entra_sync")]
 pub struct SyncEngine {
-    inner: AnyEngine,
+    inner: DynEngine,
+    /// `SyncEngine(store=<the store's class>)`.
+    repr: String,
 }
 
 #[pymethods]
@@ -303,30 +291,28 @@ impl SyncEngine {
     /// `provider`: a `GraphProvider` or `CippProvider`; `store`: a `MemoryStore` or `SqliteStore`.
     #[new]
     fn new(provider: &Bound<'_, PyAny>, store: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let provider = Arc::new(any_provider(provider)?);
-        let inner = if let Ok(memory) = store.cast::<MemoryStore>() {
-            AnyEngine::Memory(Engine::from_shared(provider, memory.get().inner.clone()))
-        } else if let Ok(sqlite) = store.cast::<SqliteStore>() {
-            AnyEngine::Sqlite(Engine::from_shared(provider, sqlite.get().inner.clone()))
-        } else {
-            return Err(Python::attach(|py| {
-                errors::exception(
-                    py,
+        let provider = dyn_provider(provider)?;
+        let repr = format!("SyncEngine(store={})", store.get_type().qualname()?);
+        let store = match store.cast::<Store>() {
+            Ok(store) => store.get().store.clone(),
+            Err(_) => {
+                return Err(errors::exception(
+                    store.py(),
                     Family::Core,
                     "invalid_input",
                     "`store` must be a MemoryStore or a SqliteStore",
                     None,
-                )
-            }));
+                ));
+            }
         };
-        Ok(Self { inner })
+        let inner = Engine::new(provider, store);
+        Ok(Self { inner, repr })
     }
 
     /// Lists the managed tenants and merges them into the store (nothing is ever deleted).
     fn discover<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        engine_call(py, self.inner.clone(), |e| async move {
-            on_engine!(&e, e => e.discover().await)
-        })
+        let e = self.inner.clone();
+        runtime::json_awaitable(py, async move { e.discover().await }, engine_error)
     }
 
     /// Suggests a client for every listed tenant; writes nothing.
@@ -340,9 +326,12 @@ impl SyncEngine {
             Some(o) if !o.is_none() => arg(py, o, "options")?,
             _ => PreviewOptions::default(),
         };
-        engine_call(py, self.inner.clone(), move |e| async move {
-            on_engine!(&e, e => e.preview_mappings(options).await)
-        })
+        let e = self.inner.clone();
+        runtime::json_awaitable(
+            py,
+            async move { e.preview_mappings(options).await },
+            engine_error,
+        )
     }
 
     /// Applies operator decisions (`confirm`, `skip`, `remap`, `unmap`) as one batch.
@@ -352,9 +341,12 @@ impl SyncEngine {
         operations: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let operations: Vec<MappingOperation> = arg(py, operations, "operations")?;
-        engine_call(py, self.inner.clone(), move |e| async move {
-            on_engine!(&e, e => e.apply_mapping_changes(operations).await)
-        })
+        let e = self.inner.clone();
+        runtime::json_awaitable(
+            py,
+            async move { e.apply_mapping_changes(operations).await },
+            engine_error,
+        )
     }
 
     /// Syncs one mapped tenant (`mapping` is a `TenantMapping` dict); a dry run writes nothing.
@@ -368,9 +360,12 @@ impl SyncEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping: TenantMapping = arg(py, mapping, "mapping")?;
         let options = SyncOptions { dry_run, use_delta };
-        engine_call(py, self.inner.clone(), move |e| async move {
-            on_engine!(&e, e => e.sync_tenant(&mapping, &options).await)
-        })
+        let e = self.inner.clone();
+        runtime::json_awaitable(
+            py,
+            async move { e.sync_tenant(&mapping, &options).await },
+            engine_error,
+        )
     }
 
     /// Syncs every mapped tenant with bounded concurrency; one tenant's failure never stops the
@@ -429,16 +424,12 @@ impl SyncEngine {
             cancel: cancel.map(|c| c.get().inner.clone()),
             progress,
         };
-        engine_call(py, self.inner.clone(), move |e| async move {
-            on_engine!(&e, e => e.sync_all(options).await)
-        })
+        let e = self.inner.clone();
+        runtime::json_awaitable(py, async move { e.sync_all(options).await }, engine_error)
     }
 
     fn __repr__(&self) -> String {
-        match &self.inner {
-            AnyEngine::Memory(_) => "SyncEngine(store=MemoryStore)".into(),
-            AnyEngine::Sqlite(_) => "SyncEngine(store=SqliteStore)".into(),
-        }
+        self.repr.clone()
     }
 }
 

@@ -328,6 +328,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// Raises the exception for a code, for tests of the mapping from Python: every class must be
 /// reachable from a real Rust code.
+#[cfg(feature = "test-hooks")]
 #[pyfunction]
 #[pyo3(signature = (code, message, family = "core"))]
 pub fn _raise_for_code(py: Python<'_>, code: &str, message: &str, family: &str) -> PyResult<()> {
@@ -341,6 +342,7 @@ pub fn _raise_for_code(py: Python<'_>, code: &str, message: &str, family: &str) 
 }
 
 /// Panics inside Rust, to prove that a panic surfaces as `EntraSyncError(code="internal")`.
+#[cfg(feature = "test-hooks")]
 #[pyfunction]
 pub fn _panic_for_test() -> PyResult<()> {
     guard(|| panic!("deliberate panic"))

@@ -46,6 +46,19 @@ fn keep_freed_memory_briefly() {
     }
 }
 
+/// Hooks for the test suite and the benchmark script (raising any error code, panicking,
+/// emitting a log event, timing a call's phases). Only wheels built with the `test-hooks`
+/// feature have them; release wheels do not.
+#[cfg(feature = "test-hooks")]
+fn register_test_hooks(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(logging::_emit_log_for_test, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_raise_for_code, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_panic_for_test, m)?)?;
+    m.add_function(wrap_pyfunction!(pure::_call_phases, m)?)?;
+    m.add_function(wrap_pyfunction!(pure::_typed_phases, m)?)?;
+    Ok(())
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -59,9 +72,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     engine::register(m)?;
     auth::register(m)?;
     m.add_function(wrap_pyfunction!(logging::refresh_log_level, m)?)?;
-    m.add_function(wrap_pyfunction!(logging::_emit_log_for_test, m)?)?;
-    m.add_function(wrap_pyfunction!(errors::_raise_for_code, m)?)?;
-    m.add_function(wrap_pyfunction!(errors::_panic_for_test, m)?)?;
+    #[cfg(feature = "test-hooks")]
+    register_test_hooks(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -186,6 +186,7 @@ pub fn install(py: Python<'_>) {
 }
 
 /// Emits one event at `level` through `tracing`, to check the bridge end to end from Python.
+#[cfg(feature = "test-hooks")]
 #[pyfunction]
 pub fn _emit_log_for_test(py: Python<'_>, level: &str, message: &str) {
     refresh(py);

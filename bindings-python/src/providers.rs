@@ -4,18 +4,15 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use entra_core::model::ConnectionType;
-use entra_core::provider::{
-    DeltaListing, EntraProvider, ProviderError, TenantListing, UserListing,
-};
+use entra_core::provider::{DynProvider, EntraProvider, ProviderError};
 use pyo3::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::convert::JsonOut;
 use crate::errors::{self, Family};
-use crate::rotation::{PythonRotationSink, RotationFailures};
+use crate::rotation::{PythonRotationSink, RotationFailures, SurfaceRotationFailures};
 use crate::{logging, pure, runtime, settings};
 
 /// Serializes a result record; the records are plain data, so failure means a bug.
@@ -36,58 +33,6 @@ fn read_settings<T: serde::de::DeserializeOwned>(
     entra_core::json::from_value(&value).map_err(|e| errors::core_error(py, &e))
 }
 
-/// Either provider, so the engine can run over whichever the host built.
-#[derive(Clone)]
-pub enum AnyProvider {
-    /// With the failures of its `on_tokens_rotated` callback, reported by the calls.
-    Graph(Arc<entra_providers::graph::GraphProvider>, RotationFailures),
-    Cipp(Arc<entra_providers::cipp::CippProvider>),
-}
-
-#[async_trait]
-impl EntraProvider for AnyProvider {
-    fn connection_type(&self) -> ConnectionType {
-        match self {
-            AnyProvider::Graph(p, _) => p.connection_type(),
-            AnyProvider::Cipp(p) => p.connection_type(),
-        }
-    }
-
-    async fn list_managed_tenants(&self) -> Result<TenantListing, ProviderError> {
-        match self {
-            AnyProvider::Graph(p, f) => f.surface(p.list_managed_tenants().await),
-            AnyProvider::Cipp(p) => p.list_managed_tenants().await,
-        }
-    }
-
-    async fn list_users(&self, entra_tenant_id: &str) -> Result<UserListing, ProviderError> {
-        match self {
-            AnyProvider::Graph(p, f) => f.surface(p.list_users(entra_tenant_id).await),
-            AnyProvider::Cipp(p) => p.list_users(entra_tenant_id).await,
-        }
-    }
-
-    fn supports_delta(&self) -> bool {
-        match self {
-            AnyProvider::Graph(p, _) => p.supports_delta(),
-            AnyProvider::Cipp(p) => p.supports_delta(),
-        }
-    }
-
-    async fn list_users_delta(
-        &self,
-        entra_tenant_id: &str,
-        delta_link: Option<&str>,
-    ) -> Result<DeltaListing, ProviderError> {
-        match self {
-            AnyProvider::Graph(p, f) => {
-                f.surface(p.list_users_delta(entra_tenant_id, delta_link).await)
-            }
-            AnyProvider::Cipp(p) => p.list_users_delta(entra_tenant_id, delta_link).await,
-        }
-    }
-}
-
 fn connection_name(kind: ConnectionType) -> &'static str {
     match kind {
         ConnectionType::Direct => "direct",
@@ -95,47 +40,59 @@ fn connection_name(kind: ConnectionType) -> &'static str {
     }
 }
 
-/// The three listing calls shared by both providers, as awaitables.
-fn list_tenants_py<'py>(py: Python<'py>, provider: AnyProvider) -> PyResult<Bound<'py, PyAny>> {
-    logging::refresh(py);
-    runtime::spawn_awaitable(py, async move {
-        let listing = provider
-            .list_managed_tenants()
-            .await
-            .map_err(provider_err)?;
-        Ok(JsonOut(to_json(&listing)?))
-    })
+/// What every provider class shares: the provider as the engine sees it, and the listing calls
+/// as awaitables. `GraphProvider` and `CippProvider` extend it with their constructor and
+/// `validate`; the engine takes any of them through this base.
+#[pyclass(subclass, frozen, name = "_Provider", module = "entra_sync")]
+pub struct Provider {
+    pub provider: DynProvider,
 }
 
-fn list_users_py<'py>(
-    py: Python<'py>,
-    provider: AnyProvider,
-    tenant_id: String,
-) -> PyResult<Bound<'py, PyAny>> {
-    logging::refresh(py);
-    runtime::spawn_awaitable(py, async move {
-        let listing = provider
-            .list_users(&tenant_id)
-            .await
-            .map_err(provider_err)?;
-        Ok(JsonOut(to_json(&listing)?))
-    })
-}
+#[pymethods]
+impl Provider {
+    /// `"direct"` (Graph) or `"cipp"`.
+    #[getter]
+    fn connection_type(&self) -> &'static str {
+        connection_name(self.provider.connection_type())
+    }
 
-fn list_delta_py<'py>(
-    py: Python<'py>,
-    provider: AnyProvider,
-    tenant_id: String,
-    delta_link: Option<String>,
-) -> PyResult<Bound<'py, PyAny>> {
-    logging::refresh(py);
-    runtime::spawn_awaitable(py, async move {
-        let listing = provider
-            .list_users_delta(&tenant_id, delta_link.as_deref())
-            .await
-            .map_err(provider_err)?;
-        Ok(JsonOut(to_json(&listing)?))
-    })
+    /// Whether `list_users_delta` is served (Graph) or raises `Unsupported` (CIPP).
+    #[getter]
+    fn supports_delta(&self) -> bool {
+        self.provider.supports_delta()
+    }
+
+    /// The customer tenants (awaitable of `TenantListing`).
+    fn list_managed_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let provider = self.provider.clone();
+        let call = async move { provider.list_managed_tenants().await };
+        runtime::json_awaitable(py, call, provider_err)
+    }
+
+    /// Every user of one tenant (awaitable of `UserListing`; `complete` is False when a page
+    /// failed half-way, with `error` saying why).
+    fn list_users<'py>(&self, py: Python<'py>, tenant_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let provider = self.provider.clone();
+        let call = async move { provider.list_users(&tenant_id).await };
+        runtime::json_awaitable(py, call, provider_err)
+    }
+
+    /// Users changed since `delta_link` (None: a full enumeration ending in a delta link).
+    #[pyo3(signature = (tenant_id, delta_link = None))]
+    fn list_users_delta<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: String,
+        delta_link: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let provider = self.provider.clone();
+        let call = async move {
+            provider
+                .list_users_delta(&tenant_id, delta_link.as_deref())
+                .await
+        };
+        runtime::json_awaitable(py, call, provider_err)
+    }
 }
 
 /// Microsoft Graph with the MSP's partner (GDAP) access.
@@ -144,16 +101,9 @@ fn list_delta_py<'py>(
 /// + `expiresAt`), optional `cloud`, `loginBase`, `graphBase`, `customerGrant`,
 /// `includeDomains`, `enrichFromRelationships`, `includeLighthouse`, `customersPageSize`,
 /// `usersPageSize`, `policy`. `on_tokens_rotated(tokens)` is called with every new token set.
-#[pyclass(frozen, module = "entra_sync")]
+#[pyclass(extends = Provider, frozen, module = "entra_sync")]
 pub struct GraphProvider {
-    pub inner: Arc<entra_providers::graph::GraphProvider>,
-    rotation_failures: RotationFailures,
-}
-
-impl GraphProvider {
-    fn any(&self) -> AnyProvider {
-        AnyProvider::Graph(self.inner.clone(), self.rotation_failures.clone())
-    }
+    inner: Arc<entra_providers::graph::GraphProvider>,
 }
 
 #[pymethods]
@@ -164,7 +114,7 @@ impl GraphProvider {
         py: Python<'_>,
         settings: &Bound<'_, PyAny>,
         on_tokens_rotated: Option<Py<PyAny>>,
-    ) -> PyResult<Self> {
+    ) -> PyResult<PyClassInitializer<Self>> {
         errors::guard(|| {
             let input: settings::GraphInput = read_settings(py, settings)?;
             let settings = input
@@ -178,46 +128,14 @@ impl GraphProvider {
                     Arc::new(PythonRotationSink::new(callback, rotation_failures.clone())),
                 ),
             };
-            let inner = built.map_err(|e| errors::provider_error(py, &e))?;
-            Ok(Self {
-                inner: Arc::new(inner),
+            let inner = Arc::new(built.map_err(|e| errors::provider_error(py, &e))?);
+            // Engine and listing calls report a failed persist of rotated tokens.
+            let provider = Arc::new(SurfaceRotationFailures::new(
+                inner.clone(),
                 rotation_failures,
-            })
+            ));
+            Ok(PyClassInitializer::from(Provider { provider }).add_subclass(Self { inner }))
         })
-    }
-
-    /// `"direct"`.
-    #[getter]
-    fn connection_type(&self) -> &'static str {
-        connection_name(self.inner.connection_type())
-    }
-
-    /// True: Graph supports delta queries.
-    #[getter]
-    fn supports_delta(&self) -> bool {
-        self.inner.supports_delta()
-    }
-
-    /// The customer tenants (awaitable of `TenantListing`).
-    fn list_managed_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        list_tenants_py(py, self.any())
-    }
-
-    /// Every user of one tenant (awaitable of `UserListing`; `complete` is False when a page
-    /// failed half-way, with `error` saying why).
-    fn list_users<'py>(&self, py: Python<'py>, tenant_id: String) -> PyResult<Bound<'py, PyAny>> {
-        list_users_py(py, self.any(), tenant_id)
-    }
-
-    /// Users changed since `delta_link` (None: a full enumeration ending in a delta link).
-    #[pyo3(signature = (tenant_id, delta_link = None))]
-    fn list_users_delta<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-        delta_link: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        list_delta_py(py, self.any(), tenant_id, delta_link)
     }
 
     /// Checks the connection step by step (awaitable of `{checks: [{name, ok, code, message}]}`).
@@ -239,15 +157,15 @@ impl GraphProvider {
 ///
 /// `settings`: `baseUrl`, and `tenantId` + `clientId` + `clientSecret` (or a legacy `apiToken`);
 /// optional `loginBase`, `partnerTenantId`, `graphHost`, `pageSize`, `policy`.
-#[pyclass(frozen, module = "entra_sync")]
+#[pyclass(extends = Provider, frozen, module = "entra_sync")]
 pub struct CippProvider {
-    pub inner: Arc<entra_providers::cipp::CippProvider>,
+    inner: Arc<entra_providers::cipp::CippProvider>,
 }
 
 #[pymethods]
 impl CippProvider {
     #[new]
-    fn new(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn new(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Self>> {
         errors::guard(|| {
             let input: settings::CippInput = read_settings(py, settings)?;
             let config = input
@@ -255,48 +173,10 @@ impl CippProvider {
                 .map_err(|e| errors::provider_error(py, &e))?;
             let inner = entra_providers::cipp::CippProvider::new(config)
                 .map_err(|e| errors::provider_error(py, &e))?;
-            Ok(Self {
-                inner: Arc::new(inner),
-            })
+            let inner = Arc::new(inner);
+            let provider: DynProvider = inner.clone();
+            Ok(PyClassInitializer::from(Provider { provider }).add_subclass(Self { inner }))
         })
-    }
-
-    /// `"cipp"`.
-    #[getter]
-    fn connection_type(&self) -> &'static str {
-        connection_name(self.inner.connection_type())
-    }
-
-    /// False: CIPP cannot serve delta queries.
-    #[getter]
-    fn supports_delta(&self) -> bool {
-        self.inner.supports_delta()
-    }
-
-    /// The customer tenants (awaitable of `TenantListing`).
-    fn list_managed_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        list_tenants_py(py, AnyProvider::Cipp(self.inner.clone()))
-    }
-
-    /// Every user of one tenant (awaitable of `UserListing`).
-    fn list_users<'py>(&self, py: Python<'py>, tenant_id: String) -> PyResult<Bound<'py, PyAny>> {
-        list_users_py(py, AnyProvider::Cipp(self.inner.clone()), tenant_id)
-    }
-
-    /// Raises `Unsupported`: CIPP cannot serve delta queries.
-    #[pyo3(signature = (tenant_id, delta_link = None))]
-    fn list_users_delta<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-        delta_link: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        list_delta_py(
-            py,
-            AnyProvider::Cipp(self.inner.clone()),
-            tenant_id,
-            delta_link,
-        )
     }
 
     /// Checks the connection step by step; `probe_tenant` is the tenant whose users are read.
@@ -319,23 +199,18 @@ impl CippProvider {
     }
 }
 
-/// The provider object behind a Python `GraphProvider` or `CippProvider`.
-pub fn any_provider(provider: &Bound<'_, PyAny>) -> PyResult<AnyProvider> {
-    if let Ok(graph) = provider.cast::<GraphProvider>() {
-        return Ok(graph.get().any());
-    }
-    if let Ok(cipp) = provider.cast::<CippProvider>() {
-        return Ok(AnyProvider::Cipp(cipp.get().inner.clone()));
-    }
-    Err(Python::attach(|py| {
-        errors::exception(
-            py,
+/// The provider behind a Python `GraphProvider` or `CippProvider`.
+pub fn dyn_provider(provider: &Bound<'_, PyAny>) -> PyResult<DynProvider> {
+    match provider.cast::<Provider>() {
+        Ok(provider) => Ok(provider.get().provider.clone()),
+        Err(_) => Err(errors::exception(
+            provider.py(),
             Family::Core,
             "invalid_input",
             "`provider` must be a GraphProvider or a CippProvider",
             None,
-        )
-    }))
+        )),
+    }
 }
 
 /// Registers the provider classes.

@@ -137,6 +137,7 @@ where
 
     /// The phases of `call` in seconds, best of `repeat`: reading, the core function alone,
     /// writing (finding the repeated users counts as writing).
+    #[cfg(feature = "test-hooks")]
     fn phases(
         &self,
         py: Python<'_>,
@@ -324,6 +325,7 @@ pub fn run_id(py: Python<'_>, key: &Bound<'_, PyAny>, attempt: u32) -> PyResult<
 
 /// Times the phases of one call (Python to JSON, the core, JSON to Python) in seconds, for the
 /// benchmark script: it shows how much of a call is conversion.
+#[cfg(feature = "test-hooks")]
 #[pyfunction]
 pub fn _call_phases(
     py: Python<'_>,
@@ -348,6 +350,7 @@ pub fn _call_phases(
 /// Times the phases of one typed call (reading the Python input, the core function, writing the
 /// Python result) in seconds, best of `repeat`, on exactly the data the named function gets: the
 /// benchmark script shows them next to the whole call and the pure Rust time.
+#[cfg(feature = "test-hooks")]
 #[pyfunction]
 #[pyo3(signature = (function, input, repeat = 1))]
 pub fn _typed_phases(
@@ -382,7 +385,5 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merge_discovery, m)?)?;
     m.add_function(wrap_pyfunction!(plan_mapping_changes, m)?)?;
     m.add_function(wrap_pyfunction!(run_id, m)?)?;
-    m.add_function(wrap_pyfunction!(_call_phases, m)?)?;
-    m.add_function(wrap_pyfunction!(_typed_phases, m)?)?;
     Ok(())
 }

@@ -6,7 +6,10 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use entra_core::provider::{ProviderError, ProviderErrorCode};
+use entra_core::model::ConnectionType;
+use entra_core::provider::{
+    DeltaListing, EntraProvider, ProviderError, ProviderErrorCode, TenantListing, UserListing,
+};
 use entra_providers::auth::{TokenRotationSink, TokenSet};
 use pyo3::prelude::*;
 
@@ -30,6 +33,52 @@ impl RotationFailures {
             (Ok(_), Some(failure)) => Err(failure),
             (result, _) => result,
         }
+    }
+}
+
+/// A provider whose calls report the persist failures of its rotation sink: the engine and the
+/// listing calls run over it, so no failed persist goes unreported whichever call it happens in.
+pub struct SurfaceRotationFailures<P: ?Sized> {
+    failures: RotationFailures,
+    inner: Arc<P>,
+}
+
+impl<P: ?Sized> SurfaceRotationFailures<P> {
+    pub fn new(inner: Arc<P>, failures: RotationFailures) -> Self {
+        Self { failures, inner }
+    }
+}
+
+#[async_trait]
+impl<P: EntraProvider + ?Sized> EntraProvider for SurfaceRotationFailures<P> {
+    fn connection_type(&self) -> ConnectionType {
+        self.inner.connection_type()
+    }
+
+    async fn list_managed_tenants(&self) -> Result<TenantListing, ProviderError> {
+        self.failures
+            .surface(self.inner.list_managed_tenants().await)
+    }
+
+    async fn list_users(&self, entra_tenant_id: &str) -> Result<UserListing, ProviderError> {
+        self.failures
+            .surface(self.inner.list_users(entra_tenant_id).await)
+    }
+
+    fn supports_delta(&self) -> bool {
+        self.inner.supports_delta()
+    }
+
+    async fn list_users_delta(
+        &self,
+        entra_tenant_id: &str,
+        delta_link: Option<&str>,
+    ) -> Result<DeltaListing, ProviderError> {
+        let listing = self
+            .inner
+            .list_users_delta(entra_tenant_id, delta_link)
+            .await;
+        self.failures.surface(listing)
     }
 }
 

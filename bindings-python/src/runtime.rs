@@ -182,6 +182,25 @@ where
     })
 }
 
+/// A Rust call as an awaitable of its result as plain Python data; its error goes through
+/// `to_py_err` (which attaches to the interpreter itself when it needs to).
+pub fn json_awaitable<'py, T, E, Fut>(
+    py: Python<'py>,
+    call: Fut,
+    to_py_err: fn(E) -> PyErr,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    Fut: Future<Output = Result<T, E>> + Send + 'static,
+    E: 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    crate::logging::refresh(py);
+    spawn_awaitable(py, async move {
+        let value = call.await.map_err(to_py_err)?;
+        Ok(crate::convert::JsonOut(crate::providers::to_json(&value)?))
+    })
+}
+
 /// Runs a future to completion from synchronous code, with the GIL released meanwhile.
 ///
 /// A thread still in here when the interpreter exits can only be a daemon thread (the others

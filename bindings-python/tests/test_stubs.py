@@ -50,7 +50,10 @@ def module_names() -> Dict[str, Any]:
             continue
         obj = getattr(_native, name)
         if inspect.isclass(obj) and not issubclass(obj, BaseException):
-            names[name] = {m for m in vars(obj) if _public(m)}
+            # Members a class inherits from a native base (the shared store and provider
+            # methods) are its members as much as its own: the stub lists them on the class.
+            bases = [k for k in obj.__mro__ if k is not object]
+            names[name] = {m for k in bases for m in vars(k) if _public(m)}
         elif inspect.isclass(obj):
             names[name] = {"code", "details"}
         else:

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use entra_core::store::{NonceStore, StoreError};
 use entra_providers::auth::{
     SignInConfig, StateExpectation, StateSigner, TokenClient, TokenSet, begin_authorization,
 };
@@ -88,10 +89,13 @@ pub fn authorize_url(
 }
 
 /// Checks the `state` a callback received: signature, age (`ttl` seconds, 10 minutes by
-/// default), then tenant, user and redirect URI. Returns the claims, or raises `AuthError`
-/// with a `state_*` code.
+/// default), then tenant, user and redirect URI. With `consume_nonce`, the state is single-use:
+/// the hook `consume_nonce(nonce, expires_at_ms) -> bool` must record the nonce atomically and
+/// return `False` when it was already used, and a replay raises `AuthError(code="state_replayed")`.
+/// Returns the claims, or raises `AuthError` with a `state_*` code.
 #[pyfunction]
-#[pyo3(signature = (state, signing_key, expected_tenant, expected_user, redirect_uri, ttl = None))]
+#[pyo3(signature = (state, signing_key, expected_tenant, expected_user, redirect_uri, ttl = None, consume_nonce = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn verify_state(
     py: Python<'_>,
     state: &str,
@@ -100,6 +104,7 @@ pub fn verify_state(
     expected_user: String,
     redirect_uri: String,
     ttl: Option<f64>,
+    consume_nonce: Option<Py<PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     errors::guard(|| {
         let signer = signer(py, signing_key, ttl)?;
@@ -108,11 +113,47 @@ pub fn verify_state(
             user: expected_user,
             redirect_uri,
         };
-        let claims = signer
-            .verify(state, &expected)
-            .map_err(|e| errors::from_error(py, Family::Provider, e.code(), &e, None))?;
+        let verified = match &consume_nonce {
+            None => signer.verify(state, &expected),
+            // The hook runs on this thread, with the GIL held: the future never waits on I/O.
+            Some(hook) => futures::executor::block_on(signer.verify_once(
+                state,
+                &expected,
+                &PythonNonces { hook },
+            )),
+        };
+        let claims =
+            verified.map_err(|e| errors::from_error(py, Family::Provider, e.code(), &e, None))?;
         Ok(convert::to_py(py, &to_json(&claims)?)?.unbind())
     })
+}
+
+/// A host's `consume_nonce(nonce, expires_at_ms) -> bool` as the nonce store of a state check.
+/// A hook that raises makes the check fail with `state_nonce_unavailable`, naming only the
+/// exception's type (its message is the host's).
+struct PythonNonces<'a> {
+    hook: &'a Py<PyAny>,
+}
+
+#[async_trait::async_trait]
+impl NonceStore for PythonNonces<'_> {
+    async fn consume_nonce(&self, nonce: &str, expires_at_ms: u64) -> Result<bool, StoreError> {
+        Python::attach(|py| {
+            self.hook
+                .call1(py, (nonce, expires_at_ms))
+                .and_then(|r| r.bind(py).is_truthy())
+                .map_err(|err| {
+                    let kind = err
+                        .get_type(py)
+                        .qualname()
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|_| "an exception".to_string());
+                    StoreError::Backend {
+                        message: format!("the consume_nonce hook raised {kind}"),
+                    }
+                })
+        })
+    }
 }
 
 fn token_client(py: Python<'_>, mut input: AuthInput) -> PyResult<(TokenClient, AuthInput)> {

@@ -2,218 +2,26 @@
 //! documented payloads: token minting and caching, ListTenants rows, ListGraphRequest paging,
 //! plain-text errors, retries and connection validation.
 
+mod cipp_support;
+
 use std::fmt::Write as _;
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cipp_support::*;
 use entra_core::model::ConnectionType;
 use entra_core::provider::EntraProvider;
 use entra_providers::cipp::{
     CippConfig, CippProvider, validate_cipp_connection, validate_cipp_from_secrets,
 };
 use entra_providers::graph::CheckStatus;
-use entra_providers::http::HttpPolicy;
 use entra_providers::secrets::{MemorySecrets, Secret, SecretProvider, names};
-use serde_json::{Value, json};
+use serde_json::json;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
-use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
-
-const CIPP_TENANT: &str = "7a1c2b3d-0000-4000-8000-00000000aaaa";
-const CLIENT_ID: &str = "0b9c8d7e-1111-4222-8333-444455556666";
-const CLIENT_SECRET: &str = "cipp-client-secret-value-Zq9";
-const TOKEN_1: &str =
-    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8xIn0.first-signature";
-const TOKEN_2: &str =
-    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8yIn0.second-signature";
-const CONTOSO: &str = "52eaad04-13a2-4a2f-9ce8-93a294fadf36";
-const FABRIKAM: &str = "6f1e7c44-8d2b-4c1a-9e55-0a1b2c3d4e5f";
-const TOKEN_PATH: &str = "/7a1c2b3d-0000-4000-8000-00000000aaaa/oauth2/v2.0/token";
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-async fn server() -> Result<MockServer, std::io::Error> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(MockServer::builder().listener(listener).start().await)
-}
-
-fn policy() -> HttpPolicy {
-    HttpPolicy {
-        retry_bad_gateway: true,
-        ..HttpPolicy::fast_for_tests()
-    }
-}
-
-fn config(server: &MockServer) -> CippConfig {
-    let mut config = CippConfig::new(server.uri(), CIPP_TENANT, CLIENT_ID, CLIENT_SECRET);
-    config.login_base = server.uri();
-    config.policy = policy();
-    config
-}
-
-fn provider(server: &MockServer) -> CippProvider {
-    CippProvider::new(config(server)).expect("valid config")
-}
-
-/// Matches a form-encoded body that carries every given field with exactly that value.
-struct FormHas(Vec<(&'static str, String)>);
-
-impl Match for FormHas {
-    fn matches(&self, request: &Request) -> bool {
-        let fields: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
-            .into_owned()
-            .collect();
-        self.0
-            .iter()
-            .all(|(k, v)| fields.iter().any(|(fk, fv)| fk == k && fv == v))
-    }
-}
-
-fn token_answer(token: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "token_type": "Bearer",
-        "expires_in": 3599,
-        "ext_expires_in": 3599,
-        "access_token": token
-    }))
-}
-
-fn client_credentials_form() -> FormHas {
-    FormHas(vec![
-        ("client_id", CLIENT_ID.to_string()),
-        ("client_secret", CLIENT_SECRET.to_string()),
-        ("scope", format!("api://{CLIENT_ID}/.default")),
-        ("grant_type", "client_credentials".to_string()),
-    ])
-}
-
-async fn mount_token(server: &MockServer, token: &str, expected_calls: u64) {
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .and(header("content-type", "application/x-www-form-urlencoded"))
-        .and(client_credentials_form())
-        .respond_with(token_answer(token))
-        .expect(expected_calls)
-        .mount(server)
-        .await;
-}
-
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
-}
-
-fn tenant_row(id: &str, name: &str, default_domain: &str, initial: &str, domains: &str) -> Value {
-    json!({
-        "PartitionKey": "Tenants",
-        "RowKey": id,
-        "customerId": id,
-        "displayName": name,
-        "defaultDomainName": default_domain,
-        "initialDomainName": initial,
-        "delegatedPrivilegeStatus": "granularDelegatedAdminPrivileges",
-        "relationshipEnd": "2027-02-10T11:24:42.3148266Z",
-        "relationshipCount": 1,
-        "hasAutoExtend": true,
-        "domains": domains,
-        "Excluded": false,
-        "ExcludeUser": "",
-        "ExcludeDate": "",
-        "GraphErrorCount": 0,
-        "LastGraphError": "",
-        "RequiresRefresh": false,
-        "LastRefresh": "2026-08-07T03:12:55.123Z",
-        "Timestamp": "2026-08-07T03:12:55.6+00:00",
-        "ETag": "W/\"datetime'2026-08-07T03%3A12%3A55.6Z'\""
-    })
-}
-
-fn tenants_answer() -> Value {
-    let mut fabrikam = tenant_row(
-        FABRIKAM,
-        "Fabrikam, Ltd.",
-        "fabrikam.co.uk",
-        "fabrikamltd.onmicrosoft.com",
-        "fabrikam.co.uk, fabrikam.com",
-    );
-    fabrikam["GraphErrorCount"] = json!(2);
-    fabrikam["LastGraphError"] = json!(
-        "invalid_grant:AADSTS65001: The user or administrator has not consented to use the application"
-    );
-    json!([
-        null,
-        {"customerId":"AllTenants","defaultDomainName":"AllTenants","displayName":"*All Tenants","domains":"AllTenants","GraphErrorCount":0},
-        tenant_row(CIPP_TENANT, "*Partner Tenant", "msp.example", "msp.onmicrosoft.com", "PartnerTenant"),
-        tenant_row(CONTOSO, "Contoso Inc", "contoso.com", "contoso.onmicrosoft.com", ""),
-        fabrikam
-    ])
-}
-
-fn user_row(id: &str, upn: &str, enabled: bool) -> Value {
-    json!({
-        "id": id,
-        "userPrincipalName": upn,
-        "mail": upn,
-        "otherMails": [],
-        "proxyAddresses": [format!("SMTP:{upn}")],
-        "displayName": upn.split('@').next().unwrap_or_default(),
-        "givenName": null,
-        "surname": null,
-        "accountEnabled": enabled,
-        "userType": "Member",
-        "jobTitle": null,
-        "mobilePhone": null,
-        "businessPhones": [],
-        "department": null,
-        "companyName": null,
-        "onPremisesSyncEnabled": null,
-        "assignedLicenses": [{"disabledPlans": [], "skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df"}],
-        "createdDateTime": "2024-01-10T08:00:00Z",
-        "Tenant": CONTOSO,
-        "CippStatus": "Good"
-    })
-}
-
-fn users_page(rows: Vec<Value>, next_link: Option<&str>) -> ResponseTemplate {
-    let mut metadata = json!({
-        "Endpoint": "users",
-        "Parameters": {"$select": "accountEnabled,assignedLicenses", "$top": "999"},
-        "CippLink": null,
-        "TenantFilter": CONTOSO,
-        "Version": "v1.0",
-        "ManualPagination": true,
-        "GraphHeaders": {"request-id": ["f00d"]}
-    });
-    if let Some(link) = next_link {
-        metadata["nextLink"] = json!(link);
-    }
-    ResponseTemplate::new(200).set_body_json(json!({"Results": rows, "Metadata": metadata}))
-}
-
-fn skip_link(token: &str) -> String {
-    format!(
-        "https://graph.microsoft.com/v1.0/users?$top=999&$select=id,accountEnabled&$skiptoken={token}"
-    )
-}
-
-/// A ListGraphRequest users mock for the first page (`link` None) or the page after `link`.
-fn users_mock(link: Option<&str>) -> wiremock::MockBuilder {
-    let builder = Mock::given(method("GET"))
-        .and(path("/api/ListGraphRequest"))
-        .and(query_param("Endpoint", "users"))
-        .and(query_param("tenantFilter", CONTOSO))
-        .and(query_param("Version", "v1.0"))
-        .and(query_param("manualPagination", "true"))
-        .and(query_param("$top", "999"))
-        .and(query_param_is_missing("tenantId"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()));
-    match link {
-        None => builder.and(query_param_is_missing("nextLink")),
-        Some(link) => builder.and(query_param("nextLink", link)),
-    }
-}
+use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test]
 async fn token_is_minted_with_client_credentials_and_sent_as_bearer_only() -> TestResult {
@@ -421,11 +229,7 @@ async fn list_tenants_rows_are_mapped_and_pseudo_rows_skipped() -> TestResult {
     config.partner_tenant_id = Some(CIPP_TENANT.to_string());
     let listing = CippProvider::new(config)?.list_managed_tenants().await?;
     assert!(listing.complete);
-    let ids: Vec<&str> = listing
-        .tenants
-        .iter()
-        .map(|t| t.entra_tenant_id.as_str())
-        .collect();
+    let ids = tenant_ids(&listing.tenants);
     assert_eq!(ids, vec![CONTOSO, FABRIKAM]);
     let contoso = &listing.tenants[0];
     assert_eq!(contoso.display_name.as_deref(), Some("Contoso Inc"));
@@ -449,30 +253,6 @@ async fn list_tenants_rows_are_mapped_and_pseudo_rows_skipped() -> TestResult {
     assert_eq!(listing.warnings.len(), 1);
     assert_eq!(listing.warnings[0].code, "cipp_tenant_unhealthy");
     assert!(listing.warnings[0].message.contains(FABRIKAM));
-    Ok(())
-}
-
-#[tokio::test]
-async fn a_list_tenants_error_row_is_a_failed_listing() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
-            "Results": "Failed to retrieve tenants: Could not connect to Partner Center",
-            "defaultDomainName": "",
-            "displayName": "Failed to retrieve tenants. Perform a permission check.",
-            "customerId": ""
-        }])))
-        .mount(&server)
-        .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
-    assert_eq!(err.code(), "upstream_unavailable");
-    assert!(
-        err.message.contains("Failed to retrieve tenants"),
-        "{}",
-        err.message
-    );
     Ok(())
 }
 
@@ -503,11 +283,7 @@ async fn users_follow_two_pages_with_tenant_filter_and_next_link() -> TestResult
     let listing = provider(&server).list_users(CONTOSO).await?;
     assert!(listing.complete);
     assert!(listing.error.is_none());
-    let ids: Vec<&str> = listing
-        .users
-        .iter()
-        .map(|u| u.entra_object_id.as_str())
-        .collect();
+    let ids = user_ids(&listing.users);
     assert_eq!(ids, vec!["u1", "u2", "u3"]);
     assert!(listing.users.iter().all(|u| u.entra_tenant_id == CONTOSO));
     assert!(!listing.users[1].account_enabled);
@@ -719,11 +495,7 @@ async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() 
     // Never taken as enabled: left out, and its absence must not count.
     assert!(!listing.complete);
     assert!(listing.error.is_none());
-    let ids: Vec<&str> = listing
-        .users
-        .iter()
-        .map(|u| u.entra_object_id.as_str())
-        .collect();
+    let ids = user_ids(&listing.users);
     assert_eq!(ids, ["u1", "u3"]);
     assert_eq!(listing.warnings.len(), 1);
     let warning = &listing.warnings[0];
@@ -787,95 +559,119 @@ async fn a_user_repeated_across_pages_keeps_its_last_copy() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn a_queued_answer_is_an_error_not_an_empty_tenant() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    users_mock(None)
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "Results": [],
-            "Metadata": {"Queued": true, "QueueMessage": "Still loading data for all tenants", "QueueId": "q1"}
-        })))
-        .mount(&server)
-        .await;
-    let err = provider(&server).list_users(CONTOSO).await.unwrap_err();
-    assert_eq!(err.code(), "unexpected_response");
-    assert!(err.message.contains("queued"), "{}", err.message);
-    Ok(())
-}
-
+/// CIPP's error answers, plain text or JSON, and the code, status and reason the provider keeps.
 #[tokio::test]
 async fn plain_text_errors_map_to_codes_and_keep_their_reason() -> TestResult {
-    let cases: Vec<(u16, &str, &str)> = vec![
+    let text = |status: u16, body: &str, code: &'static str| {
         (
+            Call::Users,
+            ErrorCase::text("plain-text error", status, body, code),
+        )
+    };
+    let rows = [
+        text(
             403,
             "Access to this CIPP API endpoint is not allowed, the 'readonly' base role does not have the required permission: CIPP.Core.Read",
             "forbidden",
         ),
-        (
+        text(
             403,
             "Access to this CIPP API endpoint is not allowed, you do not have the required permission: Identity.User.Read",
             "forbidden",
         ),
-        (
+        text(
             403,
             "Access to this CIPP API endpoint is not allowed, the API Client does not have the required permission",
             "forbidden",
         ),
-        (403, "Access to this tenant is not allowed", "forbidden"),
-        (
+        text(403, "Access to this tenant is not allowed", "forbidden"),
+        text(
             403,
             "Your CIPP subscription has ended. Access to this instance is no longer available.",
             "subscription_ended",
         ),
-        (404, "Endpoint not found", "not_found"),
-        (
+        text(404, "Endpoint not found", "not_found"),
+        text(
             400,
             "Graph Error: We cannot access this tenant as consent has not been given, please try refreshing the CPV permissions in the application settings menu. - Endpoint: users",
             "consent_required",
         ),
-        (
+        text(
             400,
             "Graph Error: Access has been blocked by Conditional Access policies. Please check the Conditional Access configuration documentation - Endpoint: users",
             "mfa_or_conditional_access",
         ),
-        (
+        text(
             400,
             "Graph Error: The CIPP user access token has expired. Run the Setup Wizard to refresh your tokens. - Endpoint: users",
             "refresh_token_expired",
         ),
-        (
+        text(
             400,
             "Graph Error: Exception at D:\\home\\site\\wwwroot\\Modules\\CIPPCore\\Public\\GraphRequests\\Get-GraphRequestList.ps1:179 - Graph request denied for 'contoso.com': the tenant is not in CIPP's tenant list. - Endpoint: users",
             "tenant_not_found",
         ),
-        (
+        text(
             400,
             "Graph Error: Too many requests. - Endpoint: users",
             "throttled",
         ),
-        (
+        text(
             400,
             "Graph Error: Invalid filter clause: Syntax error at position 3 - Endpoint: users",
             "bad_request",
         ),
-        (
+        text(
             500,
             "Could not get token: invalid_grant:AADSTS700082: The refresh token has expired due to inactivity.",
             "upstream_unavailable",
         ),
+        (
+            Call::Users,
+            ErrorCase {
+                name: "queued answer, not an empty tenant",
+                status: 200,
+                body: Body::Json(json!({
+                    "Results": [],
+                    "Metadata": {"Queued": true, "QueueMessage": "Still loading data for all tenants", "QueueId": "q1"}
+                })),
+                expect_code: "unexpected_response",
+                expect_message: Some("queued".into()),
+                ..ErrorCase::default()
+            },
+        ),
+        (
+            Call::Tenants,
+            ErrorCase {
+                name: "ListTenants error row",
+                status: 200,
+                body: Body::Json(json!([{
+                    "Results": "Failed to retrieve tenants: Could not connect to Partner Center",
+                    "defaultDomainName": "",
+                    "displayName": "Failed to retrieve tenants. Perform a permission check.",
+                    "customerId": ""
+                }])),
+                expect_code: "upstream_unavailable",
+                expect_message: Some("Failed to retrieve tenants".into()),
+                ..ErrorCase::default()
+            },
+        ),
+        (
+            Call::Tenants,
+            ErrorCase {
+                name: "gateway errors outlasting the retries",
+                calls: Some(u64::from(policy().max_retries) + 1),
+                ..ErrorCase::text(
+                    "",
+                    503,
+                    "This feature has been disabled: Tenants",
+                    "upstream_unavailable",
+                )
+            },
+        ),
     ];
-    for (status, body, expected) in cases {
-        let server = server().await?;
-        mount_token(&server, TOKEN_1, 1).await;
-        users_mock(None)
-            .respond_with(ResponseTemplate::new(status).set_body_string(body))
-            .mount(&server)
-            .await;
-        let err = provider(&server).list_users(CONTOSO).await.unwrap_err();
-        assert_eq!(err.code(), expected, "{status} {body}");
-        assert_eq!(err.status, Some(status));
-        assert!(err.message.contains(body), "reason lost: {}", err.message);
+    for (call, case) in &rows {
+        run_error_case(*call, case).await?;
     }
     Ok(())
 }
@@ -944,28 +740,6 @@ async fn a_throttled_answer_waits_for_retry_after() -> TestResult {
     // The backoff of the test policy is a few milliseconds: only Retry-After explains a second.
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert_eq!(listing.tenants.len(), 2);
-    Ok(())
-}
-
-#[tokio::test]
-async fn gateway_errors_that_outlast_the_retries_are_upstream_unavailable() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(
-            ResponseTemplate::new(503).set_body_string("This feature has been disabled: Tenants"),
-        )
-        .expect(u64::from(policy().max_retries) + 1)
-        .mount(&server)
-        .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
-    assert_eq!(err.code(), "upstream_unavailable");
-    assert!(
-        err.message.contains("This feature has been disabled"),
-        "{}",
-        err.message
-    );
     Ok(())
 }
 

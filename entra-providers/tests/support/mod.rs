@@ -1,0 +1,162 @@
+//! Shared by the Graph and CIPP provider tests: a loopback mock server, and a case table for
+//! "the upstream answers this; the call fails with that code, status and request id".
+#![allow(dead_code)]
+
+use std::future::Future;
+
+use entra_core::model::{EntraUser, ManagedTenant};
+use entra_core::provider::{ProviderError, RemovalReason, RemovedUser};
+use serde_json::Value;
+use wiremock::{MockBuilder, MockServer, ResponseTemplate};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A wiremock server bound to 127.0.0.1 only.
+pub async fn loopback() -> MockServer {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    MockServer::builder().listener(listener).start().await
+}
+
+/// The body of a mounted answer.
+#[derive(Clone, Debug, Default)]
+pub enum Body {
+    #[default]
+    Empty,
+    Json(Value),
+    Text(String),
+}
+
+/// One upstream answer and the error the provider must make of it. `None` expectations are not
+/// checked; `expect_message` must appear in the error message.
+#[derive(Clone, Debug, Default)]
+pub struct ErrorCase {
+    pub name: &'static str,
+    pub status: u16,
+    pub body: Body,
+    pub headers: Vec<(&'static str, String)>,
+    /// How often the answer must be requested (retries included); unchecked when `None`.
+    pub calls: Option<u64>,
+    pub expect_code: &'static str,
+    pub expect_status: Option<u16>,
+    pub expect_request_id: Option<&'static str>,
+    pub expect_date: Option<&'static str>,
+    pub expect_upstream_code: Option<&'static str>,
+    pub expect_message: Option<String>,
+    /// Text that must appear neither in the error's Display nor in its Debug output.
+    pub never_shown: Vec<String>,
+}
+
+impl ErrorCase {
+    /// A row answering `status` with a plain-text `body`, expected to fail with `code` and that
+    /// status, keeping the text in its message.
+    pub fn text(name: &'static str, status: u16, body: &str, code: &'static str) -> Self {
+        Self {
+            name,
+            status,
+            body: Body::Text(body.to_string()),
+            expect_code: code,
+            expect_status: Some(status),
+            expect_message: Some(body.trim_matches('"').to_string()),
+            ..Self::default()
+        }
+    }
+
+    /// The answer to mount.
+    pub fn answer(&self) -> ResponseTemplate {
+        let mut answer = ResponseTemplate::new(self.status);
+        for (name, value) in &self.headers {
+            answer = answer.insert_header(*name, value.as_str());
+        }
+        match &self.body {
+            Body::Empty => answer,
+            Body::Json(json) => answer.set_body_json(json),
+            Body::Text(text) => answer.set_body_string(text.clone()),
+        }
+    }
+
+    /// Mounts the row's answer on `server` behind `mock`, makes `call` and asserts the error.
+    pub async fn run<T, F, Fut>(&self, server: &MockServer, mock: MockBuilder, call: F)
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        let mock = mock.respond_with(self.answer());
+        match self.calls {
+            Some(calls) => mock.expect(calls).named(self.name),
+            None => mock.named(self.name),
+        }
+        .mount(server)
+        .await;
+        match call().await {
+            Ok(_) => panic!("{}: the call succeeded", self.name),
+            Err(err) => self.check(&err),
+        }
+    }
+
+    /// Asserts every expectation of the row on `err`.
+    pub fn check(&self, err: &ProviderError) {
+        let name = self.name;
+        assert_eq!(err.code(), self.expect_code, "{name}: {err:?}");
+        if let Some(status) = self.expect_status {
+            assert_eq!(err.status, Some(status), "{name}");
+        }
+        if let Some(id) = self.expect_request_id {
+            assert_eq!(err.request_id.as_deref(), Some(id), "{name}");
+        }
+        if let Some(date) = self.expect_date {
+            assert_eq!(err.date.as_deref(), Some(date), "{name}");
+        }
+        if let Some(code) = self.expect_upstream_code {
+            assert_eq!(err.upstream_code.as_deref(), Some(code), "{name}");
+        }
+        if let Some(text) = &self.expect_message {
+            assert!(
+                err.message.contains(text.as_str()),
+                "{name}: {}",
+                err.message
+            );
+        }
+        let shown = format!("{err} {err:?}");
+        for secret in &self.never_shown {
+            assert!(!shown.contains(secret.as_str()), "{name}: {shown}");
+        }
+    }
+}
+
+/// The value of a request's bearer token, as an echoing fake would read it.
+pub fn bearer_of(request: &wiremock::Request) -> String {
+    request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim_start_matches("Bearer ")
+        .to_string()
+}
+
+/// The values (not the names) of a form body, joined: what an echoing token endpoint repeats,
+/// with no `client_secret=` marker to give a secret away.
+pub fn form_values(request: &wiremock::Request) -> String {
+    url::form_urlencoded::parse(&request.body)
+        .map(|(_, v)| v.into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The object ids of `users`, in order.
+pub fn user_ids(users: &[EntraUser]) -> Vec<&str> {
+    users.iter().map(|u| u.entra_object_id.as_str()).collect()
+}
+
+/// The tenant ids of `tenants`, in order.
+pub fn tenant_ids(tenants: &[ManagedTenant]) -> Vec<&str> {
+    tenants.iter().map(|t| t.entra_tenant_id.as_str()).collect()
+}
+
+/// The removed object ids of a delta round with their reasons, in order.
+pub fn removals(removed: &[RemovedUser]) -> Vec<(&str, RemovalReason)> {
+    removed
+        .iter()
+        .map(|r| (r.entra_object_id.as_str(), r.reason))
+        .collect()
+}

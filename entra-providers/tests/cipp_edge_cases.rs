@@ -9,7 +9,7 @@ use entra_core::provider::EntraProvider;
 use entra_providers::cipp::{CippConfig, CippProvider};
 use entra_providers::http::HttpPolicy;
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path, query_param};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test]
@@ -66,8 +66,7 @@ async fn a_redirect_to_a_sign_in_page_is_not_followed() -> TestResult {
     let elsewhere = server().await?;
     let server = server().await?;
     mount_token_any(&server, TOKEN_1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(
             ResponseTemplate::new(302).insert_header(
                 "Location",
@@ -137,24 +136,19 @@ async fn upstream_token_failures_relayed_as_text_keep_their_meaning() -> TestRes
 async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult {
     let server = server().await?;
     // First mint answers TOKEN_1, the re-mint TOKEN_2.
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(token_answer(TOKEN_1))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(token_answer(TOKEN_2))
         .mount(&server)
         .await;
     let link = "https://graph.microsoft.com/v1.0/users?$top=999&$skiptoken=p2";
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))
-        .and(header(
-            "authorization",
-            format!("Bearer {TOKEN_1}").as_str(),
-        ))
+        .and(bearer_is(TOKEN_1))
         .and(query_param("nextLink", link))
         .respond_with(ResponseTemplate::new(401))
         .expect(1)
@@ -162,10 +156,7 @@ async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult
         .await;
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))
-        .and(header(
-            "authorization",
-            format!("Bearer {TOKEN_2}").as_str(),
-        ))
+        .and(bearer_is(TOKEN_2))
         .and(query_param("nextLink", link))
         .respond_with(users_page(
             vec![json!({"id": "u2", "accountEnabled": false})],
@@ -176,10 +167,7 @@ async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult
         .await;
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))
-        .and(header(
-            "authorization",
-            format!("Bearer {TOKEN_1}").as_str(),
-        ))
+        .and(bearer_is(TOKEN_1))
         .respond_with(users_page(
             vec![json!({"id": "u1", "accountEnabled": true})],
             Some(link),
@@ -198,9 +186,8 @@ async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult
 async fn an_api_key_header_is_never_sent() -> TestResult {
     let server = server().await?;
     mount_token_any(&server, TOKEN_1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+    tenants_mock()
+        .respond_with(ok(json!([])))
         .mount(&server)
         .await;
     let listing = provider(&server).list_managed_tenants().await?;
@@ -226,8 +213,7 @@ async fn an_api_key_header_is_never_sent() -> TestResult {
 async fn cipp_echoing_a_pasted_token_never_leaks_it() -> TestResult {
     let server = server().await?;
     let pasted = "pasted-opaque-cipp-token";
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(|req: &wiremock::Request| {
             let auth = req
                 .headers
@@ -256,8 +242,7 @@ async fn cipp_echoing_a_pasted_token_never_leaks_it() -> TestResult {
 #[tokio::test]
 async fn a_token_endpoint_echoing_the_client_secret_never_leaks_it() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(|req: &wiremock::Request| {
             // Only the values, so no `client_secret=` marker gives the secret away.
             let sent: Vec<String> = url::form_urlencoded::parse(&req.body)
@@ -282,8 +267,7 @@ async fn a_token_endpoint_echoing_the_client_secret_never_leaks_it() -> TestResu
 async fn the_shared_report_type_serves_both_providers() -> TestResult {
     use entra_providers::validation::{CheckStatus, ValidationReport};
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
             "error": "unauthorized_client",
             "error_description": "AADSTS700016: Application with identifier 'x' was not found in the directory.",

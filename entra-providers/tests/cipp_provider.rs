@@ -20,17 +20,15 @@ use serde_json::json;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
-use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test]
 async fn token_is_minted_with_client_credentials_and_sent_as_bearer_only() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+    let server = signed_in().await?;
+    tenants_mock()
+        .and(bearer_is(TOKEN_1))
+        .respond_with(ok(tenants_answer()))
         .expect(1)
         .mount(&server)
         .await;
@@ -46,12 +44,10 @@ async fn token_is_minted_with_client_credentials_and_sent_as_bearer_only() -> Te
 
 #[tokio::test]
 async fn one_token_serves_many_requests_including_concurrent_ones() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+    let server = signed_in().await?;
+    tenants_mock()
+        .and(bearer_is(TOKEN_1))
+        .respond_with(ok(tenants_answer()))
         .expect(5)
         .mount(&server)
         .await;
@@ -72,17 +68,15 @@ async fn one_token_serves_many_requests_including_concurrent_ones() -> TestResul
 #[tokio::test]
 async fn a_token_near_expiry_is_replaced() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    token_mock()
+        .respond_with(ok(json!({
             "token_type": "Bearer", "expires_in": 2, "access_token": TOKEN_1
         })))
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+    tenants_mock()
+        .respond_with(ok(json!([])))
         .expect(3)
         .mount(&server)
         .await;
@@ -97,25 +91,22 @@ async fn a_token_near_expiry_is_replaced() -> TestResult {
 #[tokio::test]
 async fn a_rejected_token_is_reminted_once_and_the_call_repeated() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(token_answer(TOKEN_1))
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
         .await;
     mount_token(&server, TOKEN_2, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
+    tenants_mock()
+        .and(bearer_is(TOKEN_1))
         .respond_with(ResponseTemplate::new(401))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_2).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+    tenants_mock()
+        .and(bearer_is(TOKEN_2))
+        .respond_with(ok(tenants_answer()))
         .expect(1)
         .mount(&server)
         .await;
@@ -127,14 +118,12 @@ async fn a_rejected_token_is_reminted_once_and_the_call_repeated() -> TestResult
 #[tokio::test]
 async fn a_token_rejected_twice_is_unauthorized() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(token_answer(TOKEN_1))
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(401))
         .expect(2)
         .mount(&server)
@@ -153,15 +142,13 @@ async fn a_legacy_token_is_used_only_without_client_credentials() -> TestResult 
         .expect(0)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+    tenants_mock()
+        .and(bearer_is(TOKEN_1))
+        .respond_with(ok(json!([])))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
@@ -181,10 +168,9 @@ async fn a_legacy_token_is_used_only_without_client_credentials() -> TestResult 
     // With client credentials present, a stored legacy token is ignored.
     let server2 = self::server().await?;
     mount_token(&server2, TOKEN_2, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_2).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+    tenants_mock()
+        .and(bearer_is(TOKEN_2))
+        .respond_with(ok(json!([])))
         .expect(1)
         .mount(&server2)
         .await;
@@ -197,8 +183,7 @@ async fn a_legacy_token_is_used_only_without_client_credentials() -> TestResult 
 #[tokio::test]
 async fn token_endpoint_failures_keep_their_aadsts_code() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({
             "error": "invalid_client",
             "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.\r\nTrace ID: 1",
@@ -218,11 +203,9 @@ async fn token_endpoint_failures_keep_their_aadsts_code() -> TestResult {
 
 #[tokio::test]
 async fn list_tenants_rows_are_mapped_and_pseudo_rows_skipped() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+    let server = signed_in().await?;
+    tenants_mock()
+        .respond_with(ok(tenants_answer()))
         .mount(&server)
         .await;
     let mut config = config(&server);
@@ -258,28 +241,13 @@ async fn list_tenants_rows_are_mapped_and_pseudo_rows_skipped() -> TestResult {
 
 #[tokio::test]
 async fn users_follow_two_pages_with_tenant_filter_and_next_link() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    let link = skip_link("RFNwdAIAAQAAAD8");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![
-                user_row("u1", "adele@contoso.com", true),
-                user_row("u2", "room@contoso.com", false),
-            ],
-            Some(&link),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    users_mock(Some(&link))
-        .respond_with(users_page(
-            vec![user_row("u3", "alex@contoso.com", true)],
-            None,
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = signed_in().await?;
+    let first = vec![
+        user_row("u1", "adele@contoso.com", true),
+        user_row("u2", "room@contoso.com", false),
+    ];
+    let second = vec![user_row("u3", "alex@contoso.com", true)];
+    mount_pages(&server, Some(1), vec![first, second]).await;
     let listing = provider(&server).list_users(CONTOSO).await?;
     assert!(listing.complete);
     assert!(listing.error.is_none());
@@ -320,34 +288,19 @@ async fn users_follow_two_pages_with_tenant_filter_and_next_link() -> TestResult
 
 #[tokio::test]
 async fn users_follow_three_pages_until_the_last_has_no_next_link() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    let link2 = skip_link("page2");
-    let link3 = skip_link("page3");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&link2),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    users_mock(Some(&link2))
-        .respond_with(users_page(
-            vec![user_row("u2", "b@contoso.com", true)],
-            Some(&link3),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    users_mock(Some(&link3))
-        .respond_with(users_page(
-            vec![user_row("u3", "c@contoso.com", true)],
-            None,
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = signed_in().await?;
+    let pages = ["a", "b", "c"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            vec![user_row(
+                &format!("u{}", i + 1),
+                &format!("{name}@contoso.com"),
+                true,
+            )]
+        })
+        .collect();
+    mount_pages(&server, Some(1), pages).await;
     let listing = provider(&server).list_users(CONTOSO).await?;
     assert!(listing.complete);
     assert_eq!(listing.users.len(), 3);
@@ -356,17 +309,15 @@ async fn users_follow_three_pages_until_the_last_has_no_next_link() -> TestResul
 
 #[tokio::test]
 async fn a_next_link_to_another_host_is_refused_and_never_followed() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     let foreign = "https://graph.evil.example/v1.0/users?$skiptoken=x";
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(foreign),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_page_once(
+        &server,
+        None,
+        vec![user_row("u1", "a@contoso.com", true)],
+        Some(foreign),
+    )
+    .await;
     users_mock(Some(foreign))
         .respond_with(users_page(vec![], None))
         .expect(0)
@@ -385,20 +336,20 @@ async fn the_graph_host_is_configurable() -> TestResult {
     let server = server().await?;
     mount_token(&server, TOKEN_1, 2).await;
     let local = "https://graph.sandbox.test/v1.0/users?$skiptoken=2";
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(local),
-        ))
-        .mount(&server)
-        .await;
-    users_mock(Some(local))
-        .respond_with(users_page(
-            vec![user_row("u2", "b@contoso.com", true)],
-            None,
-        ))
-        .mount(&server)
-        .await;
+    mount_page(
+        &server,
+        None,
+        vec![user_row("u1", "a@contoso.com", true)],
+        Some(local),
+    )
+    .await;
+    mount_page(
+        &server,
+        Some(local),
+        vec![user_row("u2", "b@contoso.com", true)],
+        None,
+    )
+    .await;
     let mut config = config(&server);
     config.graph_host = "graph.sandbox.test".to_string();
     let listing = CippProvider::new(config)?.list_users(CONTOSO).await?;
@@ -412,24 +363,16 @@ async fn the_graph_host_is_configurable() -> TestResult {
 
 #[tokio::test]
 async fn a_repeated_next_link_is_refused() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     let link = skip_link("loop");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&link),
-        ))
-        .mount(&server)
-        .await;
-    users_mock(Some(&link))
-        .respond_with(users_page(
-            vec![user_row("u2", "b@contoso.com", true)],
-            Some(&link),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_first_page(&server, &link).await;
+    mount_page_once(
+        &server,
+        Some(&link),
+        vec![user_row("u2", "b@contoso.com", true)],
+        Some(&link),
+    )
+    .await;
     let listing = provider(&server).list_users(CONTOSO).await?;
     assert!(!listing.complete);
     assert_eq!(listing.users.len(), 2);
@@ -439,16 +382,9 @@ async fn a_repeated_next_link_is_refused() -> TestResult {
 
 #[tokio::test]
 async fn a_page_failing_half_way_leaves_the_listing_incomplete() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     let link = skip_link("page2");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&link),
-        ))
-        .mount(&server)
-        .await;
+    mount_first_page(&server, &link).await;
     users_mock(Some(&link))
         .respond_with(ResponseTemplate::new(400).set_body_string(
             "Graph Error: Too many requests. Please try again later. - Endpoint: users",
@@ -470,27 +406,14 @@ async fn a_page_failing_half_way_leaves_the_listing_incomplete() -> TestResult {
 
 #[tokio::test]
 async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    let link = skip_link("page2");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&link),
-        ))
-        .mount(&server)
-        .await;
+    let server = signed_in().await?;
     let mut row = user_row("u2", "b@contoso.com", true);
     if let Some(fields) = row.as_object_mut() {
         fields.remove("accountEnabled");
     }
-    users_mock(Some(&link))
-        .respond_with(users_page(
-            vec![row.clone(), user_row("u3", "c@contoso.com", false)],
-            None,
-        ))
-        .mount(&server)
-        .await;
+    let first = vec![user_row("u1", "a@contoso.com", true)];
+    let second = vec![row.clone(), user_row("u3", "c@contoso.com", false)];
+    mount_pages(&server, None, vec![first, second]).await;
     let listing = provider(&server).list_users(CONTOSO).await?;
     // Never taken as enabled: left out, and its absence must not count.
     assert!(!listing.complete);
@@ -508,12 +431,8 @@ async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() 
     );
 
     // A tenant whose only row is unreadable is not an error on every run either.
-    let server = self::server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    users_mock(None)
-        .respond_with(users_page(vec![row], None))
-        .mount(&server)
-        .await;
+    let server = signed_in().await?;
+    mount_page(&server, None, vec![row], None).await;
     let listing = provider(&server).list_users(CONTOSO).await?;
     assert!(!listing.complete);
     assert!(listing.users.is_empty());
@@ -523,26 +442,13 @@ async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() 
 
 #[tokio::test]
 async fn a_user_repeated_across_pages_keeps_its_last_copy() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    let link = skip_link("page2");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![
-                user_row("u1", "old@contoso.com", true),
-                user_row("u2", "b@contoso.com", true),
-            ],
-            Some(&link),
-        ))
-        .mount(&server)
-        .await;
-    users_mock(Some(&link))
-        .respond_with(users_page(
-            vec![user_row("u1", "new@contoso.com", false)],
-            None,
-        ))
-        .mount(&server)
-        .await;
+    let server = signed_in().await?;
+    let first = vec![
+        user_row("u1", "old@contoso.com", true),
+        user_row("u2", "b@contoso.com", true),
+    ];
+    let second = vec![user_row("u1", "new@contoso.com", false)];
+    mount_pages(&server, None, vec![first, second]).await;
     let listing = provider(&server).list_users(CONTOSO).await?;
     assert!(listing.complete);
     assert_eq!(listing.users.len(), 2);
@@ -678,29 +584,24 @@ async fn plain_text_errors_map_to_codes_and_keep_their_reason() -> TestResult {
 
 #[tokio::test]
 async fn gateway_errors_are_retried_then_succeed() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    let server = signed_in().await?;
+    tenants_mock()
         .respond_with(ResponseTemplate::new(502).set_body_string("Bad Gateway"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(504))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+    tenants_mock()
+        .respond_with(ok(tenants_answer()))
         .expect(1)
         .mount(&server)
         .await;
@@ -719,18 +620,15 @@ async fn gateway_errors_are_retried_then_succeed() -> TestResult {
 
 #[tokio::test]
 async fn a_throttled_answer_waits_for_retry_after() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    let server = signed_in().await?;
+    tenants_mock()
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+    tenants_mock()
+        .respond_with(ok(tenants_answer()))
         .expect(1)
         .mount(&server)
         .await;
@@ -745,10 +643,8 @@ async fn a_throttled_answer_waits_for_retry_after() -> TestResult {
 
 #[tokio::test]
 async fn no_secret_or_token_appears_in_errors_or_debug_output() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    let server = signed_in().await?;
+    tenants_mock()
         .respond_with(ResponseTemplate::new(500).set_body_string(format!(
             "Unhandled: request with Authorization: Bearer {TOKEN_1} and client_secret={CLIENT_SECRET} failed; token {TOKEN_1}"
         )))
@@ -795,31 +691,28 @@ async fn delta_is_not_offered() -> TestResult {
 
 #[tokio::test]
 async fn validation_reports_every_named_check() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     Mock::given(method("GET"))
         .and(path("/api/me"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        .and(bearer_is(TOKEN_1))
+        .respond_with(ok(json!({
             "clientPrincipal": {"appId": CLIENT_ID, "appRole": []},
             "permissions": ["CIPP.Core.Read"]
         })))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+    tenants_mock()
+        .respond_with(ok(tenants_answer()))
         .mount(&server)
         .await;
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&skip_link("more")),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_page_once(
+        &server,
+        None,
+        vec![user_row("u1", "a@contoso.com", true)],
+        Some(&skip_link("more")),
+    )
+    .await;
     let report = validate_cipp_connection(config(&server)).await;
     let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
@@ -852,17 +745,15 @@ async fn validation_reports_every_named_check() -> TestResult {
 
 #[tokio::test]
 async fn validation_names_the_failing_check_and_skips_the_rest() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     Mock::given(method("GET"))
         .and(path("/api/me"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        .respond_with(ok(json!({
             "clientPrincipal": {"appId": CLIENT_ID, "appRole": []}, "permissions": []
         })))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(403).set_body_string(
             "Access to this CIPP API endpoint is not allowed, you do not have the required permission: CIPP.Core.Read",
         ))
@@ -889,8 +780,7 @@ async fn validation_names_the_failing_check_and_skips_the_rest() -> TestResult {
 
     // Bad client secret: the token check fails with the login endpoint's code.
     let server = self::server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({
             "error": "invalid_client",
             "error_description": "AADSTS7000215: Invalid client secret provided.",
@@ -988,28 +878,24 @@ async fn no_token_or_secret_reaches_a_log_line() -> TestResult {
     let _guard =
         tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(token_answer(TOKEN_1))
         .up_to_n_times(1)
         .mount(&server)
         .await;
     mount_token(&server, TOKEN_2, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
+    tenants_mock()
+        .and(bearer_is(TOKEN_1))
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(503).set_body_string(format!("Bearer {TOKEN_2}")))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
+    tenants_mock()
+        .respond_with(ok(tenants_answer()))
         .mount(&server)
         .await;
     let link = skip_link("secret-skiptoken");

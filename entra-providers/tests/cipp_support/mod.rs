@@ -201,7 +201,7 @@ pub fn users_mock(link: Option<&str>) -> wiremock::MockBuilder {
         .and(query_param("manualPagination", "true"))
         .and(query_param("$top", "999"))
         .and(query_param_is_missing("tenantId"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()));
+        .and(bearer_is(TOKEN_1));
     match link {
         None => builder.and(query_param_is_missing("nextLink")),
         Some(link) => builder.and(query_param("nextLink", link)),
@@ -215,6 +215,90 @@ pub async fn mount_token_any(server: &MockServer, token: &str) {
         .respond_with(token_answer(token))
         .mount(server)
         .await;
+}
+
+pub const LIST_TENANTS: &str = "/api/ListTenants";
+
+/// A fresh server whose token mint answers TOKEN_1 exactly once, to the client-credentials form.
+pub async fn signed_in() -> Result<MockServer, std::io::Error> {
+    let server = server().await?;
+    mount_token(&server, TOKEN_1, 1).await;
+    Ok(server)
+}
+
+/// A POST to the CIPP tenant's token endpoint.
+pub fn token_mock() -> MockBuilder {
+    Mock::given(method("POST")).and(path(TOKEN_PATH))
+}
+
+/// A GET on ListTenants.
+pub fn tenants_mock() -> MockBuilder {
+    api(LIST_TENANTS)
+}
+
+/// Matches requests carrying `token` as their bearer token.
+pub fn bearer_is(token: &str) -> wiremock::matchers::HeaderExactMatcher {
+    header("authorization", bearer(token).as_str())
+}
+
+/// A users page: the first one (`after` None) or the one after `after`, answering `rows` and
+/// linking to `next`.
+pub fn page_mock(after: Option<&str>, rows: Vec<Value>, next: Option<&str>) -> Mock {
+    users_mock(after).respond_with(users_page(rows, next))
+}
+
+/// Mounts [`page_mock`].
+pub async fn mount_page(
+    server: &MockServer,
+    after: Option<&str>,
+    rows: Vec<Value>,
+    next: Option<&str>,
+) {
+    page_mock(after, rows, next).mount(server).await;
+}
+
+/// Mounts [`page_mock`], to be requested exactly once.
+pub async fn mount_page_once(
+    server: &MockServer,
+    after: Option<&str>,
+    rows: Vec<Value>,
+    next: Option<&str>,
+) {
+    page_mock(after, rows, next).expect(1).mount(server).await;
+}
+
+/// Mounts `pages` as one chain of users pages linked by skip links (`page2`, `page3`, …), each
+/// requested exactly `calls` times when given; returns the links.
+pub async fn mount_pages(
+    server: &MockServer,
+    calls: Option<u64>,
+    pages: Vec<Vec<Value>>,
+) -> Vec<String> {
+    let links: Vec<String> = (2..=pages.len())
+        .map(|i| skip_link(&format!("page{i}")))
+        .collect();
+    for (i, rows) in pages.into_iter().enumerate() {
+        let after = i.checked_sub(1).map(|j| links[j].as_str());
+        let mock = page_mock(after, rows, links.get(i).map(String::as_str));
+        match calls {
+            Some(calls) => mock.expect(calls),
+            None => mock,
+        }
+        .mount(server)
+        .await;
+    }
+    links
+}
+
+/// Mounts a first users page holding one enabled user `u1` and linking to `next`.
+pub async fn mount_first_page(server: &MockServer, next: &str) {
+    mount_page(
+        server,
+        None,
+        vec![user_row("u1", "a@contoso.com", true)],
+        Some(next),
+    )
+    .await;
 }
 
 /// A GET on a CIPP API path.
@@ -234,13 +318,12 @@ pub enum Call {
 /// Runs one error row against a fresh server whose token mint answers TOKEN_1 exactly once.
 pub async fn run_error_case(call: Call, case: &ErrorCase) -> Result<MockServer, std::io::Error> {
     use entra_core::provider::EntraProvider;
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     let cipp = provider(&server);
     match call {
         Call::Tenants => {
             let answer = || async { cipp.list_managed_tenants().await.map(|_| ()) };
-            case.run(&server, api("/api/ListTenants"), answer).await;
+            case.run(&server, tenants_mock(), answer).await;
         }
         Call::Users => {
             let answer = || async { cipp.list_users(CONTOSO).await.map(|_| ()) };

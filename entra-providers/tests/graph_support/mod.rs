@@ -48,11 +48,6 @@ pub fn get(graph_path: &str) -> MockBuilder {
     Mock::given(method("GET")).and(path(graph_path))
 }
 
-/// A 200 answer with a JSON body.
-pub fn ok(body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(body)
-}
-
 /// Which provider call a row makes.
 #[derive(Clone, Copy, Debug)]
 pub enum Call {

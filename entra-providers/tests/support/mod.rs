@@ -123,6 +123,11 @@ impl ErrorCase {
     }
 }
 
+/// A 200 answer with a JSON body.
+pub fn ok(body: impl serde::Serialize) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
 /// The value of a request's bearer token, as an echoing fake would read it.
 pub fn bearer_of(request: &wiremock::Request) -> String {
     request

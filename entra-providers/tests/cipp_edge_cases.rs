@@ -41,14 +41,7 @@ async fn null_user_rows_are_skipped_and_the_listing_stays_complete() -> TestResu
 
 #[tokio::test]
 async fn a_caller_supplied_next_link_to_another_host_is_never_sent() -> TestResult {
-    let server = server().await?;
-    mount_token_any(&server, TOKEN_1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListGraphRequest"))
-        .respond_with(users_page(vec![], None))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let server = users_never_requested().await?;
     let cipp = provider(&server);
     for link in [
         "https://graph.evil.example/v1.0/users?$skiptoken=x",
@@ -136,15 +129,7 @@ async fn upstream_token_failures_relayed_as_text_keep_their_meaning() -> TestRes
 async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult {
     let server = server().await?;
     // First mint answers TOKEN_1, the re-mint TOKEN_2.
-    token_mock()
-        .respond_with(token_answer(TOKEN_1))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    token_mock()
-        .respond_with(token_answer(TOKEN_2))
-        .mount(&server)
-        .await;
+    mount_remint(&server).await;
     let link = "https://graph.microsoft.com/v1.0/users?$top=999&$skiptoken=p2";
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))
@@ -293,14 +278,7 @@ async fn the_shared_report_type_serves_both_providers() -> TestResult {
 
 #[tokio::test]
 async fn the_all_tenants_selector_is_never_sent_as_a_tenant() -> TestResult {
-    let server = server().await?;
-    mount_token_any(&server, TOKEN_1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListGraphRequest"))
-        .respond_with(users_page(vec![], None))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let server = users_never_requested().await?;
     let err = provider(&server)
         .list_users("AllTenants")
         .await

@@ -91,13 +91,7 @@ async fn a_token_near_expiry_is_replaced() -> TestResult {
 #[tokio::test]
 async fn a_rejected_token_is_reminted_once_and_the_call_repeated() -> TestResult {
     let server = server().await?;
-    token_mock()
-        .respond_with(token_answer(TOKEN_1))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_token(&server, TOKEN_2, 1).await;
+    mount_remint(&server).await;
     tenants_mock()
         .and(bearer_is(TOKEN_1))
         .respond_with(ResponseTemplate::new(401))
@@ -450,18 +444,7 @@ async fn a_user_repeated_across_pages_keeps_its_last_copy() -> TestResult {
     let second = vec![user_row("u1", "new@contoso.com", false)];
     mount_pages(&server, None, vec![first, second]).await;
     let listing = provider(&server).list_users(CONTOSO).await?;
-    assert!(listing.complete);
-    assert_eq!(listing.users.len(), 2);
-    let u1 = listing
-        .users
-        .iter()
-        .find(|u| u.entra_object_id == "u1")
-        .expect("u1");
-    assert_eq!(u1.user_principal_name.as_deref(), Some("new@contoso.com"));
-    assert!(!u1.account_enabled);
-    assert_eq!(listing.warnings.len(), 1);
-    assert_eq!(listing.warnings[0].code, "user_listed_twice");
-    assert!(listing.warnings[0].message.contains("u1"));
+    assert_last_copy_kept(&listing);
     Ok(())
 }
 
@@ -878,12 +861,7 @@ async fn no_token_or_secret_reaches_a_log_line() -> TestResult {
     let _guard =
         tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
     let server = server().await?;
-    token_mock()
-        .respond_with(token_answer(TOKEN_1))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    mount_token(&server, TOKEN_2, 1).await;
+    mount_remint(&server).await;
     tenants_mock()
         .and(bearer_is(TOKEN_1))
         .respond_with(ResponseTemplate::new(401))

@@ -109,20 +109,7 @@ async fn graph_error_answers_keep_their_code_status_and_request_id() {
 #[tokio::test]
 async fn a_redirect_is_never_followed_with_the_bearer_token() {
     let fx = Fixture::signed_in().await;
-    let elsewhere = server().await;
-    get(USERS)
-        .respond_with(ResponseTemplate::new(302).insert_header(
-            "Location",
-            format!("{}/v1.0/users", elsewhere.uri()).as_str(),
-        ))
-        .expect(1)
-        .mount(&fx.graph)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ok(json!({"value": []})))
-        .expect(0)
-        .mount(&elsewhere)
-        .await;
+    let elsewhere = fx.redirect_elsewhere(USERS, 302, "/v1.0/users").await;
     let err = fx.call(Call::Users).await.unwrap_err();
     assert_eq!(err.status, Some(302));
     assert_eq!(err.code(), "unexpected_response");
@@ -132,14 +119,8 @@ async fn a_redirect_is_never_followed_with_the_bearer_token() {
 #[tokio::test]
 async fn a_gone_delta_token_is_a_resync_and_its_location_is_not_followed() {
     let fx = Fixture::signed_in().await;
-    let elsewhere = server().await;
-    get(DELTA)
-        .respond_with(ResponseTemplate::new(410).insert_header(
-            "Location",
-            format!("{}/v1.0/users/delta?$deltatoken=", elsewhere.uri()).as_str(),
-        ))
-        .expect(1)
-        .mount(&fx.graph)
+    let elsewhere = fx
+        .redirect_elsewhere(DELTA, 410, "/v1.0/users/delta?$deltatoken=")
         .await;
     let link = fx.graph_url("v1.0/users/delta?$deltatoken=old");
     let delta = fx.delta(Some(&link)).await;
@@ -415,17 +396,7 @@ async fn a_user_repeated_across_pages_keeps_its_last_copy() {
         .mount(&fx.graph)
         .await;
     let listing = fx.users().await;
-    assert!(listing.complete);
-    assert_eq!(listing.users.len(), 2);
-    let u1 = listing
-        .users
-        .iter()
-        .find(|u| u.entra_object_id == "u1")
-        .unwrap();
-    assert_eq!(u1.user_principal_name.as_deref(), Some("new@contoso.com"));
-    assert!(!u1.account_enabled);
-    assert_eq!(listing.warnings.len(), 1);
-    assert_eq!(listing.warnings[0].code, "user_listed_twice");
+    assert_last_copy_kept(&listing);
 }
 
 #[tokio::test]

@@ -226,6 +226,30 @@ pub async fn signed_in() -> Result<MockServer, std::io::Error> {
     Ok(server)
 }
 
+/// The first mint answers TOKEN_1 (once), the re-mint TOKEN_2 (exactly once, to the
+/// client-credentials form).
+pub async fn mount_remint(server: &MockServer) {
+    token_mock()
+        .respond_with(token_answer(TOKEN_1))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(server)
+        .await;
+    mount_token(server, TOKEN_2, 1).await;
+}
+
+/// A server whose token mint answers TOKEN_1 and whose ListGraphRequest must never be called.
+pub async fn users_never_requested() -> Result<MockServer, std::io::Error> {
+    let server = server().await?;
+    mount_token_any(&server, TOKEN_1).await;
+    api("/api/ListGraphRequest")
+        .respond_with(users_page(vec![], None))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Ok(server)
+}
+
 /// A POST to the CIPP tenant's token endpoint.
 pub fn token_mock() -> MockBuilder {
     Mock::given(method("POST")).and(path(TOKEN_PATH))

@@ -96,6 +96,31 @@ impl Fixture {
             .await;
     }
 
+    /// Answers GETs on `graph_path` (once) with `status` and a `Location` on another loopback
+    /// server, which must never be requested; returns that server.
+    pub async fn redirect_elsewhere(
+        &self,
+        graph_path: &str,
+        status: u16,
+        location: &str,
+    ) -> MockServer {
+        let elsewhere = server().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"value": []})),
+            )
+            .expect(0)
+            .mount(&elsewhere)
+            .await;
+        let target = format!("{}{location}", elsewhere.uri());
+        get(graph_path)
+            .respond_with(ResponseTemplate::new(status).insert_header("Location", target.as_str()))
+            .expect(1)
+            .mount(&self.graph)
+            .await;
+        elsewhere
+    }
+
     /// Makes `call` with a provider without enrichment.
     pub async fn call(&self, call: Call) -> Result<(), entra_core::provider::ProviderError> {
         use entra_core::provider::EntraProvider;

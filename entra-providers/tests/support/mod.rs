@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use entra_core::model::{EntraUser, ManagedTenant};
-use entra_core::provider::{ProviderError, RemovalReason, RemovedUser};
+use entra_core::provider::{ProviderError, RemovalReason, RemovedUser, UserListing};
 use serde_json::Value;
 use wiremock::{MockBuilder, MockServer, ResponseTemplate};
 
@@ -164,4 +164,21 @@ pub fn removals(removed: &[RemovedUser]) -> Vec<(&str, RemovalReason)> {
         .iter()
         .map(|r| (r.entra_object_id.as_str(), r.reason))
         .collect()
+}
+
+/// The listing of a tenant whose `u1` came first as `old@contoso.com` (enabled) beside `u2`, and
+/// again on a later page as `new@contoso.com` (disabled): the last copy is kept, with a warning.
+pub fn assert_last_copy_kept(listing: &UserListing) {
+    assert!(listing.complete);
+    assert_eq!(listing.users.len(), 2);
+    let u1 = listing
+        .users
+        .iter()
+        .find(|u| u.entra_object_id == "u1")
+        .expect("u1");
+    assert_eq!(u1.user_principal_name.as_deref(), Some("new@contoso.com"));
+    assert!(!u1.account_enabled);
+    assert_eq!(listing.warnings.len(), 1);
+    assert_eq!(listing.warnings[0].code, "user_listed_twice");
+    assert!(listing.warnings[0].message.contains("u1"));
 }

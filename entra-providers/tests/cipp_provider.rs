@@ -235,14 +235,12 @@ async fn list_tenants_rows_are_mapped_and_pseudo_rows_skipped() -> TestResult {
 
 #[tokio::test]
 async fn users_follow_two_pages_with_tenant_filter_and_next_link() -> TestResult {
-    let server = signed_in().await?;
     let first = vec![
         user_row("u1", "adele@contoso.com", true),
         user_row("u2", "room@contoso.com", false),
     ];
     let second = vec![user_row("u3", "alex@contoso.com", true)];
-    mount_pages(&server, Some(1), vec![first, second]).await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let (server, listing) = list_pages(Some(1), vec![first, second]).await?;
     assert!(listing.complete);
     assert!(listing.error.is_none());
     let ids = user_ids(&listing.users);
@@ -282,7 +280,6 @@ async fn users_follow_two_pages_with_tenant_filter_and_next_link() -> TestResult
 
 #[tokio::test]
 async fn users_follow_three_pages_until_the_last_has_no_next_link() -> TestResult {
-    let server = signed_in().await?;
     let pages = ["a", "b", "c"]
         .iter()
         .enumerate()
@@ -294,8 +291,7 @@ async fn users_follow_three_pages_until_the_last_has_no_next_link() -> TestResul
             )]
         })
         .collect();
-    mount_pages(&server, Some(1), pages).await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let (_server, listing) = list_pages(Some(1), pages).await?;
     assert!(listing.complete);
     assert_eq!(listing.users.len(), 3);
     Ok(())
@@ -436,14 +432,7 @@ async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() 
 
 #[tokio::test]
 async fn a_user_repeated_across_pages_keeps_its_last_copy() -> TestResult {
-    let server = signed_in().await?;
-    let first = vec![
-        user_row("u1", "old@contoso.com", true),
-        user_row("u2", "b@contoso.com", true),
-    ];
-    let second = vec![user_row("u1", "new@contoso.com", false)];
-    mount_pages(&server, None, vec![first, second]).await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let (_server, listing) = list_pages(None, last_copy_pages(user_row)).await?;
     assert_last_copy_kept(&listing);
     Ok(())
 }

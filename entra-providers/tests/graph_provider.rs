@@ -363,21 +363,8 @@ async fn a_401_refreshes_the_customer_token_once_and_retries() {
         .expect(1)
         .mount(&fx.login)
         .await;
-    get(USERS)
-        .and(header("authorization", "Bearer AT-contoso-old"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(graph_error_body(
-            "InvalidAuthenticationToken",
-            "Access token has expired or is not yet valid.",
-        )))
-        .expect(1)
-        .mount(&fx.graph)
-        .await;
-    get(USERS)
-        .and(header("authorization", "Bearer AT-contoso-new"))
-        .respond_with(ok(json!({
-            "value": [user_row("u1", "a@contoso.com", true)]})))
-        .expect(1)
-        .mount(&fx.graph)
+    let body = json!({"value": [user_row("u1", "a@contoso.com", true)]});
+    fx.refused_then_accepted(USERS, "AT-contoso-old", "AT-contoso-new", body)
         .await;
     let listing = fx.users().await;
     assert!(listing.complete);
@@ -394,21 +381,9 @@ async fn a_401_on_discovery_refreshes_the_partner_token_and_reports_the_rotation
         .expect(1)
         .mount(&fx.login)
         .await;
-    get(DISCOVERY)
-        .and(header("authorization", "Bearer AT-revoked"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(graph_error_body(
-            "InvalidAuthenticationToken",
-            "Access token has expired or is not yet valid.",
-        )))
-        .expect(1)
-        .mount(&fx.graph)
-        .await;
-    get(DISCOVERY)
-        .and(header("authorization", "Bearer AT-fresh"))
-        .respond_with(ok(json!({"value": [
-            {"id": CONTOSO, "tenantId": CONTOSO, "displayName": "Contoso Inc"}]})))
-        .expect(1)
-        .mount(&fx.graph)
+    let body =
+        json!({"value": [{"id": CONTOSO, "tenantId": CONTOSO, "displayName": "Contoso Inc"}]});
+    fx.refused_then_accepted(DISCOVERY, "AT-revoked", "AT-fresh", body)
         .await;
     let tokens = TokenSet {
         access_token: Secret::new("AT-revoked"),

@@ -314,6 +314,18 @@ pub async fn mount_pages(
     links
 }
 
+/// Lists CONTOSO's users from a signed-in server serving `pages` (see [`mount_pages`]).
+pub async fn list_pages(
+    calls: Option<u64>,
+    pages: Vec<Vec<Value>>,
+) -> Result<(MockServer, entra_core::provider::UserListing), Box<dyn std::error::Error>> {
+    use entra_core::provider::EntraProvider;
+    let server = signed_in().await?;
+    mount_pages(&server, calls, pages).await;
+    let listing = provider(&server).list_users(CONTOSO).await?;
+    Ok((server, listing))
+}
+
 /// Mounts a first users page holding one enabled user `u1` and linking to `next`.
 pub async fn mount_first_page(server: &MockServer, next: &str) {
     mount_page(

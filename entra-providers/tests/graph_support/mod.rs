@@ -9,7 +9,7 @@ use entra_providers::graph::{GraphConfig, GraphOptions, GraphProvider, GraphSett
 use entra_providers::http::HttpPolicy;
 use entra_providers::secrets::Secret;
 use serde_json::{Value, json};
-use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 #[path = "../support/mod.rs"]
@@ -119,6 +119,32 @@ impl Fixture {
             .mount(&self.graph)
             .await;
         elsewhere
+    }
+
+    /// `graph_path` refuses the bearer token `stale` once as expired, then answers `body` to the
+    /// bearer token `fresh` once.
+    pub async fn refused_then_accepted(
+        &self,
+        graph_path: &str,
+        stale: &str,
+        fresh: &str,
+        body: Value,
+    ) {
+        get(graph_path)
+            .and(header("authorization", format!("Bearer {stale}").as_str()))
+            .respond_with(ResponseTemplate::new(401).set_body_json(graph_error_body(
+                "InvalidAuthenticationToken",
+                "Access token has expired or is not yet valid.",
+            )))
+            .expect(1)
+            .mount(&self.graph)
+            .await;
+        get(graph_path)
+            .and(header("authorization", format!("Bearer {fresh}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(1)
+            .mount(&self.graph)
+            .await;
     }
 
     /// Makes `call` with a provider without enrichment.

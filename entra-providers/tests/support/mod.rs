@@ -158,12 +158,28 @@ pub fn tenant_ids(tenants: &[ManagedTenant]) -> Vec<&str> {
     tenants.iter().map(|t| t.entra_tenant_id.as_str()).collect()
 }
 
+/// The display names of `tenants`, in order.
+pub fn tenant_names(tenants: &[ManagedTenant]) -> Vec<Option<&str>> {
+    tenants.iter().map(|t| t.display_name.as_deref()).collect()
+}
+
 /// The removed object ids of a delta round with their reasons, in order.
 pub fn removals(removed: &[RemovedUser]) -> Vec<(&str, RemovalReason)> {
     removed
         .iter()
         .map(|r| (r.entra_object_id.as_str(), r.reason))
         .collect()
+}
+
+/// The two pages of the scenario [`assert_last_copy_kept`] checks, built with an upstream's `row`.
+pub fn last_copy_pages(row: fn(&str, &str, bool) -> Value) -> Vec<Vec<Value>> {
+    vec![
+        vec![
+            row("u1", "old@contoso.com", true),
+            row("u2", "b@contoso.com", true),
+        ],
+        vec![row("u1", "new@contoso.com", false)],
+    ]
 }
 
 /// The listing of a tenant whose `u1` came first as `old@contoso.com` (enabled) beside `u2`, and

@@ -26,12 +26,7 @@ use wiremock::{Mock, ResponseTemplate};
 #[tokio::test]
 async fn token_is_minted_with_client_credentials_and_sent_as_bearer_only() -> TestResult {
     let server = signed_in().await?;
-    tenants_mock()
-        .and(bearer_is(TOKEN_1))
-        .respond_with(ok(tenants_answer()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_tenants(&server, Some(TOKEN_1), Some(1)).await;
     let listing = provider(&server).list_managed_tenants().await?;
     assert!(listing.complete);
     for request in server.received_requests().await.unwrap_or_default() {
@@ -45,12 +40,7 @@ async fn token_is_minted_with_client_credentials_and_sent_as_bearer_only() -> Te
 #[tokio::test]
 async fn one_token_serves_many_requests_including_concurrent_ones() -> TestResult {
     let server = signed_in().await?;
-    tenants_mock()
-        .and(bearer_is(TOKEN_1))
-        .respond_with(ok(tenants_answer()))
-        .expect(5)
-        .mount(&server)
-        .await;
+    mount_tenants(&server, Some(TOKEN_1), Some(5)).await;
     let provider = provider(&server);
     provider.list_managed_tenants().await?;
     provider.list_managed_tenants().await?;
@@ -98,12 +88,7 @@ async fn a_rejected_token_is_reminted_once_and_the_call_repeated() -> TestResult
         .expect(1)
         .mount(&server)
         .await;
-    tenants_mock()
-        .and(bearer_is(TOKEN_2))
-        .respond_with(ok(tenants_answer()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_tenants(&server, Some(TOKEN_2), Some(1)).await;
     let listing = provider(&server).list_managed_tenants().await?;
     assert_eq!(listing.tenants.len(), 2);
     Ok(())
@@ -198,10 +183,7 @@ async fn token_endpoint_failures_keep_their_aadsts_code() -> TestResult {
 #[tokio::test]
 async fn list_tenants_rows_are_mapped_and_pseudo_rows_skipped() -> TestResult {
     let server = signed_in().await?;
-    tenants_mock()
-        .respond_with(ok(tenants_answer()))
-        .mount(&server)
-        .await;
+    mount_tenants(&server, None, None).await;
     let mut config = config(&server);
     config.partner_tenant_id = Some(CIPP_TENANT.to_string());
     let listing = CippProvider::new(config)?.list_managed_tenants().await?;
@@ -506,46 +488,41 @@ async fn plain_text_errors_map_to_codes_and_keep_their_reason() -> TestResult {
         ),
         (
             Call::Users,
-            ErrorCase {
-                name: "queued answer, not an empty tenant",
-                status: 200,
-                body: Body::Json(json!({
+            ErrorCase::json(
+                "queued answer, not an empty tenant",
+                200,
+                json!({
                     "Results": [],
                     "Metadata": {"Queued": true, "QueueMessage": "Still loading data for all tenants", "QueueId": "q1"}
-                })),
-                expect_code: "unexpected_response",
-                expect_message: Some("queued".into()),
-                ..ErrorCase::default()
-            },
+                }),
+                "unexpected_response",
+            )
+            .saying("queued"),
         ),
         (
             Call::Tenants,
-            ErrorCase {
-                name: "ListTenants error row",
-                status: 200,
-                body: Body::Json(json!([{
+            ErrorCase::json(
+                "ListTenants error row",
+                200,
+                json!([{
                     "Results": "Failed to retrieve tenants: Could not connect to Partner Center",
                     "defaultDomainName": "",
                     "displayName": "Failed to retrieve tenants. Perform a permission check.",
                     "customerId": ""
-                }])),
-                expect_code: "upstream_unavailable",
-                expect_message: Some("Failed to retrieve tenants".into()),
-                ..ErrorCase::default()
-            },
+                }]),
+                "upstream_unavailable",
+            )
+            .saying("Failed to retrieve tenants"),
         ),
         (
             Call::Tenants,
-            ErrorCase {
-                name: "gateway errors outlasting the retries",
-                calls: Some(u64::from(policy().max_retries) + 1),
-                ..ErrorCase::text(
-                    "",
-                    503,
-                    "This feature has been disabled: Tenants",
-                    "upstream_unavailable",
-                )
-            },
+            ErrorCase::text(
+                "gateway errors outlasting the retries",
+                503,
+                "This feature has been disabled: Tenants",
+                "upstream_unavailable",
+            )
+            .requested(u64::from(policy().max_retries) + 1),
         ),
     ];
     for (call, case) in &rows {
@@ -572,11 +549,7 @@ async fn gateway_errors_are_retried_then_succeed() -> TestResult {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    tenants_mock()
-        .respond_with(ok(tenants_answer()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_tenants(&server, None, Some(1)).await;
     let listing = provider(&server).list_managed_tenants().await?;
     assert_eq!(listing.tenants.len(), 2);
     let calls = server
@@ -599,11 +572,7 @@ async fn a_throttled_answer_waits_for_retry_after() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
-    tenants_mock()
-        .respond_with(ok(tenants_answer()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_tenants(&server, None, Some(1)).await;
     let provider = provider(&server);
     let started = std::time::Instant::now();
     let listing = provider.list_managed_tenants().await?;
@@ -674,10 +643,7 @@ async fn validation_reports_every_named_check() -> TestResult {
         .expect(1)
         .mount(&server)
         .await;
-    tenants_mock()
-        .respond_with(ok(tenants_answer()))
-        .mount(&server)
-        .await;
+    mount_tenants(&server, None, None).await;
     mount_page_once(
         &server,
         None,
@@ -861,10 +827,7 @@ async fn no_token_or_secret_reaches_a_log_line() -> TestResult {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    tenants_mock()
-        .respond_with(ok(tenants_answer()))
-        .mount(&server)
-        .await;
+    mount_tenants(&server, None, None).await;
     let link = skip_link("secret-skiptoken");
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))

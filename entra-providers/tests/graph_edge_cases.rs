@@ -16,87 +16,58 @@ use wiremock::{Mock, ResponseTemplate};
 /// keeps from each. Every row mints exactly one token: none is retried with a refresh.
 #[tokio::test]
 async fn graph_error_answers_keep_their_code_status_and_request_id() {
+    let denied = graph_error_body(
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+    );
+    let challenged = graph_error_body(
+        "InvalidAuthenticationToken",
+        "Continuous access evaluation resulted in challenge with result: InteractionRequired",
+    );
+    let storm = json!({"error": {"code": "TooManyRequests",
+        "message": "Too many requests from Identifier:d3590ed6 under category:throttle.aad.ags.appId.large. Please try again later.",
+        "innerError": {"date": "2023-10-24T19:57:57"}}});
     let rows = [
         (
             Call::Tenants,
-            ErrorCase {
-                name: "no GDAP role",
-                status: 403,
-                body: Body::Json(graph_error_body(
-                    "Authorization_RequestDenied",
-                    "Insufficient privileges to complete the operation.",
-                )),
-                expect_code: "gdap_role_missing",
-                expect_status: Some(403),
-                expect_request_id: Some(BODY_REQUEST_ID),
-                expect_date: Some("2024-09-24T13:40:08"),
-                ..ErrorCase::default()
-            },
+            ErrorCase::json("no GDAP role", 403, denied, "gdap_role_missing")
+                .keeps_status()
+                .request_id(BODY_REQUEST_ID)
+                .dated("2024-09-24T13:40:08"),
         ),
         (
             Call::Users,
-            ErrorCase {
-                name: "malformed JSON",
-                status: 200,
-                body: Body::Text("{\"value\": [ {\"id\": ".into()),
-                expect_code: "unexpected_response",
-                ..ErrorCase::default()
-            },
+            ErrorCase::plain("malformed JSON", 200, "{\"value\": [ {\"id\": ", "unexpected_response"),
         ),
         (
             Call::Tenants,
-            ErrorCase {
-                name: "claims challenge on Graph",
-                status: 401,
-                headers: vec![(
-                    "WWW-Authenticate",
-                    "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnt9fQ==\"".into(),
-                )],
-                body: Body::Json(graph_error_body(
-                    "InvalidAuthenticationToken",
-                    "Continuous access evaluation resulted in challenge with result: InteractionRequired",
-                )),
-                calls: Some(1),
-                expect_code: "mfa_or_conditional_access",
-                expect_request_id: Some(BODY_REQUEST_ID),
-                ..ErrorCase::default()
-            },
+            ErrorCase::json("claims challenge on Graph", 401, challenged, "mfa_or_conditional_access")
+                .header("WWW-Authenticate", "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnt9fQ==\"")
+                .requested(1)
+                .request_id(BODY_REQUEST_ID),
         ),
         (
             Call::Tenants,
-            ErrorCase {
-                name: "request id and date only in headers",
-                status: 503,
-                headers: vec![
-                    ("request-id", "5b1c9a3e-0000-4000-8000-000000000001".into()),
-                    ("Date", "Sun, 22 Nov 2026 03:00:00 GMT".into()),
-                ],
-                body: Body::Text("Service Unavailable".into()),
-                expect_code: "upstream_unavailable",
-                expect_status: Some(503),
-                expect_request_id: Some("5b1c9a3e-0000-4000-8000-000000000001"),
-                expect_date: Some("Sun, 22 Nov 2026 03:00:00 GMT"),
-                ..ErrorCase::default()
-            },
+            ErrorCase::plain(
+                "request id and date only in headers",
+                503,
+                "Service Unavailable",
+                "upstream_unavailable",
+            )
+            .keeps_status()
+            .header("request-id", "5b1c9a3e-0000-4000-8000-000000000001")
+            .header("Date", "Sun, 22 Nov 2026 03:00:00 GMT")
+            .request_id("5b1c9a3e-0000-4000-8000-000000000001")
+            .dated("Sun, 22 Nov 2026 03:00:00 GMT"),
         ),
         (
             Call::Users,
-            ErrorCase {
-                name: "429 storm",
-                status: 429,
-                headers: vec![
-                    ("Retry-After", "0".into()),
-                    ("x-ms-throttle-scope", "Tenant_Application/ReadWrite/app/tenant".into()),
-                ],
-                body: Body::Json(json!({"error": {"code": "TooManyRequests",
-                    "message": "Too many requests from Identifier:d3590ed6 under category:throttle.aad.ags.appId.large. Please try again later.",
-                    "innerError": {"date": "2023-10-24T19:57:57"}}})),
-                calls: Some(4),
-                expect_code: "throttled",
-                expect_upstream_code: Some("TooManyRequests"),
-                expect_date: Some("2023-10-24T19:57:57"),
-                ..ErrorCase::default()
-            },
+            ErrorCase::json("429 storm", 429, storm, "throttled")
+                .header("Retry-After", "0")
+                .header("x-ms-throttle-scope", "Tenant_Application/ReadWrite/app/tenant")
+                .requested(4)
+                .upstream("TooManyRequests")
+                .dated("2023-10-24T19:57:57"),
         ),
     ];
     for (call, case) in &rows {

@@ -260,6 +260,22 @@ pub fn tenants_mock() -> MockBuilder {
     api(LIST_TENANTS)
 }
 
+/// Mounts ListTenants answering [`tenants_answer`], only to the bearer token `bearer` when given,
+/// requested exactly `calls` times when given.
+pub async fn mount_tenants(server: &MockServer, bearer: Option<&str>, calls: Option<u64>) {
+    let mock = match bearer {
+        Some(token) => tenants_mock().and(bearer_is(token)),
+        None => tenants_mock(),
+    }
+    .respond_with(ok(tenants_answer()));
+    match calls {
+        Some(calls) => mock.expect(calls),
+        None => mock,
+    }
+    .mount(server)
+    .await;
+}
+
 /// Matches requests carrying `token` as their bearer token.
 pub fn bearer_is(token: &str) -> wiremock::matchers::HeaderExactMatcher {
     header("authorization", bearer(token).as_str())

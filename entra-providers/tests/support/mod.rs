@@ -47,18 +47,75 @@ pub struct ErrorCase {
 }
 
 impl ErrorCase {
-    /// A row answering `status` with a plain-text `body`, expected to fail with `code` and that
-    /// status, keeping the text in its message.
-    pub fn text(name: &'static str, status: u16, body: &str, code: &'static str) -> Self {
+    /// A row answering `status` with a plain-text `body`, expected to fail with `code`.
+    pub fn plain(name: &'static str, status: u16, body: &str, code: &'static str) -> Self {
         Self {
             name,
             status,
             body: Body::Text(body.to_string()),
             expect_code: code,
-            expect_status: Some(status),
-            expect_message: Some(body.trim_matches('"').to_string()),
             ..Self::default()
         }
+    }
+
+    /// Like [`ErrorCase::plain`], also keeping the status and the text (unquoted) in the message.
+    pub fn text(name: &'static str, status: u16, body: &str, code: &'static str) -> Self {
+        Self::plain(name, status, body, code)
+            .keeps_status()
+            .saying(body.trim_matches('"'))
+    }
+
+    /// A row answering `status` with a JSON `body`, expected to fail with `code`.
+    pub fn json(name: &'static str, status: u16, body: Value, code: &'static str) -> Self {
+        Self {
+            name,
+            status,
+            body: Body::Json(body),
+            expect_code: code,
+            ..Self::default()
+        }
+    }
+
+    /// The error message must contain `text`.
+    pub fn saying(mut self, text: &str) -> Self {
+        self.expect_message = Some(text.to_string());
+        self
+    }
+
+    /// The answer must be requested exactly `calls` times (retries included).
+    pub fn requested(mut self, calls: u64) -> Self {
+        self.calls = Some(calls);
+        self
+    }
+
+    /// The answer carries this header.
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+
+    /// The error keeps this request id.
+    pub fn request_id(mut self, id: &'static str) -> Self {
+        self.expect_request_id = Some(id);
+        self
+    }
+
+    /// The error keeps this date.
+    pub fn dated(mut self, date: &'static str) -> Self {
+        self.expect_date = Some(date);
+        self
+    }
+
+    /// The error keeps this upstream code.
+    pub fn upstream(mut self, code: &'static str) -> Self {
+        self.expect_upstream_code = Some(code);
+        self
+    }
+
+    /// The error keeps the answer's HTTP status.
+    pub fn keeps_status(mut self) -> Self {
+        self.expect_status = Some(self.status);
+        self
     }
 
     /// The answer to mount.

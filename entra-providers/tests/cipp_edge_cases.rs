@@ -31,7 +31,7 @@ async fn null_user_rows_are_skipped_and_the_listing_stays_complete() -> TestResu
         ))
         .mount(&server)
         .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(listing.complete);
     assert_eq!(listing.users.len(), 1);
     assert_eq!(listing.users[0].entra_object_id, "u1");
@@ -72,7 +72,7 @@ async fn a_redirect_to_a_sign_in_page_is_not_followed() -> TestResult {
         )
         .mount(&server)
         .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    let err = list_tenants(&server).await.unwrap_err();
     assert_eq!(err.code(), "unauthorized");
     assert_eq!(err.status, Some(302));
     assert!(
@@ -160,7 +160,7 @@ async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult
         .expect(1)
         .mount(&server)
         .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(listing.complete);
     let ids = user_ids(&listing.users);
     assert_eq!(ids, vec!["u1", "u2"]);
@@ -175,7 +175,7 @@ async fn an_api_key_header_is_never_sent() -> TestResult {
         .respond_with(ok(json!([])))
         .mount(&server)
         .await;
-    let listing = provider(&server).list_managed_tenants().await?;
+    let listing = list_tenants(&server).await?;
     assert!(listing.complete && listing.tenants.is_empty());
     let requests = server.received_requests().await.unwrap_or_default();
     let call = requests
@@ -241,7 +241,7 @@ async fn a_token_endpoint_echoing_the_client_secret_never_leaks_it() -> TestResu
         })
         .mount(&server)
         .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    let err = list_tenants(&server).await.unwrap_err();
     assert_eq!(err.code(), "invalid_client");
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");

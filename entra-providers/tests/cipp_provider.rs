@@ -27,7 +27,7 @@ use wiremock::{Mock, ResponseTemplate};
 async fn token_is_minted_with_client_credentials_and_sent_as_bearer_only() -> TestResult {
     let server = signed_in().await?;
     mount_tenants(&server, Some(TOKEN_1), Some(1)).await;
-    let listing = provider(&server).list_managed_tenants().await?;
+    let listing = list_tenants(&server).await?;
     assert!(listing.complete);
     for request in server.received_requests().await.unwrap_or_default() {
         assert!(request.headers.get("x-api-key").is_none(), "X-API-KEY sent");
@@ -89,7 +89,7 @@ async fn a_rejected_token_is_reminted_once_and_the_call_repeated() -> TestResult
         .mount(&server)
         .await;
     mount_tenants(&server, Some(TOKEN_2), Some(1)).await;
-    let listing = provider(&server).list_managed_tenants().await?;
+    let listing = list_tenants(&server).await?;
     assert_eq!(listing.tenants.len(), 2);
     Ok(())
 }
@@ -107,7 +107,7 @@ async fn a_token_rejected_twice_is_unauthorized() -> TestResult {
         .expect(2)
         .mount(&server)
         .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    let err = list_tenants(&server).await.unwrap_err();
     assert_eq!(err.code(), "unauthorized");
     assert_eq!(err.status, Some(401));
     Ok(())
@@ -173,7 +173,7 @@ async fn token_endpoint_failures_keep_their_aadsts_code() -> TestResult {
         })))
         .mount(&server)
         .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    let err = list_tenants(&server).await.unwrap_err();
     assert_eq!(err.code(), "invalid_client");
     assert_eq!(err.upstream_code.as_deref(), Some("AADSTS7000215"));
     assert!(!err.message.contains(CLIENT_SECRET));
@@ -295,7 +295,7 @@ async fn a_next_link_to_another_host_is_refused_and_never_followed() -> TestResu
         .expect(0)
         .mount(&server)
         .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(!listing.complete);
     assert_eq!(listing.users.len(), 1);
     let error = listing.error.expect("an error");
@@ -328,7 +328,7 @@ async fn the_graph_host_is_configurable() -> TestResult {
     assert!(listing.complete);
     assert_eq!(listing.users.len(), 2);
     // The default host refuses the same link.
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(!listing.complete);
     Ok(())
 }
@@ -345,7 +345,7 @@ async fn a_repeated_next_link_is_refused() -> TestResult {
         Some(&link),
     )
     .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(!listing.complete);
     assert_eq!(listing.users.len(), 2);
     assert_eq!(listing.error.map(|e| e.code()), Some("paging_guard"));
@@ -363,7 +363,7 @@ async fn a_page_failing_half_way_leaves_the_listing_incomplete() -> TestResult {
         ))
         .mount(&server)
         .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(!listing.complete);
     assert_eq!(listing.users.len(), 1);
     let error = listing.error.expect("an error");
@@ -386,7 +386,7 @@ async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() 
     let first = vec![user_row("u1", "a@contoso.com", true)];
     let second = vec![row.clone(), user_row("u3", "c@contoso.com", false)];
     mount_pages(&server, None, vec![first, second]).await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     // Never taken as enabled: left out, and its absence must not count.
     assert!(!listing.complete);
     assert!(listing.error.is_none());
@@ -405,7 +405,7 @@ async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() 
     // A tenant whose only row is unreadable is not an error on every run either.
     let server = signed_in().await?;
     mount_page(&server, None, vec![row], None).await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(!listing.complete);
     assert!(listing.users.is_empty());
     assert_eq!(listing.warnings[0].code, "user_row_skipped");
@@ -550,7 +550,7 @@ async fn gateway_errors_are_retried_then_succeed() -> TestResult {
         .mount(&server)
         .await;
     mount_tenants(&server, None, Some(1)).await;
-    let listing = provider(&server).list_managed_tenants().await?;
+    let listing = list_tenants(&server).await?;
     assert_eq!(listing.tenants.len(), 2);
     let calls = server
         .received_requests()

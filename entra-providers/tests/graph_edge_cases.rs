@@ -93,8 +93,7 @@ async fn a_gone_delta_token_is_a_resync_and_its_location_is_not_followed() {
     let elsewhere = fx
         .redirect_elsewhere(DELTA, 410, "/v1.0/users/delta?$deltatoken=")
         .await;
-    let link = fx.graph_url("v1.0/users/delta?$deltatoken=old");
-    let delta = fx.delta(Some(&link)).await;
+    let delta = fx.delta_from_old_link().await;
     assert!(delta.resync_required);
     assert!(!delta.complete);
     assert!(delta.users.is_empty() && delta.removed.is_empty());
@@ -106,14 +105,14 @@ async fn a_resync_required_code_is_a_resync_too() {
     let fx = Fixture::signed_in().await;
     fx.answer(
         DELTA,
-        ResponseTemplate::new(400).set_body_json(graph_error_body(
+        graph_error(
+            400,
             "resyncRequired",
             "Resync required. Replace any local cached data with a new full synchronization.",
-        )),
+        ),
     )
     .await;
-    let link = fx.graph_url("v1.0/users/delta?$deltatoken=old");
-    let delta = fx.delta(Some(&link)).await;
+    let delta = fx.delta_from_old_link().await;
     assert!(delta.resync_required);
     assert_eq!(delta.delta_link, None);
 }
@@ -237,33 +236,25 @@ async fn a_claims_challenge_at_the_token_endpoint_is_mfa() {
 #[tokio::test]
 async fn the_last_appearance_in_a_delta_round_wins() {
     let fx = Fixture::signed_in().await;
-    let delta_link = fx.graph_url("v1.0/users/delta?$deltatoken=next");
-    fx.answer(
-        DELTA,
-        ok(json!({
-        "@odata.deltaLink": delta_link,
-        "value": [
-            // Changed, then removed: removed.
-            user_row("changed-then-removed", "a@contoso.com", true),
-            {"id": "changed-then-removed", "@removed": {"reason": "changed"}},
-            // Removed, then restored: a user again.
-            {"id": "restored", "@removed": {"reason": "changed"}},
-            user_row("restored", "r@contoso.com", true),
-            // Removed twice: reported once.
-            {"id": "purged", "@removed": {"reason": "changed"}},
-            {"id": "purged", "@removed": {"reason": "deleted"}}
-        ]})),
-    )
+    fx.answer_delta_round(json!([
+        // Changed, then removed: removed.
+        user_row("changed-then-removed", "a@contoso.com", true),
+        {"id": "changed-then-removed", "@removed": {"reason": "changed"}},
+        // Removed, then restored: a user again.
+        {"id": "restored", "@removed": {"reason": "changed"}},
+        user_row("restored", "r@contoso.com", true),
+        // Removed twice: reported once.
+        {"id": "purged", "@removed": {"reason": "changed"}},
+        {"id": "purged", "@removed": {"reason": "deleted"}}
+    ]))
     .await;
-    let link = fx.graph_url("v1.0/users/delta?$deltatoken=old");
-    let delta = fx.delta(Some(&link)).await;
+    let delta = fx.delta_from_old_link().await;
     assert!(delta.complete);
     let users = user_ids(&delta.users);
     assert_eq!(users, vec!["restored"]);
-    let removed = removals(&delta.removed);
     assert_eq!(
-        removed,
-        vec![
+        removals(&delta.removed),
+        [
             ("changed-then-removed", RemovalReason::Changed),
             ("purged", RemovalReason::Deleted)
         ]
@@ -368,18 +359,12 @@ async fn a_user_repeated_across_pages_keeps_its_last_copy() {
 #[tokio::test]
 async fn an_unreadable_delta_row_is_left_out_and_the_round_is_incomplete() {
     let fx = Fixture::signed_in().await;
-    let delta_link = fx.graph_url("v1.0/users/delta?$deltatoken=next");
-    fx.answer(
-        DELTA,
-        ok(json!({
-        "@odata.deltaLink": delta_link,
-        "value": [
-            user_row("good", "g@contoso.com", true),
-            {"id": "no-state", "displayName": "No accountEnabled"},
-            {"@removed": {"reason": "deleted"}},
-            {"id": "gone", "@removed": {"reason": "deleted"}}
-        ]})),
-    )
+    fx.answer_delta_round(json!([
+        user_row("good", "g@contoso.com", true),
+        {"id": "no-state", "displayName": "No accountEnabled"},
+        {"@removed": {"reason": "deleted"}},
+        {"id": "gone", "@removed": {"reason": "deleted"}}
+    ]))
     .await;
     // A full enumeration: the left-out user must not count as absent.
     let delta = fx.delta(None).await;

@@ -80,10 +80,11 @@ async fn discovery_without_a_gdap_role_is_gdap_role_missing_with_request_id() {
     fx.mount_partner_refresh("AT-partner-1", None).await;
     fx.answer(
         DISCOVERY,
-        ResponseTemplate::new(403).set_body_json(graph_error_body(
+        graph_error(
+            403,
             "Authorization_RequestDenied",
             "Insufficient privileges to complete the operation.",
-        )),
+        ),
     )
     .await;
     let err = fx.call(Call::Tenants).await.unwrap_err();
@@ -123,10 +124,11 @@ async fn lighthouse_domain_comes_from_the_contract_and_domains_are_verified_only
         .await;
     get(DOMAINS)
         .and(header("authorization", "Bearer AT-fourth"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(graph_error_body(
+        .respond_with(graph_error(
+            403,
             "Authorization_RequestDenied",
             "Insufficient privileges to complete the operation.",
-        )))
+        ))
         .mount(&fx.graph)
         .await;
 
@@ -230,10 +232,11 @@ async fn a_page_failing_half_way_leaves_the_listing_incomplete() {
     let page2 = fx.graph_url("v1.0/users?$skiptoken=second");
     get(USERS)
         .and(query_param("$skiptoken", "second"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(graph_error_body(
+        .respond_with(graph_error(
+            503,
             "serviceNotAvailable",
             "Service unavailable",
-        )))
+        ))
         .expect(4)
         .mount(&fx.graph)
         .await;
@@ -524,8 +527,7 @@ async fn delta_follows_pages_to_the_delta_link_and_reports_removals() {
                 .find(|(k, _)| k == "$select")
                 .map(|(_, v)| v.into_owned());
             if has_top || !select.is_some_and(|s| s.contains("accountEnabled")) {
-                return ResponseTemplate::new(400)
-                    .set_body_json(graph_error_body("BadRequest", "bad query"));
+                return graph_error(400, "BadRequest", "bad query");
             }
             ok(json!({
                 "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
@@ -547,10 +549,9 @@ async fn delta_follows_pages_to_the_delta_link_and_reports_removals() {
     // u1 appeared twice; the later state wins.
     assert_eq!(delta.users.len(), 1);
     assert!(!delta.users[0].account_enabled);
-    let removed = removals(&delta.removed);
     assert_eq!(
-        removed,
-        vec![
+        removals(&delta.removed),
+        [
             ("gone-hard", RemovalReason::Deleted),
             ("gone-soft", RemovalReason::Changed)
         ]
@@ -562,10 +563,11 @@ async fn an_expired_delta_token_requires_a_full_resync() {
     let fx = Fixture::signed_in().await;
     get(DELTA)
         .and(query_param("$deltatoken", "expired"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(graph_error_body(
+        .respond_with(graph_error(
+            400,
             "syncStateNotFound",
             "The sync state generation is not found.",
-        )))
+        ))
         .mount(&fx.graph)
         .await;
     get(DELTA)

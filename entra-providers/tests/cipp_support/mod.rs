@@ -335,11 +335,26 @@ pub async fn list_pages(
     calls: Option<u64>,
     pages: Vec<Vec<Value>>,
 ) -> Result<(MockServer, entra_core::provider::UserListing), Box<dyn std::error::Error>> {
-    use entra_core::provider::EntraProvider;
     let server = signed_in().await?;
     mount_pages(&server, calls, pages).await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     Ok((server, listing))
+}
+
+/// Discovery through a default provider on `server`.
+pub async fn list_tenants(
+    server: &MockServer,
+) -> Result<entra_core::provider::TenantListing, entra_core::provider::ProviderError> {
+    use entra_core::provider::EntraProvider;
+    provider(server).list_managed_tenants().await
+}
+
+/// CONTOSO's users through a default provider on `server`.
+pub async fn list_contoso(
+    server: &MockServer,
+) -> Result<entra_core::provider::UserListing, entra_core::provider::ProviderError> {
+    use entra_core::provider::EntraProvider;
+    provider(server).list_users(CONTOSO).await
 }
 
 /// Mounts a first users page holding one enabled user `u1` and linking to `next`.

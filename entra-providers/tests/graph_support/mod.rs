@@ -132,10 +132,11 @@ impl Fixture {
     ) {
         get(graph_path)
             .and(header("authorization", format!("Bearer {stale}").as_str()))
-            .respond_with(ResponseTemplate::new(401).set_body_json(graph_error_body(
+            .respond_with(graph_error(
+                401,
                 "InvalidAuthenticationToken",
                 "Access token has expired or is not yet valid.",
-            )))
+            ))
             .expect(1)
             .mount(&self.graph)
             .await;
@@ -145,6 +146,20 @@ impl Fixture {
             .expect(1)
             .mount(&self.graph)
             .await;
+    }
+
+    /// The delta endpoint answers one last page of `rows`, handing on a `next` delta link.
+    pub async fn answer_delta_round(&self, rows: Value) {
+        let delta_link = self.graph_url("v1.0/users/delta?$deltatoken=next");
+        let body = serde_json::json!({"@odata.deltaLink": delta_link, "value": rows});
+        self.answer(DELTA, ResponseTemplate::new(200).set_body_json(body))
+            .await;
+    }
+
+    /// A delta round from a stored link (`$deltatoken=old`).
+    pub async fn delta_from_old_link(&self) -> entra_core::provider::DeltaListing {
+        let link = self.graph_url("v1.0/users/delta?$deltatoken=old");
+        self.delta(Some(&link)).await
     }
 
     /// Makes `call` with a provider without enrichment.
@@ -291,6 +306,11 @@ pub fn graph_error_body(code: &str, message: &str) -> Value {
         "date": "2024-09-24T13:40:08",
         "request-id": "2bd5b4b8-f877-4bf9-9390-1d9fca785d26",
         "client-request-id": "2bd5b4b8-f877-4bf9-9390-1d9fca785d26"}}})
+}
+
+/// A Graph error answer: `status` with [`graph_error_body`].
+pub fn graph_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(graph_error_body(code, message))
 }
 
 /// A user row as `/v1.0/users?$select=…` returns it.

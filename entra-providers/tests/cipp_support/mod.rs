@@ -8,10 +8,6 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Match, Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 
-#[path = "../support/mod.rs"]
-mod common;
-pub use common::*;
-
 pub const CIPP_TENANT: &str = "7a1c2b3d-0000-4000-8000-00000000aaaa";
 pub const CLIENT_ID: &str = "0b9c8d7e-1111-4222-8333-444455556666";
 pub const CLIENT_SECRET: &str = "cipp-client-secret-value-Zq9";
@@ -276,6 +272,18 @@ pub async fn mount_tenants(server: &MockServer, bearer: Option<&str>, calls: Opt
     .await;
 }
 
+/// ListTenants answers `answers` in order, each exactly once, before what is mounted after them.
+pub async fn tenants_answer_first(server: &MockServer, answers: Vec<ResponseTemplate>) {
+    for answer in answers {
+        tenants_mock()
+            .respond_with(answer)
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+}
+
 /// Matches requests carrying `token` as their bearer token.
 pub fn bearer_is(token: &str) -> wiremock::matchers::HeaderExactMatcher {
     header("authorization", bearer(token).as_str())
@@ -399,3 +407,7 @@ pub async fn run_error_case(call: Call, case: &ErrorCase) -> Result<MockServer, 
     }
     Ok(server)
 }
+
+#[path = "../support/mod.rs"]
+mod common;
+pub use common::*;

@@ -255,3 +255,17 @@ pub fn assert_last_copy_kept(listing: &UserListing) {
     assert_eq!(listing.warnings[0].code, "user_listed_twice");
     assert!(listing.warnings[0].message.contains("u1"));
 }
+
+/// A listing cut short: incomplete, with the `users` read before the failure and an error with
+/// `code`, which is returned for further checks.
+pub fn assert_cut_short<'a>(
+    listing: &'a UserListing,
+    users: usize,
+    code: &str,
+) -> &'a ProviderError {
+    assert!(!listing.complete);
+    assert_eq!(listing.users.len(), users);
+    let error = listing.error.as_ref().expect("an error");
+    assert_eq!(error.code(), code);
+    error
+}

@@ -7,32 +7,17 @@ use super::*;
 async fn client_credentials_work_and_a_bad_secret_is_invalid_client() -> TestResult {
     let sandbox = start(SandboxConfig::default()).await;
     let creds = sandbox.credentials();
-    let (status, body) = token_request(
-        &sandbox,
-        &creds.partner_tenant_id,
-        &[
-            ("client_id", &creds.client_id),
-            ("client_secret", &creds.client_secret),
-            ("grant_type", "client_credentials"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await?;
+    let (status, body) = Form::client_credentials(&sandbox, GRAPH_DEFAULT)
+        .send(&sandbox, &creds.partner_tenant_id)
+        .await?;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 3599);
     assert!(body.get("refresh_token").is_none());
-    let (status, body) = token_request(
-        &sandbox,
-        &creds.partner_tenant_id,
-        &[
-            ("client_id", &creds.client_id),
-            ("client_secret", "wrong"),
-            ("grant_type", "client_credentials"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await?;
+    let (status, body) = Form::client_credentials(&sandbox, GRAPH_DEFAULT)
+        .with("client_secret", "wrong")
+        .send(&sandbox, &creds.partner_tenant_id)
+        .await?;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "invalid_client");
     assert_eq!(body["error_codes"], serde_json::json!([7000215]));
@@ -42,29 +27,18 @@ async fn client_credentials_work_and_a_bad_secret_is_invalid_client() -> TestRes
         assert!(body[field].is_string(), "{field}");
     }
     // A scope without /.default is refused for client credentials.
-    let (status, body) = token_request(
-        &sandbox,
-        &creds.partner_tenant_id,
-        &[
-            ("client_id", &creds.client_id),
-            ("client_secret", &creds.client_secret),
-            ("grant_type", "client_credentials"),
-            ("scope", "https://graph.microsoft.com/User.Read.All"),
-        ],
-    )
-    .await?;
+    let (status, body) =
+        Form::client_credentials(&sandbox, "https://graph.microsoft.com/User.Read.All")
+            .send(&sandbox, &creds.partner_tenant_id)
+            .await?;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_scope");
     // An unknown tenant.
-    let (status, body) = token_request(
-        &sandbox,
-        "nobody.onmicrosoft.com",
-        &[
-            ("client_id", &creds.client_id),
-            ("grant_type", "client_credentials"),
-        ],
-    )
-    .await?;
+    let (status, body) = Form::client_credentials(&sandbox, GRAPH_DEFAULT)
+        .without("client_secret")
+        .without("scope")
+        .send(&sandbox, "nobody.onmicrosoft.com")
+        .await?;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error_codes"], serde_json::json!([90002]));
     Ok(())
@@ -78,18 +52,10 @@ async fn refresh_tokens_rotate_and_can_be_revoked() -> TestResult {
         let creds = creds.clone();
         let sandbox = &sandbox;
         async move {
-            token_request(
-                sandbox,
-                &creds.partner_tenant_id,
-                &[
-                    ("client_id", &creds.client_id),
-                    ("client_secret", &creds.client_secret),
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", &rt),
-                    ("scope", "offline_access https://graph.microsoft.com/DelegatedAdminRelationship.Read.All"),
-                ],
-            )
-            .await
+            Form::partner_refresh(sandbox, PARTNER_SCOPE)
+                .with("refresh_token", &rt)
+                .send(sandbox, &creds.partner_tenant_id)
+                .await
         }
     };
     let (status, first) = redeem(creds.partner_refresh_token.clone()).await?;
@@ -176,7 +142,6 @@ async fn a_token_reads_only_its_own_tenant_and_forged_tokens_are_refused() -> Te
 async fn token_faults_answer_the_real_aadsts_codes() -> TestResult {
     let sandbox = start(SandboxConfig::default()).await;
     let tenants = sandbox.tenants();
-    let creds = sandbox.credentials();
     let cases = [
         (TokenFault::ConsentMissing, 65001, "invalid_grant"),
         (TokenFault::UserNotInTenant, 50020, "invalid_grant"),
@@ -189,18 +154,9 @@ async fn token_faults_answer_the_real_aadsts_codes() -> TestResult {
         sandbox.update_faults(|f| {
             f.token_errors.insert(tenant.clone(), fault);
         });
-        let (status, body) = token_request(
-            &sandbox,
-            tenant,
-            &[
-                ("client_id", &creds.client_id),
-                ("client_secret", &creds.client_secret),
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &creds.partner_refresh_token),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ],
-        )
-        .await?;
+        let (status, body) = Form::partner_refresh(&sandbox, GRAPH_DEFAULT)
+            .send(&sandbox, tenant)
+            .await?;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{fault:?}");
         assert_eq!(body["error"], error, "{fault:?}");
         assert_eq!(body["error_codes"], serde_json::json!([code]));
@@ -322,17 +278,10 @@ async fn body_rt(
     sandbox: &Sandbox,
     creds: &entra_providers::sandbox::SandboxCredentials,
 ) -> Result<String, Box<dyn std::error::Error>> {
-    let (_, body) = token_request(
-        sandbox,
-        &creds.partner_tenant_id,
-        &[
-            ("client_id", &creds.client_id),
-            ("client_secret", &creds.client_secret),
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &creds.partner_refresh_token),
-        ],
-    )
-    .await?;
+    let (_, body) = Form::partner_refresh(sandbox, GRAPH_DEFAULT)
+        .without("scope")
+        .send(sandbox, &creds.partner_tenant_id)
+        .await?;
     Ok(body["refresh_token"].as_str().unwrap_or("").to_string())
 }
 
@@ -340,18 +289,11 @@ async fn body_rt(
 async fn a_refresh_token_belongs_to_its_client() -> TestResult {
     let sandbox = start(SandboxConfig::default()).await;
     let creds = sandbox.credentials();
-    let (status, body) = token_request(
-        &sandbox,
-        &creds.cipp_tenant_id,
-        &[
-            ("client_id", &creds.cipp_client_id),
-            ("client_secret", &creds.cipp_client_secret),
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &creds.partner_refresh_token),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await?;
+    let (status, body) = Form::partner_refresh(&sandbox, GRAPH_DEFAULT)
+        .with("client_id", &creds.cipp_client_id)
+        .with("client_secret", &creds.cipp_client_secret)
+        .send(&sandbox, &creds.cipp_tenant_id)
+        .await?;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_grant");
     assert_eq!(body["error_codes"], serde_json::json!([70000]));
@@ -366,19 +308,9 @@ async fn expired_tokens_are_refused_by_graph_and_cipp() -> TestResult {
     })
     .await;
     let tenant = sandbox.tenants()[0].tenant_id.clone();
-    let creds = sandbox.credentials();
-    let (_, body) = token_request(
-        &sandbox,
-        &tenant,
-        &[
-            ("client_id", &creds.client_id),
-            ("client_secret", &creds.client_secret),
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &creds.partner_refresh_token),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await?;
+    let (_, body) = Form::partner_refresh(&sandbox, GRAPH_DEFAULT)
+        .send(&sandbox, &tenant)
+        .await?;
     assert_eq!(body["expires_in"], 1);
     let graph = body["access_token"].as_str().ok_or("no token")?.to_string();
     let cipp = cipp_token(&sandbox).await?;

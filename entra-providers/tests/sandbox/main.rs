@@ -40,77 +40,104 @@ async fn token_request(
     Ok((status, response.json().await?))
 }
 
+/// The Graph scope of client credentials and customer-tenant tokens.
+const GRAPH_DEFAULT: &str = "https://graph.microsoft.com/.default";
+/// The scope of partner-tenant tokens.
+const PARTNER_SCOPE: &str =
+    "offline_access https://graph.microsoft.com/DelegatedAdminRelationship.Read.All";
+
+/// A token-endpoint form of the direct app, with fields replaced or removed per request.
+struct Form(Vec<(&'static str, String)>);
+
+impl Form {
+    /// Client credentials for `scope`.
+    fn client_credentials(sandbox: &Sandbox, scope: &str) -> Self {
+        let creds = sandbox.credentials();
+        Self(vec![
+            ("client_id", creds.client_id),
+            ("client_secret", creds.client_secret),
+            ("grant_type", "client_credentials".into()),
+            ("scope", scope.into()),
+        ])
+    }
+
+    /// A redemption of the partner refresh token for `scope`.
+    fn partner_refresh(sandbox: &Sandbox, scope: &str) -> Self {
+        let creds = sandbox.credentials();
+        Self(vec![
+            ("client_id", creds.client_id),
+            ("client_secret", creds.client_secret),
+            ("grant_type", "refresh_token".into()),
+            ("refresh_token", creds.partner_refresh_token),
+            ("scope", scope.into()),
+        ])
+    }
+
+    /// The form with `key` set to `value`.
+    fn with(mut self, key: &'static str, value: &str) -> Self {
+        self.0.retain(|(k, _)| *k != key);
+        self.0.push((key, value.to_string()));
+        self
+    }
+
+    /// The form without `key`.
+    fn without(mut self, key: &str) -> Self {
+        self.0.retain(|(k, _)| *k != key);
+        self
+    }
+
+    /// POSTs the form to `tenant`'s token endpoint.
+    async fn send(
+        &self,
+        sandbox: &Sandbox,
+        tenant: &str,
+    ) -> Result<(StatusCode, Value), reqwest::Error> {
+        let fields: Vec<(&str, &str)> = self.0.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        token_request(sandbox, tenant, &fields).await
+    }
+
+    /// Sends the form, which must be answered 200; returns the access token.
+    async fn mint(
+        &self,
+        sandbox: &Sandbox,
+        tenant: &str,
+    ) -> Result<String, Box<dyn std::error::Error>> {
+        let (status, body) = self.send(sandbox, tenant).await?;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        Ok(body["access_token"]
+            .as_str()
+            .ok_or("no access_token")?
+            .to_string())
+    }
+}
+
 /// A Graph token for a customer tenant, redeemed with the partner refresh token (GDAP).
 async fn customer_token(
     sandbox: &Sandbox,
     tenant: &str,
 ) -> Result<String, Box<dyn std::error::Error>> {
-    let creds = sandbox.credentials();
-    let (status, body) = token_request(
-        sandbox,
-        tenant,
-        &[
-            ("client_id", &creds.client_id),
-            ("client_secret", &creds.client_secret),
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &creds.partner_refresh_token),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await?;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    Ok(body["access_token"]
-        .as_str()
-        .ok_or("no access_token")?
-        .to_string())
+    Form::partner_refresh(sandbox, GRAPH_DEFAULT)
+        .mint(sandbox, tenant)
+        .await
 }
 
 /// A Graph token for the partner tenant.
 async fn partner_token(sandbox: &Sandbox) -> Result<String, Box<dyn std::error::Error>> {
     let partner = sandbox.credentials().partner_tenant_id;
-    let creds = sandbox.credentials();
-    let (status, body) = token_request(
-        sandbox,
-        &partner,
-        &[
-            ("client_id", &creds.client_id),
-            ("client_secret", &creds.client_secret),
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &creds.partner_refresh_token),
-            (
-                "scope",
-                "offline_access https://graph.microsoft.com/DelegatedAdminRelationship.Read.All",
-            ),
-        ],
-    )
-    .await?;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    Ok(body["access_token"]
-        .as_str()
-        .ok_or("no access_token")?
-        .to_string())
+    Form::partner_refresh(sandbox, PARTNER_SCOPE)
+        .mint(sandbox, &partner)
+        .await
 }
 
 /// A CIPP API token (client credentials at the CIPP tenant).
 async fn cipp_token(sandbox: &Sandbox) -> Result<String, Box<dyn std::error::Error>> {
     let creds = sandbox.credentials();
     let scope = format!("api://{}/.default", creds.cipp_client_id);
-    let (status, body) = token_request(
-        sandbox,
-        &creds.cipp_tenant_id,
-        &[
-            ("client_id", &creds.cipp_client_id),
-            ("client_secret", &creds.cipp_client_secret),
-            ("grant_type", "client_credentials"),
-            ("scope", &scope),
-        ],
-    )
-    .await?;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    Ok(body["access_token"]
-        .as_str()
-        .ok_or("no access_token")?
-        .to_string())
+    Form::client_credentials(sandbox, &scope)
+        .with("client_id", &creds.cipp_client_id)
+        .with("client_secret", &creds.cipp_client_secret)
+        .mint(sandbox, &creds.cipp_tenant_id)
+        .await
 }
 
 async fn get(

@@ -343,40 +343,34 @@ async fn delta_reports_changes_and_removals_after_mutations() -> TestResult {
     Ok(())
 }
 
+/// The delta link at the end of a full delta round of `id,mail`.
+async fn fresh_delta_link(
+    sandbox: &Sandbox,
+    token: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let url = format!(
+        "{}/v1.0/users/delta?$select=id,mail",
+        sandbox.graph_base_url()
+    );
+    let (_, body) = get_json(&url, token).await?;
+    Ok(body["@odata.deltaLink"]
+        .as_str()
+        .ok_or("no deltaLink")?
+        .to_string())
+}
+
 #[tokio::test]
 async fn expired_delta_tokens_force_a_resync() -> TestResult {
     let sandbox = start(SandboxConfig::default()).await;
     let tenant = sandbox.tenants()[0].tenant_id.clone();
     let token = customer_token(&sandbox, &tenant).await?;
-    let (_, body) = get_json(
-        &format!(
-            "{}/v1.0/users/delta?$select=id,mail",
-            sandbox.graph_base_url()
-        ),
-        &token,
-    )
-    .await?;
-    let link = body["@odata.deltaLink"]
-        .as_str()
-        .ok_or("no deltaLink")?
-        .to_string();
+    let link = fresh_delta_link(&sandbox, &token).await?;
     sandbox.expire_delta_tokens();
     let (status, body) = get_json(&link, &token).await?;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "syncStateNotFound");
     // A fresh round works again, and Graph can also force a resync with 410 Gone.
-    let (_, body) = get_json(
-        &format!(
-            "{}/v1.0/users/delta?$select=id,mail",
-            sandbox.graph_base_url()
-        ),
-        &token,
-    )
-    .await?;
-    let link = body["@odata.deltaLink"]
-        .as_str()
-        .ok_or("no deltaLink")?
-        .to_string();
+    let link = fresh_delta_link(&sandbox, &token).await?;
     let (status, _) = get_json(&link, &token).await?;
     assert_eq!(status, StatusCode::OK);
     sandbox.update_faults(|f| f.delta = DeltaFault::Gone);

@@ -16,24 +16,15 @@ async fn delta_rounds_and_resync<S: Harness>(store: S) {
     let opts = SyncOptions::default();
     let first = engine.sync_tenant(&mapping, &opts).await.unwrap();
     assert_eq!(first.mode, ListingMode::Full);
-    let link = engine.store().load_delta_link("t-a").await.unwrap();
+    let link = delta_link(engine.store(), "t-a").await;
     assert!(link.is_some());
 
     // A dry delta round plans the change but does not move the link.
     engine.provider().delete_user("t-a", "t-a-u1");
-    let dry = engine
-        .sync_tenant(
-            &mapping,
-            &SyncOptions {
-                dry_run: true,
-                use_delta: true,
-            },
-        )
-        .await
-        .unwrap();
+    let dry = engine.sync_tenant(&mapping, &dry_delta()).await.unwrap();
     assert_eq!(dry.mode, ListingMode::Delta);
     assert_eq!(dry.plan.counters.inactivated, 1);
-    assert_eq!(engine.store().load_delta_link("t-a").await.unwrap(), link);
+    assert_eq!(delta_link(engine.store(), "t-a").await, link);
 
     let second = engine.sync_tenant(&mapping, &opts).await.unwrap();
     assert_eq!(second.mode, ListingMode::Delta);
@@ -47,7 +38,7 @@ async fn delta_rounds_and_resync<S: Harness>(store: S) {
         "a whole delta round is not an incomplete listing: {:?}",
         second.warnings
     );
-    assert_ne!(engine.store().load_delta_link("t-a").await.unwrap(), link);
+    assert_ne!(delta_link(engine.store(), "t-a").await, link);
 
     // Unchanged users are not in a delta round and are never inactivated by absence.
     let third = engine.sync_tenant(&mapping, &opts).await.unwrap();
@@ -62,7 +53,7 @@ async fn delta_rounds_and_resync<S: Harness>(store: S) {
     assert_eq!(resync.plan.counters.unchanged, 2);
     let k = contact(engine.store(), "k-t-a").await;
     assert!(!k.is_inactive);
-    let replaced = engine.store().load_delta_link("t-a").await.unwrap();
+    let replaced = delta_link(engine.store(), "t-a").await;
     assert!(replaced.is_some(), "the resync's link is stored");
     assert_ne!(replaced, link);
     let after_resync = engine.sync_tenant(&mapping, &opts).await.unwrap();
@@ -80,7 +71,7 @@ async fn delta_rounds_and_resync<S: Harness>(store: S) {
     assert_eq!(cut.mode, ListingMode::Full);
     assert!(!cut.listing_complete);
     assert_eq!(cut.plan.counters.inactivated, 0);
-    assert_eq!(engine.store().load_delta_link("t-a").await.unwrap(), None);
+    assert_eq!(delta_link(engine.store(), "t-a").await, None);
     engine.provider().cut_listing("t-a", None);
     let whole = engine.sync_tenant(&mapping, &opts).await.unwrap();
     assert_eq!(whole.mode, ListingMode::Full);
@@ -89,14 +80,7 @@ async fn delta_rounds_and_resync<S: Harness>(store: S) {
         "no refused link was asked for again: {:?}",
         whole.warnings
     );
-    assert!(
-        engine
-            .store()
-            .load_delta_link("t-a")
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(delta_link(engine.store(), "t-a").await.is_some());
 }
 
 async fn half_failed_listing_inactivates_nobody<S: Harness>(store: S) {
@@ -104,11 +88,7 @@ async fn half_failed_listing_inactivates_nobody<S: Harness>(store: S) {
     engine.sync_all(keyed("initial")).await.unwrap();
     engine.provider().cut_listing("t-a", Some(1));
     let report = engine.sync_all(keyed("cut")).await.unwrap();
-    let a = report
-        .results
-        .iter()
-        .find(|r| r.entra_tenant_id == "t-a")
-        .unwrap();
+    let a = result_of(&report.results, "t-a");
     assert_eq!(a.outcome, TenantOutcome::Succeeded);
     assert!(!a.listing_complete);
     assert_eq!(a.counters.inactivated, 0);

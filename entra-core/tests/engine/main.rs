@@ -127,6 +127,35 @@ fn keyed(key: &str) -> SyncAllOptions {
     }
 }
 
+/// [`keyed`] with the engine's clock at `now_ms`.
+fn keyed_at(key: &str, now_ms: u64) -> SyncAllOptions {
+    SyncAllOptions {
+        now_ms: Some(now_ms),
+        ..keyed(key)
+    }
+}
+
+/// A dry delta round: planned from the changes, nothing written.
+fn dry_delta() -> SyncOptions {
+    SyncOptions {
+        dry_run: true,
+        use_delta: true,
+    }
+}
+
+/// The stored delta link of `tenant`.
+async fn delta_link(store: &impl SyncStore, tenant: &str) -> Option<String> {
+    store.load_delta_link(tenant).await.unwrap()
+}
+
+/// The result recorded for `tenant`.
+fn result_of<'a>(results: &'a [TenantRunResult], tenant: &str) -> &'a TenantRunResult {
+    results
+        .iter()
+        .find(|r| r.entra_tenant_id == tenant)
+        .unwrap_or_else(|| panic!("no result for {tenant}"))
+}
+
 async fn contact(store: &impl SyncStore, id: &str) -> Contact {
     store
         .snapshot()

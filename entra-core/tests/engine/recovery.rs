@@ -12,11 +12,7 @@ async fn store_failure_mid_apply_writes_nothing<S: Harness>(store: S) {
     }));
     let report = engine.sync_all(keyed("fault")).await.unwrap();
     assert_eq!(report.run.status, RunStatus::Partial);
-    let b = report
-        .results
-        .iter()
-        .find(|r| r.entra_tenant_id == "t-b")
-        .unwrap();
+    let b = result_of(&report.results, "t-b");
     assert_eq!(b.error.as_ref().unwrap().code, "injected_fault");
     let after = engine.store().snapshot().await.unwrap();
     let of_b = |s: &entra_core::store::StoreSnapshot| {
@@ -48,27 +44,16 @@ async fn store_failure_mid_apply_writes_nothing<S: Harness>(store: S) {
     };
     assert_eq!(queue_of_b(&after), queue_of_b(&before));
     assert_eq!(
-        engine.store().load_delta_link("t-b").await.unwrap(),
+        delta_link(engine.store(), "t-b").await,
         None,
         "no delta link moves forward past an apply that failed"
     );
-    assert!(
-        engine
-            .store()
-            .load_delta_link("t-a")
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(delta_link(engine.store(), "t-a").await.is_some());
 
     engine.store().inject(None);
     let retry = engine.sync_all(keyed("fault-retry")).await.unwrap();
     assert_eq!(retry.run.status, RunStatus::Completed);
-    let b = retry
-        .results
-        .iter()
-        .find(|r| r.entra_tenant_id == "t-b")
-        .unwrap();
+    let b = result_of(&retry.results, "t-b");
     assert_eq!((b.counters.linked, b.counters.created), (1, 2));
 }
 
@@ -198,10 +183,7 @@ async fn stale_running_run_is_taken_over<S: Harness>(store: S) {
 
     // Within the timeout of its last sign of life the run may still be alive: joined.
     let joined = engine
-        .sync_all(SyncAllOptions {
-            now_ms: Some(last_seen + 59 * 60_000),
-            ..keyed("crashed")
-        })
+        .sync_all(keyed_at("crashed", last_seen + 59 * 60_000))
         .await
         .unwrap();
     assert!(joined.joined);
@@ -216,10 +198,7 @@ async fn stale_running_run_is_taken_over<S: Harness>(store: S) {
 
     // Past it, the run is marked failed (its recorded tenant kept) and a new attempt runs.
     let taken = engine
-        .sync_all(SyncAllOptions {
-            now_ms: Some(last_seen + 61 * 60_000),
-            ..keyed("crashed")
-        })
+        .sync_all(keyed_at("crashed", last_seen + 61 * 60_000))
         .await
         .unwrap();
     assert!(!taken.joined);
@@ -245,10 +224,7 @@ async fn stale_running_run_is_taken_over<S: Harness>(store: S) {
 
     // Asking again joins nothing stale: the finished attempts stay as they are.
     let again = engine
-        .sync_all(SyncAllOptions {
-            now_ms: Some(last_seen + 62 * 60_000),
-            ..keyed("crashed")
-        })
+        .sync_all(keyed_at("crashed", last_seen + 62 * 60_000))
         .await
         .unwrap();
     assert_eq!(again.run.run_id, format!("{run_id}#3"));
@@ -265,10 +241,7 @@ async fn stale_timeout_is_configurable<S: Harness>(store: S) {
     let run_id = crashed_run(&engine, "forever", t0).await;
     let patient = engine.clone().with_stale_run_after(None);
     let joined = patient
-        .sync_all(SyncAllOptions {
-            now_ms: Some(t0 + 48 * 3_600_000),
-            ..keyed("forever")
-        })
+        .sync_all(keyed_at("forever", t0 + 48 * 3_600_000))
         .await
         .unwrap();
     assert!(
@@ -280,10 +253,7 @@ async fn stale_timeout_is_configurable<S: Harness>(store: S) {
         .clone()
         .with_stale_run_after(Some(Duration::from_secs(60)));
     let taken = eager
-        .sync_all(SyncAllOptions {
-            now_ms: Some(t0 + 60_000 + 61_000),
-            ..keyed("forever")
-        })
+        .sync_all(keyed_at("forever", t0 + 60_000 + 61_000))
         .await
         .unwrap();
     assert!(!taken.joined);
@@ -311,10 +281,7 @@ async fn resumed_run_counts_its_resume_as_a_heartbeat<S: Harness>(store: S) {
     ));
     // A request moments later joins it rather than taking it over.
     let joined = engine
-        .sync_all(SyncAllOptions {
-            now_ms: Some(resume_at + 60_000),
-            ..keyed("resumed")
-        })
+        .sync_all(keyed_at("resumed", resume_at + 60_000))
         .await
         .unwrap();
     assert!(joined.joined);

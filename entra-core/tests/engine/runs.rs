@@ -16,11 +16,7 @@ async fn sync_story_is_idempotent<S: Harness>(store: S) {
     p.delete_user("t-a", "t-a-u2");
     p.put_user(user("t-a", "t-a-u3", "Dana Dale", "dana@a.example"));
     let second = engine.sync_all(keyed("second")).await.unwrap();
-    let a = second
-        .results
-        .iter()
-        .find(|r| r.entra_tenant_id == "t-a")
-        .unwrap();
+    let a = result_of(&second.results, "t-a");
     assert_eq!(a.counters.inactivated, 2, "{:?}", a.counters);
     assert_eq!(a.counters.created, 1);
     let links = engine.store().snapshot().await.unwrap().links;
@@ -48,10 +44,7 @@ async fn dry_run_writes_nothing<S: Harness>(store: S) {
     let before = engine.store().snapshot().await.unwrap();
     let report = engine
         .sync_all(SyncAllOptions {
-            sync: SyncOptions {
-                dry_run: true,
-                use_delta: true,
-            },
+            sync: dry_delta(),
             ..keyed("dry")
         })
         .await
@@ -60,16 +53,7 @@ async fn dry_run_writes_nothing<S: Harness>(store: S) {
     assert_eq!(report.run.counters.created, 6, "the plan is still computed");
     assert_eq!(report.plans.len(), 3);
     let mapping = engine.store().load_mapped_tenants().await.unwrap()[0].clone();
-    let single = engine
-        .sync_tenant(
-            &mapping,
-            &SyncOptions {
-                dry_run: true,
-                use_delta: true,
-            },
-        )
-        .await
-        .unwrap();
+    let single = engine.sync_tenant(&mapping, &dry_delta()).await.unwrap();
     assert!(!single.applied);
     assert_eq!(engine.store().snapshot().await.unwrap(), before);
 }
@@ -89,11 +73,7 @@ async fn failing_tenant_never_stops_the_others<S: Harness>(store: S) {
         (report.run.tenants_succeeded, report.run.tenants_failed),
         (2, 1)
     );
-    let b = report
-        .results
-        .iter()
-        .find(|r| r.entra_tenant_id == "t-b")
-        .unwrap();
+    let b = result_of(&report.results, "t-b");
     assert_eq!(b.outcome, TenantOutcome::Failed);
     assert_eq!(b.error.as_ref().unwrap().code, "consent_required");
     let stored = engine
@@ -340,10 +320,7 @@ async fn store_calls_per_tenant_do_not_grow_with_users() {
     // A dry run reads in the same batches and writes nothing.
     engine
         .sync_all(SyncAllOptions {
-            sync: SyncOptions {
-                dry_run: true,
-                use_delta: true,
-            },
+            sync: dry_delta(),
             ..keyed("dry-count")
         })
         .await

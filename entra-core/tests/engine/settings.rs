@@ -75,11 +75,7 @@ async fn resolutions_and_settings_drive_later_runs<S: Harness>(store: S) {
 
     for key in ["queue-2", "queue-3"] {
         let run = engine.sync_all(keyed(key)).await.unwrap();
-        let a = run
-            .results
-            .iter()
-            .find(|r| r.entra_tenant_id == "t-a")
-            .unwrap();
+        let a = result_of(&run.results, "t-a");
         assert_eq!(a.counters.ambiguous, 0, "{key}: {:?}", a.counters);
         let snapshot = engine.store().snapshot().await.unwrap();
         let jane: Vec<_> = snapshot

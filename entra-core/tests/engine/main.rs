@@ -156,6 +156,11 @@ fn result_of<'a>(results: &'a [TenantRunResult], tenant: &str) -> &'a TenantRunR
         .unwrap_or_else(|| panic!("no result for {tenant}"))
 }
 
+/// How many tenant results `run_id` has recorded.
+async fn recorded_results(store: &impl SyncStore, run_id: &str) -> usize {
+    store.load_tenant_results(run_id).await.unwrap().len()
+}
+
 async fn contact(store: &impl SyncStore, id: &str) -> Contact {
     store
         .snapshot()

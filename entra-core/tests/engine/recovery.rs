@@ -77,15 +77,7 @@ async fn cancellation_keeps_finished_tenants_and_resumes<S: Harness>(store: S) {
     assert_eq!(report.run.status, RunStatus::Cancelled);
     assert_eq!(report.results.len(), 1);
     let run_id = report.run.run_id.clone();
-    assert_eq!(
-        engine
-            .store()
-            .load_tenant_results(&run_id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(recorded_results(engine.store(), &run_id).await, 1);
     let events = events.lock().unwrap().clone();
     assert!(matches!(
         events.first(),
@@ -212,12 +204,7 @@ async fn stale_running_run_is_taken_over<S: Harness>(store: S) {
     assert_eq!(old.counters.created, 2);
     assert!(old.finished_at_ms.is_some());
     assert_eq!(
-        engine
-            .store()
-            .load_tenant_results(&run_id)
-            .await
-            .unwrap()
-            .len(),
+        recorded_results(engine.store(), &run_id).await,
         1,
         "the abandoned run's results stay recorded"
     );

@@ -12,7 +12,8 @@ use serde_json::json;
 use wiremock::matchers::{body_string_contains, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-/// Error answers of Graph, and the code, status, request id, date and upstream code the provider
+/// Error answers of Graph (a missing GDAP role, malformed JSON, a claims challenge, ids only in
+/// headers, a 429 storm), and the code, status, request id, date and upstream code the provider
 /// keeps from each. Every row mints exactly one token: none is retried with a refresh.
 #[tokio::test]
 async fn graph_error_answers_keep_their_code_status_and_request_id() {

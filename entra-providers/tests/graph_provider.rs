@@ -75,29 +75,6 @@ async fn discovery_pages_through_gdap_customers_with_top_300() {
 }
 
 #[tokio::test]
-async fn discovery_without_a_gdap_role_is_gdap_role_missing_with_request_id() {
-    let fx = Fixture::start().await;
-    fx.mount_partner_refresh("AT-partner-1", None).await;
-    fx.answer(
-        DISCOVERY,
-        graph_error(
-            403,
-            "Authorization_RequestDenied",
-            "Insufficient privileges to complete the operation.",
-        ),
-    )
-    .await;
-    let err = fx.call(Call::Tenants).await.unwrap_err();
-    assert_eq!(err.code(), "gdap_role_missing");
-    assert_eq!(err.status, Some(403));
-    assert_eq!(
-        err.request_id.as_deref(),
-        Some("2bd5b4b8-f877-4bf9-9390-1d9fca785d26")
-    );
-    assert_eq!(err.date.as_deref(), Some("2024-09-24T13:40:08"));
-}
-
-#[tokio::test]
 async fn lighthouse_domain_comes_from_the_contract_and_domains_are_verified_only() {
     let fx = Fixture::signed_in().await;
     fx.mount_customer_token("34298981-4fc8-4974-9486-c8909ed1521b", "AT-fourth")
@@ -293,18 +270,6 @@ async fn a_user_row_without_account_enabled_is_left_out_naming_the_field() {
         "{}",
         messages[1]
     );
-}
-
-#[tokio::test]
-async fn malformed_json_is_unexpected_response() {
-    let fx = Fixture::signed_in().await;
-    fx.answer(
-        USERS,
-        ResponseTemplate::new(200).set_body_string("{\"value\": [ {\"id\": "),
-    )
-    .await;
-    let err = fx.call(Call::Users).await.unwrap_err();
-    assert_eq!(err.code(), "unexpected_response");
 }
 
 #[tokio::test]

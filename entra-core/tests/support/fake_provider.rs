@@ -115,14 +115,14 @@ impl FakeProvider {
         t.removed_at.insert(id.to_string(), t.version);
     }
 
+    /// Changes `tenant`'s state, creating it when unknown.
+    fn with_tenant(&self, tenant: &str, change: impl FnOnce(&mut FakeTenant)) {
+        let mut state = self.state.lock().unwrap();
+        change(state.tenants.entry(tenant.to_string()).or_default());
+    }
+
     pub fn fail_tenant(&self, tenant: &str, error: Option<ProviderError>) {
-        self.state
-            .lock()
-            .unwrap()
-            .tenants
-            .entry(tenant.to_string())
-            .or_default()
-            .fail = error;
+        self.with_tenant(tenant, |t| t.fail = error);
     }
 
     /// Makes the managed-tenant listing stop after `after` tenants (incomplete), or whole again.
@@ -131,13 +131,7 @@ impl FakeProvider {
     }
 
     pub fn cut_listing(&self, tenant: &str, after: Option<usize>) {
-        self.state
-            .lock()
-            .unwrap()
-            .tenants
-            .entry(tenant.to_string())
-            .or_default()
-            .cut_after = after;
+        self.with_tenant(tenant, |t| t.cut_after = after);
     }
 
     /// Makes every delta link issued so far for `tenant` expire.

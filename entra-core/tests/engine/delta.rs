@@ -105,6 +105,36 @@ async fn half_failed_listing_inactivates_nobody<S: Harness>(store: S) {
     );
 }
 
+/// A row the provider could not read is left out of the listing with a warning: the warning
+/// reaches the tenant's run result, the listing counts as incomplete, and the user whose row
+/// was unreadable is not inactivated for its absence.
+async fn unreadable_rows_are_reported_and_inactivate_nobody<S: Harness>(store: S) {
+    let engine = estate(store, false).await;
+    engine.sync_all(keyed("initial")).await.unwrap();
+    engine.provider().skip_rows("t-a", &["t-a-u0"]);
+    let report = engine.sync_all(keyed("unreadable")).await.unwrap();
+    let a = result_of(&report.results, "t-a");
+    assert_eq!(a.outcome, TenantOutcome::Succeeded);
+    assert!(!a.listing_complete);
+    assert_eq!(a.counters.inactivated, 0);
+    let skipped: Vec<&str> = a
+        .warnings
+        .iter()
+        .filter(|w| w.code == "user_row_skipped")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(skipped.len(), 1, "{:?}", a.warnings);
+    assert!(skipped[0].contains("t-a-u0"), "{skipped:?}");
+    let snapshot = engine.store().snapshot().await.unwrap();
+    assert!(
+        snapshot
+            .contacts
+            .iter()
+            .filter(|c| c.client_id.as_deref() == Some("c-a"))
+            .all(|c| !c.is_inactive)
+    );
+}
+
 /// An incomplete or empty tenant listing never marks known tenants `not_listed`; a complete one
 /// does, and never deletes them.
 async fn discovery_marks_not_listed_only_after_a_complete_listing<S: Harness>(store: S) {
@@ -144,5 +174,6 @@ async fn discovery_marks_not_listed_only_after_a_complete_listing<S: Harness>(st
 for_each_store!(
     delta_rounds_and_resync,
     half_failed_listing_inactivates_nobody,
+    unreadable_rows_are_reported_and_inactivate_nobody,
     discovery_marks_not_listed_only_after_a_complete_listing,
 );

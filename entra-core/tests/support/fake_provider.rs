@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use entra_core::model::{ConnectionType, EntraUser, ManagedTenant};
+use entra_core::model::{ConnectionType, EntraUser, ManagedTenant, Warning};
 use entra_core::provider::{
     DeltaListing, EntraProvider, ProviderError, ProviderErrorCode, RemovalReason, RemovedUser,
     TenantListing, UserListing,
@@ -25,6 +25,8 @@ struct FakeTenant {
     fail: Option<ProviderError>,
     /// Listings return only this many users and report themselves incomplete.
     cut_after: Option<usize>,
+    /// Rows the listing could not read: left out, named in warnings, the listing incomplete.
+    skipped_rows: Vec<String>,
     expired_links: BTreeSet<String>,
 }
 
@@ -134,6 +136,14 @@ impl FakeProvider {
         self.with_tenant(tenant, |t| t.cut_after = after);
     }
 
+    /// Makes full listings of `tenant` leave out these users as unreadable rows, the way the
+    /// Graph and CIPP providers report a row they cannot read.
+    pub fn skip_rows(&self, tenant: &str, object_ids: &[&str]) {
+        self.with_tenant(tenant, |t| {
+            t.skipped_rows = object_ids.iter().map(|s| s.to_string()).collect()
+        });
+    }
+
     /// Makes every delta link issued so far for `tenant` expire.
     pub fn expire_delta_links(&self, tenant: &str) {
         let mut state = self.state.lock().unwrap();
@@ -216,11 +226,22 @@ impl EntraProvider for FakeProvider {
                 warnings: vec![],
             });
         }
+        users.retain(|u| !t.skipped_rows.contains(&u.entra_object_id));
+        let warnings: Vec<Warning> = t
+            .skipped_rows
+            .iter()
+            .map(|id| {
+                Warning::new(
+                    "user_row_skipped",
+                    format!("the row of user {id} could not be read: `accountEnabled` is missing"),
+                )
+            })
+            .collect();
         Ok(UserListing {
             users,
-            complete: true,
+            complete: warnings.is_empty(),
             error: None,
-            warnings: vec![],
+            warnings,
         })
     }
 

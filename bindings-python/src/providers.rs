@@ -9,9 +9,9 @@ use entra_core::model::ConnectionType;
 use entra_core::provider::{
     DeltaListing, EntraProvider, ProviderError, TenantListing, UserListing,
 };
+use entra_providers::host::{self, HostError};
 use pyo3::prelude::*;
 use serde::Serialize;
-use entra_providers::host::{self, HostError};
 use serde_json::Value;
 
 use crate::convert::JsonOut;
@@ -172,8 +172,8 @@ impl GraphProvider {
                 Arc::new(PythonRotationSink::new(callback, rotation_failures.clone()))
                     as Arc<dyn entra_providers::auth::TokenRotationSink>
             });
-            let inner = host::graph_provider_from_json(&settings, sink)
-                .map_err(|e| host_error(py, &e))?;
+            let inner =
+                host::graph_provider_from_json(&settings, sink).map_err(|e| host_error(py, &e))?;
             Ok(Self {
                 inner: Arc::new(inner),
                 rotation_failures,
@@ -245,8 +245,7 @@ impl CippProvider {
     fn new(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<Self> {
         errors::guard(|| {
             let settings = pure::json_arg(py, settings, "settings")?;
-            let inner =
-                host::cipp_provider_from_json(&settings).map_err(|e| host_error(py, &e))?;
+            let inner = host::cipp_provider_from_json(&settings).map_err(|e| host_error(py, &e))?;
             Ok(Self {
                 inner: Arc::new(inner),
             })

@@ -163,7 +163,9 @@ impl Sandbox {
     /// "rename" | "change_email" | "add_alias" | "add_user", ...}`.
     fn mutate(&self, py: Python<'_>, mutation: &Bound<'_, PyAny>) -> PyResult<String> {
         let mutation = read(py, Some(mutation), "mutation", Mutation::from_json)?;
-        self.with(py, |s| s.mutate(mutation).map_err(|e| sandbox_error(py, &e)))
+        self.with(py, |s| {
+            s.mutate(mutation).map_err(|e| sandbox_error(py, &e))
+        })
     }
 
     /// The faults currently active.

@@ -82,14 +82,18 @@ impl std::str::FromStr for RunTrigger {
     /// Reads the snake_case name hosts pass (`initial`, `manual`, `scheduled`); anything else
     /// is `invalid_input` listing the names.
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        [RunTrigger::Initial, RunTrigger::Manual, RunTrigger::Scheduled]
-            .into_iter()
-            .find(|t| t.as_str() == name)
-            .ok_or_else(|| {
-                crate::CoreError::invalid_input(format!(
-                    "unknown trigger `{name}` (initial, manual, scheduled)"
-                ))
-            })
+        [
+            RunTrigger::Initial,
+            RunTrigger::Manual,
+            RunTrigger::Scheduled,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == name)
+        .ok_or_else(|| {
+            crate::CoreError::invalid_input(format!(
+                "unknown trigger `{name}` (initial, manual, scheduled)"
+            ))
+        })
     }
 }
 
@@ -351,7 +355,11 @@ mod tests {
 
     #[test]
     fn triggers_and_scopes_parse_from_their_names_only() {
-        for t in [RunTrigger::Initial, RunTrigger::Manual, RunTrigger::Scheduled] {
+        for t in [
+            RunTrigger::Initial,
+            RunTrigger::Manual,
+            RunTrigger::Scheduled,
+        ] {
             assert_eq!(t.as_str().parse::<RunTrigger>(), Ok(t));
         }
         for s in [RunScope::AllTenants, RunScope::Tenant, RunScope::Discovery] {
@@ -360,7 +368,10 @@ mod tests {
         for bad in ["", "Manual", "hourly", "manual "] {
             let err = bad.parse::<RunTrigger>().unwrap_err();
             assert_eq!(err.code(), "invalid_input");
-            assert!(err.to_string().contains("initial, manual, scheduled"), "{err}");
+            assert!(
+                err.to_string().contains("initial, manual, scheduled"),
+                "{err}"
+            );
         }
         let err = "all".parse::<RunScope>().unwrap_err();
         assert_eq!(err.code(), "invalid_input");

@@ -539,14 +539,42 @@ mod tests {
     fn malformed_settings_are_invalid_input_and_unusable_ones_configuration() {
         // (settings, code, text the message must name)
         let cases = [
-            (json!({"clientId": "x", "clientSecert": "typo", "partnerTenantId": "t"}), "invalid_input", "clientSecert"),
-            (graph(json!({"policy": {"maxRetrys": 1}})), "invalid_input", "maxRetrys"),
-            (graph(json!({"usersPageSize": "ten"})), "invalid_input", "usersPageSize"),
-            (json!({"clientId": "x", "clientSecret": "s", "partnerTenantId": "t"}), "configuration", "refreshToken"),
+            (
+                json!({"clientId": "x", "clientSecert": "typo", "partnerTenantId": "t"}),
+                "invalid_input",
+                "clientSecert",
+            ),
+            (
+                graph(json!({"policy": {"maxRetrys": 1}})),
+                "invalid_input",
+                "maxRetrys",
+            ),
+            (
+                graph(json!({"usersPageSize": "ten"})),
+                "invalid_input",
+                "usersPageSize",
+            ),
+            (
+                json!({"clientId": "x", "clientSecret": "s", "partnerTenantId": "t"}),
+                "configuration",
+                "refreshToken",
+            ),
             (graph(json!({"cloud": "mars"})), "configuration", "mars"),
-            (graph(json!({"customerGrant": "magic"})), "configuration", "magic"),
-            (graph(json!({"graphBase": "ftp://x"})), "configuration", "Graph base"),
-            (graph(json!({"policy": {"baseDelay": -1.0}})), "configuration", "baseDelay"),
+            (
+                graph(json!({"customerGrant": "magic"})),
+                "configuration",
+                "magic",
+            ),
+            (
+                graph(json!({"graphBase": "ftp://x"})),
+                "configuration",
+                "Graph base",
+            ),
+            (
+                graph(json!({"policy": {"baseDelay": -1.0}})),
+                "configuration",
+                "baseDelay",
+            ),
         ];
         for (settings, code, named) in cases {
             match graph_settings_from_json(&settings) {
@@ -583,9 +611,13 @@ mod tests {
             with_credentials.partner_tenant_id.as_deref(),
             Some("partner.onmicrosoft.com")
         );
-        let legacy = cipp_config_from_json(&json!({"baseUrl": "http://127.0.0.1:1", "apiToken": "t"}))?;
+        let legacy =
+            cipp_config_from_json(&json!({"baseUrl": "http://127.0.0.1:1", "apiToken": "t"}))?;
         assert!(legacy.client_id.is_empty());
-        assert_eq!(legacy.legacy_api_token.as_ref().map(|t| t.expose()), Some("t"));
+        assert_eq!(
+            legacy.legacy_api_token.as_ref().map(|t| t.expose()),
+            Some("t")
+        );
         Ok(())
     }
 }

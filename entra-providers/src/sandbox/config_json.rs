@@ -16,7 +16,9 @@ use super::mutations::{Mutation, NewUser};
 
 fn seconds(value: f64, field: &str) -> Result<Duration, CoreError> {
     Duration::try_from_secs_f64(value).map_err(|_| {
-        CoreError::invalid_input(format!("`{field}` must be a non-negative number of seconds"))
+        CoreError::invalid_input(format!(
+            "`{field}` must be a non-negative number of seconds"
+        ))
     })
 }
 
@@ -281,7 +283,9 @@ impl From<MutationJson> for Mutation {
                 given_name,
                 surname,
             },
-            MutationJson::ChangeEmail { user_id, email } => Mutation::ChangeEmail { user_id, email },
+            MutationJson::ChangeEmail { user_id, email } => {
+                Mutation::ChangeEmail { user_id, email }
+            }
             MutationJson::AddAlias { user_id, address } => Mutation::AddAlias { user_id, address },
             MutationJson::AddUser {
                 tenant_id,
@@ -366,7 +370,10 @@ mod tests {
 
     #[test]
     fn an_empty_or_null_configuration_is_the_default_estate() -> Result<(), CoreError> {
-        assert_eq!(SandboxConfig::from_json(&json!({}))?, SandboxConfig::default());
+        assert_eq!(
+            SandboxConfig::from_json(&json!({}))?,
+            SandboxConfig::default()
+        );
         assert_eq!(
             SandboxConfig::from_json(&json!({"faults": null}))?,
             SandboxConfig::default()
@@ -381,7 +388,10 @@ mod tests {
             // The former millisecond/second-suffixed names are refused, not silently ignored.
             (json!({"tokenLifetimeSecs": 60}), "tokenLifetimeSecs"),
             (json!({"faults": {"latencyMs": 20}}), "latencyMs"),
-            (json!({"faults": {"graphThrotleRate": 0.5}}), "graphThrotleRate"),
+            (
+                json!({"faults": {"graphThrotleRate": 0.5}}),
+                "graphThrotleRate",
+            ),
         ];
         for (value, key) in cases {
             let message = invalid(SandboxConfig::from_json(&value));
@@ -411,8 +421,12 @@ mod tests {
         for value in cases {
             invalid(SandboxConfig::from_json(&value));
         }
-        invalid(Mutation::from_json(&json!({"kind": "teleport", "userId": "u"})));
-        invalid(Mutation::from_json(&json!({"kind": "rename", "userId": "u"})));
+        invalid(Mutation::from_json(
+            &json!({"kind": "teleport", "userId": "u"}),
+        ));
+        invalid(Mutation::from_json(
+            &json!({"kind": "rename", "userId": "u"}),
+        ));
     }
 
     #[test]
@@ -453,7 +467,10 @@ mod tests {
             "oneTimeRefreshTokens": true
         }))?;
         assert_eq!(Faults::from_json(&faults.to_json())?, faults);
-        assert_eq!(Faults::from_json(&Faults::default().to_json())?, Faults::default());
+        assert_eq!(
+            Faults::from_json(&Faults::default().to_json())?,
+            Faults::default()
+        );
         Ok(())
     }
 
@@ -491,8 +508,12 @@ mod tests {
         for kind in ["disable", "enable", "soft_delete", "hard_delete", "restore"] {
             Mutation::from_json(&json!({"kind": kind, "userId": "u"}))?;
         }
-        Mutation::from_json(&json!({"kind": "change_email", "userId": "u", "email": "e@x.example"}))?;
-        Mutation::from_json(&json!({"kind": "add_alias", "userId": "u", "address": "a@x.example"}))?;
+        Mutation::from_json(
+            &json!({"kind": "change_email", "userId": "u", "email": "e@x.example"}),
+        )?;
+        Mutation::from_json(
+            &json!({"kind": "add_alias", "userId": "u", "address": "a@x.example"}),
+        )?;
         Ok(())
     }
 }

@@ -5,23 +5,20 @@
 use std::time::Duration;
 
 use entra_core::store::{NonceStore, StoreError};
-use entra_providers::auth::{
-    SignInConfig, StateExpectation, StateSigner, TokenClient, TokenSet, begin_authorization,
-};
-use entra_providers::http::HttpClient;
+use entra_providers::auth::{StateExpectation, StateSigner, begin_authorization};
+use entra_providers::host::{self, AuthSettings, token_set_json};
 use entra_providers::secrets::Secret;
 use pyo3::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::convert::{self, JsonOut};
 use crate::errors::{self, Family};
-use crate::providers::to_json;
-use crate::settings::AuthInput;
+use crate::providers::{host_error, to_json};
 use crate::{pure, runtime};
 
-fn read_auth(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<AuthInput> {
+fn read_auth(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<AuthSettings> {
     let value = pure::json_arg(py, settings, "settings")?;
-    entra_core::json::from_value(&value).map_err(|e| errors::core_error(py, &e))
+    host::auth_settings_from_json(&value).map_err(|e| host_error(py, &e))
 }
 
 fn signer(py: Python<'_>, key: String, ttl: Option<f64>) -> PyResult<StateSigner> {
@@ -41,17 +38,6 @@ fn signer(py: Python<'_>, key: String, ttl: Option<f64>) -> PyResult<StateSigner
     })
 }
 
-/// The token set as the host persists it. It holds the tokens themselves: store it in a vault,
-/// never in logs.
-pub fn token_set_json(tokens: &TokenSet) -> Value {
-    json!({
-        "accessToken": tokens.access_token.expose(),
-        "refreshToken": tokens.refresh_token.as_ref().map(|t| t.expose()),
-        "expiresAt": tokens.expires_at,
-        "scope": tokens.scope,
-    })
-}
-
 /// Starts a partner sign-in for `host_tenant`/`host_user`: returns `{url, state, claims,
 /// codeVerifier}`. Send the browser to `url`; keep `codeVerifier` server-side for the exchange.
 /// `signing_key` (at least 32 bytes) signs the state.
@@ -68,13 +54,7 @@ pub fn authorize_url(
         let input = read_auth(py, settings)?;
         let provider = |e: entra_core::provider::ProviderError| errors::provider_error(py, &e);
         let endpoints = input.endpoints().map_err(provider)?;
-        let config = SignInConfig {
-            client_id: input.client_id.clone(),
-            authority: input.authority(),
-            redirect_uri: input.redirect_uri().map_err(provider)?,
-            scopes: input.scopes.clone(),
-            prompt: input.prompt.clone(),
-        };
+        let config = input.sign_in_config().map_err(provider)?;
         let signer = signer(py, signing_key, None)?;
         let start = begin_authorization(&endpoints, &signer, &config, host_tenant, host_user)
             .map_err(provider)?;
@@ -156,18 +136,6 @@ impl NonceStore for PythonNonces<'_> {
     }
 }
 
-fn token_client(py: Python<'_>, mut input: AuthInput) -> PyResult<(TokenClient, AuthInput)> {
-    let provider = |e: entra_core::provider::ProviderError| errors::provider_error(py, &e);
-    let http = HttpClient::new(input.policy().map_err(provider)?).map_err(provider)?;
-    let client = TokenClient::new(
-        http,
-        input.endpoints().map_err(provider)?,
-        input.client_id.clone(),
-        input.client_secret().map_err(provider)?,
-    );
-    Ok((client, input))
-}
-
 /// Redeems the authorization code of the callback (awaitable of a token set:
 /// `{accessToken, refreshToken, expiresAt, scope}`).
 #[pyfunction]
@@ -180,9 +148,9 @@ pub fn exchange_code<'py>(
     let input = read_auth(py, settings)?;
     let provider = |e: entra_core::provider::ProviderError| errors::provider_error(py, &e);
     let redirect_uri = input.redirect_uri().map_err(provider)?;
-    let scopes = input.scopes.clone();
+    let scopes = input.scopes();
     let authority = input.authority();
-    let (client, _) = token_client(py, input)?;
+    let client = input.token_client().map_err(provider)?;
     runtime::spawn_awaitable(py, async move {
         let scopes = scopes.unwrap_or_else(|| client.endpoints().partner_scopes());
         let tokens = client
@@ -211,7 +179,9 @@ pub fn refresh_tokens<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let input = read_auth(py, settings)?;
     let authority = input.authority();
-    let (client, _) = token_client(py, input)?;
+    let client = input
+        .token_client()
+        .map_err(|e| errors::provider_error(py, &e))?;
     runtime::spawn_awaitable(py, async move {
         let scope = scope.unwrap_or_else(|| {
             format!(

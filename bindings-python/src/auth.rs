@@ -4,23 +4,21 @@
 
 use std::time::Duration;
 
-use entra_providers::auth::{
-    SignInConfig, StateExpectation, StateSigner, TokenClient, TokenSet, begin_authorization,
-};
-use entra_providers::http::HttpClient;
+use entra_core::store::{NonceStore, StoreError};
+use entra_providers::auth::{StateExpectation, StateSigner, begin_authorization};
+use entra_providers::host::{self, AuthSettings, token_set_json};
 use entra_providers::secrets::Secret;
 use pyo3::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::convert::{self, JsonOut};
 use crate::errors::{self, Family};
-use crate::providers::to_json;
-use crate::settings::AuthInput;
+use crate::providers::{host_error, to_json};
 use crate::{pure, runtime};
 
-fn read_auth(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<AuthInput> {
+fn read_auth(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<AuthSettings> {
     let value = pure::json_arg(py, settings, "settings")?;
-    entra_core::json::from_value(&value).map_err(|e| errors::core_error(py, &e))
+    host::auth_settings_from_json(&value).map_err(|e| host_error(py, &e))
 }
 
 fn signer(py: Python<'_>, key: String, ttl: Option<f64>) -> PyResult<StateSigner> {
@@ -40,17 +38,6 @@ fn signer(py: Python<'_>, key: String, ttl: Option<f64>) -> PyResult<StateSigner
     })
 }
 
-/// The token set as the host persists it. It holds the tokens themselves: store it in a vault,
-/// never in logs.
-pub fn token_set_json(tokens: &TokenSet) -> Value {
-    json!({
-        "accessToken": tokens.access_token.expose(),
-        "refreshToken": tokens.refresh_token.as_ref().map(|t| t.expose()),
-        "expiresAt": tokens.expires_at,
-        "scope": tokens.scope,
-    })
-}
-
 /// Starts a partner sign-in for `host_tenant`/`host_user`: returns `{url, state, claims,
 /// codeVerifier}`. Send the browser to `url`; keep `codeVerifier` server-side for the exchange.
 /// `signing_key` (at least 32 bytes) signs the state.
@@ -67,13 +54,7 @@ pub fn authorize_url(
         let input = read_auth(py, settings)?;
         let provider = |e: entra_core::provider::ProviderError| errors::provider_error(py, &e);
         let endpoints = input.endpoints().map_err(provider)?;
-        let config = SignInConfig {
-            client_id: input.client_id.clone(),
-            authority: input.authority(),
-            redirect_uri: input.redirect_uri().map_err(provider)?,
-            scopes: input.scopes.clone(),
-            prompt: input.prompt.clone(),
-        };
+        let config = input.sign_in_config().map_err(provider)?;
         let signer = signer(py, signing_key, None)?;
         let start = begin_authorization(&endpoints, &signer, &config, host_tenant, host_user)
             .map_err(provider)?;
@@ -88,10 +69,13 @@ pub fn authorize_url(
 }
 
 /// Checks the `state` a callback received: signature, age (`ttl` seconds, 10 minutes by
-/// default), then tenant, user and redirect URI. Returns the claims, or raises `AuthError`
-/// with a `state_*` code.
+/// default), then tenant, user and redirect URI. With `consume_nonce`, the state is single-use:
+/// the hook `consume_nonce(nonce, expires_at_ms) -> bool` must record the nonce atomically and
+/// return `False` when it was already used, and a replay raises `AuthError(code="state_replayed")`.
+/// Returns the claims, or raises `AuthError` with a `state_*` code.
 #[pyfunction]
-#[pyo3(signature = (state, signing_key, expected_tenant, expected_user, redirect_uri, ttl = None))]
+#[pyo3(signature = (state, signing_key, expected_tenant, expected_user, redirect_uri, ttl = None, consume_nonce = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn verify_state(
     py: Python<'_>,
     state: &str,
@@ -100,6 +84,7 @@ pub fn verify_state(
     expected_user: String,
     redirect_uri: String,
     ttl: Option<f64>,
+    consume_nonce: Option<Py<PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     errors::guard(|| {
         let signer = signer(py, signing_key, ttl)?;
@@ -108,23 +93,47 @@ pub fn verify_state(
             user: expected_user,
             redirect_uri,
         };
-        let claims = signer
-            .verify(state, &expected)
-            .map_err(|e| errors::from_error(py, Family::Provider, e.code(), &e, None))?;
+        let verified = match &consume_nonce {
+            None => signer.verify(state, &expected),
+            // The hook runs on this thread, with the GIL held: the future never waits on I/O.
+            Some(hook) => futures::executor::block_on(signer.verify_once(
+                state,
+                &expected,
+                &PythonNonces { hook },
+            )),
+        };
+        let claims =
+            verified.map_err(|e| errors::from_error(py, Family::Provider, e.code(), &e, None))?;
         Ok(convert::to_py(py, &to_json(&claims)?)?.unbind())
     })
 }
 
-fn token_client(py: Python<'_>, mut input: AuthInput) -> PyResult<(TokenClient, AuthInput)> {
-    let provider = |e: entra_core::provider::ProviderError| errors::provider_error(py, &e);
-    let http = HttpClient::new(input.policy().map_err(provider)?).map_err(provider)?;
-    let client = TokenClient::new(
-        http,
-        input.endpoints().map_err(provider)?,
-        input.client_id.clone(),
-        input.client_secret().map_err(provider)?,
-    );
-    Ok((client, input))
+/// A host's `consume_nonce(nonce, expires_at_ms) -> bool` as the nonce store of a state check.
+/// A hook that raises makes the check fail with `state_nonce_unavailable`, naming only the
+/// exception's type (its message is the host's).
+struct PythonNonces<'a> {
+    hook: &'a Py<PyAny>,
+}
+
+#[async_trait::async_trait]
+impl NonceStore for PythonNonces<'_> {
+    async fn consume_nonce(&self, nonce: &str, expires_at_ms: u64) -> Result<bool, StoreError> {
+        Python::attach(|py| {
+            self.hook
+                .call1(py, (nonce, expires_at_ms))
+                .and_then(|r| r.bind(py).is_truthy())
+                .map_err(|err| {
+                    let kind = err
+                        .get_type(py)
+                        .qualname()
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|_| "an exception".to_string());
+                    StoreError::Backend {
+                        message: format!("the consume_nonce hook raised {kind}"),
+                    }
+                })
+        })
+    }
 }
 
 /// Redeems the authorization code of the callback (awaitable of a token set:
@@ -139,9 +148,9 @@ pub fn exchange_code<'py>(
     let input = read_auth(py, settings)?;
     let provider = |e: entra_core::provider::ProviderError| errors::provider_error(py, &e);
     let redirect_uri = input.redirect_uri().map_err(provider)?;
-    let scopes = input.scopes.clone();
+    let scopes = input.scopes();
     let authority = input.authority();
-    let (client, _) = token_client(py, input)?;
+    let client = input.token_client().map_err(provider)?;
     runtime::spawn_awaitable(py, async move {
         let scopes = scopes.unwrap_or_else(|| client.endpoints().partner_scopes());
         let tokens = client
@@ -170,7 +179,9 @@ pub fn refresh_tokens<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let input = read_auth(py, settings)?;
     let authority = input.authority();
-    let (client, _) = token_client(py, input)?;
+    let client = input
+        .token_client()
+        .map_err(|e| errors::provider_error(py, &e))?;
     runtime::spawn_awaitable(py, async move {
         let scope = scope.unwrap_or_else(|| {
             format!(

@@ -265,19 +265,6 @@ impl CancelToken {
     }
 }
 
-fn trigger(name: &str) -> Result<RunTrigger, String> {
-    Ok(match name {
-        "initial" => RunTrigger::Initial,
-        "manual" => RunTrigger::Manual,
-        "scheduled" => RunTrigger::Scheduled,
-        other => {
-            return Err(format!(
-                "unknown trigger `{other}` (initial, manual, scheduled)"
-            ));
-        }
-    })
-}
-
 /// Discovery, mapping and contact sync over a provider and a store.
 #[pyclass(frozen, module = "entra_sync")]
 pub struct SyncEngine {
@@ -395,8 +382,7 @@ impl SyncEngine {
         on_progress: Option<Py<PyAny>>,
         cancel: Option<&Bound<'py, CancelToken>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let trigger = self::trigger(trigger)
-            .map_err(|m| errors::exception(py, Family::Core, "invalid_input", &m, None))?;
+        let trigger: RunTrigger = trigger.parse().map_err(|e| errors::core_error(py, &e))?;
         let progress = on_progress.map(|callback| {
             let callback = Arc::new(callback);
             let f: entra_core::engine::ProgressCallback = Arc::new(move |event: &ProgressEvent| {

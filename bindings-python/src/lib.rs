@@ -15,9 +15,7 @@ mod reuse;
 mod rotation;
 mod runtime;
 mod sandbox;
-mod sandbox_config;
 mod ser;
-mod settings;
 
 use pyo3::prelude::*;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use entra_core::model::ConnectionType;
 use entra_core::provider::{DynProvider, EntraProvider, ProviderError};
+use entra_providers::host::{self, HostError};
 use pyo3::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
@@ -13,7 +14,7 @@ use serde_json::Value;
 use crate::convert::JsonOut;
 use crate::errors::{self, Family};
 use crate::rotation::{PythonRotationSink, RotationFailures, SurfaceRotationFailures};
-use crate::{logging, pure, runtime, settings};
+use crate::{logging, pure, runtime};
 
 /// Serializes a result record; the records are plain data, so failure means a bug.
 pub fn to_json<T: Serialize>(value: &T) -> PyResult<Value> {
@@ -24,13 +25,12 @@ fn provider_err(err: ProviderError) -> PyErr {
     Python::attach(|py| errors::provider_error(py, &err))
 }
 
-/// Reads a settings dict into its typed form; a bad dict is `invalid_input` naming the field.
-fn read_settings<T: serde::de::DeserializeOwned>(
-    py: Python<'_>,
-    settings: &Bound<'_, PyAny>,
-) -> PyResult<T> {
-    let value = pure::json_arg(py, settings, "settings")?;
-    entra_core::json::from_value(&value).map_err(|e| errors::core_error(py, &e))
+/// A host-layer failure: malformed settings are `invalid_input`, unusable ones the provider's.
+pub fn host_error(py: Python<'_>, err: &HostError) -> PyErr {
+    match err {
+        HostError::Input(e) => errors::core_error(py, e),
+        HostError::Provider(e) => errors::provider_error(py, e),
+    }
 }
 
 fn connection_name(kind: ConnectionType) -> &'static str {
@@ -116,19 +116,15 @@ impl GraphProvider {
         on_tokens_rotated: Option<Py<PyAny>>,
     ) -> PyResult<PyClassInitializer<Self>> {
         errors::guard(|| {
-            let input: settings::GraphInput = read_settings(py, settings)?;
-            let settings = input
-                .into_settings()
-                .map_err(|e| errors::provider_error(py, &e))?;
+            let settings = pure::json_arg(py, settings, "settings")?;
             let rotation_failures = RotationFailures::default();
-            let built = match on_tokens_rotated {
-                None => entra_providers::graph::GraphProvider::new(settings),
-                Some(callback) => entra_providers::graph::GraphProvider::with_rotation_sink(
-                    settings,
-                    Arc::new(PythonRotationSink::new(callback, rotation_failures.clone())),
-                ),
-            };
-            let inner = Arc::new(built.map_err(|e| errors::provider_error(py, &e))?);
+            let sink = on_tokens_rotated.map(|callback| {
+                Arc::new(PythonRotationSink::new(callback, rotation_failures.clone()))
+                    as Arc<dyn entra_providers::auth::TokenRotationSink>
+            });
+            let inner = Arc::new(
+                host::graph_provider_from_json(&settings, sink).map_err(|e| host_error(py, &e))?,
+            );
             // Engine and listing calls report a failed persist of rotated tokens.
             let provider = Arc::new(SurfaceRotationFailures::new(
                 inner.clone(),
@@ -167,12 +163,8 @@ impl CippProvider {
     #[new]
     fn new(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Self>> {
         errors::guard(|| {
-            let input: settings::CippInput = read_settings(py, settings)?;
-            let config = input
-                .into_config()
-                .map_err(|e| errors::provider_error(py, &e))?;
-            let inner = entra_providers::cipp::CippProvider::new(config)
-                .map_err(|e| errors::provider_error(py, &e))?;
+            let settings = pure::json_arg(py, settings, "settings")?;
+            let inner = host::cipp_provider_from_json(&settings).map_err(|e| host_error(py, &e))?;
             let inner = Arc::new(inner);
             let provider: DynProvider = inner.clone();
             Ok(PyClassInitializer::from(Provider { provider }).add_subclass(Self { inner }))

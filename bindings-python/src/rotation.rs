@@ -13,7 +13,7 @@ use entra_core::provider::{
 use entra_providers::auth::{TokenRotationSink, TokenSet};
 use pyo3::prelude::*;
 
-use crate::{auth, convert, runtime};
+use crate::{convert, runtime};
 
 /// Persist failures not yet reported, shared by a provider's sink and its calls: the provider
 /// may carry on after a failed persist, so each of its calls checks here once it completes.
@@ -106,7 +106,7 @@ fn persist_failed(reason: String) -> ProviderError {
 #[async_trait]
 impl TokenRotationSink for PythonRotationSink {
     async fn tokens_rotated(&self, tokens: &TokenSet) -> Result<(), ProviderError> {
-        let payload = auth::token_set_json(tokens);
+        let payload = entra_providers::host::token_set_json(tokens);
         let outcome = runtime::attach(|py| {
             let called = convert::to_py(py, &payload)
                 .and_then(|arg| self.callback.call1(py, (arg,)).map(drop));

@@ -8,34 +8,35 @@
 
 use std::sync::Mutex;
 
-use entra_providers::sandbox::{Sandbox as RustSandbox, SandboxError};
+use entra_core::CoreError;
+use entra_providers::host::sandbox as host;
+use entra_providers::sandbox::{
+    Faults, Mutation, Sandbox as RustSandbox, SandboxConfig, SandboxError,
+};
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 
 use crate::convert;
 use crate::errors::{self, Family};
 use crate::providers::to_json;
-use crate::sandbox_config::{ConfigInput, FaultsInput, MutationInput, faults_json};
 use crate::{pure, runtime};
 
 fn sandbox_error(py: Python<'_>, err: &SandboxError) -> PyErr {
     errors::from_error(py, Family::Sandbox, err.code(), err, None)
 }
 
-fn invalid(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    errors::exception(py, Family::Core, "invalid_input", &message.into(), None)
-}
-
-fn read<T: serde::de::DeserializeOwned>(
+/// Reads a Python argument (None: `{}`) and parses it with `parse`.
+fn read<T>(
     py: Python<'_>,
     value: Option<&Bound<'_, PyAny>>,
     name: &str,
+    parse: impl FnOnce(&Value) -> Result<T, CoreError>,
 ) -> PyResult<T> {
     let value = match value {
         Some(v) if !v.is_none() => pure::json_arg(py, v, name)?,
         _ => json!({}),
     };
-    entra_core::json::from_value(&value).map_err(|e| errors::core_error(py, &e))
+    parse(&value).map_err(|e| errors::core_error(py, &e))
 }
 
 /// A running sandbox. Use it as a context manager, or call `shutdown()`.
@@ -73,13 +74,12 @@ impl Sandbox {
 impl Sandbox {
     /// Builds the estate from `config` (all keys optional: `seed`, `tenants`, `usersPerTenant`,
     /// `crmClients`, `defaultPageSize`, `deltaPageSize`, `tokenLifetime`, `redirectUris`,
-    /// `faults`) and serves it on three ephemeral 127.0.0.1 ports.
+    /// `faults`; unknown keys raise `InvalidInput`) and serves it on three ephemeral 127.0.0.1 ports.
     #[staticmethod]
     #[pyo3(signature = (config = None))]
     fn start(py: Python<'_>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         crate::logging::refresh(py);
-        let input: ConfigInput = read(py, config, "config")?;
-        let config = input.into_config().map_err(|m| invalid(py, m))?;
+        let config = read(py, config, "config", SandboxConfig::from_json)?;
         let started = runtime::block_on(py, async move {
             RustSandbox::start(config)
                 .await
@@ -111,54 +111,20 @@ impl Sandbox {
     /// The sandbox's app credentials and the partner's refresh token (sandbox-only values).
     #[getter]
     fn credentials(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let value = self.with(py, |s| {
-            let c = s.credentials();
-            Ok(json!({
-                "clientId": c.client_id,
-                "clientSecret": c.client_secret,
-                "partnerTenantId": c.partner_tenant_id,
-                "partnerRefreshToken": c.partner_refresh_token,
-                "cippTenantId": c.cipp_tenant_id,
-                "cippClientId": c.cipp_client_id,
-                "cippClientSecret": c.cipp_client_secret,
-            }))
-        })?;
+        let value = self.with(py, |s| Ok(host::credentials_json(s)))?;
         Ok(convert::to_py(py, &value)?.unbind())
     }
 
     /// Settings for `GraphProvider` pointing at this sandbox, with short retry delays and the
     /// tenants' verified domains read (mapping suggestions need them).
     fn graph_settings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let value = self.with(py, |s| {
-            let c = s.credentials();
-            Ok(json!({
-                "clientId": c.client_id,
-                "clientSecret": c.client_secret,
-                "partnerTenantId": c.partner_tenant_id,
-                "refreshToken": c.partner_refresh_token,
-                "loginBase": s.login_base_url(),
-                "graphBase": s.graph_base_url(),
-                "includeDomains": true,
-                "policy": fast_policy(),
-            }))
-        })?;
+        let value = self.with(py, |s| Ok(host::graph_settings_json(s)))?;
         Ok(convert::to_py(py, &value)?.unbind())
     }
 
     /// Settings for `CippProvider` pointing at this sandbox, with short retry delays.
     fn cipp_settings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let value = self.with(py, |s| {
-            let c = s.credentials();
-            Ok(json!({
-                "baseUrl": s.cipp_base_url(),
-                "loginBase": s.login_base_url(),
-                "tenantId": c.cipp_tenant_id,
-                "clientId": c.cipp_client_id,
-                "clientSecret": c.cipp_client_secret,
-                "partnerTenantId": c.partner_tenant_id,
-                "policy": fast_policy(),
-            }))
-        })?;
+        let value = self.with(py, |s| Ok(host::cipp_settings_json(s)))?;
         Ok(convert::to_py(py, &value)?.unbind())
     }
 
@@ -196,24 +162,21 @@ impl Sandbox {
     /// `mutation` is `{"kind": "disable" | "enable" | "soft_delete" | "hard_delete" | "restore" |
     /// "rename" | "change_email" | "add_alias" | "add_user", ...}`.
     fn mutate(&self, py: Python<'_>, mutation: &Bound<'_, PyAny>) -> PyResult<String> {
-        let input: MutationInput = read(py, Some(mutation), "mutation")?;
+        let mutation = read(py, Some(mutation), "mutation", Mutation::from_json)?;
         self.with(py, |s| {
-            s.mutate(input.into()).map_err(|e| sandbox_error(py, &e))
+            s.mutate(mutation).map_err(|e| sandbox_error(py, &e))
         })
     }
 
     /// The faults currently active.
     fn faults(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let value = self.with(py, |s| Ok(faults_json(&s.faults())))?;
+        let value = self.with(py, |s| Ok(s.faults().to_json()))?;
         Ok(convert::to_py(py, &value)?.unbind())
     }
 
     /// Replaces the active faults (keys not given are off).
     fn set_faults(&self, py: Python<'_>, faults: &Bound<'_, PyAny>) -> PyResult<()> {
-        let input: FaultsInput = read(py, Some(faults), "faults")?;
-        let faults = input
-            .apply(Default::default())
-            .map_err(|m| invalid(py, m))?;
+        let faults = read(py, Some(faults), "faults", Faults::from_json)?;
         self.with(py, |s| {
             s.set_faults(faults);
             Ok(())
@@ -222,9 +185,12 @@ impl Sandbox {
 
     /// Changes only the faults named in `faults`.
     fn update_faults(&self, py: Python<'_>, faults: &Bound<'_, PyAny>) -> PyResult<()> {
-        let input: FaultsInput = read(py, Some(faults), "faults")?;
+        let changes = read(py, Some(faults), "faults", |v| Ok(v.clone()))?;
         self.with(py, |s| {
-            let updated = input.apply(s.faults()).map_err(|m| invalid(py, m))?;
+            let updated = s
+                .faults()
+                .updated_from_json(&changes)
+                .map_err(|e| errors::core_error(py, &e))?;
             s.set_faults(updated);
             Ok(())
         })
@@ -319,18 +285,6 @@ impl Sandbox {
             None => "Sandbox(stopped)".to_string(),
         }
     }
-}
-
-/// Short retry delays for loopback tests: throttling is exercised without slow suites.
-fn fast_policy() -> Value {
-    json!({
-        "connectTimeout": 2.0,
-        "requestTimeout": 10.0,
-        "maxRetries": 4,
-        "baseDelay": 0.001,
-        "maxDelay": 0.01,
-        "maxTotalWait": 5.0,
-    })
 }
 
 /// Registers the class.

@@ -111,6 +111,37 @@ def test_malformed_and_expired_states(sandbox: entra_sync.Sandbox) -> None:
         entra_sync.verify_state(start["state"], KEY, "t", "u", REDIRECT, ttl=-1)
 
 
+def test_a_replayed_state_is_refused_through_the_nonce_hook(sandbox: entra_sync.Sandbox) -> None:
+    used: Dict[str, int] = {}
+
+    def consume_nonce(nonce: str, expires_at_ms: int) -> bool:
+        if nonce in used:
+            return False
+        used[nonce] = expires_at_ms
+        return True
+
+    start = entra_sync.authorize_url(settings(sandbox), KEY, "t", "u")
+    claims = entra_sync.verify_state(start["state"], KEY, "t", "u", REDIRECT, consume_nonce=consume_nonce)
+    assert claims["user"] == "u" and list(used) == [claims["nonce"]]
+    assert used[claims["nonce"]] > time.time() * 1000
+    with pytest.raises(entra_sync.AuthError) as info:
+        entra_sync.verify_state(start["state"], KEY, "t", "u", REDIRECT, consume_nonce=consume_nonce)
+    assert info.value.code == "state_replayed"
+    # A state refused for another reason consumes nothing.
+    other = entra_sync.authorize_url(settings(sandbox), KEY, "t", "u")
+    with pytest.raises(entra_sync.AuthError):
+        entra_sync.verify_state(other["state"], KEY, "t", "other-user", REDIRECT, consume_nonce=consume_nonce)
+    assert len(used) == 1
+
+    def broken(nonce: str, expires_at_ms: int) -> bool:
+        raise RuntimeError("cache down: secret-ish detail")
+
+    with pytest.raises(entra_sync.AuthError) as info:
+        entra_sync.verify_state(other["state"], KEY, "t", "u", REDIRECT, consume_nonce=broken)
+    assert info.value.code == "state_nonce_unavailable"
+    assert "secret-ish" not in str(info.value)
+
+
 def test_a_short_signing_key_is_refused(sandbox: entra_sync.Sandbox) -> None:
     with pytest.raises(entra_sync.EntraSyncError) as info:
         entra_sync.authorize_url(settings(sandbox), "short", "t", "u")

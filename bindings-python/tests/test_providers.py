@@ -202,10 +202,12 @@ async def test_a_failing_token_callback_fails_the_call_instead_of_being_swallowe
     unraisable: List[Any] = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     calls: List[Dict[str, Any]] = []
+    vault_down = [True]
 
     def persist(tokens: Dict[str, Any]) -> None:
         calls.append(tokens)
-        raise KeyError("vault unavailable")
+        if vault_down[0]:
+            raise KeyError("vault unavailable")
 
     graph = entra_sync.GraphProvider(sandbox.graph_settings(), on_tokens_rotated=persist)
     with pytest.raises(entra_sync.AuthError) as info:
@@ -215,9 +217,14 @@ async def test_a_failing_token_callback_fails_the_call_instead_of_being_swallowe
     assert "on_tokens_rotated" in str(info.value) and "KeyError" in str(info.value)
     assert "vault unavailable" not in str(info.value), "the host's message may quote a token"
     assert not unraisable
-    # The failure is reported once; the provider keeps its new tokens and carries on.
+    # While the tokens cannot be persisted every call says so; once the vault is back the
+    # provider persists its newest tokens and carries on.
+    with pytest.raises(entra_sync.AuthError):
+        await graph.list_users(tenant_ids(sandbox)[0])
+    vault_down[0] = False
     listing = await graph.list_users(tenant_ids(sandbox)[0])
     assert listing["complete"]
+    assert calls[-1]["refreshToken"] != calls[0]["refreshToken"]
 
 
 def test_settings_are_checked() -> None:

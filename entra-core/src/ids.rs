@@ -36,6 +36,23 @@ impl RunScope {
     }
 }
 
+impl std::str::FromStr for RunScope {
+    type Err = crate::CoreError;
+
+    /// Reads the snake_case name hosts pass (`all_tenants`, `tenant`, `discovery`); anything
+    /// else is `invalid_input` listing the names.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        [RunScope::AllTenants, RunScope::Tenant, RunScope::Discovery]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .ok_or_else(|| {
+                crate::CoreError::invalid_input(format!(
+                    "unknown scope `{name}` (all_tenants, tenant, discovery)"
+                ))
+            })
+    }
+}
+
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,6 +73,27 @@ impl RunTrigger {
             RunTrigger::Manual => "manual",
             RunTrigger::Scheduled => "scheduled",
         }
+    }
+}
+
+impl std::str::FromStr for RunTrigger {
+    type Err = crate::CoreError;
+
+    /// Reads the snake_case name hosts pass (`initial`, `manual`, `scheduled`); anything else
+    /// is `invalid_input` listing the names.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        [
+            RunTrigger::Initial,
+            RunTrigger::Manual,
+            RunTrigger::Scheduled,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == name)
+        .ok_or_else(|| {
+            crate::CoreError::invalid_input(format!(
+                "unknown trigger `{name}` (initial, manual, scheduled)"
+            ))
+        })
     }
 }
 
@@ -313,6 +351,31 @@ mod tests {
             "discriminator": {"kind": "request_key", "key": "k"}}))
         .unwrap_err();
         assert_eq!(err.code(), "invalid_input");
+    }
+
+    #[test]
+    fn triggers_and_scopes_parse_from_their_names_only() {
+        for t in [
+            RunTrigger::Initial,
+            RunTrigger::Manual,
+            RunTrigger::Scheduled,
+        ] {
+            assert_eq!(t.as_str().parse::<RunTrigger>(), Ok(t));
+        }
+        for s in [RunScope::AllTenants, RunScope::Tenant, RunScope::Discovery] {
+            assert_eq!(s.as_str().parse::<RunScope>(), Ok(s));
+        }
+        for bad in ["", "Manual", "hourly", "manual "] {
+            let err = bad.parse::<RunTrigger>().unwrap_err();
+            assert_eq!(err.code(), "invalid_input");
+            assert!(
+                err.to_string().contains("initial, manual, scheduled"),
+                "{err}"
+            );
+        }
+        let err = "all".parse::<RunScope>().unwrap_err();
+        assert_eq!(err.code(), "invalid_input");
+        assert!(err.to_string().contains("all_tenants"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod cipp;
 pub mod graph;
+#[cfg(feature = "host")]
+pub mod host;
 pub mod http;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

@@ -2,71 +2,24 @@
 //! a caller-supplied paging link to another host, redirects from App Service authentication,
 //! upstream token failures CIPP relays as text, and a 401 answered by one fresh token.
 
-use std::net::TcpListener;
+mod cipp_support;
 
+use cipp_support::*;
 use entra_core::provider::EntraProvider;
 use entra_providers::cipp::{CippConfig, CippProvider};
 use entra_providers::http::HttpPolicy;
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const CIPP_TENANT: &str = "7a1c2b3d-0000-4000-8000-00000000aaaa";
-const CLIENT_ID: &str = "0b9c8d7e-1111-4222-8333-444455556666";
-const CLIENT_SECRET: &str = "cipp-client-secret-value-Zq9";
-const TOKEN_1: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8xIn0.first";
-const TOKEN_2: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8yIn0.second";
-const CONTOSO: &str = "52eaad04-13a2-4a2f-9ce8-93a294fadf36";
-const TOKEN_PATH: &str = "/7a1c2b3d-0000-4000-8000-00000000aaaa/oauth2/v2.0/token";
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-async fn server() -> Result<MockServer, std::io::Error> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(MockServer::builder().listener(listener).start().await)
-}
-
-fn provider(server: &MockServer) -> CippProvider {
-    let mut config = CippConfig::new(server.uri(), CIPP_TENANT, CLIENT_ID, CLIENT_SECRET);
-    config.login_base = server.uri();
-    config.policy = HttpPolicy {
-        retry_bad_gateway: true,
-        ..HttpPolicy::fast_for_tests()
-    };
-    CippProvider::new(config).expect("valid config")
-}
-
-fn token_answer(token: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token
-    }))
-}
-
-async fn mount_token(server: &MockServer, token: &str) {
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(token_answer(token))
-        .mount(server)
-        .await;
-}
-
-fn page(rows: Vec<Value>, next_link: Option<&str>) -> ResponseTemplate {
-    let mut metadata = json!({"Endpoint": "users", "TenantFilter": CONTOSO, "Version": "v1.0",
-        "ManualPagination": true});
-    if let Some(link) = next_link {
-        metadata["nextLink"] = json!(link);
-    }
-    ResponseTemplate::new(200).set_body_json(json!({"Results": rows, "Metadata": metadata}))
-}
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test]
 async fn null_user_rows_are_skipped_and_the_listing_stays_complete() -> TestResult {
     let server = server().await?;
-    mount_token(&server, TOKEN_1).await;
+    mount_token_any(&server, TOKEN_1).await;
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))
         .and(query_param("tenantFilter", CONTOSO))
-        .respond_with(page(
+        .respond_with(users_page(
             vec![
                 Value::Null,
                 json!({"id": "u1", "userPrincipalName": "adele@contoso.com", "mail": null,
@@ -78,7 +31,7 @@ async fn null_user_rows_are_skipped_and_the_listing_stays_complete() -> TestResu
         ))
         .mount(&server)
         .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(listing.complete);
     assert_eq!(listing.users.len(), 1);
     assert_eq!(listing.users[0].entra_object_id, "u1");
@@ -88,14 +41,7 @@ async fn null_user_rows_are_skipped_and_the_listing_stays_complete() -> TestResu
 
 #[tokio::test]
 async fn a_caller_supplied_next_link_to_another_host_is_never_sent() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListGraphRequest"))
-        .respond_with(page(vec![], None))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let server = users_never_requested().await?;
     let cipp = provider(&server);
     for link in [
         "https://graph.evil.example/v1.0/users?$skiptoken=x",
@@ -112,9 +58,8 @@ async fn a_caller_supplied_next_link_to_another_host_is_never_sent() -> TestResu
 async fn a_redirect_to_a_sign_in_page_is_not_followed() -> TestResult {
     let elsewhere = server().await?;
     let server = server().await?;
-    mount_token(&server, TOKEN_1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    mount_token_any(&server, TOKEN_1).await;
+    tenants_mock()
         .respond_with(
             ResponseTemplate::new(302).insert_header(
                 "Location",
@@ -127,7 +72,7 @@ async fn a_redirect_to_a_sign_in_page_is_not_followed() -> TestResult {
         )
         .mount(&server)
         .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    let err = list_tenants(&server).await.unwrap_err();
     assert_eq!(err.code(), "unauthorized");
     assert_eq!(err.status, Some(302));
     assert!(
@@ -142,46 +87,40 @@ async fn a_redirect_to_a_sign_in_page_is_not_followed() -> TestResult {
 
 #[tokio::test]
 async fn upstream_token_failures_relayed_as_text_keep_their_meaning() -> TestResult {
-    let cases = [
-        (
+    let rows = [
+        ErrorCase::text(
+            "relayed token failure",
             400,
             "Graph Error: Could not get token: invalid_grant:AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication. - Endpoint: users",
             "mfa_or_conditional_access",
         ),
-        (
+        ErrorCase::text(
+            "relayed token failure",
             400,
             "Graph Error: invalid_client:AADSTS7000215: Invalid client secret provided. - Endpoint: users",
             "invalid_client",
         ),
-        (
+        ErrorCase::text(
+            "relayed token failure",
             400,
             "Graph Error: AADSTS90095: Admin consent is required for the permissions requested. - Endpoint: users",
             "admin_consent_required",
         ),
-        (
+        ErrorCase::text(
+            "relayed token failure",
             400,
             "\"Graph Error: We cannot access this tenant as consent has not been given, please try refreshing the CPV permissions in the application settings menu. - Endpoint: users\"",
             "consent_required",
         ),
-        (
+        ErrorCase::text(
+            "relayed token failure",
             503,
             "This feature has been disabled: ListGraphRequest",
             "upstream_unavailable",
         ),
     ];
-    for (status, body, expected) in cases {
-        let server = server().await?;
-        mount_token(&server, TOKEN_1).await;
-        Mock::given(method("GET"))
-            .and(path("/api/ListGraphRequest"))
-            .respond_with(ResponseTemplate::new(status).set_body_string(body))
-            .mount(&server)
-            .await;
-        let err = provider(&server).list_users(CONTOSO).await.unwrap_err();
-        assert_eq!(err.code(), expected, "{body}");
-        assert_eq!(err.status, Some(status));
-        let reason = body.trim_matches('"');
-        assert!(err.message.contains(reason), "{}", err.message);
+    for case in &rows {
+        run_error_case(Call::Users, case).await?;
     }
     Ok(())
 }
@@ -190,24 +129,11 @@ async fn upstream_token_failures_relayed_as_text_keep_their_meaning() -> TestRes
 async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult {
     let server = server().await?;
     // First mint answers TOKEN_1, the re-mint TOKEN_2.
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(token_answer(TOKEN_1))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(token_answer(TOKEN_2))
-        .mount(&server)
-        .await;
+    mount_remint(&server).await;
     let link = "https://graph.microsoft.com/v1.0/users?$top=999&$skiptoken=p2";
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))
-        .and(header(
-            "authorization",
-            format!("Bearer {TOKEN_1}").as_str(),
-        ))
+        .and(bearer_is(TOKEN_1))
         .and(query_param("nextLink", link))
         .respond_with(ResponseTemplate::new(401))
         .expect(1)
@@ -215,12 +141,9 @@ async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult
         .await;
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))
-        .and(header(
-            "authorization",
-            format!("Bearer {TOKEN_2}").as_str(),
-        ))
+        .and(bearer_is(TOKEN_2))
         .and(query_param("nextLink", link))
-        .respond_with(page(
+        .respond_with(users_page(
             vec![json!({"id": "u2", "accountEnabled": false})],
             None,
         ))
@@ -229,24 +152,17 @@ async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult
         .await;
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))
-        .and(header(
-            "authorization",
-            format!("Bearer {TOKEN_1}").as_str(),
-        ))
-        .respond_with(page(
+        .and(bearer_is(TOKEN_1))
+        .respond_with(users_page(
             vec![json!({"id": "u1", "accountEnabled": true})],
             Some(link),
         ))
         .expect(1)
         .mount(&server)
         .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(listing.complete);
-    let ids: Vec<&str> = listing
-        .users
-        .iter()
-        .map(|u| u.entra_object_id.as_str())
-        .collect();
+    let ids = user_ids(&listing.users);
     assert_eq!(ids, vec!["u1", "u2"]);
     Ok(())
 }
@@ -254,13 +170,12 @@ async fn a_rejected_token_is_replaced_by_a_fresh_one_mid_listing() -> TestResult
 #[tokio::test]
 async fn an_api_key_header_is_never_sent() -> TestResult {
     let server = server().await?;
-    mount_token(&server, TOKEN_1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+    mount_token_any(&server, TOKEN_1).await;
+    tenants_mock()
+        .respond_with(ok(json!([])))
         .mount(&server)
         .await;
-    let listing = provider(&server).list_managed_tenants().await?;
+    let listing = list_tenants(&server).await?;
     assert!(listing.complete && listing.tenants.is_empty());
     let requests = server.received_requests().await.unwrap_or_default();
     let call = requests
@@ -283,8 +198,7 @@ async fn an_api_key_header_is_never_sent() -> TestResult {
 async fn cipp_echoing_a_pasted_token_never_leaks_it() -> TestResult {
     let server = server().await?;
     let pasted = "pasted-opaque-cipp-token";
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(|req: &wiremock::Request| {
             let auth = req
                 .headers
@@ -313,8 +227,7 @@ async fn cipp_echoing_a_pasted_token_never_leaks_it() -> TestResult {
 #[tokio::test]
 async fn a_token_endpoint_echoing_the_client_secret_never_leaks_it() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(|req: &wiremock::Request| {
             // Only the values, so no `client_secret=` marker gives the secret away.
             let sent: Vec<String> = url::form_urlencoded::parse(&req.body)
@@ -328,7 +241,7 @@ async fn a_token_endpoint_echoing_the_client_secret_never_leaks_it() -> TestResu
         })
         .mount(&server)
         .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    let err = list_tenants(&server).await.unwrap_err();
     assert_eq!(err.code(), "invalid_client");
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");
@@ -339,8 +252,7 @@ async fn a_token_endpoint_echoing_the_client_secret_never_leaks_it() -> TestResu
 async fn the_shared_report_type_serves_both_providers() -> TestResult {
     use entra_providers::validation::{CheckStatus, ValidationReport};
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
             "error": "unauthorized_client",
             "error_description": "AADSTS700016: Application with identifier 'x' was not found in the directory.",
@@ -366,14 +278,7 @@ async fn the_shared_report_type_serves_both_providers() -> TestResult {
 
 #[tokio::test]
 async fn the_all_tenants_selector_is_never_sent_as_a_tenant() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListGraphRequest"))
-        .respond_with(page(vec![], None))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let server = users_never_requested().await?;
     let err = provider(&server)
         .list_users("AllTenants")
         .await

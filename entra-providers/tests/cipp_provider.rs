@@ -2,231 +2,32 @@
 //! documented payloads: token minting and caching, ListTenants rows, ListGraphRequest paging,
 //! plain-text errors, retries and connection validation.
 
+mod cipp_support;
+
 use std::fmt::Write as _;
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cipp_support::*;
 use entra_core::model::ConnectionType;
 use entra_core::provider::EntraProvider;
 use entra_providers::cipp::{
     CippConfig, CippProvider, validate_cipp_connection, validate_cipp_from_secrets,
 };
 use entra_providers::graph::CheckStatus;
-use entra_providers::http::HttpPolicy;
 use entra_providers::secrets::{MemorySecrets, Secret, SecretProvider, names};
-use serde_json::{Value, json};
+use serde_json::json;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
-use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
-use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
-
-const CIPP_TENANT: &str = "7a1c2b3d-0000-4000-8000-00000000aaaa";
-const CLIENT_ID: &str = "0b9c8d7e-1111-4222-8333-444455556666";
-const CLIENT_SECRET: &str = "cipp-client-secret-value-Zq9";
-const TOKEN_1: &str =
-    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8xIn0.first-signature";
-const TOKEN_2: &str =
-    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly8yIn0.second-signature";
-const CONTOSO: &str = "52eaad04-13a2-4a2f-9ce8-93a294fadf36";
-const FABRIKAM: &str = "6f1e7c44-8d2b-4c1a-9e55-0a1b2c3d4e5f";
-const TOKEN_PATH: &str = "/7a1c2b3d-0000-4000-8000-00000000aaaa/oauth2/v2.0/token";
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-async fn server() -> Result<MockServer, std::io::Error> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(MockServer::builder().listener(listener).start().await)
-}
-
-fn policy() -> HttpPolicy {
-    HttpPolicy {
-        retry_bad_gateway: true,
-        ..HttpPolicy::fast_for_tests()
-    }
-}
-
-fn config(server: &MockServer) -> CippConfig {
-    let mut config = CippConfig::new(server.uri(), CIPP_TENANT, CLIENT_ID, CLIENT_SECRET);
-    config.login_base = server.uri();
-    config.policy = policy();
-    config
-}
-
-fn provider(server: &MockServer) -> CippProvider {
-    CippProvider::new(config(server)).expect("valid config")
-}
-
-/// Matches a form-encoded body that carries every given field with exactly that value.
-struct FormHas(Vec<(&'static str, String)>);
-
-impl Match for FormHas {
-    fn matches(&self, request: &Request) -> bool {
-        let fields: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
-            .into_owned()
-            .collect();
-        self.0
-            .iter()
-            .all(|(k, v)| fields.iter().any(|(fk, fv)| fk == k && fv == v))
-    }
-}
-
-fn token_answer(token: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "token_type": "Bearer",
-        "expires_in": 3599,
-        "ext_expires_in": 3599,
-        "access_token": token
-    }))
-}
-
-fn client_credentials_form() -> FormHas {
-    FormHas(vec![
-        ("client_id", CLIENT_ID.to_string()),
-        ("client_secret", CLIENT_SECRET.to_string()),
-        ("scope", format!("api://{CLIENT_ID}/.default")),
-        ("grant_type", "client_credentials".to_string()),
-    ])
-}
-
-async fn mount_token(server: &MockServer, token: &str, expected_calls: u64) {
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .and(header("content-type", "application/x-www-form-urlencoded"))
-        .and(client_credentials_form())
-        .respond_with(token_answer(token))
-        .expect(expected_calls)
-        .mount(server)
-        .await;
-}
-
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
-}
-
-fn tenant_row(id: &str, name: &str, default_domain: &str, initial: &str, domains: &str) -> Value {
-    json!({
-        "PartitionKey": "Tenants",
-        "RowKey": id,
-        "customerId": id,
-        "displayName": name,
-        "defaultDomainName": default_domain,
-        "initialDomainName": initial,
-        "delegatedPrivilegeStatus": "granularDelegatedAdminPrivileges",
-        "relationshipEnd": "2027-02-10T11:24:42.3148266Z",
-        "relationshipCount": 1,
-        "hasAutoExtend": true,
-        "domains": domains,
-        "Excluded": false,
-        "ExcludeUser": "",
-        "ExcludeDate": "",
-        "GraphErrorCount": 0,
-        "LastGraphError": "",
-        "RequiresRefresh": false,
-        "LastRefresh": "2026-08-07T03:12:55.123Z",
-        "Timestamp": "2026-08-07T03:12:55.6+00:00",
-        "ETag": "W/\"datetime'2026-08-07T03%3A12%3A55.6Z'\""
-    })
-}
-
-fn tenants_answer() -> Value {
-    let mut fabrikam = tenant_row(
-        FABRIKAM,
-        "Fabrikam, Ltd.",
-        "fabrikam.co.uk",
-        "fabrikamltd.onmicrosoft.com",
-        "fabrikam.co.uk, fabrikam.com",
-    );
-    fabrikam["GraphErrorCount"] = json!(2);
-    fabrikam["LastGraphError"] = json!(
-        "invalid_grant:AADSTS65001: The user or administrator has not consented to use the application"
-    );
-    json!([
-        null,
-        {"customerId":"AllTenants","defaultDomainName":"AllTenants","displayName":"*All Tenants","domains":"AllTenants","GraphErrorCount":0},
-        tenant_row(CIPP_TENANT, "*Partner Tenant", "msp.example", "msp.onmicrosoft.com", "PartnerTenant"),
-        tenant_row(CONTOSO, "Contoso Inc", "contoso.com", "contoso.onmicrosoft.com", ""),
-        fabrikam
-    ])
-}
-
-fn user_row(id: &str, upn: &str, enabled: bool) -> Value {
-    json!({
-        "id": id,
-        "userPrincipalName": upn,
-        "mail": upn,
-        "otherMails": [],
-        "proxyAddresses": [format!("SMTP:{upn}")],
-        "displayName": upn.split('@').next().unwrap_or_default(),
-        "givenName": null,
-        "surname": null,
-        "accountEnabled": enabled,
-        "userType": "Member",
-        "jobTitle": null,
-        "mobilePhone": null,
-        "businessPhones": [],
-        "department": null,
-        "companyName": null,
-        "onPremisesSyncEnabled": null,
-        "assignedLicenses": [{"disabledPlans": [], "skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df"}],
-        "createdDateTime": "2024-01-10T08:00:00Z",
-        "Tenant": CONTOSO,
-        "CippStatus": "Good"
-    })
-}
-
-fn users_page(rows: Vec<Value>, next_link: Option<&str>) -> ResponseTemplate {
-    let mut metadata = json!({
-        "Endpoint": "users",
-        "Parameters": {"$select": "accountEnabled,assignedLicenses", "$top": "999"},
-        "CippLink": null,
-        "TenantFilter": CONTOSO,
-        "Version": "v1.0",
-        "ManualPagination": true,
-        "GraphHeaders": {"request-id": ["f00d"]}
-    });
-    if let Some(link) = next_link {
-        metadata["nextLink"] = json!(link);
-    }
-    ResponseTemplate::new(200).set_body_json(json!({"Results": rows, "Metadata": metadata}))
-}
-
-fn skip_link(token: &str) -> String {
-    format!(
-        "https://graph.microsoft.com/v1.0/users?$top=999&$select=id,accountEnabled&$skiptoken={token}"
-    )
-}
-
-/// A ListGraphRequest users mock for the first page (`link` None) or the page after `link`.
-fn users_mock(link: Option<&str>) -> wiremock::MockBuilder {
-    let builder = Mock::given(method("GET"))
-        .and(path("/api/ListGraphRequest"))
-        .and(query_param("Endpoint", "users"))
-        .and(query_param("tenantFilter", CONTOSO))
-        .and(query_param("Version", "v1.0"))
-        .and(query_param("manualPagination", "true"))
-        .and(query_param("$top", "999"))
-        .and(query_param_is_missing("tenantId"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()));
-    match link {
-        None => builder.and(query_param_is_missing("nextLink")),
-        Some(link) => builder.and(query_param("nextLink", link)),
-    }
-}
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test]
 async fn token_is_minted_with_client_credentials_and_sent_as_bearer_only() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let listing = provider(&server).list_managed_tenants().await?;
+    let server = signed_in().await?;
+    mount_tenants(&server, Some(TOKEN_1), Some(1)).await;
+    let listing = list_tenants(&server).await?;
     assert!(listing.complete);
     for request in server.received_requests().await.unwrap_or_default() {
         assert!(request.headers.get("x-api-key").is_none(), "X-API-KEY sent");
@@ -238,15 +39,8 @@ async fn token_is_minted_with_client_credentials_and_sent_as_bearer_only() -> Te
 
 #[tokio::test]
 async fn one_token_serves_many_requests_including_concurrent_ones() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
-        .expect(5)
-        .mount(&server)
-        .await;
+    let server = signed_in().await?;
+    mount_tenants(&server, Some(TOKEN_1), Some(5)).await;
     let provider = provider(&server);
     provider.list_managed_tenants().await?;
     provider.list_managed_tenants().await?;
@@ -264,17 +58,15 @@ async fn one_token_serves_many_requests_including_concurrent_ones() -> TestResul
 #[tokio::test]
 async fn a_token_near_expiry_is_replaced() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    token_mock()
+        .respond_with(ok(json!({
             "token_type": "Bearer", "expires_in": 2, "access_token": TOKEN_1
         })))
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+    tenants_mock()
+        .respond_with(ok(json!([])))
         .expect(3)
         .mount(&server)
         .await;
@@ -289,49 +81,32 @@ async fn a_token_near_expiry_is_replaced() -> TestResult {
 #[tokio::test]
 async fn a_rejected_token_is_reminted_once_and_the_call_repeated() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(token_answer(TOKEN_1))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_token(&server, TOKEN_2, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
+    mount_remint(&server).await;
+    tenants_mock()
+        .and(bearer_is(TOKEN_1))
         .respond_with(ResponseTemplate::new(401))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_2).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let listing = provider(&server).list_managed_tenants().await?;
-    assert_eq!(listing.tenants.len(), 2);
+    mount_tenants(&server, Some(TOKEN_2), Some(1)).await;
+    assert_eq!(list_tenants(&server).await?.tenants.len(), 2);
     Ok(())
 }
 
 #[tokio::test]
 async fn a_token_rejected_twice_is_unauthorized() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(token_answer(TOKEN_1))
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(401))
         .expect(2)
         .mount(&server)
         .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    let err = list_tenants(&server).await.unwrap_err();
     assert_eq!(err.code(), "unauthorized");
     assert_eq!(err.status, Some(401));
     Ok(())
@@ -345,15 +120,13 @@ async fn a_legacy_token_is_used_only_without_client_credentials() -> TestResult 
         .expect(0)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+    tenants_mock()
+        .and(bearer_is(TOKEN_1))
+        .respond_with(ok(json!([])))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
@@ -373,10 +146,9 @@ async fn a_legacy_token_is_used_only_without_client_credentials() -> TestResult 
     // With client credentials present, a stored legacy token is ignored.
     let server2 = self::server().await?;
     mount_token(&server2, TOKEN_2, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_2).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+    tenants_mock()
+        .and(bearer_is(TOKEN_2))
+        .respond_with(ok(json!([])))
         .expect(1)
         .mount(&server2)
         .await;
@@ -389,8 +161,7 @@ async fn a_legacy_token_is_used_only_without_client_credentials() -> TestResult 
 #[tokio::test]
 async fn token_endpoint_failures_keep_their_aadsts_code() -> TestResult {
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({
             "error": "invalid_client",
             "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.\r\nTrace ID: 1",
@@ -401,7 +172,7 @@ async fn token_endpoint_failures_keep_their_aadsts_code() -> TestResult {
         })))
         .mount(&server)
         .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
+    let err = list_tenants(&server).await.unwrap_err();
     assert_eq!(err.code(), "invalid_client");
     assert_eq!(err.upstream_code.as_deref(), Some("AADSTS7000215"));
     assert!(!err.message.contains(CLIENT_SECRET));
@@ -410,22 +181,13 @@ async fn token_endpoint_failures_keep_their_aadsts_code() -> TestResult {
 
 #[tokio::test]
 async fn list_tenants_rows_are_mapped_and_pseudo_rows_skipped() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
-        .mount(&server)
-        .await;
+    let server = signed_in().await?;
+    mount_tenants(&server, None, None).await;
     let mut config = config(&server);
     config.partner_tenant_id = Some(CIPP_TENANT.to_string());
     let listing = CippProvider::new(config)?.list_managed_tenants().await?;
     assert!(listing.complete);
-    let ids: Vec<&str> = listing
-        .tenants
-        .iter()
-        .map(|t| t.entra_tenant_id.as_str())
-        .collect();
+    let ids = tenant_ids(&listing.tenants);
     assert_eq!(ids, vec![CONTOSO, FABRIKAM]);
     let contoso = &listing.tenants[0];
     assert_eq!(contoso.display_name.as_deref(), Some("Contoso Inc"));
@@ -453,61 +215,16 @@ async fn list_tenants_rows_are_mapped_and_pseudo_rows_skipped() -> TestResult {
 }
 
 #[tokio::test]
-async fn a_list_tenants_error_row_is_a_failed_listing() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
-            "Results": "Failed to retrieve tenants: Could not connect to Partner Center",
-            "defaultDomainName": "",
-            "displayName": "Failed to retrieve tenants. Perform a permission check.",
-            "customerId": ""
-        }])))
-        .mount(&server)
-        .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
-    assert_eq!(err.code(), "upstream_unavailable");
-    assert!(
-        err.message.contains("Failed to retrieve tenants"),
-        "{}",
-        err.message
-    );
-    Ok(())
-}
-
-#[tokio::test]
 async fn users_follow_two_pages_with_tenant_filter_and_next_link() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    let link = skip_link("RFNwdAIAAQAAAD8");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![
-                user_row("u1", "adele@contoso.com", true),
-                user_row("u2", "room@contoso.com", false),
-            ],
-            Some(&link),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    users_mock(Some(&link))
-        .respond_with(users_page(
-            vec![user_row("u3", "alex@contoso.com", true)],
-            None,
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let first = vec![
+        user_row("u1", "adele@contoso.com", true),
+        user_row("u2", "room@contoso.com", false),
+    ];
+    let second = vec![user_row("u3", "alex@contoso.com", true)];
+    let (server, listing) = list_pages(Some(1), vec![first, second]).await?;
     assert!(listing.complete);
     assert!(listing.error.is_none());
-    let ids: Vec<&str> = listing
-        .users
-        .iter()
-        .map(|u| u.entra_object_id.as_str())
-        .collect();
+    let ids = user_ids(&listing.users);
     assert_eq!(ids, vec!["u1", "u2", "u3"]);
     assert!(listing.users.iter().all(|u| u.entra_tenant_id == CONTOSO));
     assert!(!listing.users[1].account_enabled);
@@ -544,35 +261,18 @@ async fn users_follow_two_pages_with_tenant_filter_and_next_link() -> TestResult
 
 #[tokio::test]
 async fn users_follow_three_pages_until_the_last_has_no_next_link() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    let link2 = skip_link("page2");
-    let link3 = skip_link("page3");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&link2),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    users_mock(Some(&link2))
-        .respond_with(users_page(
-            vec![user_row("u2", "b@contoso.com", true)],
-            Some(&link3),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    users_mock(Some(&link3))
-        .respond_with(users_page(
-            vec![user_row("u3", "c@contoso.com", true)],
-            None,
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let pages = ["a", "b", "c"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            vec![user_row(
+                &format!("u{}", i + 1),
+                &format!("{name}@contoso.com"),
+                true,
+            )]
+        })
+        .collect();
+    let (_server, listing) = list_pages(Some(1), pages).await?;
     assert!(listing.complete);
     assert_eq!(listing.users.len(), 3);
     Ok(())
@@ -580,14 +280,10 @@ async fn users_follow_three_pages_until_the_last_has_no_next_link() -> TestResul
 
 #[tokio::test]
 async fn a_next_link_to_another_host_is_refused_and_never_followed() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     let foreign = "https://graph.evil.example/v1.0/users?$skiptoken=x";
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(foreign),
-        ))
+    let first = vec![user_row("u1", "a@contoso.com", true)];
+    page_mock(None, first, Some(foreign))
         .expect(1)
         .mount(&server)
         .await;
@@ -596,11 +292,7 @@ async fn a_next_link_to_another_host_is_refused_and_never_followed() -> TestResu
         .expect(0)
         .mount(&server)
         .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
-    assert!(!listing.complete);
-    assert_eq!(listing.users.len(), 1);
-    let error = listing.error.expect("an error");
-    assert_eq!(error.code(), "paging_guard");
+    assert_cut_short(&list_contoso(&server).await?, 1, "paging_guard");
     Ok(())
 }
 
@@ -609,81 +301,49 @@ async fn the_graph_host_is_configurable() -> TestResult {
     let server = server().await?;
     mount_token(&server, TOKEN_1, 2).await;
     let local = "https://graph.sandbox.test/v1.0/users?$skiptoken=2";
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(local),
-        ))
-        .mount(&server)
-        .await;
-    users_mock(Some(local))
-        .respond_with(users_page(
-            vec![user_row("u2", "b@contoso.com", true)],
-            None,
-        ))
-        .mount(&server)
-        .await;
+    mount_first_page(&server, local).await;
+    let second = vec![user_row("u2", "b@contoso.com", true)];
+    mount_page(&server, Some(local), second, None).await;
     let mut config = config(&server);
     config.graph_host = "graph.sandbox.test".to_string();
     let listing = CippProvider::new(config)?.list_users(CONTOSO).await?;
     assert!(listing.complete);
     assert_eq!(listing.users.len(), 2);
     // The default host refuses the same link.
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let listing = list_contoso(&server).await?;
     assert!(!listing.complete);
     Ok(())
 }
 
 #[tokio::test]
 async fn a_repeated_next_link_is_refused() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     let link = skip_link("loop");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&link),
-        ))
-        .mount(&server)
-        .await;
-    users_mock(Some(&link))
-        .respond_with(users_page(
-            vec![user_row("u2", "b@contoso.com", true)],
-            Some(&link),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
-    assert!(!listing.complete);
-    assert_eq!(listing.users.len(), 2);
-    assert_eq!(listing.error.map(|e| e.code()), Some("paging_guard"));
+    mount_first_page(&server, &link).await;
+    mount_page_once(
+        &server,
+        Some(&link),
+        vec![user_row("u2", "b@contoso.com", true)],
+        Some(&link),
+    )
+    .await;
+    assert_cut_short(&list_contoso(&server).await?, 2, "paging_guard");
     Ok(())
 }
 
 #[tokio::test]
 async fn a_page_failing_half_way_leaves_the_listing_incomplete() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     let link = skip_link("page2");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&link),
-        ))
-        .mount(&server)
-        .await;
+    mount_first_page(&server, &link).await;
     users_mock(Some(&link))
         .respond_with(ResponseTemplate::new(400).set_body_string(
             "Graph Error: Too many requests. Please try again later. - Endpoint: users",
         ))
         .mount(&server)
         .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
-    assert!(!listing.complete);
-    assert_eq!(listing.users.len(), 1);
-    let error = listing.error.expect("an error");
-    assert_eq!(error.code(), "throttled");
+    let listing = list_contoso(&server).await?;
+    let error = assert_cut_short(&listing, 1, "throttled");
     assert!(
         error.message.contains("Too many requests"),
         "{}",
@@ -694,36 +354,19 @@ async fn a_page_failing_half_way_leaves_the_listing_incomplete() -> TestResult {
 
 #[tokio::test]
 async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    let link = skip_link("page2");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&link),
-        ))
-        .mount(&server)
-        .await;
+    let server = signed_in().await?;
     let mut row = user_row("u2", "b@contoso.com", true);
     if let Some(fields) = row.as_object_mut() {
         fields.remove("accountEnabled");
     }
-    users_mock(Some(&link))
-        .respond_with(users_page(
-            vec![row.clone(), user_row("u3", "c@contoso.com", false)],
-            None,
-        ))
-        .mount(&server)
-        .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let first = vec![user_row("u1", "a@contoso.com", true)];
+    let second = vec![row.clone(), user_row("u3", "c@contoso.com", false)];
+    mount_pages(&server, None, vec![first, second]).await;
+    let listing = list_contoso(&server).await?;
     // Never taken as enabled: left out, and its absence must not count.
     assert!(!listing.complete);
     assert!(listing.error.is_none());
-    let ids: Vec<&str> = listing
-        .users
-        .iter()
-        .map(|u| u.entra_object_id.as_str())
-        .collect();
+    let ids = user_ids(&listing.users);
     assert_eq!(ids, ["u1", "u3"]);
     assert_eq!(listing.warnings.len(), 1);
     let warning = &listing.warnings[0];
@@ -736,13 +379,9 @@ async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() 
     );
 
     // A tenant whose only row is unreadable is not an error on every run either.
-    let server = self::server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    users_mock(None)
-        .respond_with(users_page(vec![row], None))
-        .mount(&server)
-        .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
+    let server = signed_in().await?;
+    mount_page(&server, None, vec![row], None).await;
+    let listing = list_contoso(&server).await?;
     assert!(!listing.complete);
     assert!(listing.users.is_empty());
     assert_eq!(listing.warnings[0].code, "user_row_skipped");
@@ -751,164 +390,134 @@ async fn a_row_without_account_enabled_is_left_out_and_the_listing_incomplete() 
 
 #[tokio::test]
 async fn a_user_repeated_across_pages_keeps_its_last_copy() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    let link = skip_link("page2");
-    users_mock(None)
-        .respond_with(users_page(
-            vec![
-                user_row("u1", "old@contoso.com", true),
-                user_row("u2", "b@contoso.com", true),
-            ],
-            Some(&link),
-        ))
-        .mount(&server)
-        .await;
-    users_mock(Some(&link))
-        .respond_with(users_page(
-            vec![user_row("u1", "new@contoso.com", false)],
-            None,
-        ))
-        .mount(&server)
-        .await;
-    let listing = provider(&server).list_users(CONTOSO).await?;
-    assert!(listing.complete);
-    assert_eq!(listing.users.len(), 2);
-    let u1 = listing
-        .users
-        .iter()
-        .find(|u| u.entra_object_id == "u1")
-        .expect("u1");
-    assert_eq!(u1.user_principal_name.as_deref(), Some("new@contoso.com"));
-    assert!(!u1.account_enabled);
-    assert_eq!(listing.warnings.len(), 1);
-    assert_eq!(listing.warnings[0].code, "user_listed_twice");
-    assert!(listing.warnings[0].message.contains("u1"));
+    let (_server, listing) = list_pages(None, last_copy_pages(user_row)).await?;
+    assert_last_copy_kept(&listing);
     Ok(())
 }
 
-#[tokio::test]
-async fn a_queued_answer_is_an_error_not_an_empty_tenant() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    users_mock(None)
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "Results": [],
-            "Metadata": {"Queued": true, "QueueMessage": "Still loading data for all tenants", "QueueId": "q1"}
-        })))
-        .mount(&server)
-        .await;
-    let err = provider(&server).list_users(CONTOSO).await.unwrap_err();
-    assert_eq!(err.code(), "unexpected_response");
-    assert!(err.message.contains("queued"), "{}", err.message);
-    Ok(())
-}
-
+/// CIPP's error answers, plain text or JSON, and the code, status and reason the provider keeps.
 #[tokio::test]
 async fn plain_text_errors_map_to_codes_and_keep_their_reason() -> TestResult {
-    let cases: Vec<(u16, &str, &str)> = vec![
+    let text = |status: u16, body: &str, code: &'static str| {
         (
+            Call::Users,
+            ErrorCase::text("plain-text error", status, body, code),
+        )
+    };
+    let rows = [
+        text(
             403,
             "Access to this CIPP API endpoint is not allowed, the 'readonly' base role does not have the required permission: CIPP.Core.Read",
             "forbidden",
         ),
-        (
+        text(
             403,
             "Access to this CIPP API endpoint is not allowed, you do not have the required permission: Identity.User.Read",
             "forbidden",
         ),
-        (
+        text(
             403,
             "Access to this CIPP API endpoint is not allowed, the API Client does not have the required permission",
             "forbidden",
         ),
-        (403, "Access to this tenant is not allowed", "forbidden"),
-        (
+        text(403, "Access to this tenant is not allowed", "forbidden"),
+        text(
             403,
             "Your CIPP subscription has ended. Access to this instance is no longer available.",
             "subscription_ended",
         ),
-        (404, "Endpoint not found", "not_found"),
-        (
+        text(404, "Endpoint not found", "not_found"),
+        text(
             400,
             "Graph Error: We cannot access this tenant as consent has not been given, please try refreshing the CPV permissions in the application settings menu. - Endpoint: users",
             "consent_required",
         ),
-        (
+        text(
             400,
             "Graph Error: Access has been blocked by Conditional Access policies. Please check the Conditional Access configuration documentation - Endpoint: users",
             "mfa_or_conditional_access",
         ),
-        (
+        text(
             400,
             "Graph Error: The CIPP user access token has expired. Run the Setup Wizard to refresh your tokens. - Endpoint: users",
             "refresh_token_expired",
         ),
-        (
+        text(
             400,
             "Graph Error: Exception at D:\\home\\site\\wwwroot\\Modules\\CIPPCore\\Public\\GraphRequests\\Get-GraphRequestList.ps1:179 - Graph request denied for 'contoso.com': the tenant is not in CIPP's tenant list. - Endpoint: users",
             "tenant_not_found",
         ),
-        (
+        text(
             400,
             "Graph Error: Too many requests. - Endpoint: users",
             "throttled",
         ),
-        (
+        text(
             400,
             "Graph Error: Invalid filter clause: Syntax error at position 3 - Endpoint: users",
             "bad_request",
         ),
-        (
+        text(
             500,
             "Could not get token: invalid_grant:AADSTS700082: The refresh token has expired due to inactivity.",
             "upstream_unavailable",
         ),
+        (
+            Call::Users,
+            ErrorCase::json(
+                "queued answer, not an empty tenant",
+                200,
+                json!({
+                    "Results": [],
+                    "Metadata": {"Queued": true, "QueueMessage": "Still loading data for all tenants", "QueueId": "q1"}
+                }),
+                "unexpected_response",
+            )
+            .saying("queued"),
+        ),
+        (
+            Call::Tenants,
+            ErrorCase::json(
+                "ListTenants error row",
+                200,
+                json!([{
+                    "Results": "Failed to retrieve tenants: Could not connect to Partner Center",
+                    "defaultDomainName": "",
+                    "displayName": "Failed to retrieve tenants. Perform a permission check.",
+                    "customerId": ""
+                }]),
+                "upstream_unavailable",
+            )
+            .saying("Failed to retrieve tenants"),
+        ),
+        (
+            Call::Tenants,
+            ErrorCase::text(
+                "gateway errors outlasting the retries",
+                503,
+                "This feature has been disabled: Tenants",
+                "upstream_unavailable",
+            )
+            .requested(u64::from(policy().max_retries) + 1),
+        ),
     ];
-    for (status, body, expected) in cases {
-        let server = server().await?;
-        mount_token(&server, TOKEN_1, 1).await;
-        users_mock(None)
-            .respond_with(ResponseTemplate::new(status).set_body_string(body))
-            .mount(&server)
-            .await;
-        let err = provider(&server).list_users(CONTOSO).await.unwrap_err();
-        assert_eq!(err.code(), expected, "{status} {body}");
-        assert_eq!(err.status, Some(status));
-        assert!(err.message.contains(body), "reason lost: {}", err.message);
+    for (call, case) in &rows {
+        run_error_case(*call, case).await?;
     }
     Ok(())
 }
 
 #[tokio::test]
 async fn gateway_errors_are_retried_then_succeed() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("Bad Gateway"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(504))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let listing = provider(&server).list_managed_tenants().await?;
+    let server = signed_in().await?;
+    let gateway_errors = vec![
+        ResponseTemplate::new(502).set_body_string("Bad Gateway"),
+        ResponseTemplate::new(503).insert_header("Retry-After", "0"),
+        ResponseTemplate::new(504),
+    ];
+    tenants_answer_first(&server, gateway_errors).await;
+    mount_tenants(&server, None, Some(1)).await;
+    let listing = list_tenants(&server).await?;
     assert_eq!(listing.tenants.len(), 2);
     let calls = server
         .received_requests()
@@ -923,21 +532,10 @@ async fn gateway_errors_are_retried_then_succeed() -> TestResult {
 
 #[tokio::test]
 async fn a_throttled_answer_waits_for_retry_after() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = signed_in().await?;
+    let throttled = ResponseTemplate::new(429).insert_header("Retry-After", "1");
+    tenants_answer_first(&server, vec![throttled]).await;
+    mount_tenants(&server, None, Some(1)).await;
     let provider = provider(&server);
     let started = std::time::Instant::now();
     let listing = provider.list_managed_tenants().await?;
@@ -948,33 +546,9 @@ async fn a_throttled_answer_waits_for_retry_after() -> TestResult {
 }
 
 #[tokio::test]
-async fn gateway_errors_that_outlast_the_retries_are_upstream_unavailable() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(
-            ResponseTemplate::new(503).set_body_string("This feature has been disabled: Tenants"),
-        )
-        .expect(u64::from(policy().max_retries) + 1)
-        .mount(&server)
-        .await;
-    let err = provider(&server).list_managed_tenants().await.unwrap_err();
-    assert_eq!(err.code(), "upstream_unavailable");
-    assert!(
-        err.message.contains("This feature has been disabled"),
-        "{}",
-        err.message
-    );
-    Ok(())
-}
-
-#[tokio::test]
 async fn no_secret_or_token_appears_in_errors_or_debug_output() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    let server = signed_in().await?;
+    tenants_mock()
         .respond_with(ResponseTemplate::new(500).set_body_string(format!(
             "Unhandled: request with Authorization: Bearer {TOKEN_1} and client_secret={CLIENT_SECRET} failed; token {TOKEN_1}"
         )))
@@ -1021,31 +595,25 @@ async fn delta_is_not_offered() -> TestResult {
 
 #[tokio::test]
 async fn validation_reports_every_named_check() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     Mock::given(method("GET"))
         .and(path("/api/me"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        .and(bearer_is(TOKEN_1))
+        .respond_with(ok(json!({
             "clientPrincipal": {"appId": CLIENT_ID, "appRole": []},
             "permissions": ["CIPP.Core.Read"]
         })))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
-        .mount(&server)
-        .await;
-    users_mock(None)
-        .respond_with(users_page(
-            vec![user_row("u1", "a@contoso.com", true)],
-            Some(&skip_link("more")),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_tenants(&server, None, None).await;
+    mount_page_once(
+        &server,
+        None,
+        vec![user_row("u1", "a@contoso.com", true)],
+        Some(&skip_link("more")),
+    )
+    .await;
     let report = validate_cipp_connection(config(&server)).await;
     let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
@@ -1078,17 +646,15 @@ async fn validation_reports_every_named_check() -> TestResult {
 
 #[tokio::test]
 async fn validation_names_the_failing_check_and_skips_the_rest() -> TestResult {
-    let server = server().await?;
-    mount_token(&server, TOKEN_1, 1).await;
+    let server = signed_in().await?;
     Mock::given(method("GET"))
         .and(path("/api/me"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        .respond_with(ok(json!({
             "clientPrincipal": {"appId": CLIENT_ID, "appRole": []}, "permissions": []
         })))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(403).set_body_string(
             "Access to this CIPP API endpoint is not allowed, you do not have the required permission: CIPP.Core.Read",
         ))
@@ -1115,8 +681,7 @@ async fn validation_names_the_failing_check_and_skips_the_rest() -> TestResult {
 
     // Bad client secret: the token check fails with the login endpoint's code.
     let server = self::server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
+    token_mock()
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({
             "error": "invalid_client",
             "error_description": "AADSTS7000215: Invalid client secret provided.",
@@ -1214,30 +779,18 @@ async fn no_token_or_secret_reaches_a_log_line() -> TestResult {
     let _guard =
         tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
     let server = server().await?;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(token_answer(TOKEN_1))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    mount_token(&server, TOKEN_2, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .and(header("authorization", bearer(TOKEN_1).as_str()))
+    mount_remint(&server).await;
+    tenants_mock()
+        .and(bearer_is(TOKEN_1))
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
+    tenants_mock()
         .respond_with(ResponseTemplate::new(503).set_body_string(format!("Bearer {TOKEN_2}")))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/ListTenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tenants_answer()))
-        .mount(&server)
-        .await;
+    mount_tenants(&server, None, None).await;
     let link = skip_link("secret-skiptoken");
     Mock::given(method("GET"))
         .and(path("/api/ListGraphRequest"))

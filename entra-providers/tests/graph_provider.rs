@@ -12,13 +12,6 @@ use std::sync::Arc;
 use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-fn no_enrichment() -> GraphOptions {
-    GraphOptions {
-        enrich_from_relationships: false,
-        ..GraphOptions::default()
-    }
-}
-
 #[tokio::test]
 async fn discovery_pages_through_gdap_customers_with_top_300() {
     let fx = Fixture::start().await;
@@ -26,21 +19,19 @@ async fn discovery_pages_through_gdap_customers_with_top_300() {
         .await;
     let page2 =
         fx.graph_url("v1.0/tenantRelationships/delegatedAdminCustomers?$top=300&$skiptoken=p2");
-    Mock::given(method("GET"))
-        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
+    get(DISCOVERY)
         .and(query_param("$skiptoken", "p2"))
         .and(header("authorization", "Bearer AT-partner-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        .respond_with(ok(json!({
             "value": [{"@odata.type": "#microsoft.graph.delegatedAdminCustomer", "id": FABRIKAM,
                        "tenantId": FABRIKAM, "displayName": "Fabrikam"}]})))
         .expect(1)
         .mount(&fx.graph)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
+    get(DISCOVERY)
         .and(query_param("$top", "300"))
         .and(header("authorization", "Bearer AT-partner-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        .respond_with(ok(json!({
             "@odata.context": "https://graph.microsoft.com/v1.0/tenantRelationships/$metadata#delegatedAdminCustomers",
             "@odata.nextLink": page2,
             "value": [{"@odata.type": "#microsoft.graph.delegatedAdminCustomer", "@odata.etag": "W/\"JyIxODAw\"",
@@ -51,7 +42,7 @@ async fn discovery_pages_through_gdap_customers_with_top_300() {
     Mock::given(method("GET"))
         .and(path("/v1.0/tenantRelationships/delegatedAdminRelationships"))
         .and(query_param("$filter", "status eq 'active'"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{
+        .respond_with(ok(json!({"value": [{
             "@odata.type": "#microsoft.graph.delegatedAdminRelationship",
             "id": "5d027261-d21f-4aa9-b7db-7fa1f56fb163-8777b240-c6f0-4469-9e98-a3205431b836",
             "displayName": "Contoso admin relationship", "duration": "P730D",
@@ -65,11 +56,7 @@ async fn discovery_pages_through_gdap_customers_with_top_300() {
     let provider = fx.provider(GraphOptions::default());
     let listing = provider.list_managed_tenants().await.unwrap();
     assert!(listing.complete);
-    let ids: Vec<&str> = listing
-        .tenants
-        .iter()
-        .map(|t| t.entra_tenant_id.as_str())
-        .collect();
+    let ids = tenant_ids(&listing.tenants);
     assert_eq!(ids, vec![FABRIKAM, CONTOSO]);
     let contoso = &listing.tenants[1];
     assert_eq!(contoso.display_name.as_deref(), Some("Contoso Inc"));
@@ -88,70 +75,37 @@ async fn discovery_pages_through_gdap_customers_with_top_300() {
 }
 
 #[tokio::test]
-async fn discovery_without_a_gdap_role_is_gdap_role_missing_with_request_id() {
-    let fx = Fixture::start().await;
-    fx.mount_partner_refresh("AT-partner-1", None).await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(graph_error_body(
-            "Authorization_RequestDenied",
-            "Insufficient privileges to complete the operation.",
-        )))
-        .mount(&fx.graph)
-        .await;
-    let err = fx
-        .provider(no_enrichment())
-        .list_managed_tenants()
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "gdap_role_missing");
-    assert_eq!(err.status, Some(403));
-    assert_eq!(
-        err.request_id.as_deref(),
-        Some("2bd5b4b8-f877-4bf9-9390-1d9fca785d26")
-    );
-    assert_eq!(err.date.as_deref(), Some("2024-09-24T13:40:08"));
-}
-
-#[tokio::test]
 async fn lighthouse_domain_comes_from_the_contract_and_domains_are_verified_only() {
-    let fx = Fixture::start().await;
-    fx.mount_partner_refresh("AT-partner-1", None).await;
-    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
+    let fx = Fixture::signed_in().await;
     fx.mount_customer_token("34298981-4fc8-4974-9486-c8909ed1521b", "AT-fourth")
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [
-            {"id": CONTOSO, "tenantId": CONTOSO, "displayName": "Contoso Inc"}]})))
-        .mount(&fx.graph)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/beta/tenantRelationships/managedTenants/tenants"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{
+    fx.answer(
+        DISCOVERY,
+        ok(json!({"value": [
+            {"id": CONTOSO, "tenantId": CONTOSO, "displayName": "Contoso Inc"}]})),
+    )
+    .await;
+    fx.answer(LIGHTHOUSE, ok(json!({"value": [{
             "id": "34298981-4fc8-4974-9486-c8909ed1521b", "tenantId": "34298981-4fc8-4974-9486-c8909ed1521b",
             "displayName": "Fourth Coffee",
             "contract": {"displayName": "Fourth Coffee", "defaultDomainName": "fourthcoffee.com", "contractType": 2},
             "tenantStatusInformation": {"onboardingStatus": "active", "delegatedPrivilegeStatus": "granularDelegatedAdminPrivileges"},
-            "createdDateTime": "2012-02-20T00:00:00Z", "lastUpdatedDateTime": "2021-02-20T00:00:00Z"}]})))
-        .mount(&fx.graph)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/domains"))
+            "createdDateTime": "2012-02-20T00:00:00Z", "lastUpdatedDateTime": "2021-02-20T00:00:00Z"}]}))).await;
+    get(DOMAINS)
         .and(header("authorization", "Bearer AT-contoso"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [
+        .respond_with(ok(json!({"value": [
             {"id": "contoso.onmicrosoft.com", "isDefault": false, "isInitial": true, "isVerified": true},
             {"id": "Contoso.com", "isDefault": true, "isInitial": false, "isVerified": true},
             {"id": "pending.contoso.com", "isDefault": false, "isInitial": false, "isVerified": false}]})))
         .mount(&fx.graph)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/domains"))
+    get(DOMAINS)
         .and(header("authorization", "Bearer AT-fourth"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(graph_error_body(
+        .respond_with(graph_error(
+            403,
             "Authorization_RequestDenied",
             "Insufficient privileges to complete the operation.",
-        )))
+        ))
         .mount(&fx.graph)
         .await;
 
@@ -198,22 +152,20 @@ async fn users_are_read_per_customer_tenant_with_select_and_top_999_across_pages
         .and(body_string_contains(format!("refresh_token={PARTNER_RT}")))
         .and(body_string_contains("client_id=app-client-id"))
         .and(body_string_contains("%2F.default"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("AT-contoso", None)))
+        .respond_with(ok(token_body("AT-contoso", None)))
         .expect(1)
         .mount(&fx.login)
         .await;
     let page2 = fx.graph_url("v1.0/users?$select=id&$top=999&$skiptoken=RFNwdAIAAQ");
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
+    get(USERS)
         .and(query_param("$skiptoken", "RFNwdAIAAQ"))
         .and(header("authorization", "Bearer AT-contoso"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        .respond_with(ok(json!({
             "value": [user_row("u3", "c@contoso.com", false)]})))
         .expect(1)
         .mount(&fx.graph)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
+    get(USERS)
         .and(query_param("$top", "999"))
         .and(header("authorization", "Bearer AT-contoso"))
         .respond_with(move |req: &wiremock::Request| {
@@ -228,7 +180,7 @@ async fn users_are_read_per_customer_tenant_with_select_and_top_999_across_pages
                     return ResponseTemplate::new(400).set_body_string(format!("missing {field}"));
                 }
             }
-            ResponseTemplate::new(200).set_body_json(json!({
+            ok(json!({
                 "@odata.nextLink": page2.clone(),
                 "value": [user_row("u1", "a@contoso.com", true), user_row("u2", "b@contoso.com", true)]}))
         })
@@ -236,18 +188,10 @@ async fn users_are_read_per_customer_tenant_with_select_and_top_999_across_pages
         .mount(&fx.graph)
         .await;
 
-    let listing = fx
-        .provider(no_enrichment())
-        .list_users(CONTOSO)
-        .await
-        .unwrap();
+    let listing = fx.users().await;
     assert!(listing.complete);
     assert!(listing.error.is_none());
-    let ids: Vec<&str> = listing
-        .users
-        .iter()
-        .map(|u| u.entra_object_id.as_str())
-        .collect();
+    let ids = user_ids(&listing.users);
     assert_eq!(ids, vec!["u1", "u2", "u3"]);
     let u3 = &listing.users[2];
     assert_eq!(u3.entra_tenant_id, CONTOSO);
@@ -261,57 +205,42 @@ async fn users_are_read_per_customer_tenant_with_select_and_top_999_across_pages
 
 #[tokio::test]
 async fn a_page_failing_half_way_leaves_the_listing_incomplete() {
-    let fx = Fixture::start().await;
-    fx.mount_partner_refresh("AT-partner-1", None).await;
-    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
+    let fx = Fixture::signed_in().await;
     let page2 = fx.graph_url("v1.0/users?$skiptoken=second");
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
+    get(USERS)
         .and(query_param("$skiptoken", "second"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(graph_error_body(
+        .respond_with(graph_error(
+            503,
             "serviceNotAvailable",
             "Service unavailable",
-        )))
+        ))
         .expect(4)
         .mount(&fx.graph)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "@odata.nextLink": page2, "value": [user_row("u1", "a@contoso.com", true)]})))
-        .mount(&fx.graph)
-        .await;
+    fx.answer(
+        USERS,
+        ok(json!({
+            "@odata.nextLink": page2, "value": [user_row("u1", "a@contoso.com", true)]})),
+    )
+    .await;
 
-    let listing = fx
-        .provider(no_enrichment())
-        .list_users(CONTOSO)
-        .await
-        .unwrap();
-    assert!(!listing.complete);
-    assert_eq!(listing.users.len(), 1);
-    let err = listing.error.unwrap();
-    assert_eq!(err.code(), "upstream_unavailable");
+    let listing = fx.users().await;
+    let err = assert_cut_short(&listing, 1, "upstream_unavailable");
     assert_eq!(err.status, Some(503));
 }
 
 #[tokio::test]
 async fn a_user_row_without_account_enabled_is_left_out_naming_the_field() {
-    let fx = Fixture::start().await;
-    fx.mount_partner_refresh("AT-partner-1", None).await;
-    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
+    let fx = Fixture::signed_in().await;
     let mut row = user_row("u2", "b@contoso.com", true);
     row.as_object_mut().unwrap().remove("accountEnabled");
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "value": [user_row("u1", "a@contoso.com", true), row, "not a user"]})))
-        .mount(&fx.graph)
-        .await;
-    let listing = fx
-        .provider(no_enrichment())
-        .list_users(CONTOSO)
-        .await
-        .unwrap();
+    fx.answer(
+        USERS,
+        ok(json!({
+            "value": [user_row("u1", "a@contoso.com", true), row, "not a user"]})),
+    )
+    .await;
+    let listing = fx.users().await;
     assert!(
         !listing.complete,
         "a listing with a left-out row must not count absence"
@@ -344,41 +273,16 @@ async fn a_user_row_without_account_enabled_is_left_out_naming_the_field() {
 }
 
 #[tokio::test]
-async fn malformed_json_is_unexpected_response() {
-    let fx = Fixture::start().await;
-    fx.mount_partner_refresh("AT-partner-1", None).await;
-    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{\"value\": [ {\"id\": "))
-        .mount(&fx.graph)
-        .await;
-    let err = fx
-        .provider(no_enrichment())
-        .list_users(CONTOSO)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "unexpected_response");
-}
-
-#[tokio::test]
 async fn a_repeating_next_link_stops_with_paging_guard() {
-    let fx = Fixture::start().await;
-    fx.mount_partner_refresh("AT-partner-1", None).await;
-    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
+    let fx = Fixture::signed_in().await;
     let again = fx.graph_url("v1.0/users?$skiptoken=loop");
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    get(USERS)
+        .respond_with(ok(json!({
             "@odata.nextLink": again, "value": [user_row("u1", "a@contoso.com", true)]})))
         .expect(2)
         .mount(&fx.graph)
         .await;
-    let listing = fx
-        .provider(no_enrichment())
-        .list_users(CONTOSO)
-        .await
-        .unwrap();
+    let listing = fx.users().await;
     assert!(!listing.complete);
     assert_eq!(listing.error.unwrap().code(), "paging_guard");
 }
@@ -388,27 +292,21 @@ async fn a_next_link_to_another_host_is_never_followed() {
     let fx = Fixture::start().await;
     let foreign = server().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .respond_with(ok(json!({"value": []})))
         .expect(0)
         .mount(&foreign)
         .await;
     fx.mount_partner_refresh("AT-partner-1", None).await;
     fx.mount_customer_token(CONTOSO, "AT-contoso").await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    fx.answer(
+        USERS,
+        ok(json!({
             "@odata.nextLink": format!("{}/v1.0/users?$skiptoken=x", foreign.uri()),
-            "value": [user_row("u1", "a@contoso.com", true)]})))
-        .mount(&fx.graph)
-        .await;
-    let listing = fx
-        .provider(no_enrichment())
-        .list_users(CONTOSO)
-        .await
-        .unwrap();
-    assert!(!listing.complete);
-    assert_eq!(listing.users.len(), 1);
-    assert_eq!(listing.error.unwrap().code(), "paging_guard");
+            "value": [user_row("u1", "a@contoso.com", true)]})),
+    )
+    .await;
+    let listing = fx.users().await;
+    assert_cut_short(&listing, 1, "paging_guard");
 }
 
 #[tokio::test]
@@ -417,40 +315,21 @@ async fn a_401_refreshes_the_customer_token_once_and_retries() {
     fx.mount_partner_refresh("AT-partner-1", None).await;
     Mock::given(method("POST"))
         .and(path(format!("/{CONTOSO}/oauth2/v2.0/token")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("AT-contoso-old", None)))
+        .respond_with(ok(token_body("AT-contoso-old", None)))
         .up_to_n_times(1)
         .expect(1)
         .mount(&fx.login)
         .await;
     Mock::given(method("POST"))
         .and(path(format!("/{CONTOSO}/oauth2/v2.0/token")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("AT-contoso-new", None)))
+        .respond_with(ok(token_body("AT-contoso-new", None)))
         .expect(1)
         .mount(&fx.login)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .and(header("authorization", "Bearer AT-contoso-old"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(graph_error_body(
-            "InvalidAuthenticationToken",
-            "Access token has expired or is not yet valid.",
-        )))
-        .expect(1)
-        .mount(&fx.graph)
+    let body = json!({"value": [user_row("u1", "a@contoso.com", true)]});
+    fx.refused_then_accepted(USERS, "AT-contoso-old", "AT-contoso-new", body)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .and(header("authorization", "Bearer AT-contoso-new"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "value": [user_row("u1", "a@contoso.com", true)]})))
-        .expect(1)
-        .mount(&fx.graph)
-        .await;
-    let listing = fx
-        .provider(no_enrichment())
-        .list_users(CONTOSO)
-        .await
-        .unwrap();
+    let listing = fx.users().await;
     assert!(listing.complete);
     assert_eq!(listing.users.len(), 1);
 }
@@ -461,29 +340,13 @@ async fn a_401_on_discovery_refreshes_the_partner_token_and_reports_the_rotation
     Mock::given(method("POST"))
         .and(path(format!("/{PARTNER}/oauth2/v2.0/token")))
         .and(body_string_contains("refresh_token=RT-stale"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(token_body("AT-fresh", Some("RT-rotated"))),
-        )
+        .respond_with(ok(token_body("AT-fresh", Some("RT-rotated"))))
         .expect(1)
         .mount(&fx.login)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
-        .and(header("authorization", "Bearer AT-revoked"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(graph_error_body(
-            "InvalidAuthenticationToken",
-            "Access token has expired or is not yet valid.",
-        )))
-        .expect(1)
-        .mount(&fx.graph)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
-        .and(header("authorization", "Bearer AT-fresh"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [
-            {"id": CONTOSO, "tenantId": CONTOSO, "displayName": "Contoso Inc"}]})))
-        .expect(1)
-        .mount(&fx.graph)
+    let body =
+        json!({"value": [{"id": CONTOSO, "tenantId": CONTOSO, "displayName": "Contoso Inc"}]});
+    fx.refused_then_accepted(DISCOVERY, "AT-revoked", "AT-fresh", body)
         .await;
     let tokens = TokenSet {
         access_token: Secret::new("AT-revoked"),
@@ -509,10 +372,9 @@ async fn a_401_on_discovery_refreshes_the_partner_token_and_reports_the_rotation
 async fn a_token_expiring_within_a_minute_is_refreshed_before_use() {
     let fx = Fixture::start().await;
     fx.mount_partner_refresh("AT-next", None).await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
+    get(DISCOVERY)
         .and(header("authorization", "Bearer AT-next"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .respond_with(ok(json!({"value": []})))
         .expect(1)
         .mount(&fx.graph)
         .await;
@@ -538,9 +400,7 @@ async fn concurrent_callers_share_one_refresh_per_tenant() {
     Mock::given(method("POST"))
         .and(path(format!("/{PARTNER}/oauth2/v2.0/token")))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(token_body("AT-partner-1", None))
-                .set_delay(std::time::Duration::from_millis(100)),
+            ok(token_body("AT-partner-1", None)).set_delay(std::time::Duration::from_millis(100)),
         )
         .expect(1)
         .mount(&fx.login)
@@ -548,22 +408,18 @@ async fn concurrent_callers_share_one_refresh_per_tenant() {
     Mock::given(method("POST"))
         .and(path(format!("/{CONTOSO}/oauth2/v2.0/token")))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(token_body("AT-contoso", None))
-                .set_delay(std::time::Duration::from_millis(100)),
+            ok(token_body("AT-contoso", None)).set_delay(std::time::Duration::from_millis(100)),
         )
         .expect(1)
         .mount(&fx.login)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+    get(DISCOVERY)
+        .respond_with(ok(json!({"value": []})))
         .expect(5)
         .mount(&fx.graph)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+    get(USERS)
+        .respond_with(ok(json!({"value": []})))
         .expect(5)
         .mount(&fx.graph)
         .await;
@@ -588,14 +444,13 @@ async fn client_credentials_mint_customer_tokens_when_configured() {
         .and(path(format!("/{CONTOSO}/oauth2/v2.0/token")))
         .and(body_string_contains("grant_type=client_credentials"))
         .and(body_string_contains("%2F.default"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("AT-app", None)))
+        .respond_with(ok(token_body("AT-app", None)))
         .expect(1)
         .mount(&fx.login)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
+    get(USERS)
         .and(header("authorization", "Bearer AT-app"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        .respond_with(ok(json!({
             "value": [user_row("u1", "a@contoso.com", true)]})))
         .expect(1)
         .mount(&fx.graph)
@@ -610,15 +465,12 @@ async fn client_credentials_mint_customer_tokens_when_configured() {
 
 #[tokio::test]
 async fn delta_follows_pages_to_the_delta_link_and_reports_removals() {
-    let fx = Fixture::start().await;
-    fx.mount_partner_refresh("AT-partner-1", None).await;
-    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
+    let fx = Fixture::signed_in().await;
     let page2 = fx.graph_url("v1.0/users/delta?$skiptoken=oEBwdSP6uehIAxQOWq");
     let delta_link = fx.graph_url("v1.0/users/delta?$deltatoken=oEcOySpF_hWYmTIUZBOIf");
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/delta"))
+    get(DELTA)
         .and(query_param("$skiptoken", "oEBwdSP6uehIAxQOWq"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        .respond_with(ok(json!({
             "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
             "@odata.deltaLink": delta_link.clone(),
             "value": [{"id": "gone-soft", "@removed": {"reason": "changed"}},
@@ -626,8 +478,7 @@ async fn delta_follows_pages_to_the_delta_link_and_reports_removals() {
         .expect(1)
         .mount(&fx.graph)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/delta"))
+    get(DELTA)
         .respond_with(move |req: &wiremock::Request| {
             let has_top = req.url.query_pairs().any(|(k, _)| k == "$top");
             let select = req
@@ -636,10 +487,9 @@ async fn delta_follows_pages_to_the_delta_link_and_reports_removals() {
                 .find(|(k, _)| k == "$select")
                 .map(|(_, v)| v.into_owned());
             if has_top || !select.is_some_and(|s| s.contains("accountEnabled")) {
-                return ResponseTemplate::new(400)
-                    .set_body_json(graph_error_body("BadRequest", "bad query"));
+                return graph_error(400, "BadRequest", "bad query");
             }
-            ResponseTemplate::new(200).set_body_json(json!({
+            ok(json!({
                 "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
                 "@odata.nextLink": page2.clone(),
                 "value": [user_row("u1", "a@contoso.com", true),
@@ -659,14 +509,9 @@ async fn delta_follows_pages_to_the_delta_link_and_reports_removals() {
     // u1 appeared twice; the later state wins.
     assert_eq!(delta.users.len(), 1);
     assert!(!delta.users[0].account_enabled);
-    let removed: Vec<(&str, RemovalReason)> = delta
-        .removed
-        .iter()
-        .map(|r| (r.entra_object_id.as_str(), r.reason))
-        .collect();
     assert_eq!(
-        removed,
-        vec![
+        removals(&delta.removed),
+        [
             ("gone-hard", RemovalReason::Deleted),
             ("gone-soft", RemovalReason::Changed)
         ]
@@ -675,20 +520,17 @@ async fn delta_follows_pages_to_the_delta_link_and_reports_removals() {
 
 #[tokio::test]
 async fn an_expired_delta_token_requires_a_full_resync() {
-    let fx = Fixture::start().await;
-    fx.mount_partner_refresh("AT-partner-1", None).await;
-    fx.mount_customer_token(CONTOSO, "AT-contoso").await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/delta"))
+    let fx = Fixture::signed_in().await;
+    get(DELTA)
         .and(query_param("$deltatoken", "expired"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(graph_error_body(
+        .respond_with(graph_error(
+            400,
             "syncStateNotFound",
             "The sync state generation is not found.",
-        )))
+        ))
         .mount(&fx.graph)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users/delta"))
+    get(DELTA)
         .and(query_param("$deltatoken", "gone"))
         .respond_with(ResponseTemplate::new(410).insert_header(
             "Location",

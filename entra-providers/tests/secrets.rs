@@ -18,6 +18,28 @@ use serde_json::json;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+/// Writes a secret, panicking on a store error.
+trait Put {
+    async fn put(&self, tenant: &str, name: &str, value: &str);
+}
+
+impl<S: SecretProvider + ?Sized> Put for S {
+    async fn put(&self, tenant: &str, name: &str, value: &str) {
+        self.set(tenant, name, Secret::new(value))
+            .await
+            .expect("the secret is stored");
+    }
+}
+
+/// A store holding `pairs` for `msp-1`.
+async fn msp1_store(pairs: &[(&str, &str)]) -> Arc<MemorySecrets> {
+    let store = Arc::new(MemorySecrets::new());
+    for (name, value) in pairs {
+        store.put("msp-1", name, value).await;
+    }
+    store
+}
+
 fn env(pairs: &[(&str, &str)]) -> EnvSecrets {
     let map: HashMap<String, String> = pairs
         .iter()
@@ -39,10 +61,7 @@ fn secrets_never_print_their_value() {
 #[tokio::test]
 async fn the_memory_store_gets_sets_and_deletes_per_tenant() {
     let store = MemorySecrets::new();
-    store
-        .set("msp-1", names::MICROSOFT_CLIENT_ID, Secret::new("id-1"))
-        .await
-        .unwrap();
+    store.put("msp-1", names::MICROSOFT_CLIENT_ID, "id-1").await;
     assert_eq!(
         store
             .get("msp-1", names::MICROSOFT_CLIENT_ID)
@@ -84,17 +103,11 @@ async fn the_chain_prefers_tenant_then_environment_then_app_and_never_mixes_a_pa
     let tenant_store = Arc::new(MemorySecrets::new());
     let app_store = Arc::new(MemorySecrets::new());
     app_store
-        .set(APP_SCOPE, names::MICROSOFT_CLIENT_ID, Secret::new("app-id"))
-        .await
-        .unwrap();
+        .put(APP_SCOPE, names::MICROSOFT_CLIENT_ID, "app-id")
+        .await;
     app_store
-        .set(
-            APP_SCOPE,
-            names::MICROSOFT_CLIENT_SECRET,
-            Secret::new("app-secret"),
-        )
-        .await
-        .unwrap();
+        .put(APP_SCOPE, names::MICROSOFT_CLIENT_SECRET, "app-secret")
+        .await;
     let full_env = env(&[
         ("MICROSOFT_CLIENT_ID", "env-id"),
         ("MICROSOFT_CLIENT_SECRET", "env-secret"),
@@ -106,13 +119,8 @@ async fn the_chain_prefers_tenant_then_environment_then_app_and_never_mixes_a_pa
 
     // Only an id in the tenant store: that source is skipped entirely, the environment wins.
     tenant_store
-        .set(
-            "msp-1",
-            names::MICROSOFT_CLIENT_ID,
-            Secret::new("tenant-id"),
-        )
-        .await
-        .unwrap();
+        .put("msp-1", names::MICROSOFT_CLIENT_ID, "tenant-id")
+        .await;
     let found = chain.resolve("msp-1").await.unwrap();
     assert_eq!(found.source, CredentialSource::Environment);
     assert_eq!(found.client_id, "env-id");
@@ -121,13 +129,8 @@ async fn the_chain_prefers_tenant_then_environment_then_app_and_never_mixes_a_pa
 
     // A full tenant pair wins.
     tenant_store
-        .set(
-            "msp-1",
-            names::MICROSOFT_CLIENT_SECRET,
-            Secret::new("tenant-secret"),
-        )
-        .await
-        .unwrap();
+        .put("msp-1", names::MICROSOFT_CLIENT_SECRET, "tenant-secret")
+        .await;
     let found = chain.resolve("msp-1").await.unwrap();
     assert_eq!(found.source, CredentialSource::TenantSecrets);
     assert_eq!(
@@ -162,20 +165,12 @@ async fn switching_the_connection_type_clears_the_other_types_secrets() {
         .iter()
         .chain(names::CIPP_CONNECTION.iter())
     {
-        store.set("msp-1", name, Secret::new("v")).await.unwrap();
+        store.put("msp-1", name, "v").await;
     }
+    store.put("msp-1", names::MICROSOFT_CLIENT_ID, "id").await;
     store
-        .set("msp-1", names::MICROSOFT_CLIENT_ID, Secret::new("id"))
-        .await
-        .unwrap();
-    store
-        .set(
-            "msp-2",
-            names::ENTRA_CIPP_CLIENT_SECRET,
-            Secret::new("other-tenant"),
-        )
-        .await
-        .unwrap();
+        .put("msp-2", names::ENTRA_CIPP_CLIENT_SECRET, "other-tenant")
+        .await;
 
     let deleted = switch_connection_type(&store, "msp-1", ConnectionType::Direct)
         .await
@@ -206,31 +201,36 @@ async fn switching_the_connection_type_clears_the_other_types_secrets() {
 
 #[test]
 fn canonical_names_are_stable() {
-    assert_eq!(names::MICROSOFT_CLIENT_ID, "microsoft_client_id");
-    assert_eq!(names::MICROSOFT_CLIENT_SECRET, "microsoft_client_secret");
-    assert_eq!(names::MICROSOFT_TENANT_ID, "microsoft_tenant_id");
-    assert_eq!(
-        names::ENTRA_DIRECT_ACCESS_TOKEN,
-        "entra_direct_access_token"
-    );
-    assert_eq!(
-        names::ENTRA_DIRECT_REFRESH_TOKEN,
-        "entra_direct_refresh_token"
-    );
-    assert_eq!(
-        names::ENTRA_DIRECT_TOKEN_EXPIRES_AT,
-        "entra_direct_token_expires_at"
-    );
-    assert_eq!(
-        names::ENTRA_DIRECT_PARTNER_TENANT_ID,
-        "entra_direct_partner_tenant_id"
-    );
-    assert_eq!(names::ENTRA_DIRECT_TOKEN_SCOPE, "entra_direct_token_scope");
-    assert_eq!(names::ENTRA_CIPP_BASE_URL, "entra_cipp_base_url");
-    assert_eq!(names::ENTRA_CIPP_CLIENT_ID, "entra_cipp_client_id");
-    assert_eq!(names::ENTRA_CIPP_CLIENT_SECRET, "entra_cipp_client_secret");
-    assert_eq!(names::ENTRA_CIPP_TENANT_ID, "entra_cipp_tenant_id");
-    assert_eq!(names::ENTRA_CIPP_API_TOKEN, "entra_cipp_api_token");
+    let table = [
+        (names::MICROSOFT_CLIENT_ID, "microsoft_client_id"),
+        (names::MICROSOFT_CLIENT_SECRET, "microsoft_client_secret"),
+        (names::MICROSOFT_TENANT_ID, "microsoft_tenant_id"),
+        (
+            names::ENTRA_DIRECT_ACCESS_TOKEN,
+            "entra_direct_access_token",
+        ),
+        (
+            names::ENTRA_DIRECT_REFRESH_TOKEN,
+            "entra_direct_refresh_token",
+        ),
+        (
+            names::ENTRA_DIRECT_TOKEN_EXPIRES_AT,
+            "entra_direct_token_expires_at",
+        ),
+        (
+            names::ENTRA_DIRECT_PARTNER_TENANT_ID,
+            "entra_direct_partner_tenant_id",
+        ),
+        (names::ENTRA_DIRECT_TOKEN_SCOPE, "entra_direct_token_scope"),
+        (names::ENTRA_CIPP_BASE_URL, "entra_cipp_base_url"),
+        (names::ENTRA_CIPP_CLIENT_ID, "entra_cipp_client_id"),
+        (names::ENTRA_CIPP_CLIENT_SECRET, "entra_cipp_client_secret"),
+        (names::ENTRA_CIPP_TENANT_ID, "entra_cipp_tenant_id"),
+        (names::ENTRA_CIPP_API_TOKEN, "entra_cipp_api_token"),
+    ];
+    for (name, expected) in table {
+        assert_eq!(name, expected);
+    }
 }
 
 #[tokio::test]
@@ -247,52 +247,19 @@ async fn a_provider_from_secrets_persists_the_rotated_refresh_token() {
         .expect(1)
         .mount(&fx.login)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/tenantRelationships/delegatedAdminCustomers"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
-        .mount(&fx.graph)
-        .await;
-    let store = Arc::new(MemorySecrets::new());
-    store
-        .set(
-            "msp-1",
-            names::MICROSOFT_CLIENT_ID,
-            Secret::new("tenant-app"),
-        )
-        .await
-        .unwrap();
-    store
-        .set(
-            "msp-1",
-            names::MICROSOFT_CLIENT_SECRET,
-            Secret::new("tenant-app-secret"),
-        )
-        .await
-        .unwrap();
-    store
-        .set(
-            "msp-1",
-            names::ENTRA_DIRECT_PARTNER_TENANT_ID,
-            Secret::new(PARTNER),
-        )
-        .await
-        .unwrap();
-    store
-        .set(
-            "msp-1",
-            names::ENTRA_DIRECT_REFRESH_TOKEN,
-            Secret::new("RT-stored"),
-        )
-        .await
-        .unwrap();
+    fx.answer(DISCOVERY, ok(json!({"value": []}))).await;
+    let store = msp1_store(&[
+        (names::MICROSOFT_CLIENT_ID, "tenant-app"),
+        (names::MICROSOFT_CLIENT_SECRET, "tenant-app-secret"),
+        (names::ENTRA_DIRECT_PARTNER_TENANT_ID, PARTNER),
+        (names::ENTRA_DIRECT_REFRESH_TOKEN, "RT-stored"),
+    ])
+    .await;
     let chain = CredentialChain::new(store.clone()).with_environment(env(&[]));
-    let options = GraphOptions {
-        enrich_from_relationships: false,
-        ..GraphOptions::default()
-    };
-    let provider = GraphProvider::from_secrets(store.clone(), &chain, "msp-1", fx.config(options))
-        .await
-        .unwrap();
+    let provider =
+        GraphProvider::from_secrets(store.clone(), &chain, "msp-1", fx.config(no_enrichment()))
+            .await
+            .unwrap();
     provider.list_managed_tenants().await.unwrap();
     let get = |name: &'static str| {
         let store = store.clone();
@@ -323,27 +290,12 @@ async fn a_provider_from_secrets_persists_the_rotated_refresh_token() {
 #[tokio::test]
 async fn a_provider_from_secrets_without_tokens_is_a_configuration_error() {
     let fx = Fixture::start().await;
-    let store = Arc::new(MemorySecrets::new());
-    store
-        .set(
-            "msp-1",
-            names::MICROSOFT_CLIENT_ID,
-            Secret::new("tenant-app"),
-        )
-        .await
-        .unwrap();
-    store
-        .set(
-            "msp-1",
-            names::MICROSOFT_CLIENT_SECRET,
-            Secret::new("tenant-app-secret"),
-        )
-        .await
-        .unwrap();
-    store
-        .set("msp-1", names::MICROSOFT_TENANT_ID, Secret::new(PARTNER))
-        .await
-        .unwrap();
+    let store = msp1_store(&[
+        (names::MICROSOFT_CLIENT_ID, "tenant-app"),
+        (names::MICROSOFT_CLIENT_SECRET, "tenant-app-secret"),
+        (names::MICROSOFT_TENANT_ID, PARTNER),
+    ])
+    .await;
     let chain = CredentialChain::new(store.clone());
     let err =
         GraphProvider::from_secrets(store, &chain, "msp-1", fx.config(GraphOptions::default()))
@@ -383,6 +335,16 @@ impl SecretProvider for CrashingVault {
     }
 }
 
+impl CrashingVault {
+    fn new() -> Self {
+        Self {
+            inner: MemorySecrets::new(),
+            writes_left: std::sync::Mutex::new(usize::MAX),
+            written: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+}
+
 fn token_set(rt: &str, at: &str, expires_at: u64, scope: &str) -> TokenSet {
     TokenSet {
         access_token: Secret::new(at),
@@ -398,11 +360,7 @@ async fn a_token_set_write_interrupted_anywhere_keeps_the_newest_refresh_token_a
     let old = token_set("RT-old", "AT-old", 1_000, "scope-old");
     let new = token_set("RT-new", "AT-new", 5_000, "scope-new");
     for crash_after in 0..=4 {
-        let vault = CrashingVault {
-            inner: MemorySecrets::new(),
-            writes_left: std::sync::Mutex::new(usize::MAX),
-            written: std::sync::Mutex::new(Vec::new()),
-        };
+        let vault = CrashingVault::new();
         store_token_set(&vault, "msp-1", &old).await.unwrap();
         vault.written.lock().unwrap().clear();
         *vault.writes_left.lock().unwrap() = crash_after;
@@ -432,11 +390,7 @@ async fn a_token_set_write_interrupted_anywhere_keeps_the_newest_refresh_token_a
         );
     }
     // The documented order.
-    let vault = CrashingVault {
-        inner: MemorySecrets::new(),
-        writes_left: std::sync::Mutex::new(usize::MAX),
-        written: std::sync::Mutex::new(Vec::new()),
-    };
+    let vault = CrashingVault::new();
     store_token_set(&vault, "msp-1", &new).await.unwrap();
     assert_eq!(
         *vault.written.lock().unwrap(),

@@ -151,8 +151,12 @@ def verify_state(
     expected_user: str,
     redirect_uri: str,
     ttl: Optional[float] = None,
+    consume_nonce: Optional[Callable[[str, int], bool]] = None,
 ) -> StateClaims:
-    """The claims of a callback's state, or `AuthError` with a `state_*` code."""
+    """The claims of a callback's state, or `AuthError` with a `state_*` code.
+
+    With `consume_nonce(nonce, expires_at_ms) -> bool` (atomic: record the nonce, return False
+    when it was already used) the state is single-use: a replay is `state_replayed`."""
 
 def exchange_code(settings: SignInSettings, code: str, code_verifier: str) -> Awaitable[TokenSet]: ...
 def refresh_tokens(

@@ -556,6 +556,7 @@ class SignInSettings(_SignInSettingsRequired, total=False):
     cloud: Literal["global", "us_gov_high", "us_gov_dod", "china"]
     loginBase: str
     graphBase: str
+    graphResource: str
     policy: "HttpPolicy"
 
 
@@ -607,6 +608,7 @@ class GraphSettings(_GraphSettingsRequired, total=False):
     cloud: Literal["global", "us_gov_high", "us_gov_dod", "china"]
     loginBase: str
     graphBase: str
+    graphResource: str
     customerGrant: Literal["partner_refresh_token", "client_credentials"]
     enrichFromRelationships: bool
     includeLighthouse: bool
@@ -636,6 +638,7 @@ class SandboxFaults(TypedDict, total=False):
     """Injected failures; rates are 0..1, durations in seconds, tenant-keyed knobs take tenant ids."""
 
     latency: float
+    latencyJitter: float
     graphThrottleRate: float
     graphThrottleNext: int
     retryAfterSecs: int
@@ -667,6 +670,7 @@ class SandboxFaults(TypedDict, total=False):
     cippTenantsNullRow: bool
     cippPartnerRow: bool
     authorizeDenied: bool
+    oneTimeRefreshTokens: bool
 
 
 class SandboxConfig(TypedDict, total=False):

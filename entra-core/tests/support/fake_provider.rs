@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use entra_core::model::{ConnectionType, EntraUser, ManagedTenant};
+use entra_core::model::{ConnectionType, EntraUser, ManagedTenant, Warning};
 use entra_core::provider::{
     DeltaListing, EntraProvider, ProviderError, ProviderErrorCode, RemovalReason, RemovedUser,
     TenantListing, UserListing,
@@ -25,6 +25,8 @@ struct FakeTenant {
     fail: Option<ProviderError>,
     /// Listings return only this many users and report themselves incomplete.
     cut_after: Option<usize>,
+    /// Rows the listing could not read: left out, named in warnings, the listing incomplete.
+    skipped_rows: Vec<String>,
     expired_links: BTreeSet<String>,
 }
 
@@ -115,14 +117,14 @@ impl FakeProvider {
         t.removed_at.insert(id.to_string(), t.version);
     }
 
+    /// Changes `tenant`'s state, creating it when unknown.
+    fn with_tenant(&self, tenant: &str, change: impl FnOnce(&mut FakeTenant)) {
+        let mut state = self.state.lock().unwrap();
+        change(state.tenants.entry(tenant.to_string()).or_default());
+    }
+
     pub fn fail_tenant(&self, tenant: &str, error: Option<ProviderError>) {
-        self.state
-            .lock()
-            .unwrap()
-            .tenants
-            .entry(tenant.to_string())
-            .or_default()
-            .fail = error;
+        self.with_tenant(tenant, |t| t.fail = error);
     }
 
     /// Makes the managed-tenant listing stop after `after` tenants (incomplete), or whole again.
@@ -131,13 +133,15 @@ impl FakeProvider {
     }
 
     pub fn cut_listing(&self, tenant: &str, after: Option<usize>) {
-        self.state
-            .lock()
-            .unwrap()
-            .tenants
-            .entry(tenant.to_string())
-            .or_default()
-            .cut_after = after;
+        self.with_tenant(tenant, |t| t.cut_after = after);
+    }
+
+    /// Makes full listings of `tenant` leave out these users as unreadable rows, the way the
+    /// Graph and CIPP providers report a row they cannot read.
+    pub fn skip_rows(&self, tenant: &str, object_ids: &[&str]) {
+        self.with_tenant(tenant, |t| {
+            t.skipped_rows = object_ids.iter().map(|s| s.to_string()).collect()
+        });
     }
 
     /// Makes every delta link issued so far for `tenant` expire.
@@ -222,11 +226,22 @@ impl EntraProvider for FakeProvider {
                 warnings: vec![],
             });
         }
+        users.retain(|u| !t.skipped_rows.contains(&u.entra_object_id));
+        let warnings: Vec<Warning> = t
+            .skipped_rows
+            .iter()
+            .map(|id| {
+                Warning::new(
+                    "user_row_skipped",
+                    format!("the row of user {id} could not be read: `accountEnabled` is missing"),
+                )
+            })
+            .collect();
         Ok(UserListing {
             users,
-            complete: true,
+            complete: warnings.is_empty(),
             error: None,
-            warnings: vec![],
+            warnings,
         })
     }
 

@@ -1,18 +1,35 @@
-//! The configuration as JSON (camelCase, durations in milliseconds or seconds as the field name
-//! says), for hosts that configure the sandbox from Python, Node or a file. Missing fields keep
-//! their defaults; unknown fields are ignored.
+//! The sandbox configuration, faults and mutations as JSON: the one shape every host (Python,
+//! Node, a config file for the `sandbox_server` example) describes an estate in. Keys are
+//! camelCase, durations are seconds (fractions allowed), every key is optional and defaults to
+//! the small, fast estate. Unknown keys are refused with `invalid_input` naming the key, so a
+//! misspelt fault is reported instead of silently left off.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::Value;
+use entra_core::CoreError;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
 
 use super::config::{CippDenial, DeltaFault, Faults, SandboxConfig, TokenFault};
-use super::error::SandboxError;
+use super::mutations::{Mutation, NewUser};
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+fn seconds(value: f64, field: &str) -> Result<Duration, CoreError> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        CoreError::invalid_input(format!(
+            "`{field}` must be a non-negative number of seconds"
+        ))
+    })
+}
+
+/// Reads a present key as `Some(value)`, so that `null` can clear an optional knob
+/// (`Some(None)`) while a missing key leaves it alone (`None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ConfigJson {
     seed: Option<u64>,
     tenants: Option<usize>,
@@ -20,165 +37,483 @@ struct ConfigJson {
     crm_clients: Option<usize>,
     default_page_size: Option<usize>,
     delta_page_size: Option<usize>,
-    token_lifetime_secs: Option<u64>,
+    token_lifetime: Option<f64>,
     redirect_uris: Option<Vec<String>>,
+    faults: Option<FaultsJson>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct FaultsJson {
-    latency_ms: u64,
-    latency_jitter_ms: u64,
-    graph_throttle_rate: f64,
-    graph_throttle_next: u32,
-    retry_after_secs: u64,
-    graph_unavailable_rate: f64,
-    graph_unavailable_next: u32,
-    unavailable_retry_after_secs: Option<u64>,
-    cipp_gateway_error_rate: f64,
-    cipp_gateway_error_next: u32,
-    cipp_gateway_status: u16,
-    token_errors: BTreeMap<String, TokenFault>,
-    gdap_role_missing: BTreeSet<String>,
-    failing_page: BTreeMap<String, usize>,
-    failing_page_status: u16,
-    delta: DeltaFault,
-    cipp_denial: Option<CippDenial>,
-    cipp_tenants_error_row: bool,
-    cipp_tenants_null_row: bool,
-    cipp_partner_row: bool,
-    authorize_denied: bool,
-    one_time_refresh_tokens: bool,
+    latency: Option<f64>,
+    latency_jitter: Option<f64>,
+    graph_throttle_rate: Option<f64>,
+    graph_throttle_next: Option<u32>,
+    retry_after_secs: Option<u64>,
+    graph_unavailable_rate: Option<f64>,
+    graph_unavailable_next: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    unavailable_retry_after_secs: Option<Option<u64>>,
+    cipp_gateway_error_rate: Option<f64>,
+    cipp_gateway_error_next: Option<u32>,
+    cipp_gateway_status: Option<u16>,
+    token_errors: Option<BTreeMap<String, TokenFault>>,
+    gdap_role_missing: Option<BTreeSet<String>>,
+    failing_page: Option<BTreeMap<String, usize>>,
+    failing_page_status: Option<u16>,
+    delta: Option<DeltaFault>,
+    #[serde(default, deserialize_with = "present")]
+    cipp_denial: Option<Option<CippDenial>>,
+    cipp_tenants_error_row: Option<bool>,
+    cipp_tenants_null_row: Option<bool>,
+    cipp_partner_row: Option<bool>,
+    authorize_denied: Option<bool>,
+    one_time_refresh_tokens: Option<bool>,
 }
 
-impl From<FaultsJson> for Faults {
-    fn from(f: FaultsJson) -> Self {
-        Faults {
-            latency: Duration::from_millis(f.latency_ms),
-            latency_jitter: Duration::from_millis(f.latency_jitter_ms),
-            graph_throttle_rate: f.graph_throttle_rate,
-            graph_throttle_next: f.graph_throttle_next,
-            retry_after_secs: f.retry_after_secs,
-            graph_unavailable_rate: f.graph_unavailable_rate,
-            graph_unavailable_next: f.graph_unavailable_next,
-            unavailable_retry_after_secs: f.unavailable_retry_after_secs,
-            cipp_gateway_error_rate: f.cipp_gateway_error_rate,
-            cipp_gateway_error_next: f.cipp_gateway_error_next,
-            cipp_gateway_status: f.cipp_gateway_status,
-            token_errors: f.token_errors,
-            gdap_role_missing: f.gdap_role_missing,
-            failing_page: f.failing_page,
-            failing_page_status: f.failing_page_status,
-            delta: f.delta,
-            cipp_denial: f.cipp_denial,
-            cipp_tenants_error_row: f.cipp_tenants_error_row,
-            cipp_tenants_null_row: f.cipp_tenants_null_row,
-            cipp_partner_row: f.cipp_partner_row,
-            authorize_denied: f.authorize_denied,
-            one_time_refresh_tokens: f.one_time_refresh_tokens,
-        }
-    }
-}
-
-fn check_rate(name: &str, rate: f64) -> Result<(), SandboxError> {
+fn check_rate(name: &str, rate: f64) -> Result<(), CoreError> {
     if (0.0..=1.0).contains(&rate) {
         Ok(())
     } else {
-        Err(SandboxError::InvalidConfig(format!(
-            "faults.{name} must be between 0 and 1"
+        Err(CoreError::invalid_input(format!(
+            "`faults.{name}` must be between 0 and 1"
         )))
     }
 }
 
+impl FaultsJson {
+    fn apply(self, mut f: Faults) -> Result<Faults, CoreError> {
+        if let Some(v) = self.latency {
+            f.latency = seconds(v, "faults.latency")?;
+        }
+        if let Some(v) = self.latency_jitter {
+            f.latency_jitter = seconds(v, "faults.latencyJitter")?;
+        }
+        macro_rules! copy {
+            ($($field:ident),*) => { $( if let Some(v) = self.$field { f.$field = v; } )* };
+        }
+        copy!(
+            graph_throttle_rate,
+            graph_throttle_next,
+            retry_after_secs,
+            graph_unavailable_rate,
+            graph_unavailable_next,
+            unavailable_retry_after_secs,
+            cipp_gateway_error_rate,
+            cipp_gateway_error_next,
+            cipp_gateway_status,
+            token_errors,
+            gdap_role_missing,
+            failing_page,
+            failing_page_status,
+            delta,
+            cipp_denial,
+            cipp_tenants_error_row,
+            cipp_tenants_null_row,
+            cipp_partner_row,
+            authorize_denied,
+            one_time_refresh_tokens
+        );
+        check_rate("graphThrottleRate", f.graph_throttle_rate)?;
+        check_rate("graphUnavailableRate", f.graph_unavailable_rate)?;
+        check_rate("cippGatewayErrorRate", f.cipp_gateway_error_rate)?;
+        Ok(f)
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(value: &Value, what: &str) -> Result<T, CoreError> {
+    entra_core::json::from_value(value)
+        .map_err(|e| CoreError::invalid_input(format!("{what}: {}", message(&e))))
+}
+
+fn message(err: &CoreError) -> String {
+    match err {
+        CoreError::InvalidInput { message } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 impl Faults {
-    /// Reads faults from JSON such as
-    /// `{"latencyMs": 20, "graphThrottleRate": 0.1, "retryAfterSecs": 1,
-    ///   "tokenErrors": {"<tenant id>": "consent_missing"}, "delta": "expired"}`.
-    pub fn from_json(value: &Value) -> Result<Self, SandboxError> {
-        let parsed: FaultsJson = serde_json::from_value(value.clone())
-            .map_err(|e| SandboxError::InvalidConfig(format!("faults: {e}")))?;
-        check_rate("graphThrottleRate", parsed.graph_throttle_rate)?;
-        check_rate("graphUnavailableRate", parsed.graph_unavailable_rate)?;
-        check_rate("cippGatewayErrorRate", parsed.cipp_gateway_error_rate)?;
-        Ok(parsed.into())
+    /// Reads faults from JSON such as `{"latency": 0.02, "graphThrottleRate": 0.1,
+    /// "retryAfterSecs": 1, "tokenErrors": {"<tenant id>": "consent_missing"}, "delta":
+    /// "expired"}`; keys not given are off.
+    pub fn from_json(value: &Value) -> Result<Self, CoreError> {
+        Faults::default().updated_from_json(value)
+    }
+
+    /// These faults with only the keys given in `value` changed (`null` clears an optional
+    /// knob such as `cippDenial`).
+    pub fn updated_from_json(&self, value: &Value) -> Result<Self, CoreError> {
+        let parsed: FaultsJson = parse(value, "faults")?;
+        parsed.apply(self.clone())
+    }
+
+    /// The faults in the same shape [`Faults::from_json`] reads.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "latency": self.latency.as_secs_f64(),
+            "latencyJitter": self.latency_jitter.as_secs_f64(),
+            "graphThrottleRate": self.graph_throttle_rate,
+            "graphThrottleNext": self.graph_throttle_next,
+            "retryAfterSecs": self.retry_after_secs,
+            "graphUnavailableRate": self.graph_unavailable_rate,
+            "graphUnavailableNext": self.graph_unavailable_next,
+            "unavailableRetryAfterSecs": self.unavailable_retry_after_secs,
+            "cippGatewayErrorRate": self.cipp_gateway_error_rate,
+            "cippGatewayErrorNext": self.cipp_gateway_error_next,
+            "cippGatewayStatus": self.cipp_gateway_status,
+            "tokenErrors": self.token_errors,
+            "gdapRoleMissing": self.gdap_role_missing,
+            "failingPage": self.failing_page,
+            "failingPageStatus": self.failing_page_status,
+            "delta": self.delta,
+            "cippDenial": self.cipp_denial,
+            "cippTenantsErrorRow": self.cipp_tenants_error_row,
+            "cippTenantsNullRow": self.cipp_tenants_null_row,
+            "cippPartnerRow": self.cipp_partner_row,
+            "authorizeDenied": self.authorize_denied,
+            "oneTimeRefreshTokens": self.one_time_refresh_tokens,
+        })
     }
 }
 
 impl SandboxConfig {
-    /// Reads a configuration from JSON such as
-    /// `{"seed": 7, "tenants": 20, "usersPerTenant": 50, "crmClients": 22, "faults": {...}}`.
-    pub fn from_json(value: &Value) -> Result<Self, SandboxError> {
-        let parsed: ConfigJson = serde_json::from_value(value.clone())
-            .map_err(|e| SandboxError::InvalidConfig(e.to_string()))?;
-        let defaults = SandboxConfig::default();
-        let faults = match value.get("faults") {
-            Some(f) if !f.is_null() => Faults::from_json(f)?,
-            _ => Faults::default(),
-        };
-        Ok(SandboxConfig {
-            seed: parsed.seed.unwrap_or(defaults.seed),
-            tenants: parsed.tenants.unwrap_or(defaults.tenants),
-            users_per_tenant: parsed.users_per_tenant.unwrap_or(defaults.users_per_tenant),
-            crm_clients: parsed.crm_clients.unwrap_or(defaults.crm_clients),
-            default_page_size: parsed
-                .default_page_size
-                .unwrap_or(defaults.default_page_size),
-            delta_page_size: parsed.delta_page_size.unwrap_or(defaults.delta_page_size),
-            token_lifetime: parsed
-                .token_lifetime_secs
-                .map(Duration::from_secs)
-                .unwrap_or(defaults.token_lifetime),
-            redirect_uris: parsed.redirect_uris.unwrap_or_default(),
-            faults,
-        })
+    /// Reads a configuration from JSON such as `{"seed": 7, "tenants": 20, "usersPerTenant": 50,
+    /// "crmClients": 22, "tokenLifetime": 60, "faults": {...}}`.
+    pub fn from_json(value: &Value) -> Result<Self, CoreError> {
+        let parsed: ConfigJson = parse(value, "sandbox configuration")?;
+        let mut config = SandboxConfig::default();
+        macro_rules! copy {
+            ($($field:ident),*) => { $( if let Some(v) = parsed.$field { config.$field = v; } )* };
+        }
+        copy!(
+            seed,
+            tenants,
+            users_per_tenant,
+            crm_clients,
+            default_page_size,
+            delta_page_size,
+            redirect_uris
+        );
+        if let Some(v) = parsed.token_lifetime {
+            config.token_lifetime = seconds(v, "tokenLifetime")?;
+        }
+        if let Some(f) = parsed.faults {
+            config.faults = f.apply(Faults::default())?;
+        }
+        Ok(config)
+    }
+}
+
+/// A directory change, `{"kind": "disable", "userId": ...}` and so on.
+#[derive(Debug, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+enum MutationJson {
+    Disable {
+        user_id: String,
+    },
+    Enable {
+        user_id: String,
+    },
+    SoftDelete {
+        user_id: String,
+    },
+    HardDelete {
+        user_id: String,
+    },
+    Restore {
+        user_id: String,
+    },
+    Rename {
+        user_id: String,
+        display_name: String,
+        #[serde(default)]
+        given_name: Option<String>,
+        #[serde(default)]
+        surname: Option<String>,
+    },
+    ChangeEmail {
+        user_id: String,
+        email: String,
+    },
+    AddAlias {
+        user_id: String,
+        address: String,
+    },
+    AddUser {
+        tenant_id: String,
+        display_name: String,
+        email: String,
+        #[serde(default)]
+        given_name: Option<String>,
+        #[serde(default)]
+        surname: Option<String>,
+        #[serde(default)]
+        job_title: Option<String>,
+        #[serde(default = "enabled")]
+        account_enabled: bool,
+    },
+}
+
+fn enabled() -> bool {
+    true
+}
+
+impl From<MutationJson> for Mutation {
+    fn from(m: MutationJson) -> Self {
+        match m {
+            MutationJson::Disable { user_id } => Mutation::Disable { user_id },
+            MutationJson::Enable { user_id } => Mutation::Enable { user_id },
+            MutationJson::SoftDelete { user_id } => Mutation::SoftDelete { user_id },
+            MutationJson::HardDelete { user_id } => Mutation::HardDelete { user_id },
+            MutationJson::Restore { user_id } => Mutation::Restore { user_id },
+            MutationJson::Rename {
+                user_id,
+                display_name,
+                given_name,
+                surname,
+            } => Mutation::Rename {
+                user_id,
+                display_name,
+                given_name,
+                surname,
+            },
+            MutationJson::ChangeEmail { user_id, email } => {
+                Mutation::ChangeEmail { user_id, email }
+            }
+            MutationJson::AddAlias { user_id, address } => Mutation::AddAlias { user_id, address },
+            MutationJson::AddUser {
+                tenant_id,
+                display_name,
+                email,
+                given_name,
+                surname,
+                job_title,
+                account_enabled,
+            } => Mutation::AddUser {
+                tenant_id,
+                user: NewUser {
+                    display_name,
+                    given_name,
+                    surname,
+                    email,
+                    job_title,
+                    account_enabled,
+                },
+            },
+        }
+    }
+}
+
+impl Mutation {
+    /// Reads a mutation from JSON: `{"kind": "disable" | "enable" | "soft_delete" |
+    /// "hard_delete" | "restore" | "rename" | "change_email" | "add_alias" | "add_user", ...}`
+    /// with the variant's fields in camelCase (`userId`, `displayName`, `tenantId`, ...).
+    pub fn from_json(value: &Value) -> Result<Self, CoreError> {
+        parse::<MutationJson>(value, "mutation").map(Mutation::from)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn invalid(result: Result<impl std::fmt::Debug, CoreError>) -> String {
+        match result {
+            Ok(v) => panic!("accepted: {v:?}"),
+            Err(e) => {
+                assert_eq!(e.code(), "invalid_input", "{e}");
+                e.to_string()
+            }
+        }
+    }
 
     #[test]
-    fn reads_sizes_and_faults_and_keeps_defaults() {
+    fn reads_sizes_and_faults_and_keeps_defaults() -> Result<(), CoreError> {
         let config = SandboxConfig::from_json(&json!({
             "seed": 9,
             "tenants": 3,
+            "tokenLifetime": 1.5,
             "faults": {
-                "latencyMs": 20,
+                "latency": 0.02,
+                "latencyJitter": 0.005,
                 "retryAfterSecs": 2,
                 "tokenErrors": {"t1": "consent_missing"},
                 "delta": "gone",
                 "cippDenial": "ip_not_allowed",
-                "unknownField": true
+                "oneTimeRefreshTokens": true
             }
-        }));
-        let config = match config {
-            Ok(c) => c,
-            Err(e) => panic!("valid config refused: {e}"),
-        };
+        }))?;
         assert_eq!(config.seed, 9);
         assert_eq!(config.tenants, 3);
-        assert_eq!(
-            config.users_per_tenant,
-            SandboxConfig::default().users_per_tenant
-        );
+        assert_eq!(config.token_lifetime, Duration::from_millis(1500));
+        let defaults = SandboxConfig::default();
+        assert_eq!(config.users_per_tenant, defaults.users_per_tenant);
+        assert_eq!(config.crm_clients, defaults.crm_clients);
         assert_eq!(config.faults.latency, Duration::from_millis(20));
+        assert_eq!(config.faults.latency_jitter, Duration::from_millis(5));
+        assert_eq!(config.faults.retry_after_secs, 2);
         assert_eq!(
             config.faults.token_errors.get("t1"),
             Some(&TokenFault::ConsentMissing)
         );
         assert_eq!(config.faults.delta, DeltaFault::Gone);
         assert_eq!(config.faults.cipp_denial, Some(CippDenial::IpNotAllowed));
+        assert!(config.faults.one_time_refresh_tokens);
+        Ok(())
     }
 
     #[test]
-    fn refuses_wrong_types_and_rates() {
-        let bad_type = SandboxConfig::from_json(&json!({"tenants": "many"}));
-        assert_eq!(bad_type.err().map(|e| e.code()), Some("invalid_config"));
-        let bad_rate = Faults::from_json(&json!({"graphThrottleRate": 2.0}));
-        assert_eq!(bad_rate.err().map(|e| e.code()), Some("invalid_config"));
-        let bad_fault = Faults::from_json(&json!({"tokenErrors": {"t": "nope"}}));
-        assert!(bad_fault.is_err());
+    fn an_empty_or_null_configuration_is_the_default_estate() -> Result<(), CoreError> {
+        assert_eq!(
+            SandboxConfig::from_json(&json!({}))?,
+            SandboxConfig::default()
+        );
+        assert_eq!(
+            SandboxConfig::from_json(&json!({"faults": null}))?,
+            SandboxConfig::default()
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_naming_the_key() {
+        let cases = [
+            (json!({"noSuchKnob": 1}), "noSuchKnob"),
+            // The former millisecond/second-suffixed names are refused, not silently ignored.
+            (json!({"tokenLifetimeSecs": 60}), "tokenLifetimeSecs"),
+            (json!({"faults": {"latencyMs": 20}}), "latencyMs"),
+            (
+                json!({"faults": {"graphThrotleRate": 0.5}}),
+                "graphThrotleRate",
+            ),
+        ];
+        for (value, key) in cases {
+            let message = invalid(SandboxConfig::from_json(&value));
+            assert!(message.contains(key), "{message}");
+        }
+        let message = invalid(Faults::from_json(&json!({"oneTimeRefreshToken": true})));
+        assert!(message.contains("oneTimeRefreshToken"), "{message}");
+        let message = invalid(Mutation::from_json(
+            &json!({"kind": "disable", "userId": "u", "tenantId": "t"}),
+        ));
+        assert!(message.contains("tenantId"), "{message}");
+    }
+
+    #[test]
+    fn wrong_types_names_and_ranges_are_invalid_input() {
+        let cases = [
+            json!({"tenants": "many"}),
+            json!({"tokenLifetime": -1.0}),
+            json!({"faults": {"graphThrottleRate": 2.0}}),
+            json!({"faults": {"cippGatewayErrorRate": -0.1}}),
+            json!({"faults": {"latency": -0.5}}),
+            json!({"faults": {"tokenErrors": {"t": "nope"}}}),
+            json!({"faults": {"delta": "sideways"}}),
+            json!({"faults": {"cippDenial": "because"}}),
+            json!(["not", "an", "object"]),
+        ];
+        for value in cases {
+            invalid(SandboxConfig::from_json(&value));
+        }
+        invalid(Mutation::from_json(
+            &json!({"kind": "teleport", "userId": "u"}),
+        ));
+        invalid(Mutation::from_json(
+            &json!({"kind": "rename", "userId": "u"}),
+        ));
+    }
+
+    #[test]
+    fn updating_faults_changes_only_the_keys_given_and_null_clears() -> Result<(), CoreError> {
+        let current = Faults::from_json(&json!({
+            "graphThrottleNext": 2,
+            "cippDenial": "ip_not_allowed",
+            "unavailableRetryAfterSecs": 5
+        }))?;
+        let updated = current.updated_from_json(&json!({
+            "latency": 0.5,
+            "cippDenial": null,
+            "unavailableRetryAfterSecs": null
+        }))?;
+        assert_eq!(updated.graph_throttle_next, 2);
+        assert_eq!(updated.latency, Duration::from_millis(500));
+        assert_eq!(updated.cipp_denial, None);
+        assert_eq!(updated.unavailable_retry_after_secs, None);
+        let replaced = Faults::from_json(&json!({"latency": 0.5}))?;
+        assert_eq!(replaced.graph_throttle_next, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn faults_round_trip_through_their_json() -> Result<(), CoreError> {
+        let faults = Faults::from_json(&json!({
+            "latency": 0.25,
+            "latencyJitter": 0.125,
+            "graphThrottleRate": 0.5,
+            "unavailableRetryAfterSecs": 3,
+            "cippGatewayStatus": 504,
+            "tokenErrors": {"t1": "mfa_required"},
+            "gdapRoleMissing": ["t2"],
+            "failingPage": {"t3": 1},
+            "delta": "expired",
+            "cippDenial": "subscription_ended",
+            "cippPartnerRow": true,
+            "oneTimeRefreshTokens": true
+        }))?;
+        assert_eq!(Faults::from_json(&faults.to_json())?, faults);
+        assert_eq!(
+            Faults::from_json(&Faults::default().to_json())?,
+            Faults::default()
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn mutations_read_every_kind() -> Result<(), CoreError> {
+        let added = Mutation::from_json(&json!({
+            "kind": "add_user", "tenantId": "t", "displayName": "Ada", "email": "ada@x.example"
+        }))?;
+        assert_eq!(
+            added,
+            Mutation::AddUser {
+                tenant_id: "t".into(),
+                user: NewUser {
+                    display_name: "Ada".into(),
+                    given_name: None,
+                    surname: None,
+                    email: "ada@x.example".into(),
+                    job_title: None,
+                    account_enabled: true,
+                },
+            }
+        );
+        let renamed = Mutation::from_json(&json!({
+            "kind": "rename", "userId": "u", "displayName": "B", "surname": "C"
+        }))?;
+        assert_eq!(
+            renamed,
+            Mutation::Rename {
+                user_id: "u".into(),
+                display_name: "B".into(),
+                given_name: None,
+                surname: Some("C".into()),
+            }
+        );
+        for kind in ["disable", "enable", "soft_delete", "hard_delete", "restore"] {
+            Mutation::from_json(&json!({"kind": kind, "userId": "u"}))?;
+        }
+        Mutation::from_json(
+            &json!({"kind": "change_email", "userId": "u", "email": "e@x.example"}),
+        )?;
+        Mutation::from_json(
+            &json!({"kind": "add_alias", "userId": "u", "address": "a@x.example"}),
+        )?;
+        Ok(())
     }
 }

@@ -9,8 +9,12 @@ use entra_providers::graph::{GraphConfig, GraphOptions, GraphProvider, GraphSett
 use entra_providers::http::HttpPolicy;
 use entra_providers::secrets::Secret;
 use serde_json::{Value, json};
-use wiremock::matchers::{body_string_contains, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
+
+#[path = "../support/mod.rs"]
+mod common;
+pub use common::*;
 
 pub const PARTNER: &str = "partner-tenant";
 pub const CLIENT_ID: &str = "app-client-id";
@@ -19,9 +23,48 @@ pub const PARTNER_RT: &str = "RT-partner-refresh-0001";
 pub const CONTOSO: &str = "52eaad04-13a2-4a2f-9ce8-93a294fadf36";
 pub const FABRIKAM: &str = "4fdbff88-9d6b-42e0-9713-45c922ba8001";
 
+/// The request id inside [`graph_error_body`].
+pub const BODY_REQUEST_ID: &str = "2bd5b4b8-f877-4bf9-9390-1d9fca785d26";
+pub const DISCOVERY: &str = "/v1.0/tenantRelationships/delegatedAdminCustomers";
+pub const USERS: &str = "/v1.0/users";
+pub const DELTA: &str = "/v1.0/users/delta";
+pub const DOMAINS: &str = "/v1.0/domains";
+pub const LIGHTHOUSE: &str = "/beta/tenantRelationships/managedTenants/tenants";
+
 pub async fn server() -> MockServer {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    MockServer::builder().listener(listener).start().await
+    loopback().await
+}
+
+/// Options that skip the GDAP relationship enrichment (one Graph call fewer per discovery).
+pub fn no_enrichment() -> GraphOptions {
+    GraphOptions {
+        enrich_from_relationships: false,
+        ..GraphOptions::default()
+    }
+}
+
+/// A GET on a Graph path.
+pub fn get(graph_path: &str) -> MockBuilder {
+    Mock::given(method("GET")).and(path(graph_path))
+}
+
+/// Which provider call a row makes.
+#[derive(Clone, Copy, Debug)]
+pub enum Call {
+    /// `list_managed_tenants` (discovery).
+    Tenants,
+    /// `list_users(CONTOSO)`.
+    Users,
+}
+
+impl Call {
+    /// The Graph path the call reads first.
+    pub fn path(self) -> &'static str {
+        match self {
+            Call::Tenants => DISCOVERY,
+            Call::Users => USERS,
+        }
+    }
 }
 
 pub struct Fixture {
@@ -35,6 +78,134 @@ impl Fixture {
             login: server().await,
             graph: server().await,
         }
+    }
+
+    /// A fixture whose partner token and CONTOSO's customer token are minted on demand.
+    pub async fn signed_in() -> Self {
+        let fx = Self::start().await;
+        fx.mount_partner_refresh("AT-partner-1", None).await;
+        fx.mount_customer_token(CONTOSO, "AT-contoso").await;
+        fx
+    }
+
+    /// Mounts `answer` for GETs on `graph_path`.
+    pub async fn answer(&self, graph_path: &str, answer: impl wiremock::Respond + 'static) {
+        get(graph_path)
+            .respond_with(answer)
+            .mount(&self.graph)
+            .await;
+    }
+
+    /// Answers GETs on `graph_path` (once) with `status` and a `Location` on another loopback
+    /// server, which must never be requested; returns that server.
+    pub async fn redirect_elsewhere(
+        &self,
+        graph_path: &str,
+        status: u16,
+        location: &str,
+    ) -> MockServer {
+        let elsewhere = server().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"value": []})),
+            )
+            .expect(0)
+            .mount(&elsewhere)
+            .await;
+        let target = format!("{}{location}", elsewhere.uri());
+        get(graph_path)
+            .respond_with(ResponseTemplate::new(status).insert_header("Location", target.as_str()))
+            .expect(1)
+            .mount(&self.graph)
+            .await;
+        elsewhere
+    }
+
+    /// `graph_path` refuses the bearer token `stale` once as expired, then answers `body` to the
+    /// bearer token `fresh` once.
+    pub async fn refused_then_accepted(
+        &self,
+        graph_path: &str,
+        stale: &str,
+        fresh: &str,
+        body: Value,
+    ) {
+        get(graph_path)
+            .and(header("authorization", format!("Bearer {stale}").as_str()))
+            .respond_with(graph_error(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token has expired or is not yet valid.",
+            ))
+            .expect(1)
+            .mount(&self.graph)
+            .await;
+        get(graph_path)
+            .and(header("authorization", format!("Bearer {fresh}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(1)
+            .mount(&self.graph)
+            .await;
+    }
+
+    /// The delta endpoint answers one last page of `rows`, handing on a `next` delta link.
+    pub async fn answer_delta_round(&self, rows: Value) {
+        let delta_link = self.graph_url("v1.0/users/delta?$deltatoken=next");
+        let body = serde_json::json!({"@odata.deltaLink": delta_link, "value": rows});
+        self.answer(DELTA, ResponseTemplate::new(200).set_body_json(body))
+            .await;
+    }
+
+    /// A delta round from a stored link (`$deltatoken=old`).
+    pub async fn delta_from_old_link(&self) -> entra_core::provider::DeltaListing {
+        let link = self.graph_url("v1.0/users/delta?$deltatoken=old");
+        self.delta(Some(&link)).await
+    }
+
+    /// Makes `call` with a provider without enrichment.
+    pub async fn call(&self, call: Call) -> Result<(), entra_core::provider::ProviderError> {
+        use entra_core::provider::EntraProvider;
+        let provider = self.provider(no_enrichment());
+        match call {
+            Call::Tenants => provider.list_managed_tenants().await.map(|_| ()),
+            Call::Users => provider.list_users(CONTOSO).await.map(|_| ()),
+        }
+    }
+
+    /// `list_users(CONTOSO)` with a provider without enrichment; panics on an error.
+    pub async fn users(&self) -> entra_core::provider::UserListing {
+        use entra_core::provider::EntraProvider;
+        self.provider(no_enrichment())
+            .list_users(CONTOSO)
+            .await
+            .expect("the users listing")
+    }
+
+    /// Discovery with a provider without enrichment; panics on an error.
+    pub async fn tenants(&self) -> entra_core::provider::TenantListing {
+        use entra_core::provider::EntraProvider;
+        self.provider(no_enrichment())
+            .list_managed_tenants()
+            .await
+            .expect("the tenant listing")
+    }
+
+    /// A delta round for CONTOSO from `link` (a full enumeration when `None`); panics on an error.
+    pub async fn delta(&self, link: Option<&str>) -> entra_core::provider::DeltaListing {
+        use entra_core::provider::EntraProvider;
+        self.provider(no_enrichment())
+            .list_users_delta(CONTOSO, link)
+            .await
+            .expect("the delta round")
+    }
+
+    /// Runs one error row: signed in, the row answers `call`'s path, the call fails as expected.
+    /// Returns the fixture, so that a table can look at what else was requested.
+    pub async fn run_error_case(call: Call, case: &ErrorCase) -> Self {
+        let fx = Self::signed_in().await;
+        case.run(&fx.graph, get(call.path()), || fx.call(call))
+            .await;
+        fx
     }
 
     pub fn endpoints(&self) -> CloudEndpoints {
@@ -135,6 +306,11 @@ pub fn graph_error_body(code: &str, message: &str) -> Value {
         "date": "2024-09-24T13:40:08",
         "request-id": "2bd5b4b8-f877-4bf9-9390-1d9fca785d26",
         "client-request-id": "2bd5b4b8-f877-4bf9-9390-1d9fca785d26"}}})
+}
+
+/// A Graph error answer: `status` with [`graph_error_body`].
+pub fn graph_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(graph_error_body(code, message))
 }
 
 /// A user row as `/v1.0/users?$select=…` returns it.

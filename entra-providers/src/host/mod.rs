@@ -1,0 +1,27 @@
+//! The host layer: what every language binding (Python today, Node next) needs between its own
+//! values and the providers, written once. A binding converts its native values to
+//! `serde_json::Value` and calls these functions; it holds no contract logic of its own.
+//!
+//! - [`settings`]: the camelCase settings of the Graph and CIPP providers and of the partner
+//!   sign-in (national-cloud presets, base-URL overrides, the retry `policy`), built into
+//!   providers by [`graph_provider_from_json`] and [`cipp_provider_from_json`].
+//! - [`token_set`]: the token-set JSON a host persists, and its reverse.
+//! - `sandbox` (with the `sandbox` feature): the sandbox's credentials and ready-made provider
+//!   settings as JSON. The sandbox configuration itself is read by
+//!   [`crate::sandbox::SandboxConfig::from_json`].
+//!
+//! Run triggers and scopes parse with `str::parse` on [`entra_core::ids::RunTrigger`] and
+//! [`entra_core::ids::RunScope`].
+
+mod error;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+pub mod settings;
+pub mod token_set;
+
+pub use error::HostError;
+pub use settings::{
+    AuthSettings, auth_settings_from_json, cipp_config_from_json, cipp_provider_from_json,
+    graph_provider_from_json, graph_settings_from_json,
+};
+pub use token_set::{token_set_from_json, token_set_json};

@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use serde_json::{Value, json};
 
 use crate::convert::{self, JsonOut};
-use crate::errors::{self, Family};
+use crate::errors;
 use crate::providers::to_json;
 use crate::settings::AuthInput;
 use crate::{pure, runtime};
@@ -25,16 +25,10 @@ fn read_auth(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<AuthInput>
 
 fn signer(py: Python<'_>, key: String, ttl: Option<f64>) -> PyResult<StateSigner> {
     let signer = StateSigner::new(Secret::new(key))
-        .map_err(|e| errors::from_error(py, Family::Provider, e.code(), &e, None))?;
+        .map_err(|e| errors::error(py, &e))?;
     Ok(match ttl {
         Some(seconds) => signer.with_ttl(Duration::try_from_secs_f64(seconds).map_err(|_| {
-            errors::exception(
-                py,
-                Family::Core,
-                "invalid_input",
-                "`ttl` must be a non-negative number of seconds",
-                None,
-            )
+            errors::invalid_input(py, "`ttl` must be a non-negative number of seconds")
         })?),
         None => signer,
     })
@@ -110,7 +104,7 @@ pub fn verify_state(
         };
         let claims = signer
             .verify(state, &expected)
-            .map_err(|e| errors::from_error(py, Family::Provider, e.code(), &e, None))?;
+            .map_err(|e| errors::error(py, &e))?;
         Ok(convert::to_py(py, &to_json(&claims)?)?.unbind())
     })
 }

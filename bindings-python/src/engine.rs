@@ -18,21 +18,24 @@ use pyo3::prelude::*;
 use serde::de::DeserializeOwned;
 
 use crate::convert::JsonOut;
-use crate::errors::{self, Family};
+use crate::errors;
 use crate::providers::{AnyProvider, any_provider, to_json};
 use crate::{logging, pure, runtime};
 
 fn store_error(py: Python<'_>, err: &StoreError) -> PyErr {
-    errors::from_error(py, Family::Store, err.code(), err, None)
+    errors::error(py, err)
 }
 
+/// A wrapped error converts as itself (its class, code, details and cause chain).
 fn engine_error(err: EngineError) -> PyErr {
     Python::attach(|py| match &err {
-        EngineError::Provider(e) => errors::provider_error(py, e),
-        EngineError::Store(e) => store_error(py, e),
-        EngineError::Core(e) => errors::core_error(py, e),
-        EngineError::RunId(e) => errors::from_error(py, Family::Core, e.code(), e, None),
-        other => errors::from_error(py, Family::Core, other.code(), other, None),
+        EngineError::Provider(e) => errors::error(py, e),
+        EngineError::Store(e) => errors::error(py, e),
+        EngineError::Core(e) => errors::error(py, e),
+        EngineError::RunId(e) => errors::error(py, e),
+        EngineError::NotMapped { .. } | EngineError::AttemptsExhausted { .. } => {
+            errors::error(py, &err)
+        }
     })
 }
 
@@ -40,13 +43,7 @@ fn engine_error(err: EngineError) -> PyErr {
 fn arg<T: DeserializeOwned>(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
     let json = pure::json_arg(py, value, name)?;
     entra_core::json::from_value(&json).map_err(|e| {
-        errors::exception(
-            py,
-            Family::Core,
-            "invalid_input",
-            &format!("`{name}`: {e}"),
-            None,
-        )
+        errors::invalid_input(py, &format!("`{name}`: {e}"))
     })
 }
 
@@ -310,13 +307,7 @@ impl SyncEngine {
             AnyEngine::Sqlite(Engine::from_shared(provider, sqlite.get().inner.clone()))
         } else {
             return Err(Python::attach(|py| {
-                errors::exception(
-                    py,
-                    Family::Core,
-                    "invalid_input",
-                    "`store` must be a MemoryStore or a SqliteStore",
-                    None,
-                )
+                errors::invalid_input(py, "`store` must be a MemoryStore or a SqliteStore")
             }));
         };
         Ok(Self { inner })
@@ -401,7 +392,7 @@ impl SyncEngine {
         cancel: Option<&Bound<'py, CancelToken>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let trigger = self::trigger(trigger)
-            .map_err(|m| errors::exception(py, Family::Core, "invalid_input", &m, None))?;
+            .map_err(|m| errors::invalid_input(py, &m))?;
         let progress = on_progress.map(|callback| {
             let callback = Arc::new(callback);
             let f: entra_core::engine::ProgressCallback = Arc::new(move |event: &ProgressEvent| {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::convert::JsonOut;
-use crate::errors::{self, Family};
+use crate::errors;
 use crate::rotation::{PythonRotationSink, RotationFailures};
 use crate::{logging, pure, runtime, settings};
 
@@ -328,13 +328,7 @@ pub fn any_provider(provider: &Bound<'_, PyAny>) -> PyResult<AnyProvider> {
         return Ok(AnyProvider::Cipp(cipp.get().inner.clone()));
     }
     Err(Python::attach(|py| {
-        errors::exception(
-            py,
-            Family::Core,
-            "invalid_input",
-            "`provider` must be a GraphProvider or a CippProvider",
-            None,
-        )
+        errors::invalid_input(py, "`provider` must be a GraphProvider or a CippProvider")
     }))
 }
 

@@ -24,8 +24,7 @@ fn read_auth(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<AuthInput>
 }
 
 fn signer(py: Python<'_>, key: String, ttl: Option<f64>) -> PyResult<StateSigner> {
-    let signer = StateSigner::new(Secret::new(key))
-        .map_err(|e| errors::error(py, &e))?;
+    let signer = StateSigner::new(Secret::new(key)).map_err(|e| errors::error(py, &e))?;
     Ok(match ttl {
         Some(seconds) => signer.with_ttl(Duration::try_from_secs_f64(seconds).map_err(|_| {
             errors::invalid_input(py, "`ttl` must be a non-negative number of seconds")

@@ -42,9 +42,8 @@ fn engine_error(err: EngineError) -> PyErr {
 /// Reads a Python argument into a typed record of the contract.
 fn arg<T: DeserializeOwned>(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
     let json = pure::json_arg(py, value, name)?;
-    entra_core::json::from_value(&json).map_err(|e| {
-        errors::invalid_input(py, &format!("`{name}`: {e}"))
-    })
+    entra_core::json::from_value(&json)
+        .map_err(|e| errors::invalid_input(py, &format!("`{name}`: {e}")))
 }
 
 /// Either store, shared between the Python object and the engines built over it.
@@ -391,8 +390,7 @@ impl SyncEngine {
         on_progress: Option<Py<PyAny>>,
         cancel: Option<&Bound<'py, CancelToken>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let trigger = self::trigger(trigger)
-            .map_err(|m| errors::invalid_input(py, &m))?;
+        let trigger = self::trigger(trigger).map_err(|m| errors::invalid_input(py, &m))?;
         let progress = on_progress.map(|callback| {
             let callback = Arc::new(callback);
             let f: entra_core::engine::ProgressCallback = Arc::new(move |event: &ProgressEvent| {

@@ -11,8 +11,8 @@ use std::any::Any;
 use std::error::Error as StdError;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use pyo3::create_exception;
 use entra_core::{BindingErrorCode, Classified, CoreErrorCode, ErrorKind};
+use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -217,7 +217,7 @@ pub fn error(py: Python<'_>, error: &dyn Classified) -> PyErr {
 }
 
 /// The typed view of an error of a known type.
-fn known(error: &(dyn StdError + 'static)) -> Option<&dyn Classified> {
+fn known<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a dyn Classified> {
     macro_rules! first_of {
         ($($ty:ty),+) => {
             $(if let Some(e) = error.downcast_ref::<$ty>() {
@@ -311,10 +311,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// The kind of `code` among the codes of the error types of one family (`core`, `provider`,
 /// `store`, `sandbox`), parsed into the typed code first.
 fn kind_of(family: &str, code: &str) -> Option<Option<ErrorKind>> {
-    use entra_core::{BindingErrorCode as B, CoreErrorCode, RunIdErrorCode};
     use entra_core::engine::EngineErrorCode;
     use entra_core::provider::ProviderErrorCode;
     use entra_core::store::StoreErrorCode;
+    use entra_core::{BindingErrorCode as B, CoreErrorCode, RunIdErrorCode};
     use entra_providers::auth::StateErrorCode;
     use entra_providers::sandbox::SandboxErrorCode;
     use entra_providers::secrets::SecretErrorCode;
@@ -323,7 +323,11 @@ fn kind_of(family: &str, code: &str) -> Option<Option<ErrorKind>> {
             .map(CoreErrorCode::kind)
             .or_else(|| EngineErrorCode::parse(code).map(EngineErrorCode::kind))
             .or_else(|| RunIdErrorCode::parse(code).map(RunIdErrorCode::kind))
-            .or_else(|| B::parse(code).filter(|c| *c != B::SandboxStopped).map(B::kind)),
+            .or_else(|| {
+                B::parse(code)
+                    .filter(|c| *c != B::SandboxStopped)
+                    .map(B::kind)
+            }),
         "provider" => ProviderErrorCode::parse(code)
             .map(ProviderErrorCode::kind)
             .or_else(|| StateErrorCode::parse(code).map(StateErrorCode::kind))
@@ -331,7 +335,11 @@ fn kind_of(family: &str, code: &str) -> Option<Option<ErrorKind>> {
         "store" => StoreErrorCode::parse(code).map(StoreErrorCode::kind),
         "sandbox" => SandboxErrorCode::parse(code)
             .map(SandboxErrorCode::kind)
-            .or_else(|| B::parse(code).filter(|c| *c == B::SandboxStopped).map(B::kind)),
+            .or_else(|| {
+                B::parse(code)
+                    .filter(|c| *c == B::SandboxStopped)
+                    .map(B::kind)
+            }),
         _ => return None,
     };
     Some(kind)

@@ -15,8 +15,7 @@ use crate::{logging, reuse, runtime};
 
 /// Converts a Python argument into JSON; a value that has no JSON form is `invalid_input`.
 pub fn json_arg(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
-    convert::to_json(value)
-        .map_err(|e| errors::invalid_input(py, &e.message(name)))
+    convert::to_json(value).map_err(|e| errors::invalid_input(py, &e.message(name)))
 }
 
 /// Runs core work with the GIL released and panics caught, its error as a Python exception.
@@ -146,9 +145,9 @@ where
         let mut best = [f64::INFINITY; 3];
         for _ in 0..repeat.max(1) {
             let start = std::time::Instant::now();
-            let typed = self.read(input).ok_or_else(|| {
-                errors::invalid_input(py, "the fast reader refused the input")
-            })?;
+            let typed = self
+                .read(input)
+                .ok_or_else(|| errors::invalid_input(py, "the fast reader refused the input"))?;
             let read = std::time::Instant::now();
             let output = (self.run)(&typed).map_err(|e| errors::core_error(py, &e))?;
             let decided = std::time::Instant::now();
@@ -311,8 +310,7 @@ pub fn run_id(py: Python<'_>, key: &Bound<'_, PyAny>, attempt: u32) -> PyResult<
         let key = json_arg(py, key, "")?;
         let key: entra_core::ids::RunKey =
             entra_core::json::from_value(&key).map_err(|e| errors::core_error(py, &e))?;
-        key.attempt_id(attempt)
-            .map_err(|e| errors::error(py, &e))
+        key.attempt_id(attempt).map_err(|e| errors::error(py, &e))
     })
 }
 

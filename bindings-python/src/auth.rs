@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use serde_json::json;
 
 use crate::convert::{self, JsonOut};
-use crate::errors::{self, Family};
+use crate::errors;
 use crate::providers::{host_error, to_json};
 use crate::{pure, runtime};
 
@@ -22,17 +22,10 @@ fn read_auth(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<AuthSettin
 }
 
 fn signer(py: Python<'_>, key: String, ttl: Option<f64>) -> PyResult<StateSigner> {
-    let signer = StateSigner::new(Secret::new(key))
-        .map_err(|e| errors::from_error(py, Family::Provider, e.code(), &e, None))?;
+    let signer = StateSigner::new(Secret::new(key)).map_err(|e| errors::error(py, &e))?;
     Ok(match ttl {
         Some(seconds) => signer.with_ttl(Duration::try_from_secs_f64(seconds).map_err(|_| {
-            errors::exception(
-                py,
-                Family::Core,
-                "invalid_input",
-                "`ttl` must be a non-negative number of seconds",
-                None,
-            )
+            errors::invalid_input(py, "`ttl` must be a non-negative number of seconds")
         })?),
         None => signer,
     })
@@ -102,8 +95,7 @@ pub fn verify_state(
                 &PythonNonces { hook },
             )),
         };
-        let claims =
-            verified.map_err(|e| errors::from_error(py, Family::Provider, e.code(), &e, None))?;
+        let claims = verified.map_err(|e| errors::error(py, &e))?;
         Ok(convert::to_py(py, &to_json(&claims)?)?.unbind())
     })
 }

@@ -17,36 +17,32 @@ use entra_core::store::{
 use pyo3::prelude::*;
 use serde::de::DeserializeOwned;
 
-use crate::errors::{self, Family};
+use crate::errors;
 use crate::providers::dyn_provider;
 use crate::{pure, runtime};
 
 fn store_error(py: Python<'_>, err: &StoreError) -> PyErr {
-    errors::from_error(py, Family::Store, err.code(), err, None)
+    errors::error(py, err)
 }
 
+/// A wrapped error converts as itself (its class, code, details and cause chain).
 fn engine_error(err: EngineError) -> PyErr {
     Python::attach(|py| match &err {
-        EngineError::Provider(e) => errors::provider_error(py, e),
-        EngineError::Store(e) => store_error(py, e),
-        EngineError::Core(e) => errors::core_error(py, e),
-        EngineError::RunId(e) => errors::from_error(py, Family::Core, e.code(), e, None),
-        other => errors::from_error(py, Family::Core, other.code(), other, None),
+        EngineError::Provider(e) => errors::error(py, e),
+        EngineError::Store(e) => errors::error(py, e),
+        EngineError::Core(e) => errors::error(py, e),
+        EngineError::RunId(e) => errors::error(py, e),
+        EngineError::NotMapped { .. } | EngineError::AttemptsExhausted { .. } => {
+            errors::error(py, &err)
+        }
     })
 }
 
 /// Reads a Python argument into a typed record of the contract.
 fn arg<T: DeserializeOwned>(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
     let json = pure::json_arg(py, value, name)?;
-    entra_core::json::from_value(&json).map_err(|e| {
-        errors::exception(
-            py,
-            Family::Core,
-            "invalid_input",
-            &format!("`{name}`: {e}"),
-            None,
-        )
-    })
+    entra_core::json::from_value(&json)
+        .map_err(|e| errors::invalid_input(py, &format!("`{name}`: {e}")))
 }
 
 /// A store failure as its Python exception.
@@ -283,12 +279,9 @@ impl SyncEngine {
         let store = match store.cast::<Store>() {
             Ok(store) => store.get().store.clone(),
             Err(_) => {
-                return Err(errors::exception(
+                return Err(errors::invalid_input(
                     store.py(),
-                    Family::Core,
-                    "invalid_input",
                     "`store` must be a MemoryStore or a SqliteStore",
-                    None,
                 ));
             }
         };

@@ -2,13 +2,18 @@
 //! subclass per kind of failure a caller handles differently. Every class derives from the base
 //! (never from `Exception` directly), so `except EntraSyncError` catches everything the package
 //! raises. Rust panics become `EntraSyncError` with code `internal` instead of aborting.
+//!
+//! The class of an error comes from its Rust [`ErrorKind`] (every error type implements
+//! [`Classified`]) by one exhaustive match, never from its code string. The table of every code
+//! is `docs/errors.md`.
 
 use std::any::Any;
 use std::error::Error as StdError;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use entra_core::{BindingErrorCode, Classified, CoreErrorCode, ErrorKind};
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyRuntimeWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use serde_json::Value;
@@ -94,122 +99,82 @@ create_exception!(
     "The loopback sandbox could not start or was used after shutdown."
 );
 
-/// Where an error comes from; a store or sandbox failure keeps its class whatever its code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Core,
-    Provider,
-    Store,
-    Sandbox,
-}
-
-/// Every exception class with the code it carries by default, for registration and stubs.
-pub fn classes(py: Python<'_>) -> Vec<(&'static str, Bound<'_, PyType>, &'static str)> {
-    vec![
-        (
-            "EntraSyncError",
-            py.get_type::<EntraSyncError>(),
-            "internal",
-        ),
-        (
+/// The Python class, its name and the code it carries by default, of each kind of error. An
+/// exhaustive match: a new kind cannot be added without choosing its class.
+fn class_for(py: Python<'_>, kind: ErrorKind) -> (&'static str, Bound<'_, PyType>, &'static str) {
+    match kind {
+        ErrorKind::InvalidInput => (
             "InvalidInput",
             py.get_type::<InvalidInput>(),
             "invalid_input",
         ),
-        (
+        ErrorKind::InvalidPattern => (
             "InvalidPattern",
             py.get_type::<InvalidPattern>(),
             "invalid_pattern",
         ),
-        (
+        ErrorKind::MappingConflict => (
             "MappingConflict",
             py.get_type::<MappingConflict>(),
             "mapping_conflict",
         ),
-        (
+        ErrorKind::StaleMapping => (
             "StaleMapping",
             py.get_type::<StaleMapping>(),
             "stale_mapping",
         ),
-        (
+        ErrorKind::Consent => (
             "ConsentRequired",
             py.get_type::<ConsentRequired>(),
             "consent_required",
         ),
-        ("AuthError", py.get_type::<AuthError>(), "unauthorized"),
-        ("Throttled", py.get_type::<Throttled>(), "throttled"),
-        (
+        ErrorKind::Auth => ("AuthError", py.get_type::<AuthError>(), "unauthorized"),
+        ErrorKind::Throttled => ("Throttled", py.get_type::<Throttled>(), "throttled"),
+        ErrorKind::Upstream => (
             "UpstreamError",
             py.get_type::<UpstreamError>(),
             "upstream_unavailable",
         ),
-        (
+        ErrorKind::Configuration => (
             "ConfigurationError",
             py.get_type::<ConfigurationError>(),
             "configuration",
         ),
-        ("Unsupported", py.get_type::<Unsupported>(), "unsupported"),
-        ("StoreError", py.get_type::<StoreError>(), "store"),
-        ("SandboxError", py.get_type::<SandboxError>(), "sandbox"),
-    ]
-}
-
-/// The class that a Rust error code maps to.
-fn class_for<'py>(py: Python<'py>, family: Family, code: &str) -> Bound<'py, PyType> {
-    match family {
-        Family::Store => return py.get_type::<StoreError>(),
-        Family::Sandbox if !code.starts_with("invalid") => return py.get_type::<SandboxError>(),
-        _ => {}
-    }
-    match code {
-        "invalid_input" | "unknown_function" | "invalid_config" | "not_mapped"
-        | "plan_rejected" => py.get_type::<InvalidInput>(),
-        "invalid_pattern" => py.get_type::<InvalidPattern>(),
-        "mapping_conflict" => py.get_type::<MappingConflict>(),
-        "stale_mapping" => py.get_type::<StaleMapping>(),
-        "consent_required" | "admin_consent_required" => py.get_type::<ConsentRequired>(),
-        "unauthorized"
-        | "refresh_token_expired"
-        | "invalid_client"
-        | "mfa_or_conditional_access"
-        | "gdap_role_missing"
-        | "forbidden"
-        | "subscription_ended"
-        | "invalid_grant"
-        | "token_persist_failed"
-        | "state_replayed"
-        | "state_nonce_unavailable" => py.get_type::<AuthError>(),
-        c if c.starts_with("state_") || c.starts_with("auth_") || c.starts_with("token_") => {
-            py.get_type::<AuthError>()
-        }
-        "throttled" => py.get_type::<Throttled>(),
-        "upstream_unavailable"
-        | "unexpected_response"
-        | "tenant_not_found"
-        | "not_found"
-        | "bad_request"
-        | "paging_guard"
-        | "resync_required"
-        | "response_too_large"
-        | "listing_deadline_exceeded" => py.get_type::<UpstreamError>(),
-        "configuration" | "missing_secret" | "missing_credentials" => {
-            py.get_type::<ConfigurationError>()
-        }
-        "unsupported" => py.get_type::<Unsupported>(),
-        _ => py.get_type::<EntraSyncError>(),
+        ErrorKind::Unsupported => ("Unsupported", py.get_type::<Unsupported>(), "unsupported"),
+        ErrorKind::Store => ("StoreError", py.get_type::<StoreError>(), "store"),
+        ErrorKind::Sandbox => ("SandboxError", py.get_type::<SandboxError>(), "sandbox"),
+        ErrorKind::Internal => (
+            "EntraSyncError",
+            py.get_type::<EntraSyncError>(),
+            "internal",
+        ),
     }
 }
 
-/// Builds the Python exception for one error: the class from its code, `.code`, and `.details`
-/// (structured fields such as the HTTP status or the conflicting tenant, or `None`).
+/// Every exception class with the code it carries by default, for registration and stubs: the
+/// base class first, then one class per kind.
+pub fn classes(py: Python<'_>) -> Vec<(&'static str, Bound<'_, PyType>, &'static str)> {
+    let base = class_for(py, ErrorKind::Internal);
+    let mut all = vec![base];
+    all.extend(
+        ErrorKind::ALL
+            .iter()
+            .filter(|kind| **kind != ErrorKind::Internal)
+            .map(|kind| class_for(py, *kind)),
+    );
+    all
+}
+
+/// Builds the Python exception of a kind: its class, `.code`, and `.details` (structured fields
+/// such as the HTTP status or the conflicting tenant, or `None`).
 pub fn exception(
     py: Python<'_>,
-    family: Family,
+    kind: ErrorKind,
     code: &str,
     message: &str,
     details: Option<&Value>,
 ) -> PyErr {
-    let class = class_for(py, family, code);
+    let (_, class, _) = class_for(py, kind);
     let made = class.call1((message.to_string(),)).and_then(|instance| {
         instance.setattr("code", code)?;
         let details = match details {
@@ -222,38 +187,73 @@ pub fn exception(
     made.unwrap_or_else(|e| e)
 }
 
-/// Builds the exception for a typed Rust error and turns its `source()` chain into `__cause__`.
-pub fn from_error(
-    py: Python<'_>,
-    family: Family,
-    code: &str,
-    error: &(dyn StdError + 'static),
-    details: Option<&Value>,
-) -> PyErr {
-    let err = exception(py, family, code, &error.to_string(), details);
+/// `InvalidInput` with code `invalid_input` and `message` as is, for arguments the binding
+/// itself cannot read.
+pub fn invalid_input(py: Python<'_>, message: &str) -> PyErr {
+    let code = CoreErrorCode::InvalidInput;
+    exception(py, code.kind(), code.as_str(), message, None)
+}
+
+/// The exception of a code the binding raises itself (see [`BindingErrorCode`]).
+pub fn binding(py: Python<'_>, code: BindingErrorCode, message: &str) -> PyErr {
+    exception(py, code.kind(), code.as_str(), message, None)
+}
+
+/// Builds the exception for a typed Rust error (class from its kind, `.code`, `.details`) and
+/// turns its `source()` chain into `__cause__`.
+pub fn error(py: Python<'_>, error: &dyn Classified) -> PyErr {
+    let details = error.details();
+    let err = exception(
+        py,
+        error.kind(),
+        error.code(),
+        &error.to_string(),
+        details.as_ref(),
+    );
     if let Some(cause) = cause_chain(py, error.source()) {
         err.set_cause(py, Some(cause));
     }
     err
 }
 
-/// The `__cause__` chain of a Rust error's sources: known error types keep their class and
-/// code; others become a plain `EntraSyncError` with code `source`.
+/// The typed view of an error of a known type.
+fn known<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a dyn Classified> {
+    macro_rules! first_of {
+        ($($ty:ty),+) => {
+            $(if let Some(e) = error.downcast_ref::<$ty>() {
+                return Some(e);
+            })+
+        };
+    }
+    first_of!(
+        entra_core::CoreError,
+        entra_core::provider::ProviderError,
+        entra_core::store::StoreError,
+        entra_core::engine::EngineError,
+        entra_core::RunIdError,
+        entra_providers::auth::StateError,
+        entra_providers::secrets::SecretError,
+        entra_providers::sandbox::SandboxError
+    );
+    None
+}
+
+/// The `__cause__` chain of a Rust error's sources: known error types keep their class, code
+/// and details; others become a plain `EntraSyncError` with code `source`.
 fn cause_chain(py: Python<'_>, source: Option<&(dyn StdError + 'static)>) -> Option<PyErr> {
     let source = source?;
-    let err = if let Some(core) = source.downcast_ref::<entra_core::CoreError>() {
-        exception(py, Family::Core, core.code(), &core.to_string(), None)
-    } else if let Some(provider) = source.downcast_ref::<entra_core::provider::ProviderError>() {
-        let details = serde_json::to_value(provider).ok();
-        exception(
-            py,
-            Family::Provider,
-            provider.code(),
-            &provider.to_string(),
-            details.as_ref(),
-        )
-    } else {
-        exception(py, Family::Core, "source", &source.to_string(), None)
+    let err = match known(source) {
+        Some(typed) => {
+            let details = typed.details();
+            exception(
+                py,
+                typed.kind(),
+                typed.code(),
+                &source.to_string(),
+                details.as_ref(),
+            )
+        }
+        None => binding(py, BindingErrorCode::Source, &source.to_string()),
     };
     if let Some(next) = cause_chain(py, source.source()) {
         err.set_cause(py, Some(next));
@@ -262,36 +262,18 @@ fn cause_chain(py: Python<'_>, source: Option<&(dyn StdError + 'static)>) -> Opt
 }
 
 /// Converts an error of the pure core.
-pub fn core_error(py: Python<'_>, error: &entra_core::CoreError) -> PyErr {
-    let details = match error {
-        entra_core::CoreError::MappingConflict {
-            entra_tenant_id,
-            client_ids,
-            ..
-        } => Some(serde_json::json!({"entraTenantId": entra_tenant_id, "clientIds": client_ids})),
-        entra_core::CoreError::StaleMapping {
-            entra_tenant_id, ..
-        } => Some(serde_json::json!({"entraTenantId": entra_tenant_id})),
-        entra_core::CoreError::InvalidPattern { pattern, .. } => {
-            Some(serde_json::json!({"pattern": pattern}))
-        }
-        entra_core::CoreError::PlanRejected {
-            rule, action_index, ..
-        } => Some(serde_json::json!({"rule": rule.as_str(), "actionIndex": action_index})),
-        _ => None,
-    };
-    from_error(py, Family::Core, error.code(), error, details.as_ref())
+pub fn core_error(py: Python<'_>, err: &entra_core::CoreError) -> PyErr {
+    error(py, err)
 }
 
 /// Converts an upstream failure; `.details` carries status, request id and upstream code.
-pub fn provider_error(py: Python<'_>, error: &entra_core::provider::ProviderError) -> PyErr {
-    let details = serde_json::to_value(error).ok();
-    from_error(py, Family::Provider, error.code(), error, details.as_ref())
+pub fn provider_error(py: Python<'_>, err: &entra_core::provider::ProviderError) -> PyErr {
+    error(py, err)
 }
 
 /// An internal failure (a caught panic, a lost task): code `internal`.
 pub fn internal(message: impl Into<String>) -> PyErr {
-    Python::attach(|py| exception(py, Family::Core, "internal", &message.into(), None))
+    Python::attach(|py| binding(py, BindingErrorCode::Internal, &message.into()))
 }
 
 /// The readable text of a panic payload.
@@ -326,19 +308,76 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// Raises the exception for a code, for tests of the mapping from Python: every class must be
-/// reachable from a real Rust code.
+/// The kind of `code` among the codes of the error types of one family (`core`, `provider`,
+/// `store`, `sandbox`), parsed into the typed code first.
+#[cfg(feature = "test-hooks")]
+fn kind_of(family: &str, code: &str) -> Option<Option<ErrorKind>> {
+    use entra_core::engine::EngineErrorCode;
+    use entra_core::provider::ProviderErrorCode;
+    use entra_core::store::StoreErrorCode;
+    use entra_core::{BindingErrorCode as B, CoreErrorCode, RunIdErrorCode};
+    use entra_providers::auth::StateErrorCode;
+    use entra_providers::sandbox::SandboxErrorCode;
+    use entra_providers::secrets::SecretErrorCode;
+    let kind = match family {
+        "core" => CoreErrorCode::parse(code)
+            .map(CoreErrorCode::kind)
+            .or_else(|| EngineErrorCode::parse(code).map(EngineErrorCode::kind))
+            .or_else(|| RunIdErrorCode::parse(code).map(RunIdErrorCode::kind))
+            .or_else(|| {
+                B::parse(code)
+                    .filter(|c| *c != B::SandboxStopped)
+                    .map(B::kind)
+            }),
+        "provider" => ProviderErrorCode::parse(code)
+            .map(ProviderErrorCode::kind)
+            .or_else(|| StateErrorCode::parse(code).map(StateErrorCode::kind))
+            .or_else(|| SecretErrorCode::parse(code).map(SecretErrorCode::kind)),
+        "store" => StoreErrorCode::parse(code).map(StoreErrorCode::kind),
+        "sandbox" => SandboxErrorCode::parse(code)
+            .map(SandboxErrorCode::kind)
+            .or_else(|| {
+                B::parse(code)
+                    .filter(|c| *c == B::SandboxStopped)
+                    .map(B::kind)
+            }),
+        _ => return None,
+    };
+    Some(kind)
+}
+
+/// Raises the exception for a code, for tests of the mapping from Python: the code is parsed
+/// into the typed code of its family and raised with that code's kind. An unknown family is a
+/// `ValueError`. A code no error type of the family has is raised as the family's own class
+/// (`StoreError`, `SandboxError`, else the base class) with a `RuntimeWarning` naming it, so a
+/// test can prove that a code outside the tables does not reach a specific subclass.
 #[cfg(feature = "test-hooks")]
 #[pyfunction]
 #[pyo3(signature = (code, message, family = "core"))]
 pub fn _raise_for_code(py: Python<'_>, code: &str, message: &str, family: &str) -> PyResult<()> {
-    let family = match family {
-        "provider" => Family::Provider,
-        "store" => Family::Store,
-        "sandbox" => Family::Sandbox,
-        _ => Family::Core,
+    let kind = kind_of(family, code).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "unknown error family `{family}` (core, provider, store, sandbox)"
+        ))
+    })?;
+    let kind = match kind {
+        Some(kind) => kind,
+        None => {
+            let warning = format!("`{code}` is not an error code of the `{family}` family");
+            PyErr::warn(
+                py,
+                &py.get_type::<PyRuntimeWarning>(),
+                &std::ffi::CString::new(warning).unwrap_or_default(),
+                1,
+            )?;
+            match family {
+                "store" => ErrorKind::Store,
+                "sandbox" => ErrorKind::Sandbox,
+                _ => ErrorKind::Internal,
+            }
+        }
     };
-    Err(exception(py, family, code, message, None))
+    Err(exception(py, kind, code, message, None))
 }
 
 /// Panics inside Rust, to prove that a panic surfaces as `EntraSyncError(code="internal")`.

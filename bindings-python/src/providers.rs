@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::convert::JsonOut;
-use crate::errors::{self, Family};
+use crate::errors;
 use crate::rotation::{PythonRotationSink, RotationFailures, SurfaceRotationFailures};
 use crate::{logging, pure, runtime};
 
@@ -195,12 +195,9 @@ impl CippProvider {
 pub fn dyn_provider(provider: &Bound<'_, PyAny>) -> PyResult<DynProvider> {
     match provider.cast::<Provider>() {
         Ok(provider) => Ok(provider.get().provider.clone()),
-        Err(_) => Err(errors::exception(
+        Err(_) => Err(errors::invalid_input(
             provider.py(),
-            Family::Core,
-            "invalid_input",
             "`provider` must be a GraphProvider or a CippProvider",
-            None,
         )),
     }
 }

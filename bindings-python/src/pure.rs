@@ -10,13 +10,12 @@ use pyo3::types::PyDict;
 use serde_json::Value;
 
 use crate::convert::{self, JsonOut};
-use crate::errors::{self, Family};
+use crate::errors;
 use crate::{logging, reuse, runtime};
 
 /// Converts a Python argument into JSON; a value that has no JSON form is `invalid_input`.
 pub fn json_arg(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
-    convert::to_json(value)
-        .map_err(|e| errors::exception(py, Family::Core, "invalid_input", &e.message(name), None))
+    convert::to_json(value).map_err(|e| errors::invalid_input(py, &e.message(name)))
 }
 
 /// Runs core work with the GIL released and panics caught, its error as a Python exception.
@@ -147,15 +146,9 @@ where
         let mut best = [f64::INFINITY; 3];
         for _ in 0..repeat.max(1) {
             let start = std::time::Instant::now();
-            let typed = self.read(input).ok_or_else(|| {
-                errors::exception(
-                    py,
-                    Family::Core,
-                    "invalid_input",
-                    "the fast reader refused the input",
-                    None,
-                )
-            })?;
+            let typed = self
+                .read(input)
+                .ok_or_else(|| errors::invalid_input(py, "the fast reader refused the input"))?;
             let read = std::time::Instant::now();
             let output = (self.run)(&typed).map_err(|e| errors::core_error(py, &e))?;
             let decided = std::time::Instant::now();
@@ -318,8 +311,7 @@ pub fn run_id(py: Python<'_>, key: &Bound<'_, PyAny>, attempt: u32) -> PyResult<
         let key = json_arg(py, key, "")?;
         let key: entra_core::ids::RunKey =
             entra_core::json::from_value(&key).map_err(|e| errors::core_error(py, &e))?;
-        key.attempt_id(attempt)
-            .map_err(|e| errors::from_error(py, Family::Core, e.code(), &e, None))
+        key.attempt_id(attempt).map_err(|e| errors::error(py, &e))
     })
 }
 
@@ -362,13 +354,16 @@ pub fn _typed_phases(
     errors::guard(|| match function {
         "filter_users" => FILTER_USERS.phases(py, input, repeat),
         "plan_tenant_sync" => PLAN_TENANT_SYNC.phases(py, input, repeat),
-        other => Err(errors::exception(
-            py,
-            Family::Core,
-            "unknown_function",
-            &format!("no typed phases for `{other}`"),
-            None,
-        )),
+        other => {
+            let code = entra_core::CoreErrorCode::UnknownFunction;
+            Err(errors::exception(
+                py,
+                code.kind(),
+                code.as_str(),
+                &format!("no typed phases for `{other}`"),
+                None,
+            ))
+        }
     })
 }
 

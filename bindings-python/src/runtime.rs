@@ -25,7 +25,9 @@ use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{self, ContextExt};
 use tokio::runtime::{Handle, Runtime};
 
-use crate::errors::{self, Family};
+use entra_core::BindingErrorCode;
+
+use crate::errors;
 
 /// The runtime until the exit handler takes it to shut it down.
 static RUNTIME: Mutex<Option<Runtime>> = Mutex::new(None);
@@ -48,12 +50,10 @@ pub fn exiting() -> bool {
 
 /// The error of a call made once the runtime has been shut down at interpreter exit.
 fn stopped(py: Python<'_>) -> PyErr {
-    errors::exception(
+    errors::binding(
         py,
-        Family::Core,
-        "runtime_stopped",
+        BindingErrorCode::RuntimeStopped,
         "the interpreter is exiting: entra_sync's runtime has been shut down",
-        None,
     )
 }
 
@@ -64,7 +64,7 @@ fn handle(py: Python<'_>) -> PyResult<&'static Handle> {
     }
     HANDLE
         .get()
-        .ok_or_else(|| errors::exception(py, Family::Core, "internal", "no runtime", None))
+        .ok_or_else(|| errors::binding(py, BindingErrorCode::Internal, "no runtime"))
 }
 
 /// Builds the runtime and registers the exit handler that shuts it down. Called once, when the

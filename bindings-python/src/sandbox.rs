@@ -17,12 +17,14 @@ use pyo3::prelude::*;
 use serde_json::{Value, json};
 
 use crate::convert;
-use crate::errors::{self, Family};
+use entra_core::BindingErrorCode;
+
+use crate::errors;
 use crate::providers::to_json;
 use crate::{pure, runtime};
 
 fn sandbox_error(py: Python<'_>, err: &SandboxError) -> PyErr {
-    errors::from_error(py, Family::Sandbox, err.code(), err, None)
+    errors::error(py, err)
 }
 
 /// Reads a Python argument (None: `{}`) and parses it with `parse`.
@@ -50,12 +52,10 @@ impl Sandbox {
         let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         match guard.as_ref() {
             Some(sandbox) => f(sandbox),
-            None => Err(errors::exception(
+            None => Err(errors::binding(
                 py,
-                Family::Sandbox,
-                "sandbox_stopped",
+                BindingErrorCode::SandboxStopped,
                 "the sandbox has been shut down",
-                None,
             )),
         }
     }

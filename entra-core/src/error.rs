@@ -3,7 +3,26 @@
 
 use thiserror::Error;
 
+use crate::error_kind::{Classified, ErrorKind};
 use crate::reconcile::PlanRule;
+
+crate::error_codes! {
+    /// The codes of [`CoreError`], one per variant.
+    pub enum CoreErrorCode {
+        /// The input does not follow the contract.
+        InvalidInput = "invalid_input" => InvalidInput,
+        /// A custom exclusion pattern is invalid or too large.
+        InvalidPattern = "invalid_pattern" => InvalidPattern,
+        /// Mapping operations contradict themselves or the current mappings.
+        MappingConflict = "mapping_conflict" => MappingConflict,
+        /// A remap named a client that is no longer current.
+        StaleMapping = "stale_mapping" => StaleMapping,
+        /// `apply_plan` refused a plan.
+        PlanRejected = "plan_rejected" => InvalidInput,
+        /// The JSON entry point does not know the function.
+        UnknownFunction = "unknown_function" => InvalidInput,
+    }
+}
 
 /// An error from one of the pure decision functions.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -43,16 +62,26 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// The typed code of this error.
+    pub fn typed_code(&self) -> CoreErrorCode {
+        match self {
+            CoreError::InvalidInput { .. } => CoreErrorCode::InvalidInput,
+            CoreError::InvalidPattern { .. } => CoreErrorCode::InvalidPattern,
+            CoreError::MappingConflict { .. } => CoreErrorCode::MappingConflict,
+            CoreError::StaleMapping { .. } => CoreErrorCode::StaleMapping,
+            CoreError::PlanRejected { .. } => CoreErrorCode::PlanRejected,
+            CoreError::UnknownFunction { .. } => CoreErrorCode::UnknownFunction,
+        }
+    }
+
     /// The stable machine-readable code of this error.
     pub fn code(&self) -> &'static str {
-        match self {
-            CoreError::InvalidInput { .. } => "invalid_input",
-            CoreError::InvalidPattern { .. } => "invalid_pattern",
-            CoreError::MappingConflict { .. } => "mapping_conflict",
-            CoreError::StaleMapping { .. } => "stale_mapping",
-            CoreError::PlanRejected { .. } => "plan_rejected",
-            CoreError::UnknownFunction { .. } => "unknown_function",
-        }
+        self.typed_code().as_str()
+    }
+
+    /// The kind of failure (what a binding maps to an exception class).
+    pub fn kind(&self) -> ErrorKind {
+        self.typed_code().kind()
     }
 
     /// The structured fields of the error as camelCase JSON (what bindings expose as
@@ -86,6 +115,18 @@ impl CoreError {
         CoreError::InvalidInput {
             message: echo_up_to(&message, MAX_MESSAGE_CHARS).into_owned(),
         }
+    }
+}
+
+impl Classified for CoreError {
+    fn code(&self) -> &'static str {
+        CoreError::code(self)
+    }
+    fn kind(&self) -> ErrorKind {
+        CoreError::kind(self)
+    }
+    fn details(&self) -> Option<serde_json::Value> {
+        CoreError::details(self)
     }
 }
 

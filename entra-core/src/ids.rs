@@ -130,12 +130,47 @@ pub enum RunIdError {
     InvalidKey { message: String },
 }
 
+crate::error_codes! {
+    /// The codes of [`RunIdError`], one per variant.
+    pub enum RunIdErrorCode {
+        /// The run key cannot produce an id.
+        InvalidKey = "invalid_input" => InvalidInput,
+    }
+}
+
 impl RunIdError {
+    /// The typed code of this error.
+    pub fn typed_code(&self) -> RunIdErrorCode {
+        match self {
+            RunIdError::InvalidKey { .. } => RunIdErrorCode::InvalidKey,
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
-        match self {
-            RunIdError::InvalidKey { .. } => "invalid_input",
-        }
+        self.typed_code().as_str()
+    }
+
+    /// The kind of failure (what a binding maps to an exception class).
+    pub fn kind(&self) -> crate::ErrorKind {
+        self.typed_code().kind()
+    }
+
+    /// Run id errors carry no structured fields beyond their message.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+impl crate::Classified for RunIdError {
+    fn code(&self) -> &'static str {
+        RunIdError::code(self)
+    }
+    fn kind(&self) -> crate::ErrorKind {
+        RunIdError::kind(self)
+    }
+    fn details(&self) -> Option<serde_json::Value> {
+        RunIdError::details(self)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod api;
 pub mod clock;
 pub mod engine;
 pub mod error;
+pub mod error_kind;
 pub mod filter;
 pub mod ids;
 pub mod json;
@@ -19,6 +20,7 @@ pub mod reconcile;
 pub mod store;
 
 pub use engine::SyncEngine;
-pub use error::CoreError;
-pub use ids::{RunKey, run_id};
+pub use error::{CoreError, CoreErrorCode};
+pub use error_kind::{BindingErrorCode, Classified, ErrorKind};
+pub use ids::{RunIdError, RunIdErrorCode, RunKey, run_id};
 pub use store::{MemoryStore, SyncStore};

@@ -121,13 +121,54 @@ pub enum SecretError {
     ReadOnly { name: String },
 }
 
+entra_core::error_codes! {
+    /// The codes of [`SecretError`], one per variant. A provider turns them into its own
+    /// `configuration` error; hosts that call the secret store directly meet them as such.
+    pub enum SecretErrorCode {
+        /// The store could not be reached or refused the operation.
+        Unavailable = "secret_store_unavailable" => Configuration,
+        /// The store is read-only.
+        ReadOnly = "secret_store_read_only" => Configuration,
+    }
+}
+
 impl SecretError {
+    /// The typed code of this error.
+    pub fn typed_code(&self) -> SecretErrorCode {
+        match self {
+            SecretError::Unavailable { .. } => SecretErrorCode::Unavailable,
+            SecretError::ReadOnly { .. } => SecretErrorCode::ReadOnly,
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
+        self.typed_code().as_str()
+    }
+
+    /// The kind of failure: always [`entra_core::ErrorKind::Configuration`].
+    pub fn kind(&self) -> entra_core::ErrorKind {
+        self.typed_code().kind()
+    }
+
+    /// `{name}` (the secret's name, never its value) for a read-only store; nothing otherwise.
+    pub fn details(&self) -> Option<serde_json::Value> {
         match self {
-            SecretError::Unavailable { .. } => "secret_store_unavailable",
-            SecretError::ReadOnly { .. } => "secret_store_read_only",
+            SecretError::ReadOnly { name } => Some(serde_json::json!({"name": name})),
+            SecretError::Unavailable { .. } => None,
         }
+    }
+}
+
+impl entra_core::Classified for SecretError {
+    fn code(&self) -> &'static str {
+        SecretError::code(self)
+    }
+    fn kind(&self) -> entra_core::ErrorKind {
+        SecretError::kind(self)
+    }
+    fn details(&self) -> Option<serde_json::Value> {
+        SecretError::details(self)
     }
 }
 

@@ -108,7 +108,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString};
 use serde::ser::{self, Serialize};
 
 use crate::convert::GcPause;
-use crate::errors::{self, Family};
+use crate::errors;
 use key::{Key, KeySerializer};
 pub use state::Reuse;
 use state::State;
@@ -164,13 +164,9 @@ pub fn to_py<'py, T: Serialize + ?Sized>(
         })
         .map_err(|e| match e {
             SerError::Py(e) => e,
-            SerError::Shape(m) => errors::exception(
-                py,
-                Family::Core,
-                "invalid_input",
-                &format!("cannot serialize output: {m}"),
-                None,
-            ),
+            SerError::Shape(m) => {
+                errors::invalid_input(py, &format!("cannot serialize output: {m}"))
+            }
         })
 }
 

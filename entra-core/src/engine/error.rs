@@ -1,6 +1,7 @@
 use thiserror::Error;
 
 use crate::error::CoreError;
+use crate::error_kind::{Classified, ErrorKind};
 use crate::ids::RunIdError;
 use crate::provider::ProviderError;
 use crate::store::StoreError;
@@ -26,6 +27,16 @@ pub enum EngineError {
     AttemptsExhausted { run_id: String, attempts: u32 },
 }
 
+crate::error_codes! {
+    /// The codes of the engine's own [`EngineError`] variants; the wrapped errors keep theirs.
+    pub enum EngineErrorCode {
+        /// The tenant has no current mapping to a client.
+        NotMapped = "not_mapped" => InvalidInput,
+        /// No fresh run id was found within the attempt budget.
+        RunAttemptsExhausted = "run_attempts_exhausted" => Internal,
+    }
+}
+
 impl EngineError {
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
@@ -34,8 +45,49 @@ impl EngineError {
             EngineError::Store(e) => e.code(),
             EngineError::Core(e) => e.code(),
             EngineError::RunId(e) => e.code(),
-            EngineError::NotMapped { .. } => "not_mapped",
-            EngineError::AttemptsExhausted { .. } => "run_attempts_exhausted",
+            EngineError::NotMapped { .. } => EngineErrorCode::NotMapped.as_str(),
+            EngineError::AttemptsExhausted { .. } => EngineErrorCode::RunAttemptsExhausted.as_str(),
         }
+    }
+
+    /// The kind of failure: the wrapped error's kind, or the kind of the engine's own code.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::Provider(e) => e.kind(),
+            EngineError::Store(e) => e.kind(),
+            EngineError::Core(e) => e.kind(),
+            EngineError::RunId(e) => e.kind(),
+            EngineError::NotMapped { .. } => EngineErrorCode::NotMapped.kind(),
+            EngineError::AttemptsExhausted { .. } => EngineErrorCode::RunAttemptsExhausted.kind(),
+        }
+    }
+
+    /// The structured fields: the wrapped error's, `{entraTenantId}` for `not_mapped`,
+    /// `{runId, attempts}` for `run_attempts_exhausted`.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        match self {
+            EngineError::Provider(e) => e.details(),
+            EngineError::Store(e) => e.details(),
+            EngineError::Core(e) => e.details(),
+            EngineError::RunId(e) => e.details(),
+            EngineError::NotMapped { entra_tenant_id } => {
+                Some(serde_json::json!({"entraTenantId": entra_tenant_id}))
+            }
+            EngineError::AttemptsExhausted { run_id, attempts } => {
+                Some(serde_json::json!({"runId": run_id, "attempts": attempts}))
+            }
+        }
+    }
+}
+
+impl Classified for EngineError {
+    fn code(&self) -> &'static str {
+        EngineError::code(self)
+    }
+    fn kind(&self) -> ErrorKind {
+        EngineError::kind(self)
+    }
+    fn details(&self) -> Option<serde_json::Value> {
+        EngineError::details(self)
     }
 }

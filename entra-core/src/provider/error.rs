@@ -1,85 +1,60 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// What went wrong upstream, as a stable code that tells an operator what to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProviderErrorCode {
-    /// The app is not consented in the customer tenant (AADSTS65001, 90099, 6500xx): re-run consent.
-    ConsentRequired,
-    /// The partner user has no GDAP role that allows the call (Graph 403, AADSTS50020).
-    GdapRoleMissing,
-    /// The upstream refused the call (403) for another reason; the message carries it.
-    Forbidden,
-    /// MFA or Conditional Access blocked the token (50076, 53003, insufficient_claims): sign in again.
-    MfaOrConditionalAccess,
-    /// The refresh token is expired or revoked (700082, invalid_grant): reconnect.
-    RefreshTokenExpired,
-    /// The client secret is wrong or expired (7000215, 7000222): rotate it.
-    InvalidClient,
-    /// An administrator must consent (90094, 90095).
-    AdminConsentRequired,
-    /// The access token was rejected even after a refresh (401).
-    Unauthorized,
-    /// Still throttled after the retry budget was spent.
-    Throttled,
-    /// 5xx or connection failures after retries.
-    UpstreamUnavailable,
-    /// The upstream answered in a shape we do not understand; the message names the field.
-    UnexpectedResponse,
-    /// The tenant is unknown upstream or has been deleted.
-    TenantNotFound,
-    /// The endpoint does not exist (CIPP 404 `Endpoint not found`).
-    NotFound,
-    /// A delta token expired: a full resync is required.
-    ResyncRequired,
-    /// Settings or credentials are missing or malformed.
-    Configuration,
-    /// A paging link pointed at another host, repeated itself or exceeded the page cap.
-    PagingGuard,
-    /// The provider does not support the operation.
-    Unsupported,
-    /// The upstream rejected the request as malformed (400).
-    BadRequest,
-    /// The hosted CIPP subscription ended: the instance no longer answers API calls.
-    SubscriptionEnded,
-    /// A rotated refresh token could not be persisted (the host's secret store or rotation
-    /// callback failed): the stored one may already be spent, so fix the store before the next
-    /// run or the connection is lost.
-    TokenPersistFailed,
-    /// An answer's body exceeded the configured size cap; it was not read further.
-    ResponseTooLarge,
-    /// A listing ran past its overall deadline; the pages read so far are kept as incomplete.
-    ListingDeadlineExceeded,
-}
+use crate::error_kind::{Classified, ErrorKind};
 
-impl ProviderErrorCode {
-    /// The stable snake_case code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ConsentRequired => "consent_required",
-            Self::GdapRoleMissing => "gdap_role_missing",
-            Self::Forbidden => "forbidden",
-            Self::MfaOrConditionalAccess => "mfa_or_conditional_access",
-            Self::RefreshTokenExpired => "refresh_token_expired",
-            Self::InvalidClient => "invalid_client",
-            Self::AdminConsentRequired => "admin_consent_required",
-            Self::Unauthorized => "unauthorized",
-            Self::Throttled => "throttled",
-            Self::UpstreamUnavailable => "upstream_unavailable",
-            Self::UnexpectedResponse => "unexpected_response",
-            Self::TenantNotFound => "tenant_not_found",
-            Self::NotFound => "not_found",
-            Self::ResyncRequired => "resync_required",
-            Self::Configuration => "configuration",
-            Self::PagingGuard => "paging_guard",
-            Self::Unsupported => "unsupported",
-            Self::BadRequest => "bad_request",
-            Self::SubscriptionEnded => "subscription_ended",
-            Self::TokenPersistFailed => "token_persist_failed",
-            Self::ResponseTooLarge => "response_too_large",
-            Self::ListingDeadlineExceeded => "listing_deadline_exceeded",
-        }
+crate::error_codes! {
+    /// What went wrong upstream, as a stable code that tells an operator what to do. Serialized
+    /// as its snake_case code.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ProviderErrorCode {
+        /// The app is not consented in the customer tenant (AADSTS65001, 90099, 6500xx): re-run consent.
+        ConsentRequired = "consent_required" => Consent,
+        /// The partner user has no GDAP role that allows the call (Graph 403, AADSTS50020).
+        GdapRoleMissing = "gdap_role_missing" => Auth,
+        /// The upstream refused the call (403) for another reason; the message carries it.
+        Forbidden = "forbidden" => Auth,
+        /// MFA or Conditional Access blocked the token (50076, 53003, insufficient_claims): sign in again.
+        MfaOrConditionalAccess = "mfa_or_conditional_access" => Auth,
+        /// The refresh token is expired or revoked (700082, invalid_grant): reconnect.
+        RefreshTokenExpired = "refresh_token_expired" => Auth,
+        /// The client secret is wrong or expired (7000215, 7000222): rotate it.
+        InvalidClient = "invalid_client" => Auth,
+        /// An administrator must consent (90094, 90095).
+        AdminConsentRequired = "admin_consent_required" => Consent,
+        /// The access token was rejected even after a refresh (401).
+        Unauthorized = "unauthorized" => Auth,
+        /// Still throttled after the retry budget was spent.
+        Throttled = "throttled" => Throttled,
+        /// 5xx or connection failures after retries.
+        UpstreamUnavailable = "upstream_unavailable" => Upstream,
+        /// The upstream answered in a shape we do not understand; the message names the field.
+        UnexpectedResponse = "unexpected_response" => Upstream,
+        /// The tenant is unknown upstream or has been deleted.
+        TenantNotFound = "tenant_not_found" => Upstream,
+        /// The endpoint does not exist (CIPP 404 `Endpoint not found`).
+        NotFound = "not_found" => Upstream,
+        /// A delta token expired: a full resync is required.
+        ResyncRequired = "resync_required" => Upstream,
+        /// Settings or credentials are missing or malformed.
+        Configuration = "configuration" => Configuration,
+        /// A paging link pointed at another host, repeated itself or exceeded the page cap.
+        PagingGuard = "paging_guard" => Upstream,
+        /// The provider does not support the operation.
+        Unsupported = "unsupported" => Unsupported,
+        /// The upstream rejected the request as malformed (400).
+        BadRequest = "bad_request" => Upstream,
+        /// The hosted CIPP subscription ended: the instance no longer answers API calls.
+        SubscriptionEnded = "subscription_ended" => Auth,
+        /// A rotated refresh token could not be persisted (the host's secret store or rotation
+        /// callback failed): the stored one may already be spent, so fix the store before the next
+        /// run or the connection is lost.
+        TokenPersistFailed = "token_persist_failed" => Auth,
+        /// An answer's body exceeded the configured size cap; it was not read further.
+        ResponseTooLarge = "response_too_large" => Upstream,
+        /// A listing ran past its overall deadline; the pages read so far are kept as incomplete.
+        ListingDeadlineExceeded = "listing_deadline_exceeded" => Upstream,
     }
 }
 
@@ -119,5 +94,63 @@ impl ProviderError {
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         self.code.as_str()
+    }
+
+    /// The kind of failure (what a binding maps to an exception class).
+    pub fn kind(&self) -> ErrorKind {
+        self.code.kind()
+    }
+
+    /// The structured fields as camelCase JSON: `code`, `message` and, when known, `status`,
+    /// `requestId`, `date` and `upstreamCode`.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
+}
+
+impl Classified for ProviderError {
+    fn code(&self) -> &'static str {
+        ProviderError::code(self)
+    }
+    fn kind(&self) -> ErrorKind {
+        ProviderError::kind(self)
+    }
+    fn details(&self) -> Option<serde_json::Value> {
+        ProviderError::details(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_error_codes_serialize_as_their_code() {
+        for code in ProviderErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::json!(code.as_str())
+            );
+            assert_eq!(ProviderErrorCode::parse(code.as_str()), Some(*code));
+        }
+    }
+
+    #[test]
+    fn provider_error_details_carry_status_request_id_and_upstream_code() {
+        let mut err = ProviderError::new(ProviderErrorCode::GdapRoleMissing, "no role");
+        err.status = Some(403);
+        err.request_id = Some("req-1".into());
+        err.upstream_code = Some("Authorization_RequestDenied".into());
+        assert_eq!(err.kind(), ErrorKind::Auth);
+        assert_eq!(
+            err.details(),
+            Some(serde_json::json!({
+                "code": "gdap_role_missing",
+                "message": "no role",
+                "status": 403,
+                "requestId": "req-1",
+                "upstreamCode": "Authorization_RequestDenied",
+            }))
+        );
     }
 }

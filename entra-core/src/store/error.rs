@@ -1,5 +1,26 @@
 use thiserror::Error;
 
+use crate::error_kind::{Classified, ErrorKind};
+
+crate::error_codes! {
+    /// The codes of [`StoreError`], one per variant. Every store failure is of kind `store`,
+    /// whatever its code (an `invalid_input` from a store is a store failure).
+    pub enum StoreErrorCode {
+        /// The underlying database failed.
+        Backend = "store_backend" => Store,
+        /// A stored record could not be read back.
+        Corrupt = "store_corrupt" => Store,
+        /// Records handed to the store contradict each other or the stored state.
+        InvalidInput = "invalid_input" => Store,
+        /// A write would overwrite something that must never change.
+        Refused = "store_refused" => Store,
+        /// The named record does not exist.
+        NotFound = "not_found" => Store,
+        /// A deliberately injected failure.
+        InjectedFault = "injected_fault" => Store,
+    }
+}
+
 /// A storage failure. Messages name the table or record involved, never a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum StoreError {
@@ -25,16 +46,31 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The typed code of this error.
+    pub fn typed_code(&self) -> StoreErrorCode {
+        match self {
+            StoreError::Backend { .. } => StoreErrorCode::Backend,
+            StoreError::Corrupt { .. } => StoreErrorCode::Corrupt,
+            StoreError::InvalidInput { .. } => StoreErrorCode::InvalidInput,
+            StoreError::Refused { .. } => StoreErrorCode::Refused,
+            StoreError::NotFound { .. } => StoreErrorCode::NotFound,
+            StoreError::InjectedFault { .. } => StoreErrorCode::InjectedFault,
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
-        match self {
-            StoreError::Backend { .. } => "store_backend",
-            StoreError::Corrupt { .. } => "store_corrupt",
-            StoreError::InvalidInput { .. } => "invalid_input",
-            StoreError::Refused { .. } => "store_refused",
-            StoreError::NotFound { .. } => "not_found",
-            StoreError::InjectedFault { .. } => "injected_fault",
-        }
+        self.typed_code().as_str()
+    }
+
+    /// The kind of failure: always [`ErrorKind::Store`].
+    pub fn kind(&self) -> ErrorKind {
+        self.typed_code().kind()
+    }
+
+    /// Store errors carry no structured fields beyond their message.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        None
     }
 
     pub(crate) fn backend(message: impl std::fmt::Display) -> Self {
@@ -54,5 +90,17 @@ impl StoreError {
         StoreError::InvalidInput {
             message: message.into(),
         }
+    }
+}
+
+impl Classified for StoreError {
+    fn code(&self) -> &'static str {
+        StoreError::code(self)
+    }
+    fn kind(&self) -> ErrorKind {
+        StoreError::kind(self)
+    }
+    fn details(&self) -> Option<serde_json::Value> {
+        StoreError::details(self)
     }
 }

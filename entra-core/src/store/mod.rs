@@ -25,7 +25,7 @@ mod shared;
 pub mod sqlite;
 
 pub use changes::{changes_from_plan, current_part, normalize_address, user_addresses};
-pub use error::StoreError;
+pub use error::{StoreError, StoreErrorCode};
 pub use fault::ApplyFault;
 pub use memory::MemoryStore;
 pub use nonce::{MAX_NONCE_LEN, NonceStore};

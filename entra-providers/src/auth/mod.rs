@@ -23,6 +23,6 @@ pub use rotation::{
     CallbackSink, PersistOutcome, SecretsTokenSink, TokenRotationSink, load_token_set,
     store_token_set,
 };
-pub use state::{StateClaims, StateError, StateExpectation, StateSigner};
+pub use state::{StateClaims, StateError, StateErrorCode, StateExpectation, StateSigner};
 pub use token_client::TokenClient;
 pub use token_set::{TokenSet, unix_now};

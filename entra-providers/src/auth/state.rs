@@ -9,6 +9,7 @@ use sha2::Sha256;
 use thiserror::Error;
 
 use entra_core::store::NonceStore;
+use entra_core::{Classified, ErrorKind};
 
 use super::token_set::unix_now;
 use crate::secrets::Secret;
@@ -62,20 +63,71 @@ pub enum StateError {
     NonceUnavailable { message: String },
 }
 
+entra_core::error_codes! {
+    /// The codes of [`StateError`], one per variant; all are authorization failures.
+    pub enum StateErrorCode {
+        /// The state is not `claims.signature` in base64url, or its claims do not parse.
+        Malformed = "state_malformed" => Auth,
+        /// The signature does not match the claims.
+        BadSignature = "state_bad_signature" => Auth,
+        /// The sign-in took longer than the state's lifetime.
+        Expired = "state_expired" => Auth,
+        /// The sign-in was started for another host tenant.
+        TenantMismatch = "state_tenant_mismatch" => Auth,
+        /// The sign-in was started by another user.
+        UserMismatch = "state_user_mismatch" => Auth,
+        /// The sign-in was started with another redirect URI.
+        RedirectMismatch = "state_redirect_mismatch" => Auth,
+        /// The signing key is shorter than 32 bytes.
+        WeakKey = "state_weak_key" => Auth,
+        /// The state was already accepted once.
+        Replayed = "state_replayed" => Auth,
+        /// The nonce store failed, so replay could not be checked.
+        NonceUnavailable = "state_nonce_unavailable" => Auth,
+    }
+}
+
 impl StateError {
+    /// The typed code of this error.
+    pub fn typed_code(&self) -> StateErrorCode {
+        match self {
+            StateError::Malformed { .. } => StateErrorCode::Malformed,
+            StateError::BadSignature => StateErrorCode::BadSignature,
+            StateError::Expired => StateErrorCode::Expired,
+            StateError::TenantMismatch => StateErrorCode::TenantMismatch,
+            StateError::UserMismatch => StateErrorCode::UserMismatch,
+            StateError::RedirectMismatch => StateErrorCode::RedirectMismatch,
+            StateError::WeakKey => StateErrorCode::WeakKey,
+            StateError::Replayed => StateErrorCode::Replayed,
+            StateError::NonceUnavailable { .. } => StateErrorCode::NonceUnavailable,
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
-        match self {
-            StateError::Malformed { .. } => "state_malformed",
-            StateError::BadSignature => "state_bad_signature",
-            StateError::Expired => "state_expired",
-            StateError::TenantMismatch => "state_tenant_mismatch",
-            StateError::UserMismatch => "state_user_mismatch",
-            StateError::RedirectMismatch => "state_redirect_mismatch",
-            StateError::WeakKey => "state_weak_key",
-            StateError::Replayed => "state_replayed",
-            StateError::NonceUnavailable { .. } => "state_nonce_unavailable",
-        }
+        self.typed_code().as_str()
+    }
+
+    /// The kind of failure: always [`ErrorKind::Auth`].
+    pub fn kind(&self) -> ErrorKind {
+        self.typed_code().kind()
+    }
+
+    /// State errors carry no structured fields beyond their message.
+    pub fn details(&self) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+impl Classified for StateError {
+    fn code(&self) -> &'static str {
+        StateError::code(self)
+    }
+    fn kind(&self) -> ErrorKind {
+        StateError::kind(self)
+    }
+    fn details(&self) -> Option<serde_json::Value> {
+        StateError::details(self)
     }
 }
 

@@ -45,7 +45,7 @@ mod tokens;
 mod user_json;
 
 pub use config::{CippDenial, DeltaFault, Faults, SandboxConfig, TokenFault};
-pub use error::SandboxError;
+pub use error::{SandboxError, SandboxErrorCode};
 pub use estate::{CrmMatch, Deletion, SandboxTenant, SandboxUser, UserKind};
 pub use mutations::{Mutation, NewUser};
 pub use server::Sandbox;

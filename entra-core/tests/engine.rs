@@ -943,7 +943,10 @@ async fn stale_run_is_taken_over_on_virtual_time<S: Harness>(store: S) {
     assert!(!taken.joined, "61 minutes after its last sign of life");
     assert_eq!(taken.run.run_id, format!("{run_id}#2"));
     let now = last_seen + 61 * 60_000;
-    assert_eq!(taken.run.started_at_ms, now, "the run starts on the engine's clock");
+    assert_eq!(
+        taken.run.started_at_ms, now,
+        "the run starts on the engine's clock"
+    );
     assert_eq!(
         taken.run.finished_at_ms,
         Some(now),
@@ -981,7 +984,13 @@ async fn heartbeats_keep_a_live_run_on_virtual_time<S: Harness>(store: S) {
     let beat_at = t0 + 61 * 60_000;
     until(
         async || {
-            engine.store().load_run(&run_id).await.unwrap().unwrap().heartbeat_at_ms
+            engine
+                .store()
+                .load_run(&run_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .heartbeat_at_ms
                 == Some(beat_at)
         },
         "the heartbeat is recorded at the virtual time",
@@ -1004,7 +1013,11 @@ async fn heartbeats_keep_a_live_run_on_virtual_time<S: Harness>(store: S) {
     assert_eq!(finished.run.run_id, run_id);
     assert_eq!(finished.run.status, RunStatus::Completed);
     assert_eq!(finished.run.finished_at_ms, Some(beat_at));
-    assert_eq!(clock.pending_sleeps(), 0, "the heartbeat ended with the run");
+    assert_eq!(
+        clock.pending_sleeps(),
+        0,
+        "the heartbeat ended with the run"
+    );
 }
 
 /// At most `concurrency` tenants are in flight; progress reports each tenant's start and end

@@ -3,37 +3,43 @@
 //! that would make a live run look dead. So while tenants are syncing, the run's heartbeat is
 //! written through the store every quarter of the timeout.
 //!
-//! The core depends on no async runtime: the ticks come from a small timer thread that ends as
-//! soon as the run does.
+//! The engine depends on no async runtime: it waits on its [`Clock`], whose wall-clock waits run
+//! on a timer thread and whose virtual waits complete when a test advances time.
 
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures::StreamExt;
-use futures::channel::mpsc as async_mpsc;
 use tracing::{debug, warn};
 
+use crate::clock::SharedClock;
 use crate::store::SyncStore;
 
-/// The run's clock: the injected start time (`SyncAllOptions::now_ms`, or the wall clock)
-/// advanced by the monotonic time elapsed since, so heartbeats agree with the run's start.
-#[derive(Debug, Clone, Copy)]
+/// The run's clock: the injected start time (`SyncAllOptions::now_ms`, or the engine's clock)
+/// advanced by the time elapsed on the engine's clock since, so every time the run records agrees
+/// with its start.
+#[derive(Debug, Clone)]
 pub(super) struct RunClock {
     start_ms: u64,
-    started: Instant,
+    clock_at_start: u64,
+    clock: SharedClock,
 }
 
 impl RunClock {
-    pub(super) fn starting_at(start_ms: u64) -> Self {
+    pub(super) fn starting_at(start_ms: u64, clock: SharedClock) -> Self {
         Self {
             start_ms,
-            started: Instant::now(),
+            clock_at_start: clock.now_ms(),
+            clock,
         }
     }
 
     pub(super) fn now_ms(&self) -> u64 {
-        let elapsed = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let elapsed = self.clock.now_ms().saturating_sub(self.clock_at_start);
         self.start_ms.saturating_add(elapsed)
+    }
+
+    /// Waits `duration` on the engine's clock.
+    async fn sleep(&self, duration: Duration) {
+        self.clock.sleep(duration).await;
     }
 }
 
@@ -46,62 +52,30 @@ pub(super) fn interval_for(stale_after: Duration) -> Duration {
 /// The shortest heartbeat period, whatever the timeout.
 const MIN_INTERVAL: Duration = Duration::from_millis(10);
 
-/// Ticks every `interval` until dropped.
-struct Ticker {
-    ticks: async_mpsc::UnboundedReceiver<()>,
-    /// Dropping it wakes the timer thread, which then ends.
-    _stop: mpsc::Sender<()>,
-}
-
-impl Ticker {
-    fn every(interval: Duration) -> Option<Self> {
-        let (stop, stopped) = mpsc::channel::<()>();
-        let (tick, ticks) = async_mpsc::unbounded();
-        let spawned = std::thread::Builder::new()
-            .name("entra-sync-heartbeat".into())
-            .spawn(move || {
-                // Ends when the ticker is dropped (the sender disconnects) or stops listening.
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
-                    if tick.unbounded_send(()).is_err() {
-                        break;
-                    }
-                }
-            });
-        match spawned {
-            Ok(_) => Some(Self { ticks, _stop: stop }),
-            Err(e) => {
-                warn!(error = %e, "could not start the run heartbeat timer");
-                None
-            }
-        }
-    }
-}
-
 /// Writes the run's heartbeat every `interval` until the future is dropped (the run finished)
 /// or the store says the run is no longer running (then it stays pending, writing nothing).
 pub(super) async fn beat<S: SyncStore + ?Sized>(
     store: &S,
     run_id: &str,
-    clock: RunClock,
+    clock: &RunClock,
     interval: Duration,
 ) {
-    if let Some(mut ticker) = Ticker::every(interval) {
-        while ticker.ticks.next().await.is_some() {
-            match store.touch_run(run_id, clock.now_ms()).await {
-                Ok(true) => debug!(run_id, "run heartbeat recorded"),
-                Ok(false) => {
-                    warn!(
-                        run_id,
-                        "the run is no longer running in the store (taken over or ended elsewhere); heartbeats stop"
-                    );
-                    break;
-                }
-                Err(e) => warn!(
+    loop {
+        clock.sleep(interval).await;
+        match store.touch_run(run_id, clock.now_ms()).await {
+            Ok(true) => debug!(run_id, "run heartbeat recorded"),
+            Ok(false) => {
+                warn!(
                     run_id,
-                    code = e.code(),
-                    "could not record the run heartbeat"
-                ),
+                    "the run is no longer running in the store (taken over or ended elsewhere); heartbeats stop"
+                );
+                break;
             }
+            Err(e) => warn!(
+                run_id,
+                code = e.code(),
+                "could not record the run heartbeat"
+            ),
         }
     }
     futures::future::pending::<()>().await;
@@ -121,9 +95,11 @@ mod tests {
     }
 
     #[test]
-    fn the_run_clock_starts_at_the_injected_time() {
-        let clock = RunClock::starting_at(1_700_000_000_000);
-        let now = clock.now_ms();
-        assert!((1_700_000_000_000..1_700_000_600_000).contains(&now));
+    fn the_run_clock_starts_at_the_injected_time_and_follows_the_engine_clock() {
+        let engine_clock = std::sync::Arc::new(crate::clock::ManualClock::starting_at(5_000));
+        let clock = RunClock::starting_at(1_700_000_000_000, engine_clock.clone());
+        assert_eq!(clock.now_ms(), 1_700_000_000_000);
+        engine_clock.advance(Duration::from_millis(1_234));
+        assert_eq!(clock.now_ms(), 1_700_000_001_234);
     }
 }

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use tracing::info;
 
+use crate::clock::{SharedClock, WallClock};
 use crate::mapping::{
     MappingChangesInput, MappingChangesOutput, MappingOperation, MergeDiscoveryInput, PreviewInput,
     PreviewOptions, PreviewOutput, merge_discovery, plan_mapping_changes, preview_mappings,
@@ -47,6 +48,7 @@ pub struct SyncEngine<P: EntraProvider, S: SyncStore> {
     provider: Arc<P>,
     store: Arc<S>,
     stale_run_after: Option<Duration>,
+    clock: SharedClock,
 }
 
 impl<P: EntraProvider, S: SyncStore> Clone for SyncEngine<P, S> {
@@ -55,6 +57,7 @@ impl<P: EntraProvider, S: SyncStore> Clone for SyncEngine<P, S> {
             provider: Arc::clone(&self.provider),
             store: Arc::clone(&self.store),
             stale_run_after: self.stale_run_after,
+            clock: Arc::clone(&self.clock),
         }
     }
 }
@@ -78,7 +81,22 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             provider,
             store,
             stale_run_after: Some(DEFAULT_STALE_RUN_AFTER),
+            clock: WallClock::shared(),
         }
+    }
+
+    /// Keeps time with `clock` instead of the wall clock: run starts and ends, tenant results,
+    /// heartbeats and their waits, stale-run checks and mapping timestamps all read it, so a test
+    /// on a [`crate::clock::ManualClock`] drives timeouts without sleeping. A request's
+    /// [`SyncAllOptions::now_ms`] still overrides the run's start.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the engine keeps time with.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
     }
 
     /// Sets when a `running` run counts as abandoned by a process that died (default
@@ -160,7 +178,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         &self,
         operations: Vec<MappingOperation>,
     ) -> Result<MappingChangesOutput, EngineError> {
-        let now = rfc3339(now_ms());
+        let now = rfc3339(self.clock.now_ms());
         let output = plan_mapping_changes(&MappingChangesInput {
             mappings: self.store.load_mappings().await?,
             operations,

@@ -38,7 +38,8 @@ pub struct SyncAllOptions {
     pub request_key: Option<String>,
     /// Width of the time bucket when no request key is given.
     pub bucket_seconds: u64,
-    /// The run's clock, in milliseconds since the epoch (defaults to now).
+    /// The run's start, in milliseconds since the epoch (defaults to the engine's clock); the
+    /// times the run records afterwards advance from it as the engine's clock does.
     pub now_ms: Option<u64>,
     pub cancel: Option<CancelToken>,
     pub progress: Option<ProgressCallback>,

@@ -33,7 +33,9 @@ struct Tally {
 }
 
 impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
-    /// The run key `sync_all` derives from `options` (hosts use its id as a workflow id).
+    /// The run key `sync_all` derives from `options` (hosts use its id as a workflow id). Without
+    /// a request key or `now_ms`, its time bucket is read from the wall clock; an engine on
+    /// another clock derives its key from that clock, so such hosts pass `now_ms`.
     pub fn run_key(options: &SyncAllOptions) -> RunKey {
         run_key(options, None)
     }
@@ -77,7 +79,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         tenants: Vec<TenantMapping>,
         options: SyncAllOptions,
     ) -> Result<RunReport, EngineError> {
-        let started_at_ms = options.now_ms.unwrap_or_else(now_ms);
+        let started_at_ms = options.now_ms.unwrap_or_else(|| self.clock.now_ms());
         let key = run_key(
             &SyncAllOptions {
                 now_ms: Some(started_at_ms),
@@ -101,7 +103,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             counters: Counters::default(),
         };
 
-        let clock = RunClock::starting_at(started_at_ms);
+        let clock = RunClock::starting_at(started_at_ms, self.clock.clone());
         if options.sync.dry_run {
             let run = fresh(key.run_id()?);
             return self
@@ -282,6 +284,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             let run_id = run_id.clone();
             let tally = &tally;
             let emit = &emit;
+            let clock = &clock;
             async move {
                 if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
                     return None;
@@ -290,10 +293,12 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                     run_id: run_id.clone(),
                     entra_tenant_id: mapping.entra_tenant_id.clone(),
                 });
-                let started = std::time::Instant::now();
+                let started = clock.now_ms();
                 let outcome = self.sync_tenant(&mapping, &options.sync).await;
-                let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                let (result, plan) = to_result(&run_id, &mapping, outcome, elapsed, dry_run);
+                let finished = clock.now_ms();
+                let elapsed = finished.saturating_sub(started);
+                let (result, plan) =
+                    to_result(&run_id, &mapping, outcome, elapsed, finished, dry_run);
                 let result = if dry_run {
                     result
                 } else {
@@ -333,7 +338,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 self.stale_run_after
                     .unwrap_or(super::DEFAULT_STALE_RUN_AFTER),
             );
-            let beat = heartbeat::beat(self.store.as_ref(), &run_id, clock, interval)
+            let beat = heartbeat::beat(self.store.as_ref(), &run_id, &clock, interval)
                 .instrument(span.clone());
             futures::pin_mut!(work, beat);
             match futures::future::select(work, beat).await {
@@ -363,7 +368,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         run.counters = tally.counters;
         run.tenants_succeeded = tally.succeeded;
         run.tenants_failed = tally.failed;
-        run.finished_at_ms = Some(now_ms().max(run.started_at_ms));
+        run.finished_at_ms = Some(clock.now_ms().max(run.started_at_ms));
         run.status = if skipped > 0 {
             RunStatus::Cancelled
         } else if tally.failed == 0 {
@@ -453,9 +458,9 @@ fn to_result(
     mapping: &TenantMapping,
     outcome: Result<TenantSyncReport, EngineError>,
     elapsed_ms: u64,
+    finished_at_ms: u64,
     dry_run: bool,
 ) -> (TenantRunResult, Option<SyncPlan>) {
-    let finished_at_ms = now_ms();
     match outcome {
         Ok(report) => (
             TenantRunResult {

@@ -2,7 +2,6 @@
 //! dry run) apply the plan atomically, then move the delta link forward.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
 
 use tracing::{Instrument, Span, info, info_span};
 
@@ -55,7 +54,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         options: &SyncOptions,
         span: &Span,
     ) -> Result<TenantSyncReport, EngineError> {
-        let started = Instant::now();
+        let started = self.clock.now_ms();
         let settings = self.store.load_sync_settings(tenant).await?;
         let listing = self.read_users(tenant, options).await?;
 
@@ -162,7 +161,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             applied: !options.dry_run,
             plan,
             warnings,
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            duration_ms: self.clock.now_ms().saturating_sub(started),
         })
     }
 }

@@ -48,6 +48,7 @@ pub fn user_addresses(user: &EntraUser) -> Vec<String> {
 }
 
 /// Every normalized address of a contact (email and additional emails).
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
 pub fn contact_addresses(contact: &Contact) -> Vec<String> {
     let mut out: BTreeSet<String> = BTreeSet::new();
     for address in contact.email.iter().chain(contact.additional_emails.iter()) {

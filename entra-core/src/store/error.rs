@@ -73,6 +73,7 @@ impl StoreError {
         None
     }
 
+    #[cfg_attr(not(feature = "engine"), allow(dead_code))]
     pub(crate) fn backend(message: impl std::fmt::Display) -> Self {
         StoreError::Backend {
             message: message.to_string(),
@@ -86,6 +87,7 @@ impl StoreError {
         }
     }
 
+    #[cfg_attr(not(feature = "engine"), allow(dead_code))]
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         StoreError::InvalidInput {
             message: message.into(),

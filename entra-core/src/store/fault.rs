@@ -1,8 +1,10 @@
 //! A deliberate failure inside a plan write, used to prove that stores write plans all or
 //! nothing: the store fails after a number of record writes, inside its transaction.
 
+#[cfg(feature = "engine")]
 use std::sync::Mutex;
 
+#[cfg(feature = "engine")]
 use super::error::StoreError;
 
 /// Makes [`crate::store::SyncStore::apply_changes`] fail after `after_writes` record writes, for
@@ -13,9 +15,11 @@ pub struct ApplyFault {
     pub after_writes: usize,
 }
 
+#[cfg(feature = "engine")]
 #[derive(Debug, Default)]
 pub(crate) struct FaultSlot(Mutex<Option<ApplyFault>>);
 
+#[cfg(feature = "engine")]
 impl FaultSlot {
     pub(crate) fn set(&self, fault: Option<ApplyFault>) {
         match self.0.lock() {
@@ -40,11 +44,13 @@ impl FaultSlot {
 }
 
 /// Counts writes within one apply and fails once the limit is reached.
+#[cfg(feature = "engine")]
 pub(crate) struct WriteCounter {
     limit: Option<usize>,
     done: usize,
 }
 
+#[cfg(feature = "engine")]
 impl WriteCounter {
     pub(crate) fn new(limit: Option<usize>) -> Self {
         Self { limit, done: 0 }

@@ -7,6 +7,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
+use crate::clock::{SharedClock, WallClock};
+
 use crate::model::{
     Client, Contact, ContactLink, ManagedTenant, MappingState, Resolution, ResolutionDecision,
     SyncSettings, TenantMapping,
@@ -42,12 +44,25 @@ struct State {
 }
 
 /// A [`SyncStore`] held in memory.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
     state: Mutex<State>,
     fault: FaultSlot,
     /// Consumed OAuth nonces (see [`super::NonceStore`]), apart from the sync state.
     pub(super) nonces: super::nonce::NonceLedger,
+    /// What time it is when a nonce's expiry is checked.
+    pub(super) clock: SharedClock,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            state: Mutex::default(),
+            fault: FaultSlot::default(),
+            nonces: super::nonce::NonceLedger::default(),
+            clock: WallClock::shared(),
+        }
+    }
 }
 
 fn link_key(link: &ContactLink) -> LinkKey {
@@ -61,6 +76,12 @@ fn link_key(link: &ContactLink) -> LinkKey {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Keeps time with `clock` instead of the wall clock (tests on virtual time).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Makes plan writes fail part-way (see [`ApplyFault`]); `None` clears it.

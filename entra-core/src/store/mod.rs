@@ -1,4 +1,5 @@
-//! Storage: the [`SyncStore`] trait and its in-memory and SQLite implementations.
+//! Storage: the [`SyncStore`] trait (pure: the records and the rules every store shares) and its
+//! in-memory (feature `engine`) and SQLite (feature `sqlite`) implementations.
 //!
 //! The trait is batch-shaped: every method moves a whole batch (one tenant's links, every contact a
 //! plan needs, one plan's changes) in one call, so a store backed by a remote database costs a
@@ -16,9 +17,11 @@ use crate::model::{
 mod changes;
 mod error;
 mod fault;
+#[cfg(feature = "engine")]
 mod memory;
 mod nonce;
 mod records;
+#[cfg(feature = "engine")]
 mod runs;
 mod shared;
 #[cfg(feature = "sqlite")]
@@ -27,6 +30,7 @@ pub mod sqlite;
 pub use changes::{changes_from_plan, current_part, normalize_address, user_addresses};
 pub use error::{StoreError, StoreErrorCode};
 pub use fault::ApplyFault;
+#[cfg(feature = "engine")]
 pub use memory::MemoryStore;
 pub use nonce::{MAX_NONCE_LEN, NonceStore};
 pub use records::{

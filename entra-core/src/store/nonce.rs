@@ -1,12 +1,15 @@
 //! Single-use values (the nonce of a signed OAuth `state`): a host's callback asks the store to
 //! consume a nonce once, so a replayed state is refused even while its signature and age hold.
 
+#[cfg(feature = "engine")]
 use std::collections::BTreeMap;
+#[cfg(feature = "engine")]
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
 use super::error::StoreError;
+#[cfg(feature = "engine")]
 use super::memory::MemoryStore;
 
 /// Remembers consumed nonces until they expire. Both stores implement it; a host with its own
@@ -21,6 +24,7 @@ pub trait NonceStore: Send + Sync {
 }
 
 /// Refuses a nonce that cannot identify anything.
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
 pub(crate) fn validate_nonce(nonce: &str) -> Result<(), StoreError> {
     if nonce.trim().is_empty() {
         return Err(StoreError::invalid("a nonce must not be empty"));
@@ -37,9 +41,11 @@ pub(crate) fn validate_nonce(nonce: &str) -> Result<(), StoreError> {
 pub const MAX_NONCE_LEN: usize = 256;
 
 /// The in-memory ledger of consumed nonces, by nonce, with their expiry.
+#[cfg(feature = "engine")]
 #[derive(Debug, Default)]
 pub(crate) struct NonceLedger(Mutex<BTreeMap<String, u64>>);
 
+#[cfg(feature = "engine")]
 impl NonceLedger {
     /// Inserts `nonce` unless present; prunes other entries that expired before `now_ms`.
     pub(crate) fn consume(
@@ -67,14 +73,16 @@ impl NonceLedger {
     }
 }
 
+#[cfg(feature = "engine")]
 #[async_trait]
 impl NonceStore for MemoryStore {
     async fn consume_nonce(&self, nonce: &str, expires_at_ms: u64) -> Result<bool, StoreError> {
         self.nonces
-            .consume(nonce, expires_at_ms, crate::clock::now_ms())
+            .consume(nonce, expires_at_ms, self.clock.now_ms())
     }
 }
 
+#[cfg(feature = "engine")]
 impl MemoryStore {
     /// How many consumed nonces the store still remembers (expired ones are pruned as new ones
     /// are consumed).
@@ -83,7 +91,7 @@ impl MemoryStore {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "engine"))]
 mod tests {
     use super::*;
 

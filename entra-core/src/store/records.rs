@@ -61,7 +61,7 @@ pub struct RunRecord {
     pub finished_at_ms: Option<u64>,
     /// When a process last took charge of the run (its start, or the moment a cancelled run was
     /// resumed), in milliseconds since the epoch. With the tenants' `finishedAtMs` it tells a live
-    /// run from one whose process died: see [`crate::engine::SyncEngine::with_stale_run_after`].
+    /// run from one whose process died: see `SyncEngine::with_stale_run_after`.
     #[serde(default)]
     pub heartbeat_at_ms: Option<u64>,
     /// Tenants the run set out to sync.

@@ -2,6 +2,7 @@
 //! their takeover, heartbeats of live runs.
 
 use super::*;
+use entra_core::clock::ManualClock;
 
 async fn store_failure_mid_apply_writes_nothing<S: Harness>(store: S) {
     let engine = estate(store, true).await;
@@ -347,6 +348,112 @@ async fn live_run_is_never_taken_over_while_a_slow_tenant_syncs<S: Harness>(stor
     );
 }
 
+/// Polls the runtime's other tasks until `ready` holds (no timer: a bounded number of yields).
+async fn until(mut ready: impl AsyncFnMut() -> bool, what: &str) {
+    for _ in 0..100_000 {
+        if ready().await {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("never happened: {what}");
+}
+
+/// Stale-run takeover decided by the engine's clock alone: a manual clock moved past the timeout
+/// turns a joined run into a taken-over one, with no request time given and no sleeping.
+async fn stale_run_is_taken_over_on_virtual_time<S: Harness>(store: S) {
+    let t0 = 1_700_000_000_000u64;
+    let last_seen = t0 + 60_000;
+    let clock = Arc::new(ManualClock::starting_at(last_seen + 59 * 60_000));
+    let engine = estate(store, false).await.with_clock(clock.clone());
+    let run_id = crashed_run(&engine, "virtual", t0).await;
+
+    let joined = engine.sync_all(keyed("virtual")).await.unwrap();
+    assert!(joined.joined, "59 minutes after its last sign of life");
+    assert_eq!(joined.run.run_id, run_id);
+
+    clock.advance(Duration::from_secs(2 * 60));
+    let taken = engine.sync_all(keyed("virtual")).await.unwrap();
+    assert!(!taken.joined, "61 minutes after its last sign of life");
+    assert_eq!(taken.run.run_id, format!("{run_id}#2"));
+    let now = last_seen + 61 * 60_000;
+    assert_eq!(
+        taken.run.started_at_ms, now,
+        "the run starts on the engine's clock"
+    );
+    assert_eq!(
+        taken.run.finished_at_ms,
+        Some(now),
+        "virtual time stood still during the run"
+    );
+    assert!(taken.results.iter().all(|r| r.finished_at_ms == now));
+    let old = engine.store().load_run(&run_id).await.unwrap().unwrap();
+    assert_eq!(old.status, RunStatus::Failed);
+    assert_eq!(old.finished_at_ms, Some(now));
+}
+
+/// A live run's heartbeat waits on the engine's clock: while its tenants are held mid-sync, moving
+/// a manual clock past the stale timeout fires the heartbeat, so a second request joins the run
+/// instead of taking it over. Nothing sleeps.
+async fn heartbeats_keep_a_live_run_on_virtual_time<S: Harness>(store: S) {
+    let t0 = 1_700_000_000_000u64;
+    let clock = Arc::new(ManualClock::starting_at(t0));
+    let (open, gate) = tokio::sync::watch::channel(false);
+    let engine = estate_with(store, FakeProvider::new().with_gate(gate))
+        .await
+        .with_clock(clock.clone());
+    let run_id = SyncEngine::<FakeProvider, S>::run_key(&keyed("held"))
+        .run_id()
+        .unwrap();
+
+    let first = engine.clone();
+    let live = tokio::spawn(async move { first.sync_all(keyed("held")).await });
+    until(async || clock.pending_sleeps() == 1, "the heartbeat waits").await;
+    let running = engine.store().load_run(&run_id).await.unwrap().unwrap();
+    assert_eq!(running.started_at_ms, t0);
+    assert_eq!(running.heartbeat_at_ms, Some(t0));
+
+    // An hour and a minute later (the default timeout is an hour), no tenant has finished.
+    clock.advance(Duration::from_secs(61 * 60));
+    let beat_at = t0 + 61 * 60_000;
+    until(
+        async || {
+            engine
+                .store()
+                .load_run(&run_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .heartbeat_at_ms
+                == Some(beat_at)
+        },
+        "the heartbeat is recorded at the virtual time",
+    )
+    .await;
+    assert!(
+        engine
+            .store()
+            .load_tenant_results(&run_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let second = engine.clone().sync_all(keyed("held")).await.unwrap();
+    assert!(second.joined, "the heartbeat shows the run is alive");
+    assert_eq!(second.run.run_id, run_id);
+
+    open.send(true).unwrap();
+    let finished = live.await.unwrap().unwrap();
+    assert_eq!(finished.run.run_id, run_id);
+    assert_eq!(finished.run.status, RunStatus::Completed);
+    assert_eq!(finished.run.finished_at_ms, Some(beat_at));
+    assert_eq!(
+        clock.pending_sleeps(),
+        0,
+        "the heartbeat ended with the run"
+    );
+}
+
 for_each_store!(
     store_failure_mid_apply_writes_nothing,
     cancellation_keeps_finished_tenants_and_resumes,
@@ -354,4 +461,6 @@ for_each_store!(
     stale_timeout_is_configurable,
     resumed_run_counts_its_resume_as_a_heartbeat,
     live_run_is_never_taken_over_while_a_slow_tenant_syncs,
+    stale_run_is_taken_over_on_virtual_time,
+    heartbeats_keep_a_live_run_on_virtual_time,
 );

@@ -43,6 +43,8 @@ pub struct FakeProvider {
     state: Mutex<State>,
     delta: bool,
     latency: Duration,
+    /// User listings wait until this turns `true` (tests that hold tenants mid-sync).
+    gate: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 pub fn user(tenant: &str, id: &str, name: &str, mail: &str) -> EntraUser {
@@ -60,11 +62,18 @@ impl FakeProvider {
             state: Mutex::new(State::default()),
             delta: false,
             latency: Duration::ZERO,
+            gate: None,
         }
     }
 
     pub fn with_delta(mut self) -> Self {
         self.delta = true;
+        self
+    }
+
+    /// Holds every user listing until `gate` turns `true`, without any timer.
+    pub fn with_gate(mut self, gate: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.gate = Some(gate);
         self
     }
 
@@ -168,6 +177,10 @@ impl FakeProvider {
     }
 
     async fn begin(&self, tenant: &str) -> Result<(), ProviderError> {
+        if let Some(gate) = &self.gate {
+            let mut gate = gate.clone();
+            let _ = gate.wait_for(|open| *open).await;
+        }
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
         }

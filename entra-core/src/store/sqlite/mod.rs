@@ -32,6 +32,7 @@ use super::memory::{
 use super::records::*;
 use super::runs::heartbeat;
 use super::{SyncStore, current_part, normalize_address};
+use crate::clock::{Clock, SharedClock, WallClock};
 use crate::reconcile::contact_version;
 
 pub use schema::SCHEMA_VERSION;
@@ -57,6 +58,8 @@ pub struct ConnectionRecord {
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     fault: FaultSlot,
+    /// What time it is when a record is stamped or a nonce's expiry checked.
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -77,8 +80,9 @@ pub(super) fn backend(err: rusqlite::Error) -> StoreError {
     StoreError::backend(err)
 }
 
-fn now_ms() -> i64 {
-    i64::try_from(crate::clock::now_ms()).unwrap_or(i64::MAX)
+/// A clock reading as SQLite stores it.
+fn stamp(clock: &dyn Clock) -> i64 {
+    i64::try_from(clock.now_ms()).unwrap_or(i64::MAX)
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
@@ -305,12 +309,21 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
-        schema::migrate(&mut conn, now_ms())?;
+        let clock = WallClock::shared();
+        schema::migrate(&mut conn, stamp(clock.as_ref()))?;
         nonces::ensure_table(&conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
             fault: FaultSlot::default(),
+            clock,
         })
+    }
+
+    /// Keeps time with `clock` instead of the wall clock from now on (the schema migrations
+    /// applied when the store was opened are stamped with the wall clock).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The schema version of the open database.
@@ -340,7 +353,7 @@ impl SqliteStore {
                     enum_str(&connection.connection_type)?,
                     connection.display_name,
                     to_json(&connection.settings)?,
-                    now_ms()
+                    stamp(self.clock.as_ref())
                 ],
             )
             .map_err(backend)?;
@@ -786,7 +799,7 @@ impl SyncStore for SqliteStore {
                 "INSERT INTO delta_links (entra_tenant_id, delta_link, updated_at_ms) VALUES (?1, ?2, ?3)
                  ON CONFLICT (entra_tenant_id) DO UPDATE SET delta_link = excluded.delta_link,
                    updated_at_ms = excluded.updated_at_ms",
-                params![entra_tenant_id, link, now_ms()],
+                params![entra_tenant_id, link, stamp(self.clock.as_ref())],
             ),
             None => conn.execute(
                 "DELETE FROM delta_links WHERE entra_tenant_id = ?1",

@@ -54,7 +54,7 @@ fn consume(
 #[async_trait]
 impl NonceStore for SqliteStore {
     async fn consume_nonce(&self, nonce: &str, expires_at_ms: u64) -> Result<bool, StoreError> {
-        consume(&*self.lock()?, nonce, expires_at_ms, crate::clock::now_ms())
+        consume(&*self.lock()?, nonce, expires_at_ms, self.clock.now_ms())
     }
 }
 

@@ -1,19 +1,39 @@
-//! Wall-clock helpers shared by the engine, the stores and the providers' sandbox: the current
-//! time since the epoch and civil dates, without a date crate.
+//! Time, as the engine and the stores see it: a [`Clock`] they are given rather than the system
+//! time they would read, so the same code runs on the wall clock in production and on virtual
+//! time ([`ManualClock`]) in tests; plus civil-date formatting without a date crate.
+//!
+//! Everything here is pure except [`WallClock`] (feature `wall-clock`), the one place the crate
+//! reads the system time or starts a timer thread.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Milliseconds since the Unix epoch (0 if the clock is before it).
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
+mod manual;
+#[cfg(feature = "wall-clock")]
+mod wall;
 
-/// Seconds since the Unix epoch (0 if the clock is before it).
-pub fn unix_now() -> u64 {
-    now_ms() / 1000
+pub use manual::ManualClock;
+#[cfg(feature = "wall-clock")]
+pub use wall::{WallClock, now_ms, unix_now};
+
+/// A wait on a [`Clock`]: completes once the duration has passed on that clock; dropping it
+/// cancels the wait.
+pub type Sleep<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// A shared clock, as the engine and the stores hold it.
+pub type SharedClock = Arc<dyn Clock>;
+
+/// The time source of the engine and the stores: what time it is, and how to wait. Injected so
+/// that tests run on virtual time and a host can supply its own (a workflow runtime's
+/// deterministic clock, say). Waiting must not depend on any particular async runtime.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> u64;
+
+    /// Completes once `duration` has passed on this clock.
+    fn sleep(&self, duration: Duration) -> Sleep<'_>;
 }
 
 /// `ms` as an RFC 3339 UTC timestamp with millisecond precision, e.g. `2026-11-22T02:15:39.000Z`.

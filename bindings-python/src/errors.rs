@@ -13,7 +13,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use entra_core::{BindingErrorCode, Classified, CoreErrorCode, ErrorKind};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyRuntimeWarning, PyValueError};
+use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use serde_json::Value;
@@ -356,7 +356,7 @@ fn kind_of(family: &str, code: &str) -> Option<Option<ErrorKind>> {
 #[pyo3(signature = (code, message, family = "core"))]
 pub fn _raise_for_code(py: Python<'_>, code: &str, message: &str, family: &str) -> PyResult<()> {
     let kind = kind_of(family, code).ok_or_else(|| {
-        PyValueError::new_err(format!(
+        pyo3::exceptions::PyValueError::new_err(format!(
             "unknown error family `{family}` (core, provider, store, sandbox)"
         ))
     })?;
@@ -366,7 +366,7 @@ pub fn _raise_for_code(py: Python<'_>, code: &str, message: &str, family: &str) 
             let warning = format!("`{code}` is not an error code of the `{family}` family");
             PyErr::warn(
                 py,
-                &py.get_type::<PyRuntimeWarning>(),
+                &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
                 &std::ffi::CString::new(warning).unwrap_or_default(),
                 1,
             )?;

@@ -83,18 +83,21 @@ async fn delta_rounds_and_resync<S: Harness>(store: S) {
     assert!(delta_link(engine.store(), "t-a").await.is_some());
 }
 
-async fn half_failed_listing_inactivates_nobody<S: Harness>(store: S) {
+/// An incomplete listing of `t-a` (how `break_listing` breaks it): the tenant succeeds, the listing
+/// counts as incomplete, nobody of `c-a` is inactivated, and the tenant's warnings are returned.
+async fn incomplete_listing_inactivates_nobody<S: Harness>(
+    store: S,
+    key: &str,
+    break_listing: impl FnOnce(&FakeProvider),
+) -> Vec<entra_core::model::Warning> {
     let engine = estate(store, false).await;
     engine.sync_all(keyed("initial")).await.unwrap();
-    engine.provider().cut_listing("t-a", Some(1));
-    let report = engine.sync_all(keyed("cut")).await.unwrap();
+    break_listing(engine.provider());
+    let report = engine.sync_all(keyed(key)).await.unwrap();
     let a = result_of(&report.results, "t-a");
     assert_eq!(a.outcome, TenantOutcome::Succeeded);
     assert!(!a.listing_complete);
     assert_eq!(a.counters.inactivated, 0);
-    let codes: Vec<&str> = a.warnings.iter().map(|w| w.code.as_str()).collect();
-    assert!(codes.contains(&"listing_incomplete"), "{codes:?}");
-    assert!(codes.contains(&"listing_failed"), "{codes:?}");
     let snapshot = engine.store().snapshot().await.unwrap();
     assert!(
         snapshot
@@ -103,36 +106,33 @@ async fn half_failed_listing_inactivates_nobody<S: Harness>(store: S) {
             .filter(|c| c.client_id.as_deref() == Some("c-a"))
             .all(|c| !c.is_inactive)
     );
+    a.warnings.clone()
+}
+
+async fn half_failed_listing_inactivates_nobody<S: Harness>(store: S) {
+    let warnings =
+        incomplete_listing_inactivates_nobody(store, "cut", |p| p.cut_listing("t-a", Some(1)))
+            .await;
+    let codes: Vec<&str> = warnings.iter().map(|w| w.code.as_str()).collect();
+    assert!(codes.contains(&"listing_incomplete"), "{codes:?}");
+    assert!(codes.contains(&"listing_failed"), "{codes:?}");
 }
 
 /// A row the provider could not read is left out of the listing with a warning: the warning
 /// reaches the tenant's run result, the listing counts as incomplete, and the user whose row
 /// was unreadable is not inactivated for its absence.
 async fn unreadable_rows_are_reported_and_inactivate_nobody<S: Harness>(store: S) {
-    let engine = estate(store, false).await;
-    engine.sync_all(keyed("initial")).await.unwrap();
-    engine.provider().skip_rows("t-a", &["t-a-u0"]);
-    let report = engine.sync_all(keyed("unreadable")).await.unwrap();
-    let a = result_of(&report.results, "t-a");
-    assert_eq!(a.outcome, TenantOutcome::Succeeded);
-    assert!(!a.listing_complete);
-    assert_eq!(a.counters.inactivated, 0);
-    let skipped: Vec<&str> = a
-        .warnings
+    let warnings = incomplete_listing_inactivates_nobody(store, "unreadable", |p| {
+        p.skip_rows("t-a", &["t-a-u0"])
+    })
+    .await;
+    let skipped: Vec<&str> = warnings
         .iter()
         .filter(|w| w.code == "user_row_skipped")
         .map(|w| w.message.as_str())
         .collect();
-    assert_eq!(skipped.len(), 1, "{:?}", a.warnings);
+    assert_eq!(skipped.len(), 1, "{warnings:?}");
     assert!(skipped[0].contains("t-a-u0"), "{skipped:?}");
-    let snapshot = engine.store().snapshot().await.unwrap();
-    assert!(
-        snapshot
-            .contacts
-            .iter()
-            .filter(|c| c.client_id.as_deref() == Some("c-a"))
-            .all(|c| !c.is_inactive)
-    );
 }
 
 /// An incomplete or empty tenant listing never marks known tenants `not_listed`; a complete one

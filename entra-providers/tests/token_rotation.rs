@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use entra_core::provider::EntraProvider;
+use entra_core::provider::{EntraProvider, ProviderError};
 use entra_providers::auth::{CallbackSink, TokenSet};
 use entra_providers::graph::{GraphOptions, GraphProvider};
 use entra_providers::secrets::Secret;
@@ -56,6 +56,31 @@ fn already_redeemed() -> ResponseTemplate {
     ))
 }
 
+/// Mounts one expected redemption of `rt` for `tenant` that answers `access` and rotates to
+/// `rotated`, after `delay`.
+async fn rotation(fx: &Fixture, tenant: &str, rt: &str, access: &str, rotated: &str, delay: u64) {
+    mint(tenant, rt)
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_body(access, Some(rotated)))
+                .set_delay(Duration::from_millis(delay)),
+        )
+        .expect(1)
+        .mount(&fx.login)
+        .await;
+}
+
+/// Mints Contoso's and Fabrikam's tokens at once.
+async fn mint_both(
+    provider: &GraphProvider,
+) -> (Result<Secret, ProviderError>, Result<Secret, ProviderError>) {
+    let tokens = provider.tokens();
+    tokio::join!(
+        tokens.customer_token(CONTOSO),
+        tokens.customer_token(FABRIKAM)
+    )
+}
+
 fn persisted_refresh_tokens(rotations: &Rotations) -> Vec<String> {
     rotations
         .0
@@ -70,15 +95,7 @@ fn persisted_refresh_tokens(rotations: &Rotations) -> Vec<String> {
 async fn a_refused_redemption_waits_for_the_concurrent_rotation_and_retries_with_the_newest() {
     let fx = Fixture::start().await;
     // Contoso redeems RT-0 slowly and rotates it to RT-A.
-    mint(CONTOSO, "RT-0")
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(token_body("AT-contoso", Some("RT-A")))
-                .set_delay(Duration::from_millis(300)),
-        )
-        .expect(1)
-        .mount(&fx.login)
-        .await;
+    rotation(&fx, CONTOSO, "RT-0", "AT-contoso", "RT-A", 300).await;
     // Fabrikam's redemption of the same RT-0 is refused at once (one-time use) ...
     mint(FABRIKAM, "RT-0")
         .respond_with(already_redeemed())
@@ -86,20 +103,10 @@ async fn a_refused_redemption_waits_for_the_concurrent_rotation_and_retries_with
         .mount(&fx.login)
         .await;
     // ... and succeeds with the rotated RT-A, rotating it again.
-    mint(FABRIKAM, "RT-A")
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(token_body("AT-fabrikam", Some("RT-B"))),
-        )
-        .expect(1)
-        .mount(&fx.login)
-        .await;
+    rotation(&fx, FABRIKAM, "RT-A", "AT-fabrikam", "RT-B", 0).await;
     let rotations = Rotations::default();
     let provider = provider_with(&fx, "RT-0", &rotations);
-    let tokens = provider.tokens();
-    let (contoso, fabrikam) = tokio::join!(
-        tokens.customer_token(CONTOSO),
-        tokens.customer_token(FABRIKAM)
-    );
+    let (contoso, fabrikam) = mint_both(&provider).await;
     assert_eq!(contoso.unwrap(), Secret::new("AT-contoso"));
     assert_eq!(fabrikam.unwrap(), Secret::new("AT-fabrikam"));
     assert_eq!(
@@ -128,29 +135,11 @@ async fn a_refused_redemption_with_no_newer_token_is_refresh_token_expired_witho
 async fn a_late_rotation_never_replaces_a_newer_refresh_token() {
     let fx = Fixture::start().await;
     // Both redeem RT-0 (an upstream that tolerates reuse); Contoso's answer arrives last.
-    mint(CONTOSO, "RT-0")
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(token_body("AT-contoso", Some("RT-late")))
-                .set_delay(Duration::from_millis(300)),
-        )
-        .expect(1)
-        .mount(&fx.login)
-        .await;
-    mint(FABRIKAM, "RT-0")
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(token_body("AT-fabrikam", Some("RT-first"))),
-        )
-        .expect(1)
-        .mount(&fx.login)
-        .await;
+    rotation(&fx, CONTOSO, "RT-0", "AT-contoso", "RT-late", 300).await;
+    rotation(&fx, FABRIKAM, "RT-0", "AT-fabrikam", "RT-first", 0).await;
     let rotations = Rotations::default();
     let provider = provider_with(&fx, "RT-0", &rotations);
-    let tokens = provider.tokens();
-    let (contoso, fabrikam) = tokio::join!(
-        tokens.customer_token(CONTOSO),
-        tokens.customer_token(FABRIKAM)
-    );
+    let (contoso, fabrikam) = mint_both(&provider).await;
     contoso.unwrap();
     fabrikam.unwrap();
     assert_eq!(

@@ -57,7 +57,10 @@ async function main(): Promise<void> {
       results[`temporal_${workers}_worker`] = { seconds: +run.seconds.toFixed(2), tenants: run.tenants, dbRoundTripsPerTenant: +run.tripsPerTenant.toFixed(1) };
       await world.close();
     }
-    const engine = new SyncEngine(new GraphProvider(sandbox.graphSettings()), new MemoryStore());
+    const store = new MemoryStore();
+    await store.upsertClients(sandbox.crmClients());
+    await store.upsertContacts(sandbox.crmContacts());
+    const engine = new SyncEngine(new GraphProvider(sandbox.graphSettings()), store);
     await engine.discover();
     const preview = await engine.previewMappings();
     await engine.applyMappingChanges(preview.autoMatched.map((m) => ({ kind: 'confirm', entraTenantId: m.entraTenantId, clientId: m.match.clientId })));

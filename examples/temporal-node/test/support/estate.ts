@@ -22,6 +22,10 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/**
+ * Seeds the CRM side. The PSA allows one contact per address, so of the sandbox's deliberately
+ * duplicated contacts (two records with one address) only the first is stored.
+ */
 export async function seedCrm(pool: Pool, clients: CrmClient[], contacts: Contact[]): Promise<void> {
   for (const c of clients) {
     await pool.query(
@@ -32,7 +36,8 @@ export async function seedCrm(pool: Pool, clients: CrmClient[], contacts: Contac
   for (const c of contacts) {
     await pool.query(
       `INSERT INTO contacts (contact_id, client_id, email, additional_emails, emails_norm, full_name, role, phone_numbers)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT DO NOTHING`,
       [c.contactId, c.clientId ?? null, c.email ?? null, c.additionalEmails ?? [],
         contactAddresses(c.email, c.additionalEmails ?? []), c.fullName ?? null, c.role ?? null,
         JSON.stringify(c.phoneNumbers ?? [])],

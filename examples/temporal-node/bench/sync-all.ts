@@ -46,7 +46,7 @@ async function timedRun(world: World, temporal: TemporalServer, workers: number,
 async function main(): Promise<void> {
   const pg = await startPostgres();
   const temporal = await startTemporal();
-  const sandbox = Sandbox.start({ seed: 5, tenants: TENANTS, usersPerTenant: USERS, faults: { latency: LATENCY_MS / 1000 } });
+  const sandbox = await Sandbox.start({ seed: 5, tenants: TENANTS, usersPerTenant: USERS, faults: { latency: LATENCY_MS / 1000 } });
   try {
     const results: Record<string, unknown> = { tenants: TENANTS, usersPerTenant: USERS, latencyMs: LATENCY_MS, concurrencyPerWorker: CONCURRENCY };
     for (const workers of [1, 2]) {
@@ -66,10 +66,10 @@ async function main(): Promise<void> {
     await engine.applyMappingChanges(preview.autoMatched.map((m) => ({ kind: 'confirm', entraTenantId: m.entraTenantId, clientId: m.match.clientId })));
     const started = process.hrtime.bigint();
     const report = await engine.syncAll({ concurrency: CONCURRENCY, useDelta: false });
-    results.engine_sync_all = { seconds: +(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2), status: report.status, concurrency: CONCURRENCY };
+    results.engine_sync_all = { seconds: +(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2), status: report.run.status, concurrency: CONCURRENCY };
     console.log(JSON.stringify(results, null, 2));
   } finally {
-    sandbox.shutdown();
+    await sandbox.shutdown();
     await temporal.stop();
     pg.stop();
   }

@@ -3,7 +3,7 @@
  * "Sync now" computes the same id inside one time bucket, and Temporal refuses a second workflow
  * with a running id, so the click joins the run already going.
  */
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { runId } from 'entra-sync';
 import type { RunKey } from 'entra-sync';
 import { allTenantsSyncWorkflow, initialSyncWorkflow, tenantSyncWorkflow } from './workflows';
@@ -30,13 +30,14 @@ async function startOrJoin<T extends (...args: any[]) => Promise<unknown>>(
   try {
     // A running run with this id is joined; a finished one is never started again (a later
     // attempt gets its own id from `runId`'s attempt counter).
-    return await client.workflow.start(workflow, {
+    const options = {
       workflowId,
       taskQueue,
       args,
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
+    } as unknown as WorkflowStartOptions<T>;
+    return await client.workflow.start(workflow, options);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(workflowId);
     throw err;

@@ -39,7 +39,7 @@ function startWorkerProcess(world: World, address: string, name: string): Promis
 
 test('a worker killed mid-run: the run completes on another worker, exactly once, like a clean run', async () => {
   const { pg, temporal } = servers();
-  const sandbox = Sandbox.start({ seed: 31, tenants: 40, usersPerTenant: 20, faults: { latency: 0.05 } });
+  const sandbox = await Sandbox.start({ seed: 31, tenants: 40, usersPerTenant: 20, faults: { latency: 0.05 } });
   const crashed = await createWorld(pg, {}, sandbox);
   const clean = await createWorld(pg, {}, sandbox);
   let a: ChildProcess | undefined;
@@ -87,6 +87,6 @@ test('a worker killed mid-run: the run completes on another worker, exactly once
     }
     await crashed.close();
     await clean.close();
-    sandbox.shutdown();
+    await sandbox.shutdown();
   }
 });

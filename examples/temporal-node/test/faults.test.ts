@@ -14,7 +14,7 @@ const servers = useServers();
 
 test('a listing that fails half-way inactivates nobody; the other tenants complete', async () => {
   const { pg, temporal } = servers();
-  const sandbox = Sandbox.start({ seed: 41, tenants: 4, usersPerTenant: 30, defaultPageSize: 10, deltaPageSize: 10 });
+  const sandbox = await Sandbox.start({ seed: 41, tenants: 4, usersPerTenant: 30, defaultPageSize: 10, deltaPageSize: 10 });
   const world = await createWorld(pg, {}, sandbox);
   try {
     await discoverAndMap(world);
@@ -38,19 +38,18 @@ test('a listing that fails half-way inactivates nobody; the other tenants comple
     });
   } finally {
     await world.close();
-    sandbox.shutdown();
+    await sandbox.shutdown();
   }
 });
 
 test('a 429 storm is retried by the library, then by Temporal, and the run completes', async () => {
   const { pg, temporal } = servers();
-  const sandbox = Sandbox.start({ seed: 43, tenants: 3, usersPerTenant: 10 });
+  const sandbox = await Sandbox.start({ seed: 43, tenants: 3, usersPerTenant: 10 });
   const world = await createWorld(pg, {}, sandbox);
   // One library retry per call, so the storm outlasts the library and reaches Temporal.
   world.providerConfig = { kind: 'direct', settings: { ...sandbox.graphSettings(), policy: { maxRetries: 1 } } };
   try {
     await discoverAndMap(world);
-    sandbox.resetRequestCounts();
     sandbox.updateFaults({ graphThrottleNext: 12, retryAfterSecs: 0 });
     await withWorkers(world, temporal, 1, async () => {
       const run = await (await startAllTenantsSync(temporal.client, { trigger: 'manual' }, { taskQueue: world.taskQueue, requestKey: 'storm' })).result();
@@ -60,13 +59,13 @@ test('a 429 storm is retried by the library, then by Temporal, and the run compl
     });
   } finally {
     await world.close();
-    sandbox.shutdown();
+    await sandbox.shutdown();
   }
 });
 
 test('a tenant without consent fails alone with its code; the run is partial', async () => {
   const { pg, temporal } = servers();
-  const sandbox = Sandbox.start({ seed: 47, tenants: 3, usersPerTenant: 10 });
+  const sandbox = await Sandbox.start({ seed: 47, tenants: 3, usersPerTenant: 10 });
   const world = await createWorld(pg, {}, sandbox);
   try {
     await discoverAndMap(world);
@@ -83,6 +82,6 @@ test('a tenant without consent fails alone with its code; the run is partial', a
     });
   } finally {
     await world.close();
-    sandbox.shutdown();
+    await sandbox.shutdown();
   }
 });

@@ -11,7 +11,7 @@ const servers = useServers();
 
 test('two workers split an all-tenants run over 50+ tenants; each tenant is applied once; same result as one worker', async () => {
   const { pg, temporal } = servers();
-  const sandbox = Sandbox.start({ seed: 23, tenants: 56, usersPerTenant: 15, faults: { latency: 0.01 } });
+  const sandbox = await Sandbox.start({ seed: 23, tenants: 56, usersPerTenant: 15, faults: { latency: 0.01 } });
   const two = await createWorld(pg, {}, sandbox);
   const one = await createWorld(pg, {}, sandbox);
   try {
@@ -39,6 +39,6 @@ test('two workers split an all-tenants run over 50+ tenants; each tenant is appl
   } finally {
     await two.close();
     await one.close();
-    sandbox.shutdown();
+    await sandbox.shutdown();
   }
 });

@@ -2,7 +2,7 @@
  * Rows of the PSA's tables as the library's contract records, and back. The library never sees
  * the database: the host hands it records and applies the decisions it returns.
  */
-import type { Client, Contact, ContactLink, ManagedTenant, PhoneNumber, Resolution, TenantMapping } from 'entra-sync';
+import type { Client, Contact, ContactLink, InactiveSource, ManagedTenant, PhoneNumber, Resolution, TenantMapping } from 'entra-sync';
 
 export interface ContactRow {
   contact_id: string;
@@ -14,7 +14,7 @@ export interface ContactRow {
   phone_numbers: PhoneNumber[];
   user_principal_name: string | null;
   is_inactive: boolean;
-  inactive_source: string | null;
+  inactive_source: InactiveSource | null;
   locked: boolean;
 }
 

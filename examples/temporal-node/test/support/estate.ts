@@ -61,7 +61,7 @@ export async function createWorld(pg: PostgresCluster, config: SandboxConfig, sa
   const databaseUrl = await pg.createDatabase(name);
   const pool = createPool(databaseUrl, 20);
   await migrate(pool);
-  const sb = sandbox ?? Sandbox.start(config);
+  const sb = sandbox ?? (await Sandbox.start(config));
   await seedCrm(pool, sb.crmClients(), sb.crmContacts());
   return {
     sandbox: sb,
@@ -71,7 +71,7 @@ export async function createWorld(pg: PostgresCluster, config: SandboxConfig, sa
     taskQueue: `q-${name}`,
     async close() {
       await pool.end();
-      if (!sandbox) sb.shutdown();
+      if (!sandbox) await sb.shutdown();
     },
   };
 }

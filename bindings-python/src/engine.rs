@@ -5,10 +5,9 @@
 use std::sync::Arc;
 
 use entra_core::engine::{
-    CancelToken as RustCancelToken, DynEngine, EngineError, ProgressEvent, SyncAllOptions,
-    SyncEngine as Engine, SyncOptions,
+    CancelToken as RustCancelToken, DynEngine, EngineError, ProgressCallback, ProgressEvent,
+    RunRequest, SyncEngine as Engine, SyncOptions,
 };
-use entra_core::ids::RunTrigger;
 use entra_core::mapping::{MappingOperation, PreviewOptions};
 use entra_core::model::{Client, Contact, Resolution, SyncSettings, TenantMapping};
 use entra_core::store::{
@@ -261,6 +260,23 @@ impl CancelToken {
     }
 }
 
+/// Hands each progress event to the host's `on_progress(event)` as a dict, from the engine's
+/// worker threads; an exception it raises is reported as unraisable, never stopping the run.
+fn progress_callback(callback: Py<PyAny>) -> ProgressCallback {
+    Arc::new(move |event: &ProgressEvent| {
+        let Ok(payload) = serde_json::to_value(event) else {
+            return;
+        };
+        let _ = runtime::attach(|py| {
+            let result =
+                crate::convert::to_py(py, &payload).and_then(|arg| callback.call1(py, (arg,)));
+            if let Err(err) = result {
+                err.write_unraisable(py, None);
+            }
+        });
+    })
+}
+
 /// Discovery, mapping and contact sync over a provider and a store.
 #[pyclass(frozen, module = "entra_sync")]
 pub struct SyncEngine {
@@ -375,34 +391,20 @@ impl SyncEngine {
         on_progress: Option<Py<PyAny>>,
         cancel: Option<&Bound<'py, CancelToken>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let trigger: RunTrigger = trigger.parse().map_err(|e| errors::core_error(py, &e))?;
-        let progress = on_progress.map(|callback| {
-            let callback = Arc::new(callback);
-            let f: entra_core::engine::ProgressCallback = Arc::new(move |event: &ProgressEvent| {
-                let Ok(payload) = serde_json::to_value(event) else {
-                    return;
-                };
-                let callback = callback.clone();
-                let _ = crate::runtime::attach(move |py| {
-                    let result = crate::convert::to_py(py, &payload)
-                        .and_then(|arg| callback.call1(py, (arg,)));
-                    if let Err(err) = result {
-                        err.write_unraisable(py, None);
-                    }
-                });
-            });
-            f
-        });
-        let options = SyncAllOptions {
-            sync: SyncOptions { dry_run, use_delta },
-            concurrency: concurrency.max(1),
-            trigger,
+        let request = RunRequest {
+            dry_run,
+            use_delta,
+            concurrency,
             request_key,
             bucket_seconds,
-            now_ms: None,
-            cancel: cancel.map(|c| c.get().inner.clone()),
-            progress,
+            ..RunRequest::default()
         };
+        let mut options = request
+            .with_trigger_name(trigger)
+            .and_then(RunRequest::into_options)
+            .map_err(|e| errors::core_error(py, &e))?;
+        options.cancel = cancel.map(|c| c.get().inner.clone());
+        options.progress = on_progress.map(progress_callback);
         let e = self.inner.clone();
         runtime::json_awaitable(py, async move { e.sync_all(options).await }, engine_error)
     }

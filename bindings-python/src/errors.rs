@@ -261,6 +261,12 @@ fn cause_chain(py: Python<'_>, source: Option<&(dyn StdError + 'static)>) -> Opt
     Some(err)
 }
 
+/// [`error`] from code that does not hold the GIL (an awaitable's result): attaches to
+/// convert. Usable as `map_err(errors::py_err)`.
+pub fn py_err<E: Classified>(err: E) -> PyErr {
+    Python::attach(|py| error(py, &err))
+}
+
 /// Converts an error of the pure core.
 pub fn core_error(py: Python<'_>, err: &entra_core::CoreError) -> PyErr {
     error(py, err)
@@ -274,6 +280,15 @@ pub fn provider_error(py: Python<'_>, err: &entra_core::provider::ProviderError)
 /// An internal failure (a caught panic, a lost task): code `internal`.
 pub fn internal(message: impl Into<String>) -> PyErr {
     Python::attach(|py| binding(py, BindingErrorCode::Internal, &message.into()))
+}
+
+/// The qualified name of the type of exception `err` is (`"an exception"` if it has none), what
+/// a host hook's failure reports: the exception's message is the host's and may hold secrets.
+pub fn raised_type(py: Python<'_>, err: &PyErr) -> String {
+    err.get_type(py)
+        .qualname()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "an exception".to_string())
 }
 
 /// The readable text of a panic payload.

@@ -13,8 +13,7 @@ use serde_json::Value;
 
 use crate::convert::JsonOut;
 use crate::errors;
-use crate::rotation::{PythonRotationSink, RotationFailures, SurfaceRotationFailures};
-use crate::{logging, pure, runtime};
+use crate::{logging, pure, rotation, runtime};
 
 /// Serializes a result record; the records are plain data, so failure means a bug.
 pub fn to_json<T: Serialize>(value: &T) -> PyResult<Value> {
@@ -25,12 +24,10 @@ fn provider_err(err: ProviderError) -> PyErr {
     Python::attach(|py| errors::provider_error(py, &err))
 }
 
-/// A host-layer failure: malformed settings are `invalid_input`, unusable ones the provider's.
+/// A host-layer failure, as the error it wraps (malformed settings are `invalid_input`,
+/// unusable ones the provider's, refused states `state_*`).
 pub fn host_error(py: Python<'_>, err: &HostError) -> PyErr {
-    match err {
-        HostError::Input(e) => errors::core_error(py, e),
-        HostError::Provider(e) => errors::provider_error(py, e),
-    }
+    errors::error(py, err)
 }
 
 fn connection_name(kind: ConnectionType) -> &'static str {
@@ -117,20 +114,14 @@ impl GraphProvider {
     ) -> PyResult<PyClassInitializer<Self>> {
         errors::guard(|| {
             let settings = pure::json_arg(py, settings, "settings")?;
-            let rotation_failures = RotationFailures::default();
-            let sink = on_tokens_rotated.map(|callback| {
-                Arc::new(PythonRotationSink::new(callback, rotation_failures.clone()))
-                    as Arc<dyn entra_providers::auth::TokenRotationSink>
-            });
-            let inner = Arc::new(
-                host::graph_provider_from_json(&settings, sink).map_err(|e| host_error(py, &e))?,
-            );
-            // Engine and listing calls report a failed persist of rotated tokens.
-            let provider = Arc::new(SurfaceRotationFailures::new(
-                inner.clone(),
-                rotation_failures,
-            ));
-            Ok(PyClassInitializer::from(Provider { provider }).add_subclass(Self { inner }))
+            let callback = on_tokens_rotated.map(rotation::python_callback);
+            // Engine and listing calls run over `provider`, which reports failed persists.
+            let built = host::graph_provider_with_callback(&settings, callback)
+                .map_err(|e| host_error(py, &e))?;
+            let provider = Provider {
+                provider: built.provider,
+            };
+            Ok(PyClassInitializer::from(provider).add_subclass(Self { inner: built.graph }))
         })
     }
 

@@ -8,14 +8,14 @@ use entra_providers::auth::StateExpectation;
 use entra_providers::host::auth::{self as host_auth, CodeExchange, TokenRefresh};
 use entra_providers::host::{self, AuthSettings};
 use pyo3::prelude::*;
+use serde_json::Value;
 
-use crate::convert::{self, JsonOut};
 use crate::errors;
 use crate::providers::host_error;
-use crate::{pure, runtime};
+use crate::{de, runtime, ser};
 
 fn read_auth(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<AuthSettings> {
-    let value = pure::json_arg(py, settings, "settings")?;
+    let value: Value = de::arg(py, settings, "settings")?;
     host::auth_settings_from_json(&value).map_err(|e| host_error(py, &e))
 }
 
@@ -36,7 +36,7 @@ pub fn authorize_url(
         let value =
             host_auth::authorization_start_json(&input, signing_key, host_tenant, host_user)
                 .map_err(|e| host_error(py, &e))?;
-        Ok(convert::to_py(py, &value)?.unbind())
+        Ok(ser::small_to_py(py, &value)?.unbind())
     })
 }
 
@@ -75,7 +75,7 @@ pub fn verify_state(
             nonces,
         ))
         .map_err(|e| host_error(py, &e))?;
-        Ok(convert::to_py(py, &claims)?.unbind())
+        Ok(ser::small_to_py(py, &claims)?.unbind())
     })
 }
 
@@ -115,7 +115,7 @@ pub fn exchange_code<'py>(
     let exchange = CodeExchange::new(&read_auth(py, settings)?).map_err(|e| host_error(py, &e))?;
     runtime::spawn_awaitable(py, async move {
         let tokens = exchange.run(code, code_verifier).await;
-        Ok(JsonOut(tokens.map_err(errors::py_err)?))
+        Ok(ser::Out(tokens.map_err(errors::py_err)?))
     })
 }
 
@@ -133,7 +133,7 @@ pub fn refresh_tokens<'py>(
         TokenRefresh::new(&read_auth(py, settings)?, scope).map_err(|e| host_error(py, &e))?;
     runtime::spawn_awaitable(py, async move {
         let tokens = refresh.run(refresh_token).await;
-        Ok(JsonOut(tokens.map_err(errors::py_err)?))
+        Ok(ser::Out(tokens.map_err(errors::py_err)?))
     })
 }
 

@@ -18,8 +18,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use serde_json::Value;
 
-use crate::convert;
-
 create_exception!(
     entra_sync,
     EntraSyncError,
@@ -178,7 +176,7 @@ pub fn exception(
     let made = class.call1((message.to_string(),)).and_then(|instance| {
         instance.setattr("code", code)?;
         let details = match details {
-            Some(d) => convert::to_py(py, d)?,
+            Some(d) => crate::ser::small_to_py(py, d)?,
             None => py.None().into_bound(py),
         };
         instance.setattr("details", details)?;
@@ -269,11 +267,6 @@ pub fn py_err<E: Classified>(err: E) -> PyErr {
 
 /// Converts an error of the pure core.
 pub fn core_error(py: Python<'_>, err: &entra_core::CoreError) -> PyErr {
-    error(py, err)
-}
-
-/// Converts an upstream failure; `.details` carries status, request id and upstream code.
-pub fn provider_error(py: Python<'_>, err: &entra_core::provider::ProviderError) -> PyErr {
     error(py, err)
 }
 

@@ -5,24 +5,13 @@
 use std::sync::Arc;
 
 use entra_core::model::ConnectionType;
-use entra_core::provider::{DynProvider, EntraProvider, ProviderError};
+use entra_core::provider::{DynProvider, EntraProvider};
 use entra_providers::host::{self, HostError};
 use pyo3::prelude::*;
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::convert::JsonOut;
 use crate::errors;
-use crate::{logging, pure, rotation, runtime};
-
-/// Serializes a result record; the records are plain data, so failure means a bug.
-pub fn to_json<T: Serialize>(value: &T) -> PyResult<Value> {
-    serde_json::to_value(value).map_err(|e| errors::internal(format!("cannot serialize: {e}")))
-}
-
-fn provider_err(err: ProviderError) -> PyErr {
-    Python::attach(|py| errors::provider_error(py, &err))
-}
+use crate::{de, logging, rotation, runtime, ser};
 
 /// A host-layer failure, as the error it wraps (malformed settings are `invalid_input`,
 /// unusable ones the provider's, refused states `state_*`).
@@ -63,7 +52,7 @@ impl Provider {
     fn list_managed_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let provider = self.provider.clone();
         let call = async move { provider.list_managed_tenants().await };
-        runtime::json_awaitable(py, call, provider_err)
+        runtime::typed_awaitable(py, call)
     }
 
     /// Every user of one tenant (awaitable of `UserListing`; `complete` is False when a page
@@ -71,7 +60,7 @@ impl Provider {
     fn list_users<'py>(&self, py: Python<'py>, tenant_id: String) -> PyResult<Bound<'py, PyAny>> {
         let provider = self.provider.clone();
         let call = async move { provider.list_users(&tenant_id).await };
-        runtime::json_awaitable(py, call, provider_err)
+        runtime::typed_awaitable(py, call)
     }
 
     /// Users changed since `delta_link` (None: a full enumeration ending in a delta link).
@@ -88,7 +77,7 @@ impl Provider {
                 .list_users_delta(&tenant_id, delta_link.as_deref())
                 .await
         };
-        runtime::json_awaitable(py, call, provider_err)
+        runtime::typed_awaitable(py, call)
     }
 }
 
@@ -113,7 +102,7 @@ impl GraphProvider {
         on_tokens_rotated: Option<Py<PyAny>>,
     ) -> PyResult<PyClassInitializer<Self>> {
         errors::guard(|| {
-            let settings = pure::json_arg(py, settings, "settings")?;
+            let settings: Value = de::arg(py, settings, "settings")?;
             let callback = on_tokens_rotated.map(rotation::python_callback);
             // Engine and listing calls run over `provider`, which reports failed persists.
             let built = host::graph_provider_with_callback(&settings, callback)
@@ -131,7 +120,7 @@ impl GraphProvider {
         let inner = self.inner.clone();
         runtime::spawn_awaitable(py, async move {
             let report = inner.validate_direct_connection().await;
-            Ok(JsonOut(to_json(&report)?))
+            Ok(ser::Out(report))
         })
     }
 
@@ -154,7 +143,7 @@ impl CippProvider {
     #[new]
     fn new(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Self>> {
         errors::guard(|| {
-            let settings = pure::json_arg(py, settings, "settings")?;
+            let settings: Value = de::arg(py, settings, "settings")?;
             let inner = host::cipp_provider_from_json(&settings).map_err(|e| host_error(py, &e))?;
             let inner = Arc::new(inner);
             let provider: DynProvider = inner.clone();
@@ -173,7 +162,7 @@ impl CippProvider {
         let inner = self.inner.clone();
         runtime::spawn_awaitable(py, async move {
             let report = inner.validate(probe_tenant.as_deref()).await;
-            Ok(JsonOut(to_json(&report)?))
+            Ok(ser::Out(report))
         })
     }
 

@@ -13,11 +13,6 @@ use crate::convert::{self, JsonOut};
 use crate::errors;
 use crate::{logging, reuse, runtime};
 
-/// Converts a Python argument into JSON; a value that has no JSON form is `invalid_input`.
-pub fn json_arg(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
-    convert::to_json(value).map_err(|e| errors::invalid_input(py, &e.message(name)))
-}
-
 /// Runs core work with the GIL released and panics caught, its error as a Python exception.
 fn detached<R: Send>(
     py: Python<'_>,
@@ -44,7 +39,7 @@ pub fn invoke<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     errors::guard(|| {
         logging::refresh(py);
-        let input = json_arg(py, input, "")?;
+        let input = convert::json_arg(py, input, "")?;
         let output = run_detached(py, function, input)?;
         convert::to_py(py, &output)
     })
@@ -197,7 +192,7 @@ pub fn call_async<'py>(
     input: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     logging::refresh(py);
-    let input = json_arg(py, input, "")?;
+    let input = convert::json_arg(py, input, "")?;
     runtime::spawn_awaitable(py, async move {
         let joined = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -308,9 +303,7 @@ pub fn plan_mapping_changes<'py>(
 #[pyo3(signature = (key, attempt = 1))]
 pub fn run_id(py: Python<'_>, key: &Bound<'_, PyAny>, attempt: u32) -> PyResult<String> {
     errors::guard(|| {
-        let key = json_arg(py, key, "")?;
-        let key: entra_core::ids::RunKey =
-            entra_core::json::from_value(&key).map_err(|e| errors::core_error(py, &e))?;
+        let key: entra_core::ids::RunKey = crate::de::arg(py, key, "")?;
         key.attempt_id(attempt).map_err(|e| errors::error(py, &e))
     })
 }
@@ -325,7 +318,7 @@ pub fn _call_phases(
     input: &Bound<'_, PyAny>,
 ) -> PyResult<std::collections::BTreeMap<&'static str, f64>> {
     let start = std::time::Instant::now();
-    let input = json_arg(py, input, "")?;
+    let input = convert::json_arg(py, input, "")?;
     let converted = std::time::Instant::now();
     let output = run_detached(py, function, input)?;
     let decided = std::time::Instant::now();

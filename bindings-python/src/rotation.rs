@@ -7,14 +7,14 @@ use entra_providers::host::HostTokenCallback;
 use pyo3::prelude::*;
 use serde_json::Value;
 
-use crate::{convert, errors, runtime};
+use crate::{errors, runtime, ser};
 
 /// Calls `callback(tokens)` with the token-set dict. Only the exception's type is reported: its
 /// message is the host's and may quote the very token it failed to write.
 pub fn python_callback(callback: Py<PyAny>) -> impl HostTokenCallback {
     move |tokens: &Value| -> Result<(), String> {
         runtime::attach(|py| {
-            convert::to_py(py, tokens)
+            ser::small_to_py(py, tokens)
                 .and_then(|arg| callback.call1(py, (arg,)).map(drop))
                 .map_err(|err| {
                     format!(

@@ -156,6 +156,23 @@ pub fn to_py<'py, T: Serialize + ?Sized>(
     reuse: Option<Reuse<'py>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let _paused = GcPause::new(py, true);
+    write(py, value, reuse)
+}
+
+/// Converts a record known to be small (an error's details, a token set, a progress event)
+/// without pausing the garbage collector, which would cost more than the record.
+pub fn small_to_py<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    write(py, value, None)
+}
+
+fn write<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+    reuse: Option<Reuse<'py>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let mut state = State::new(py, reuse);
     value
         .serialize(PySerializer {
@@ -168,6 +185,19 @@ pub fn to_py<'py, T: Serialize + ?Sized>(
                 errors::invalid_input(py, &format!("cannot serialize output: {m}"))
             }
         })
+}
+
+/// A typed result handed back to Python when an awaitable completes, written by [`to_py`].
+pub struct Out<T>(pub T);
+
+impl<'py, T: Serialize> IntoPyObject<'py> for Out<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        to_py(py, &self.0, None)
+    }
 }
 
 /// A serde serializer whose output is one Python object.

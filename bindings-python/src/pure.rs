@@ -215,37 +215,54 @@ pub fn functions() -> Vec<&'static str> {
     entra_core::api::FUNCTIONS.to_vec()
 }
 
-/// Splits the users into included and excluded (with a reason): input `{users, options}`.
-///
-/// Like Python's own `filter`, the result holds the caller's user dicts themselves where they
-/// already have the canonical shape (exactly the contract's keys and value types); any other
-/// user comes back as a new canonical dict, sharing nothing mutable with the input.
-#[pyfunction]
-pub fn filter_users<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    FILTER_USERS.call(py, input)
+/// The named core functions: each reads one input in the contract shape and goes through the
+/// typed path (`Typed::call`) or the JSON entry point (`invoke`) under its own name.
+macro_rules! core_functions {
+    ($( $(#[$doc:meta])* $name:ident => $how:expr; )+) => {
+        $(
+            $(#[$doc])*
+            #[pyfunction]
+            pub fn $name<'py>(
+                py: Python<'py>,
+                input: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                ($how)(py, stringify!($name), input)
+            }
+        )+
+    };
 }
 
-/// Checks custom exclusion patterns before they are saved; raises `InvalidPattern` naming the
-/// first bad one.
-#[pyfunction]
-pub fn validate_patterns<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    invoke(py, "validate_patterns", input)
+/// Runs a hot function's typed path.
+fn typed<'py, T, O>(
+    function: &'static Typed<T, O>,
+) -> impl Fn(Python<'py>, &str, &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+    O: serde::Serialize + Send + 'static,
+{
+    move |py, _, input| function.call(py, input)
 }
 
-/// Plans one tenant's contact sync: the ordered actions a host applies in its own transaction.
-/// The plan's `excluded` users are the caller's own dicts where canonical, as in `filter_users`.
-#[pyfunction]
-pub fn plan_tenant_sync<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    PLAN_TENANT_SYNC.call(py, input)
+core_functions! {
+    /// Splits the users into included and excluded (with a reason): input `{users, options}`.
+    ///
+    /// Like Python's own `filter`, the result holds the caller's user dicts themselves where they
+    /// already have the canonical shape (exactly the contract's keys and value types); any other
+    /// user comes back as a new canonical dict, sharing nothing mutable with the input.
+    filter_users => typed(&FILTER_USERS);
+    /// Checks custom exclusion patterns before they are saved; raises `InvalidPattern` naming the
+    /// first bad one.
+    validate_patterns => invoke;
+    /// Plans one tenant's contact sync: the ordered actions a host applies in its own transaction.
+    /// The plan's `excluded` users are the caller's own dicts where canonical, as in `filter_users`.
+    plan_tenant_sync => typed(&PLAN_TENANT_SYNC);
+    /// Previews tenant-to-client mappings (auto-matched, needs review, unmatched); writes nothing.
+    preview_mappings => invoke;
+    /// Merges a discovery listing into the known tenants (insert / update / not listed).
+    merge_discovery => invoke;
+    /// Turns operator decisions (confirm, skip, remap, unmap) into the mapping changes to persist,
+    /// or raises `MappingConflict` / `StaleMapping`.
+    plan_mapping_changes => invoke;
 }
 
 /// The reference applier: the plan input as it looks after `plan` is applied. Takes either
@@ -266,34 +283,6 @@ pub fn apply_plan<'py>(
         }
         None => invoke(py, "apply_plan", input),
     }
-}
-
-/// Previews tenant-to-client mappings (auto-matched, needs review, unmatched); writes nothing.
-#[pyfunction]
-pub fn preview_mappings<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    invoke(py, "preview_mappings", input)
-}
-
-/// Merges a discovery listing into the known tenants (insert / update / not listed).
-#[pyfunction]
-pub fn merge_discovery<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    invoke(py, "merge_discovery", input)
-}
-
-/// Turns operator decisions (confirm, skip, remap, unmap) into the mapping changes to persist,
-/// or raises `MappingConflict` / `StaleMapping`.
-#[pyfunction]
-pub fn plan_mapping_changes<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    invoke(py, "plan_mapping_changes", input)
 }
 
 /// The deterministic id of a run (also usable as a workflow id): `key` is

@@ -52,6 +52,14 @@ impl Sandbox {
         }
     }
 
+    /// Does `f` to the running sandbox.
+    fn act(&self, py: Python<'_>, f: impl FnOnce(&RustSandbox)) -> PyResult<()> {
+        self.with(py, |s| {
+            f(s);
+            Ok(())
+        })
+    }
+
     /// What `f` reads from the running sandbox, as plain Python data.
     fn json<T: serde::Serialize>(
         &self,
@@ -165,10 +173,7 @@ impl Sandbox {
     /// Replaces the active faults (keys not given are off).
     fn set_faults(&self, py: Python<'_>, faults: &Bound<'_, PyAny>) -> PyResult<()> {
         let faults = read(py, Some(faults), "faults", Faults::from_json)?;
-        self.with(py, |s| {
-            s.set_faults(faults);
-            Ok(())
-        })
+        self.act(py, |s| s.set_faults(faults))
     }
 
     /// Changes only the faults named in `faults`.
@@ -196,34 +201,22 @@ impl Sandbox {
 
     /// Forgets the request counts.
     fn reset_request_counts(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |s| {
-            s.reset_request_counts();
-            Ok(())
-        })
+        self.act(py, RustSandbox::reset_request_counts)
     }
 
     /// Every access token issued so far stops working.
     fn revoke_access_tokens(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |s| {
-            s.revoke_access_tokens();
-            Ok(())
-        })
+        self.act(py, RustSandbox::revoke_access_tokens)
     }
 
     /// Every refresh token issued so far is revoked.
     fn revoke_refresh_tokens(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |s| {
-            s.revoke_refresh_tokens();
-            Ok(())
-        })
+        self.act(py, RustSandbox::revoke_refresh_tokens)
     }
 
     /// Every delta link handed out so far expires.
     fn expire_delta_tokens(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |s| {
-            s.expire_delta_tokens();
-            Ok(())
-        })
+        self.act(py, RustSandbox::expire_delta_tokens)
     }
 
     /// True until `shutdown()`.

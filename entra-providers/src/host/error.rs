@@ -48,14 +48,4 @@ impl HostError {
     }
 }
 
-impl Classified for HostError {
-    fn code(&self) -> &'static str {
-        HostError::code(self)
-    }
-    fn kind(&self) -> ErrorKind {
-        HostError::kind(self)
-    }
-    fn details(&self) -> Option<serde_json::Value> {
-        HostError::details(self)
-    }
-}
+entra_core::classified!(HostError);

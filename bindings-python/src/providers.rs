@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use entra_core::model::ConnectionType;
 use entra_core::provider::{DynProvider, EntraProvider};
 use entra_providers::host::{self, HostError};
 use pyo3::prelude::*;
@@ -17,13 +16,6 @@ use crate::{de, logging, rotation, runtime, ser};
 /// unusable ones the provider's, refused states `state_*`).
 pub fn host_error(py: Python<'_>, err: &HostError) -> PyErr {
     errors::error(py, err)
-}
-
-fn connection_name(kind: ConnectionType) -> &'static str {
-    match kind {
-        ConnectionType::Direct => "direct",
-        ConnectionType::Cipp => "cipp",
-    }
 }
 
 /// What every provider class shares: the provider as the engine sees it, and the listing calls
@@ -39,7 +31,7 @@ impl Provider {
     /// `"direct"` (Graph) or `"cipp"`.
     #[getter]
     fn connection_type(&self) -> &'static str {
-        connection_name(self.provider.connection_type())
+        self.provider.connection_type().as_str()
     }
 
     /// Whether `list_users_delta` is served (Graph) or raises `Unsupported` (CIPP).

@@ -4,6 +4,7 @@
 //! futures to asyncio awaitables, Rust errors to Python exceptions, `tracing` to `logging`.
 
 mod auth;
+mod client_index;
 mod convert;
 mod de;
 mod engine;
@@ -65,6 +66,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install(py);
     errors::register(m)?;
     pure::register(m)?;
+    client_index::register(m)?;
     providers::register(m)?;
     sandbox::register(m)?;
     engine::register(m)?;

@@ -121,21 +121,33 @@ impl UserFilter {
         self.patterns.first_match(texts.into_iter().flatten())
     }
 
-    /// Splits users into included and excluded, moving them (no copies).
-    pub fn split(&self, users: Vec<EntraUser>) -> FilterOutput {
-        let mut included = Vec::with_capacity(users.len());
-        let mut excluded = Vec::new();
-        for user in users {
-            match self.classify(&user) {
-                None => included.push(user),
-                Some((reason, pattern)) => excluded.push(ExcludedUser {
-                    user,
-                    reason,
-                    pattern,
-                }),
-            }
+    /// Splits users into included and excluded, moving them (no copies). The included users
+    /// stay in the input's own buffer, closed up in place, so a large listing is not moved to a
+    /// second one.
+    pub fn split(&self, mut users: Vec<EntraUser>) -> FilterOutput {
+        let mut reasons = Vec::new();
+        let removed: Vec<EntraUser> = users
+            .extract_if(.., |user| match self.classify(user) {
+                None => false,
+                Some(reason) => {
+                    reasons.push(reason);
+                    true
+                }
+            })
+            .collect();
+        let excluded = removed
+            .into_iter()
+            .zip(reasons)
+            .map(|(user, (reason, pattern))| ExcludedUser {
+                user,
+                reason,
+                pattern,
+            })
+            .collect();
+        FilterOutput {
+            included: users,
+            excluded,
         }
-        FilterOutput { included, excluded }
     }
 }
 

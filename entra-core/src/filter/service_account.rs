@@ -57,10 +57,7 @@ pub(crate) fn builtin_rule(user: &EntraUser) -> Option<&'static str> {
         }
     }
     if let Some(name) = user.display_name.as_deref() {
-        if name
-            .trim()
-            .eq_ignore_ascii_case(DIRECTORY_SYNC_DISPLAY_NAME)
-        {
+        if trimmed(name).eq_ignore_ascii_case(DIRECTORY_SYNC_DISPLAY_NAME) {
             return Some("directory_sync");
         }
         if let Some(rule) = word_rule(name) {

@@ -22,6 +22,9 @@ if [ "$profile" = "release" ]; then
 fi
 npx "${build_args[@]}"
 
+echo "--- TypeScript type test (tsc --noEmit --strict)"
+npx tsc -p tsconfig.json
+
 echo "--- node --test"
 # shellcheck disable=SC2086
 node --test ${NODE_TEST_ARGS:-__test__/}

@@ -31,6 +31,8 @@ test('deliberate mistakes do not compile', () => {
 })
 
 test('the public declarations have no any', () => {
-  const text = readFileSync(join(PACKAGE_DIR, 'index.d.ts'), 'utf8')
-  assert.doesNotMatch(text, /\bany\b/)
+  const code = readFileSync(join(PACKAGE_DIR, 'index.d.ts'), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '')
+  assert.doesNotMatch(code, /\bany\b/)
 })

@@ -138,7 +138,19 @@ function callAsync(name, input) {
 /** The names `call` accepts. */
 const functions = () => native.functions()
 
-const filterUsers = (input) => call('filter_users', input)
+/** Splits the users into included and excluded (with a reason). Users the result repeats are
+ * the caller's own objects where those already have the canonical shape (exactly the contract's
+ * keys, in its order); any other user comes back as a new canonical object. */
+function filterUsers(input) {
+  return guard(() => {
+    const out = fromJson(native.filterUsersReusing(toJson(input)))
+    const users = input && Array.isArray(input.users) ? input.users : []
+    const pick = (entry) => (typeof entry === 'number' ? users[entry] : entry)
+    for (let i = 0; i < out.included.length; i++) out.included[i] = pick(out.included[i])
+    for (const excluded of out.excluded) excluded.user = pick(excluded.user)
+    return out
+  })
+}
 const validatePatterns = (input) => call('validate_patterns', input)
 const planTenantSync = (input) => call('plan_tenant_sync', input)
 const previewMappings = (input) => call('preview_mappings', input)
@@ -229,6 +241,51 @@ class CippProvider extends Provider {
   validate(probeTenant = null) {
     return jsonPromise(() => this._native.validate(probeTenant))
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partner sign-in
+
+/** Starts a partner sign-in: `{url, state, claims, codeVerifier}`. Send the browser to `url`;
+ * keep `codeVerifier` server-side for the exchange. `signingKey` (32+ bytes) signs the state. */
+function authorizeUrl(settings, signingKey, hostTenant, hostUser) {
+  return guard(() => fromJson(native.authorizeUrlJson(toJson(settings, 'settings'), signingKey, hostTenant, hostUser)))
+}
+
+/** The nonce hook as the addon calls it: JSON in, a Promise of "true", "false" or
+ * "error:<name>" out (only the error's name crosses: its message is the host's). */
+function nonceHook(consumeNonce) {
+  if (consumeNonce == null) return null
+  if (typeof consumeNonce !== 'function') throw new InvalidInput('`consumeNonce` must be a function', 'invalid_input')
+  const nameOf = (err) => `error:${(err && err.constructor && err.constructor.name) || typeof err}`
+  return (request) => {
+    try {
+      const { nonce, expiresAtMs } = fromJson(request)
+      return Promise.resolve(consumeNonce(nonce, expiresAtMs)).then((used) => String(Boolean(used)), nameOf)
+    } catch (err) {
+      return Promise.resolve(nameOf(err))
+    }
+  }
+}
+
+/** Checks the `state` a callback received (signature, age, tenant, user, redirect URI); with
+ * `consumeNonce(nonce, expiresAtMs)` (returning false for a nonce already used) it is
+ * single-use. Resolves to the claims; rejects with `AuthError` and a `state_*` code. */
+function verifyState(state, signingKey, expectedTenant, expectedUser, redirectUri, options = {}) {
+  return guardAsync(async () => {
+    const { ttl = null, consumeNonce = null } = options || {}
+    return fromJson(await native.verifyStateJson(state, signingKey, expectedTenant, expectedUser, redirectUri, ttl, nonceHook(consumeNonce)))
+  })
+}
+
+/** Redeems the authorization code of the callback: a token set to persist. */
+function exchangeCode(settings, code, codeVerifier) {
+  return jsonPromise(() => native.exchangeCodeJson(toJson(settings, 'settings'), code, codeVerifier))
+}
+
+/** Redeems a refresh token: the new token set (persist its `refreshToken`). */
+function refreshTokens(settings, refreshToken, scope = null) {
+  return jsonPromise(() => native.refreshTokensJson(toJson(settings, 'settings'), refreshToken, scope))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,6 +545,10 @@ module.exports = {
   SECRET_NAMES,
   GraphProvider,
   CippProvider,
+  authorizeUrl,
+  verifyState,
+  exchangeCode,
+  refreshTokens,
   MemoryStore,
   SqliteStore,
   SyncEngine,

@@ -25,6 +25,10 @@ test('graph lists every tenant and user', async () => {
   const users = await graph.listUsers(tid)
   assert.equal(users.complete, true)
   assert.deepEqual(sortedIds(users.users), sortedIds(sandbox.expectedUsers(tid)))
+  // A listing's users are canonical: filterUsers hands the same objects back.
+  const filtered = es.filterUsers({ users: users.users })
+  assert.deepEqual(filtered, es.call('filter_users', { users: users.users }))
+  for (const u of filtered.included) assert.ok(users.users.includes(u))
 })
 
 test('cipp lists the same estate and has no delta', async () => {

@@ -47,3 +47,32 @@ test('timers keep firing while a 100k-user plan runs off the JavaScript thread',
   assert.ok(plan.actions.length > 0)
   assert.equal(text.length > 0, true)
 })
+
+test('filterUsers hands back the caller’s canonical user objects, and only those', () => {
+  const canonical = es.call('filter_users', { users: graphUsers(50) })
+  const users = [...canonical.included, ...canonical.excluded.map((e) => e.user)]
+  const out = es.filterUsers({ users })
+  assert.deepEqual(out, es.call('filter_users', { users }))
+  for (const u of out.included) assert.ok(users.includes(u), 'an included user is the caller’s own object')
+  for (const e of out.excluded) assert.ok(users.includes(e.user), 'an excluded user is the caller’s own object')
+  // Users in another shape (Graph's `mail`, extra keys) come back canonical, as new objects.
+  const graph = graphUsers(50).map((u) => ({ ...u, id: u.entraObjectId }))
+  const fromGraph = es.filterUsers({ users: graph })
+  assert.deepEqual(fromGraph, es.call('filter_users', { users: graph }))
+  assert.ok(fromGraph.included.every((u) => !graph.includes(u) && !('id' in u)))
+})
+
+test('filterUsers errors are the entry point’s', () => {
+  const check = (input) => {
+    let expected
+    try {
+      es.call('filter_users', input)
+    } catch (e) {
+      expected = e
+    }
+    assert.throws(() => es.filterUsers(input), (e) => e.code === expected.code && e.message === expected.message)
+  }
+  check({ users: [{ entraObjectId: 'a' }] })
+  check({ users: [], options: { customExclusionPatterns: ['('] } })
+  check({ users: 'nope' })
+})

@@ -100,7 +100,11 @@ impl Store {
     ) -> napi::Result<PromiseRaw<'e, String>> {
         let clients: Vec<Client> = arg(&clients, "clients")?;
         let s = self.store.clone();
-        json_promise(env, async move { s.upsert_clients(&clients).await }, store_err)
+        json_promise(
+            env,
+            async move { s.upsert_clients(&clients).await },
+            store_err,
+        )
     }
 
     /// Adds or replaces the host's contacts.

@@ -29,14 +29,16 @@ fn envelope(kind: ErrorKind, code: &str, message: &str, details: Option<Value>) 
 
 /// A JavaScript error for an envelope: the status is the code, the reason the tagged envelope.
 fn to_napi(envelope: &Value) -> napi::Error {
-    napi::Error::new(
-        napi::Status::GenericFailure,
-        format!("{TAG}{envelope}"),
-    )
+    napi::Error::new(napi::Status::GenericFailure, format!("{TAG}{envelope}"))
 }
 
 /// The error of a kind with a code, a message and optional details.
-pub fn exception(kind: ErrorKind, code: &str, message: &str, details: Option<Value>) -> napi::Error {
+pub fn exception(
+    kind: ErrorKind,
+    code: &str,
+    message: &str,
+    details: Option<Value>,
+) -> napi::Error {
     to_napi(&envelope(kind, code, message, details))
 }
 
@@ -203,6 +205,8 @@ pub fn panic_for_test() -> napi::Result<()> {
 /// Panics inside an async task, to prove that a rejected Promise carries code `internal`.
 #[cfg(feature = "test-hooks")]
 #[napi]
-pub fn panic_async_for_test(env: &napi::Env) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'_, ()>> {
+pub fn panic_async_for_test(
+    env: &napi::Env,
+) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'_, ()>> {
     crate::runtime::spawn(env, async { panic!("deliberate async panic") })
 }

@@ -3,16 +3,19 @@
 //! The addon only converts: JSON text written and read by the package's `index.js` to the core's
 //! contract and back, Rust futures to Promises, Rust errors to tagged errors that `index.js`
 //! rebuilds as `EntraSyncError` subclasses, `tracing` events to the host's logger. Modules mirror
-//! the Python binding's (`bindings-python/src`) over the same Rust host layer.
+//! the Python binding's (`bindings-python/src`) over the same Rust host layer. They are public
+//! so that the exports napi registers are reachable items, not dead code.
 
-mod engine;
-mod errors;
-mod logging;
-mod providers;
-mod pure;
-mod rotation;
-mod runtime;
-mod sandbox;
+pub mod auth;
+pub mod engine;
+pub mod errors;
+pub mod logging;
+pub mod providers;
+pub mod pure;
+pub mod reuse;
+pub mod rotation;
+pub mod runtime;
+pub mod sandbox;
 
 /// The package version (the workspace's).
 #[napi_derive::napi]

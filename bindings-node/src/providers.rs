@@ -9,7 +9,7 @@ use entra_core::model::ConnectionType;
 use entra_core::provider::{DynProvider, EntraProvider, ProviderError};
 use entra_providers::host::{self, HostError};
 use napi::Env;
-use napi::bindgen_prelude::{Function, PromiseRaw};
+use napi::bindgen_prelude::{Function, Promise, PromiseRaw};
 use napi_derive::napi;
 
 use crate::errors;
@@ -51,15 +51,15 @@ impl Provider {
     pub fn graph(
         settings: String,
         #[napi(ts_arg_type = "((tokens: string) => Promise<string | null>) | undefined | null")]
-        on_tokens_rotated: Option<Function<'_, String, PromiseRaw<'_, Option<String>>>>,
+        on_tokens_rotated: Option<Function<'_, String, Promise<Option<String>>>>,
     ) -> napi::Result<Self> {
         errors::guard(|| {
             let settings = parse(&settings, "settings")?;
-            let (sink, failures) = rotation::sink(on_tokens_rotated)?;
+            let sink = rotation::sink(on_tokens_rotated)?;
             let inner = Arc::new(
                 host::graph_provider_from_json(&settings, sink).map_err(|e| host_error(&e))?,
             );
-            let provider = rotation::surface(inner.clone(), failures);
+            let provider = rotation::provider(inner.clone());
             Ok(Self {
                 provider,
                 concrete: Concrete::Graph(inner),

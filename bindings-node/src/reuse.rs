@@ -1,0 +1,113 @@
+//! `filterUsers` hands back the caller's own user objects where they already have the canonical
+//! shape, as Python's own `filter` would, instead of building equal ones.
+//!
+//! The core decides, user by user, through its public [`UserFilter::classify`] (what
+//! `filter_users` itself runs); this module only reports where each decided user sits in the
+//! input. A user whose input JSON text is exactly its canonical serialization is reported by its
+//! position (`index.js` picks the caller's object); any other user is written out in canonical
+//! form. The result is equal in content to `call('filter_users', ...)`. Input the fast reader
+//! refuses goes through the JSON entry point, so errors are exactly the entry point's.
+
+use entra_core::filter::UserFilter;
+use entra_core::model::{EntraUser, FilterOptions};
+use napi_derive::napi;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::errors;
+
+/// The input with each user still as its JSON text.
+#[derive(Deserialize)]
+struct RawInput<'a> {
+    #[serde(borrow)]
+    users: Vec<&'a RawValue>,
+    #[serde(default)]
+    options: Option<FilterOptions>,
+}
+
+/// A user of the result: its position in the input, or its canonical record.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Entry {
+    At(usize),
+    Record(Box<EntraUser>),
+}
+
+#[derive(Serialize)]
+struct Excluded {
+    user: Entry,
+    reason: entra_core::filter::ExclusionReason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pattern: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Output {
+    included: Vec<Entry>,
+    excluded: Vec<Excluded>,
+}
+
+/// The typed users and their JSON texts, or `None` when the fast reader refuses the input.
+fn read(text: &str) -> Option<(Vec<EntraUser>, Vec<&RawValue>, FilterOptions)> {
+    let raw: RawInput<'_> = serde_json::from_str(text).ok()?;
+    let users = raw
+        .users
+        .iter()
+        .map(|u| serde_json::from_str::<EntraUser>(u.get()).ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some((users, raw.users, raw.options.unwrap_or_default()))
+}
+
+/// Whether `text` is exactly the canonical JSON of `user`, with its keys in the record's order
+/// (as the providers write users) or sorted (as `call` writes them). Both orders have the same
+/// length, so a text of another length is neither.
+fn is_canonical(user: &EntraUser, text: &str) -> bool {
+    let Ok(ordered) = serde_json::to_string(user) else {
+        return false;
+    };
+    if ordered.len() != text.len() {
+        return false;
+    }
+    ordered == text
+        || serde_json::to_value(user)
+            .and_then(|v| serde_json::to_string(&v))
+            .is_ok_and(|sorted| sorted == text)
+}
+
+/// `filter_users` on JSON text; returns JSON text whose user entries are positions in the input
+/// (a number) or canonical records (an object).
+#[napi]
+pub fn filter_users_reusing(input: String) -> napi::Result<String> {
+    errors::guard(|| {
+        let Some((users, texts, options)) = read(&input) else {
+            // The entry point decides (and names what is wrong with the input); its result has
+            // every user in canonical form, which is also this function's format.
+            let value = crate::pure::parse(&input, "")?;
+            let output =
+                entra_core::api::call("filter_users", &value).map_err(|e| errors::error(&e))?;
+            return crate::runtime::to_json(&output);
+        };
+        let filter = UserFilter::new(&options).map_err(|e| errors::error(&e))?;
+        let mut out = Output {
+            included: Vec::with_capacity(users.len()),
+            excluded: Vec::new(),
+        };
+        for (index, (user, text)) in users.into_iter().zip(texts).enumerate() {
+            let verdict = filter.classify(&user);
+            let entry = if is_canonical(&user, text.get()) {
+                Entry::At(index)
+            } else {
+                Entry::Record(Box::new(user))
+            };
+            match verdict {
+                None => out.included.push(entry),
+                Some((reason, pattern)) => out.excluded.push(Excluded {
+                    user: entry,
+                    reason,
+                    pattern,
+                }),
+            }
+        }
+        crate::runtime::to_json(&out)
+    })
+}

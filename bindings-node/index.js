@@ -105,6 +105,39 @@ async function guardAsync(f) {
 // ---------------------------------------------------------------------------------------------
 // JSON crossing
 
+/** How many elements of a long array are written per piece: a JavaScript string cannot exceed
+ * about 512 MiB, which a million users in one piece would. */
+const ELEMENTS_PER_PIECE = 50_000
+
+/** Writes an input as pieces of JSON text that join into one document: the long arrays of a
+ * top-level object are written a slice at a time. */
+function toJsonPieces(value, name = 'input') {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof value.toJSON === 'function') {
+    return [toJson(value, name)]
+  }
+  const pieces = []
+  let open = '{'
+  for (const key of Object.keys(value)) {
+    const v = value[key]
+    if (Array.isArray(v) && v.length > ELEMENTS_PER_PIECE) {
+      pieces.push(`${open}${JSON.stringify(key)}:[`)
+      for (let i = 0; i < v.length; i += ELEMENTS_PER_PIECE) {
+        const slice = toJson(v.slice(i, i + ELEMENTS_PER_PIECE), name)
+        pieces.push((i > 0 ? ',' : '') + slice.slice(1, -1))
+      }
+      pieces.push(']')
+      open = ','
+    } else {
+      const text = JSON.stringify(v)
+      if (text === undefined) continue // JSON.stringify leaves such keys out too
+      pieces.push(`${open}${JSON.stringify(key)}:${text}`)
+      open = ','
+    }
+  }
+  pieces.push(open === '{' ? '{}' : '}')
+  return pieces
+}
+
 /** Writes an argument as JSON text; a value JSON cannot hold is `invalid_input`. */
 function toJson(value, name = 'input') {
   let text
@@ -118,6 +151,15 @@ function toJson(value, name = 'input') {
 
 const fromJson = (text) => JSON.parse(text)
 
+function writeInput(input) {
+  try {
+    return toJsonPieces(input)
+  } catch (err) {
+    if (err instanceof EntraSyncError) throw err
+    throw new InvalidInput(`\`input\` cannot be written as JSON: ${err.message}`, 'invalid_input')
+  }
+}
+
 async function jsonPromise(f) {
   return guardAsync(async () => fromJson(await f()))
 }
@@ -127,12 +169,12 @@ async function jsonPromise(f) {
 
 /** Runs any core function by name (see `functions()`) on an input in the contract shape. */
 function call(name, input) {
-  return guard(() => fromJson(native.callJson(String(name), toJson(input))))
+  return guard(() => fromJson(native.callJson(String(name), writeInput(input))))
 }
 
 /** Like `call`, as a Promise computed on a worker thread: the event loop keeps serving. */
 function callAsync(name, input) {
-  return guardAsync(async () => fromJson(await native.callJsonAsync(String(name), toJson(input))))
+  return guardAsync(async () => fromJson(await native.callJsonAsync(String(name), writeInput(input))))
 }
 
 /** The names `call` accepts. */
@@ -143,11 +185,17 @@ const functions = () => native.functions()
  * keys, in its order); any other user comes back as a new canonical object. */
 function filterUsers(input) {
   return guard(() => {
-    const out = fromJson(native.filterUsersReusing(toJson(input)))
+    const pieces = native.filterUsersReusing(writeInput(input)).map(fromJson)
     const users = input && Array.isArray(input.users) ? input.users : []
     const pick = (entry) => (typeof entry === 'number' ? users[entry] : entry)
-    for (let i = 0; i < out.included.length; i++) out.included[i] = pick(out.included[i])
-    for (const excluded of out.excluded) excluded.user = pick(excluded.user)
+    const out = { included: [], excluded: [] }
+    for (const piece of pieces) {
+      for (const entry of piece.included) out.included.push(pick(entry))
+      for (const excluded of piece.excluded) {
+        excluded.user = pick(excluded.user)
+        out.excluded.push(excluded)
+      }
+    }
     return out
   })
 }

@@ -76,3 +76,12 @@ test('filterUsers errors are the entry point’s', () => {
   check({ users: [], options: { customExclusionPatterns: ['('] } })
   check({ users: 'nope' })
 })
+
+test('inputs and results larger than one piece cross whole', () => {
+  // More users than one piece of the input (50k) and of the filter's result (100k).
+  const users = graphUsers(120_001)
+  const expected = es.call('filter_users', { users })
+  const out = es.filterUsers({ users })
+  assert.equal(out.included.length + out.excluded.length, users.length)
+  assert.deepEqual(out, expected)
+})

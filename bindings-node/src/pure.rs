@@ -22,6 +22,19 @@ pub fn parse(text: &str, name: &str) -> napi::Result<Value> {
     })
 }
 
+/// Joins the pieces `index.js` writes a large input in: a JavaScript string cannot exceed
+/// about 512 MiB, so the elements of long arrays are written a slice at a time.
+pub fn join(pieces: Vec<String>) -> String {
+    if pieces.len() == 1 {
+        return pieces.into_iter().next().unwrap_or_default();
+    }
+    let mut text = String::with_capacity(pieces.iter().map(String::len).sum());
+    for piece in pieces {
+        text.push_str(&piece);
+    }
+    text
+}
+
 /// Runs one core function on JSON text, with panics caught.
 fn run(function: &str, input: &str) -> napi::Result<String> {
     errors::guard(|| {
@@ -32,16 +45,16 @@ fn run(function: &str, input: &str) -> napi::Result<String> {
 }
 
 /// Runs any core function by name (see `functions()`) on an input in the contract shape, as
-/// JSON text; returns the result as JSON text.
+/// JSON text in pieces; returns the result as JSON text.
 #[napi]
-pub fn call_json(function: String, input: String) -> napi::Result<String> {
-    run(&function, &input)
+pub fn call_json(function: String, input: Vec<String>) -> napi::Result<String> {
+    run(&function, &join(input))
 }
 
 /// One core call on libuv's worker pool.
 pub struct CallTask {
     function: String,
-    input: String,
+    input: Vec<String>,
 }
 
 impl Task for CallTask {
@@ -49,7 +62,7 @@ impl Task for CallTask {
     type JsValue = String;
 
     fn compute(&mut self) -> napi::Result<String> {
-        run(&self.function, &std::mem::take(&mut self.input))
+        run(&self.function, &join(std::mem::take(&mut self.input)))
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
@@ -59,7 +72,7 @@ impl Task for CallTask {
 
 /// Like `callJson`, as a Promise computed off the JavaScript thread.
 #[napi(ts_return_type = "Promise<string>")]
-pub fn call_json_async(function: String, input: String) -> AsyncTask<CallTask> {
+pub fn call_json_async(function: String, input: Vec<String>) -> AsyncTask<CallTask> {
     AsyncTask::new(CallTask { function, input })
 }
 

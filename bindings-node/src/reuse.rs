@@ -41,11 +41,15 @@ struct Excluded {
     pattern: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Output {
     included: Vec<Entry>,
     excluded: Vec<Excluded>,
 }
+
+/// How many input users each piece of the result covers: a JavaScript string cannot exceed
+/// about 512 MiB, and a million canonical users written out in one piece would.
+const USERS_PER_PIECE: usize = 100_000;
 
 /// The typed users and their JSON texts, or `None` when the fast reader refuses the input.
 fn read(text: &str) -> Option<(Vec<EntraUser>, Vec<&RawValue>, FilterOptions)> {
@@ -74,25 +78,28 @@ fn is_canonical(user: &EntraUser, text: &str) -> bool {
             .is_ok_and(|sorted| sorted == text)
 }
 
-/// `filter_users` on JSON text; returns JSON text whose user entries are positions in the input
-/// (a number) or canonical records (an object).
+/// `filter_users` on JSON text in pieces; returns the result in pieces of JSON text
+/// `{included, excluded}` (one per slice of the input users, in order) whose user entries are
+/// positions in the input (a number) or canonical records (an object).
 #[napi]
-pub fn filter_users_reusing(input: String) -> napi::Result<String> {
+pub fn filter_users_reusing(input: Vec<String>) -> napi::Result<Vec<String>> {
     errors::guard(|| {
+        let input = crate::pure::join(input);
         let Some((users, texts, options)) = read(&input) else {
             // The entry point decides (and names what is wrong with the input); its result has
             // every user in canonical form, which is also this function's format.
             let value = crate::pure::parse(&input, "")?;
             let output =
                 entra_core::api::call("filter_users", &value).map_err(|e| errors::error(&e))?;
-            return crate::runtime::to_json(&output);
+            return Ok(vec![crate::runtime::to_json(&output)?]);
         };
         let filter = UserFilter::new(&options).map_err(|e| errors::error(&e))?;
-        let mut out = Output {
-            included: Vec::with_capacity(users.len()),
-            excluded: Vec::new(),
-        };
+        let mut pieces = Vec::new();
+        let mut out = Output::default();
         for (index, (user, text)) in users.into_iter().zip(texts).enumerate() {
+            if index > 0 && index % USERS_PER_PIECE == 0 {
+                pieces.push(crate::runtime::to_json(&std::mem::take(&mut out))?);
+            }
             let verdict = filter.classify(&user);
             let entry = if is_canonical(&user, text.get()) {
                 Entry::At(index)
@@ -108,6 +115,7 @@ pub fn filter_users_reusing(input: String) -> napi::Result<String> {
                 }),
             }
         }
-        crate::runtime::to_json(&out)
+        pieces.push(crate::runtime::to_json(&out)?);
+        Ok(pieces)
     })
 }

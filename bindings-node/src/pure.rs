@@ -38,10 +38,28 @@ pub fn join(pieces: Vec<String>) -> String {
 /// Runs one core function on JSON text, with panics caught.
 fn run(function: &str, input: &str) -> napi::Result<String> {
     errors::guard(|| {
+        if function == "plan_tenant_sync"
+            && let Some(plan) = plan_typed(input)
+        {
+            return plan;
+        }
         let input = parse(input, "")?;
         let output = entra_core::api::call(function, &input).map_err(|e| errors::error(&e))?;
         crate::runtime::to_json(&output)
     })
+}
+
+/// The plan read straight from the text into the core's typed input and written straight from
+/// its typed output (no JSON tree on either side), running the function the entry point runs.
+/// `None` when the fast reader refuses the input: the entry point then reports exactly what is
+/// wrong with it.
+fn plan_typed(input: &str) -> Option<napi::Result<String>> {
+    let typed: entra_core::reconcile::PlanInput = serde_json::from_str(input).ok()?;
+    Some(
+        entra_core::reconcile::plan_tenant_sync(&typed)
+            .map_err(|e| errors::error(&e))
+            .and_then(|plan| crate::runtime::to_json(&plan)),
+    )
 }
 
 /// Runs any core function by name (see `functions()`) on an input in the contract shape, as

@@ -25,31 +25,46 @@ struct RawInput<'a> {
     options: Option<FilterOptions>,
 }
 
-/// A user of the result: its position in the input, or its canonical record.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Entry {
-    At(usize),
-    Record(Box<EntraUser>),
-}
+/// How many input users each piece of the result covers: a JavaScript string cannot exceed
+/// about 512 MiB, and a million canonical users written out in one piece would.
+const USERS_PER_PIECE: usize = 100_000;
 
+/// An excluded user's verdict (its user entry is written in front of it).
 #[derive(Serialize)]
 struct Excluded {
-    user: Entry,
     reason: entra_core::filter::ExclusionReason,
     #[serde(skip_serializing_if = "Option::is_none")]
     pattern: Option<String>,
 }
 
-#[derive(Serialize, Default)]
-struct Output {
-    included: Vec<Entry>,
-    excluded: Vec<Excluded>,
+/// One piece of the result, `{"included":[...],"excluded":[...]}`, written as it is decided.
+#[derive(Default)]
+struct Piece {
+    included: String,
+    excluded: String,
 }
 
-/// How many input users each piece of the result covers: a JavaScript string cannot exceed
-/// about 512 MiB, and a million canonical users written out in one piece would.
-const USERS_PER_PIECE: usize = 100_000;
+impl Piece {
+    fn push(list: &mut String, item: &str) {
+        list.push(if list.is_empty() { '[' } else { ',' });
+        list.push_str(item);
+    }
+
+    fn finish(self) -> String {
+        let list = |s: String| {
+            if s.is_empty() {
+                "[]".to_string()
+            } else {
+                s + "]"
+            }
+        };
+        format!(
+            "{{\"included\":{},\"excluded\":{}}}",
+            list(self.included),
+            list(self.excluded)
+        )
+    }
+}
 
 /// The typed users and their JSON texts, or `None` when the fast reader refuses the input.
 fn read(text: &str) -> Option<(Vec<EntraUser>, Vec<&RawValue>, FilterOptions)> {
@@ -62,20 +77,15 @@ fn read(text: &str) -> Option<(Vec<EntraUser>, Vec<&RawValue>, FilterOptions)> {
     Some((users, raw.users, raw.options.unwrap_or_default()))
 }
 
-/// Whether `text` is exactly the canonical JSON of `user`, with its keys in the record's order
-/// (as the providers write users) or sorted (as `call` writes them). Both orders have the same
-/// length, so a text of another length is neither.
-fn is_canonical(user: &EntraUser, text: &str) -> bool {
-    let Ok(ordered) = serde_json::to_string(user) else {
-        return false;
-    };
-    if ordered.len() != text.len() {
-        return false;
-    }
-    ordered == text
-        || serde_json::to_value(user)
-            .and_then(|v| serde_json::to_string(&v))
-            .is_ok_and(|sorted| sorted == text)
+/// Whether `text` is exactly `canonical` (the record's JSON, keys in the record's order, as the
+/// providers write users) or the same record with its keys sorted (as `call` writes them). Both
+/// orders have the same length, so a text of another length is neither.
+fn is_canonical(user: &EntraUser, canonical: &str, text: &str) -> bool {
+    canonical.len() == text.len()
+        && (canonical == text
+            || serde_json::to_value(user)
+                .and_then(|v| serde_json::to_string(&v))
+                .is_ok_and(|sorted| sorted == text))
 }
 
 /// `filter_users` on JSON text in pieces; returns the result in pieces of JSON text
@@ -95,27 +105,29 @@ pub fn filter_users_reusing(input: Vec<String>) -> napi::Result<Vec<String>> {
         };
         let filter = UserFilter::new(&options).map_err(|e| errors::error(&e))?;
         let mut pieces = Vec::new();
-        let mut out = Output::default();
-        for (index, (user, text)) in users.into_iter().zip(texts).enumerate() {
+        let mut piece = Piece::default();
+        for (index, (user, text)) in users.iter().zip(texts).enumerate() {
             if index > 0 && index % USERS_PER_PIECE == 0 {
-                pieces.push(crate::runtime::to_json(&std::mem::take(&mut out))?);
+                pieces.push(std::mem::take(&mut piece).finish());
             }
-            let verdict = filter.classify(&user);
-            let entry = if is_canonical(&user, text.get()) {
-                Entry::At(index)
+            let canonical = crate::runtime::to_json(user)?;
+            let entry = if is_canonical(user, &canonical, text.get()) {
+                index.to_string()
             } else {
-                Entry::Record(Box::new(user))
+                canonical
             };
-            match verdict {
-                None => out.included.push(entry),
-                Some((reason, pattern)) => out.excluded.push(Excluded {
-                    user: entry,
-                    reason,
-                    pattern,
-                }),
+            match filter.classify(user) {
+                None => Piece::push(&mut piece.included, &entry),
+                Some((reason, pattern)) => {
+                    let excluded = Excluded { reason, pattern };
+                    let mut item = crate::runtime::to_json(&excluded)?;
+                    // `{"reason":...}` becomes `{"user":<entry>,"reason":...}`.
+                    item.insert_str(1, &format!("\"user\":{entry},"));
+                    Piece::push(&mut piece.excluded, &item);
+                }
             }
         }
-        pieces.push(crate::runtime::to_json(&out)?);
+        pieces.push(piece.finish());
         Ok(pieces)
     })
 }

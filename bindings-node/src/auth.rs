@@ -1,13 +1,12 @@
 //! The partner sign-in: the authorize URL (PKCE S256 and a signed state), state verification in
 //! the callback, the code exchange and refresh-token redemption. Token sets are returned to the
-//! host, which persists them (refresh tokens rotate on every use).
-
-use std::time::Duration;
+//! host, which persists them (refresh tokens rotate on every use). The sign-in itself is the
+//! host layer's (`entra_providers::host::auth`, shared with the Python binding); this module
+//! converts, and adapts the host's `consumeNonce` hook.
 
 use entra_core::store::{NonceStore, StoreError};
-use entra_providers::auth::{StateExpectation, StateSigner, begin_authorization};
-use entra_providers::host::{self, AuthSettings, token_set_json};
-use entra_providers::secrets::Secret;
+use entra_providers::auth::StateExpectation;
+use entra_providers::host::{self, AuthSettings};
 use napi::Env;
 use napi::bindgen_prelude::{Function, Promise, PromiseRaw};
 use napi::threadsafe_function::ThreadsafeFunction;
@@ -24,20 +23,6 @@ fn read_auth(settings: &str) -> napi::Result<AuthSettings> {
     host::auth_settings_from_json(&value).map_err(|e| host_error(&e))
 }
 
-fn signer(key: String, ttl: Option<f64>) -> napi::Result<StateSigner> {
-    let signer = StateSigner::new(Secret::new(key)).map_err(|e| errors::error(&e))?;
-    Ok(match ttl {
-        Some(seconds) => signer.with_ttl(Duration::try_from_secs_f64(seconds).map_err(|_| {
-            errors::invalid_input("`ttl` must be a non-negative number of seconds")
-        })?),
-        None => signer,
-    })
-}
-
-fn provider_err(e: entra_core::provider::ProviderError) -> napi::Error {
-    errors::error(&e)
-}
-
 /// Starts a partner sign-in for `hostTenant`/`hostUser`: returns the JSON of `{url, state,
 /// claims, codeVerifier}`. `signingKey` (at least 32 bytes) signs the state.
 #[napi]
@@ -49,18 +34,10 @@ pub fn authorize_url_json(
 ) -> napi::Result<String> {
     errors::guard(|| {
         let input = read_auth(&settings)?;
-        let endpoints = input.endpoints().map_err(provider_err)?;
-        let config = input.sign_in_config().map_err(provider_err)?;
-        let signer = signer(signing_key, None)?;
-        let start = begin_authorization(&endpoints, &signer, &config, &host_tenant, &host_user)
-            .map_err(provider_err)?;
-        let value = json!({
-            "url": start.url.as_str(),
-            "state": start.state,
-            "claims": start.claims,
-            "codeVerifier": start.code_verifier.expose(),
-        });
-        to_json(&value)
+        let start =
+            host::auth::authorization_start_json(&input, signing_key, &host_tenant, &host_user)
+                .map_err(|e| host_error(&e))?;
+        to_json(&start)
     })
 }
 
@@ -116,7 +93,8 @@ pub fn verify_state_json<'e>(
     #[napi(ts_arg_type = "((request: string) => Promise<string>) | undefined | null")]
     consume_nonce: Option<Function<'_, String, Promise<String>>>,
 ) -> napi::Result<PromiseRaw<'e, String>> {
-    let signer = signer(signing_key, ttl)?;
+    // The signing key and lifetime are checked at the call, before any Promise.
+    host::auth::state_signer(signing_key.clone(), ttl).map_err(|e| host_error(&e))?;
     let expected = StateExpectation {
         tenant: expected_tenant,
         user: expected_user,
@@ -133,11 +111,10 @@ pub fn verify_state_json<'e>(
         None => None,
     };
     runtime::spawn(env, async move {
-        let verified = match &nonces {
-            None => signer.verify(&state, &expected),
-            Some(store) => signer.verify_once(&state, &expected, store).await,
-        };
-        let claims = verified.map_err(|e| errors::error(&e))?;
+        let store = nonces.as_ref().map(|n| n as &(dyn NonceStore + '_));
+        let claims = host::auth::verify_state_json(&state, signing_key, &expected, ttl, store)
+            .await
+            .map_err(|e| host_error(&e))?;
         to_json(&claims)
     })
 }
@@ -151,23 +128,13 @@ pub fn exchange_code_json(
     code_verifier: String,
 ) -> napi::Result<PromiseRaw<'_, String>> {
     let input = read_auth(&settings)?;
-    let redirect_uri = input.redirect_uri().map_err(provider_err)?;
-    let scopes = input.scopes();
-    let authority = input.authority();
-    let client = input.token_client().map_err(provider_err)?;
+    let exchange = host::auth::CodeExchange::new(&input).map_err(|e| host_error(&e))?;
     runtime::spawn(env, async move {
-        let scopes = scopes.unwrap_or_else(|| client.endpoints().partner_scopes());
-        let tokens = client
-            .exchange_code(
-                &authority,
-                &Secret::new(code),
-                &redirect_uri,
-                &Secret::new(code_verifier),
-                &scopes,
-            )
+        let tokens = exchange
+            .run(code, code_verifier)
             .await
-            .map_err(provider_err)?;
-        Ok(token_set_json(&tokens).to_string())
+            .map_err(|e| host_error(&e))?;
+        to_json(&tokens)
     })
 }
 
@@ -181,19 +148,12 @@ pub fn refresh_tokens_json(
     scope: Option<String>,
 ) -> napi::Result<PromiseRaw<'_, String>> {
     let input = read_auth(&settings)?;
-    let authority = input.authority();
-    let client = input.token_client().map_err(provider_err)?;
+    let refresh = host::auth::TokenRefresh::new(&input, scope).map_err(|e| host_error(&e))?;
     runtime::spawn(env, async move {
-        let scope = scope.unwrap_or_else(|| {
-            format!(
-                "{} offline_access",
-                client.endpoints().graph_default_scope()
-            )
-        });
-        let tokens = client
-            .refresh(&authority, &Secret::new(refresh_token), &scope)
+        let tokens = refresh
+            .run(refresh_token)
             .await
-            .map_err(provider_err)?;
-        Ok(token_set_json(&tokens).to_string())
+            .map_err(|e| host_error(&e))?;
+        to_json(&tokens)
     })
 }

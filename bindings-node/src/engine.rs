@@ -9,7 +9,6 @@ use entra_core::engine::{
     CancelToken as RustCancelToken, DynEngine, EngineError, ProgressEvent, SyncAllOptions,
     SyncEngine as Engine, SyncOptions,
 };
-use entra_core::ids::RunTrigger;
 use entra_core::mapping::{MappingOperation, PreviewOptions};
 use entra_core::model::{Client, Contact, Resolution, SyncSettings, TenantMapping};
 use entra_core::store::{
@@ -282,24 +281,6 @@ impl SyncOptionsJson {
     }
 }
 
-/// The options of `syncAll` as JSON.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SyncAllJson {
-    #[serde(default)]
-    dry_run: Option<bool>,
-    #[serde(default)]
-    use_delta: Option<bool>,
-    #[serde(default)]
-    concurrency: Option<usize>,
-    #[serde(default)]
-    trigger: Option<String>,
-    #[serde(default)]
-    request_key: Option<String>,
-    #[serde(default)]
-    bucket_seconds: Option<u64>,
-}
-
 /// Discovery, mapping and contact sync over a provider and a store.
 #[napi]
 pub struct SyncEngine {
@@ -392,13 +373,8 @@ impl SyncEngine {
         >,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'e, String>> {
-        let options: SyncAllJson = arg(options.as_deref().unwrap_or("{}"), "options")?;
-        let trigger: RunTrigger = options
-            .trigger
-            .as_deref()
-            .unwrap_or("manual")
-            .parse()
-            .map_err(|e| errors::error(&e))?;
+        let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
+        let mut options = SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))?;
         let progress = match on_progress {
             Some(callback) => {
                 let tsfn = callback
@@ -417,21 +393,8 @@ impl SyncEngine {
             }
             None => None,
         };
-        let defaults = SyncAllOptions::default();
-        let options = SyncAllOptions {
-            sync: SyncOptionsJson {
-                dry_run: options.dry_run,
-                use_delta: options.use_delta,
-            }
-            .options(),
-            concurrency: options.concurrency.unwrap_or(defaults.concurrency).max(1),
-            trigger,
-            request_key: options.request_key,
-            bucket_seconds: options.bucket_seconds.unwrap_or(defaults.bucket_seconds),
-            now_ms: None,
-            cancel: cancel.map(|c| c.inner.clone()),
-            progress,
-        };
+        options.cancel = cancel.map(|c| c.inner.clone());
+        options.progress = progress;
         let e = self.inner.clone();
         json_promise(env, async move { e.sync_all(options).await }, engine_error)
     }

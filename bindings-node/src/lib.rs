@@ -17,6 +17,11 @@ pub mod rotation;
 pub mod runtime;
 pub mod sandbox;
 
+/// The addon's own Rust allocations (records read from the input, plans, their clean-up on a
+/// helper thread) go to mimalloc, which halves their cost against glibc's heap shared with V8.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The package version (the workspace's).
 #[napi_derive::napi]
 pub fn version() -> &'static str {

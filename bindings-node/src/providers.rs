@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use entra_core::model::ConnectionType;
 use entra_core::provider::{DynProvider, EntraProvider, ProviderError};
 use entra_providers::host::{self, HostError};
 use napi::Env;
@@ -14,19 +13,17 @@ use napi_derive::napi;
 
 use crate::errors;
 use crate::pure::parse;
-use crate::rotation;
+use crate::rotation::NodeTokenCallback;
 use crate::runtime::{self, json_promise};
 
 fn provider_err(err: ProviderError) -> napi::Error {
     errors::error(&err)
 }
 
-/// A host-layer failure: malformed settings are `invalid_input`, unusable ones the provider's.
+/// A host-layer failure converts as the error it wraps (malformed settings are `invalid_input`,
+/// unusable ones the provider's, a refused OAuth state `state_*`).
 pub fn host_error(err: &HostError) -> napi::Error {
-    match err {
-        HostError::Input(e) => errors::error(e),
-        HostError::Provider(e) => errors::error(e),
-    }
+    errors::error(err)
 }
 
 /// The concrete provider, for the calls only one kind has (`validate`).
@@ -46,7 +43,8 @@ pub struct Provider {
 impl Provider {
     /// Microsoft Graph with the MSP's partner (GDAP) access, from the JSON of its settings.
     /// `onTokensRotated(tokensJson)` is called with every new token set and returns a Promise
-    /// of `null` once persisted, or of the name of the error that stopped it.
+    /// of `null` once persisted, or of the name of the error that stopped it; a failed persist
+    /// fails the provider call during which it happened.
     #[napi(factory)]
     pub fn graph(
         settings: String,
@@ -55,14 +53,12 @@ impl Provider {
     ) -> napi::Result<Self> {
         errors::guard(|| {
             let settings = parse(&settings, "settings")?;
-            let sink = rotation::sink(on_tokens_rotated)?;
-            let inner = Arc::new(
-                host::graph_provider_from_json(&settings, sink).map_err(|e| host_error(&e))?,
-            );
-            let provider = rotation::provider(inner.clone());
+            let callback = NodeTokenCallback::new(on_tokens_rotated)?;
+            let built = host::graph_provider_with_callback(&settings, callback)
+                .map_err(|e| host_error(&e))?;
             Ok(Self {
-                provider,
-                concrete: Concrete::Graph(inner),
+                provider: built.provider,
+                concrete: Concrete::Graph(built.graph),
             })
         })
     }
@@ -84,10 +80,7 @@ impl Provider {
     /// `"direct"` (Graph) or `"cipp"`.
     #[napi(getter)]
     pub fn connection_type(&self) -> &'static str {
-        match self.provider.connection_type() {
-            ConnectionType::Direct => "direct",
-            ConnectionType::Cipp => "cipp",
-        }
+        self.provider.connection_type().as_str()
     }
 
     /// Whether `listUsersDelta` is served (Graph) or rejects with `unsupported` (CIPP).

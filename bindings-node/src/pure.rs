@@ -55,11 +55,24 @@ fn run(function: &str, input: &str) -> napi::Result<String> {
 /// wrong with it.
 fn plan_typed(input: &str) -> Option<napi::Result<String>> {
     let typed: entra_core::reconcile::PlanInput = serde_json::from_str(input).ok()?;
-    Some(
-        entra_core::reconcile::plan_tenant_sync(&typed)
-            .map_err(|e| errors::error(&e))
-            .and_then(|plan| crate::runtime::to_json(&plan)),
-    )
+    let written = entra_core::reconcile::plan_tenant_sync(&typed)
+        .map_err(|e| errors::error(&e))
+        .and_then(|plan| {
+            let text = crate::runtime::to_json(&plan);
+            drop_later(plan);
+            text
+        });
+    drop_later(typed);
+    Some(written)
+}
+
+/// Frees a large input or output on a short-lived thread, so the caller gets its result without
+/// waiting for a hundred thousand records to be deallocated.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    // If no thread can be started the closure, and the value with it, is dropped right here.
+    let _ = std::thread::Builder::new()
+        .name("entra-sync-free".into())
+        .spawn(move || drop(value));
 }
 
 /// Runs any core function by name (see `functions()`) on an input in the contract shape, as

@@ -1,4 +1,4 @@
-//! The host layer: what every language binding (Python today, Node next) needs between its own
+//! The host layer: what every language binding (Python and Node) needs between its own
 //! values and the providers, written once. A binding converts its native values to
 //! `serde_json::Value` and calls these functions; it holds no contract logic of its own.
 //!

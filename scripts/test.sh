@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test suite of the project: the Rust workspace (unit, integration, property tests and
-# the shared JSON vectors), then the Python package built as a wheel in a virtualenv.
+# the shared JSON vectors), then the Python package built as a wheel in a virtualenv, then the Node
+# package built with napi-rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "--- Rust tests"
-cargo test --workspace --exclude entra-sync-python --locked
+cargo test --workspace --exclude entra-sync-python --exclude entra-sync-node --locked
 
 echo "--- Python tests"
 bash scripts/test-python.sh
+
+echo "--- Node tests"
+bash scripts/test-node.sh

@@ -1,34 +1,22 @@
 //! The partner sign-in: the authorize URL (PKCE S256 and a signed state), state verification in
-//! the callback, the code exchange and refresh-token redemption. Token sets are returned to the
-//! host, which persists them (refresh tokens rotate on every use).
-
-use std::time::Duration;
+//! the callback, the code exchange and refresh-token redemption, all decided by
+//! `entra_providers::host::auth`. Token sets are returned to the host, which persists them
+//! (refresh tokens rotate on every use).
 
 use entra_core::store::{NonceStore, StoreError};
-use entra_providers::auth::{StateExpectation, StateSigner, begin_authorization};
-use entra_providers::host::{self, AuthSettings, token_set_json};
-use entra_providers::secrets::Secret;
+use entra_providers::auth::StateExpectation;
+use entra_providers::host::auth::{self as host_auth, CodeExchange, TokenRefresh};
+use entra_providers::host::{self, AuthSettings};
 use pyo3::prelude::*;
-use serde_json::json;
+use serde_json::Value;
 
-use crate::convert::{self, JsonOut};
 use crate::errors;
-use crate::providers::{host_error, to_json};
-use crate::{pure, runtime};
+use crate::providers::host_error;
+use crate::{de, runtime, ser};
 
 fn read_auth(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<AuthSettings> {
-    let value = pure::json_arg(py, settings, "settings")?;
+    let value: Value = de::arg(py, settings, "settings")?;
     host::auth_settings_from_json(&value).map_err(|e| host_error(py, &e))
-}
-
-fn signer(py: Python<'_>, key: String, ttl: Option<f64>) -> PyResult<StateSigner> {
-    let signer = StateSigner::new(Secret::new(key)).map_err(|e| errors::error(py, &e))?;
-    Ok(match ttl {
-        Some(seconds) => signer.with_ttl(Duration::try_from_secs_f64(seconds).map_err(|_| {
-            errors::invalid_input(py, "`ttl` must be a non-negative number of seconds")
-        })?),
-        None => signer,
-    })
 }
 
 /// Starts a partner sign-in for `host_tenant`/`host_user`: returns `{url, state, claims,
@@ -45,19 +33,10 @@ pub fn authorize_url(
 ) -> PyResult<Py<PyAny>> {
     errors::guard(|| {
         let input = read_auth(py, settings)?;
-        let provider = |e: entra_core::provider::ProviderError| errors::provider_error(py, &e);
-        let endpoints = input.endpoints().map_err(provider)?;
-        let config = input.sign_in_config().map_err(provider)?;
-        let signer = signer(py, signing_key, None)?;
-        let start = begin_authorization(&endpoints, &signer, &config, host_tenant, host_user)
-            .map_err(provider)?;
-        let value = json!({
-            "url": start.url.as_str(),
-            "state": start.state,
-            "claims": to_json(&start.claims)?,
-            "codeVerifier": start.code_verifier.expose(),
-        });
-        Ok(convert::to_py(py, &value)?.unbind())
+        let value =
+            host_auth::authorization_start_json(&input, signing_key, host_tenant, host_user)
+                .map_err(|e| host_error(py, &e))?;
+        Ok(ser::small_to_py(py, &value)?.unbind())
     })
 }
 
@@ -80,23 +59,23 @@ pub fn verify_state(
     consume_nonce: Option<Py<PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     errors::guard(|| {
-        let signer = signer(py, signing_key, ttl)?;
         let expected = StateExpectation {
             tenant: expected_tenant,
             user: expected_user,
             redirect_uri,
         };
-        let verified = match &consume_nonce {
-            None => signer.verify(state, &expected),
-            // The hook runs on this thread, with the GIL held: the future never waits on I/O.
-            Some(hook) => futures::executor::block_on(signer.verify_once(
-                state,
-                &expected,
-                &PythonNonces { hook },
-            )),
-        };
-        let claims = verified.map_err(|e| errors::error(py, &e))?;
-        Ok(convert::to_py(py, &to_json(&claims)?)?.unbind())
+        let nonces = consume_nonce.as_ref().map(|hook| PythonNonces { hook });
+        let nonces = nonces.as_ref().map(|n| n as &dyn NonceStore);
+        // The hook runs on this thread, with the GIL held: the future never waits on I/O.
+        let claims = futures::executor::block_on(host_auth::verify_state_json(
+            state,
+            signing_key,
+            &expected,
+            ttl,
+            nonces,
+        ))
+        .map_err(|e| host_error(py, &e))?;
+        Ok(ser::small_to_py(py, &claims)?.unbind())
     })
 }
 
@@ -114,15 +93,11 @@ impl NonceStore for PythonNonces<'_> {
             self.hook
                 .call1(py, (nonce, expires_at_ms))
                 .and_then(|r| r.bind(py).is_truthy())
-                .map_err(|err| {
-                    let kind = err
-                        .get_type(py)
-                        .qualname()
-                        .map(|n| n.to_string())
-                        .unwrap_or_else(|_| "an exception".to_string());
-                    StoreError::Backend {
-                        message: format!("the consume_nonce hook raised {kind}"),
-                    }
+                .map_err(|err| StoreError::Backend {
+                    message: format!(
+                        "the consume_nonce hook raised {}",
+                        errors::raised_type(py, &err)
+                    ),
                 })
         })
     }
@@ -137,25 +112,10 @@ pub fn exchange_code<'py>(
     code: String,
     code_verifier: String,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let input = read_auth(py, settings)?;
-    let provider = |e: entra_core::provider::ProviderError| errors::provider_error(py, &e);
-    let redirect_uri = input.redirect_uri().map_err(provider)?;
-    let scopes = input.scopes();
-    let authority = input.authority();
-    let client = input.token_client().map_err(provider)?;
+    let exchange = CodeExchange::new(&read_auth(py, settings)?).map_err(|e| host_error(py, &e))?;
     runtime::spawn_awaitable(py, async move {
-        let scopes = scopes.unwrap_or_else(|| client.endpoints().partner_scopes());
-        let tokens = client
-            .exchange_code(
-                &authority,
-                &Secret::new(code),
-                &redirect_uri,
-                &Secret::new(code_verifier),
-                &scopes,
-            )
-            .await
-            .map_err(|e| Python::attach(|py| errors::provider_error(py, &e)))?;
-        Ok(JsonOut(token_set_json(&tokens)))
+        let tokens = exchange.run(code, code_verifier).await;
+        Ok(ser::Out(tokens.map_err(errors::py_err)?))
     })
 }
 
@@ -169,23 +129,11 @@ pub fn refresh_tokens<'py>(
     refresh_token: String,
     scope: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let input = read_auth(py, settings)?;
-    let authority = input.authority();
-    let client = input
-        .token_client()
-        .map_err(|e| errors::provider_error(py, &e))?;
+    let refresh =
+        TokenRefresh::new(&read_auth(py, settings)?, scope).map_err(|e| host_error(py, &e))?;
     runtime::spawn_awaitable(py, async move {
-        let scope = scope.unwrap_or_else(|| {
-            format!(
-                "{} offline_access",
-                client.endpoints().graph_default_scope()
-            )
-        });
-        let tokens = client
-            .refresh(&authority, &Secret::new(refresh_token), &scope)
-            .await
-            .map_err(|e| Python::attach(|py| errors::provider_error(py, &e)))?;
-        Ok(JsonOut(token_set_json(&tokens)))
+        let tokens = refresh.run(refresh_token).await;
+        Ok(ser::Out(tokens.map_err(errors::py_err)?))
     })
 }
 

@@ -45,6 +45,12 @@ impl ConvertError {
     }
 }
 
+/// Converts a Python argument into JSON; a value that has no JSON form is `invalid_input`
+/// naming the offending element under `name`.
+pub fn json_arg(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
+    to_json(value).map_err(|e| crate::errors::invalid_input(py, &e.message(name)))
+}
+
 /// Maximum nesting accepted from Python; contract records are shallow, so anything deeper is
 /// almost certainly a self-referencing structure.
 const MAX_DEPTH: usize = 128;

@@ -1,7 +1,7 @@
 //! Reads contract records straight from Python objects with serde, without building a JSON tree
 //! first. The large inputs (a million users) spend most of their conversion time on that tree, so
-//! the hot functions read their input this way; any failure falls back to the JSON entry point,
-//! which produces the canonical error naming the field.
+//! every typed argument is read this way ([`arg`]); input it refuses goes through the JSON
+//! tree once more, only to produce the canonical error naming the field.
 
 use std::fmt;
 
@@ -30,6 +30,24 @@ impl de::Error for DeError {
 }
 
 const MAX_DEPTH: usize = 128;
+
+/// Reads the argument `name` into a typed record of the contract (or the host layer's JSON,
+/// with `T = serde_json::Value`). Input the reader refuses is read again through the JSON tree,
+/// whose error names the field: `InvalidInput` with "`name`: ..." (just the error without a name).
+pub fn arg<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    name: &str,
+) -> PyResult<T> {
+    if let Ok(read) = T::deserialize(PyDeserializer::new(value)) {
+        return Ok(read);
+    }
+    let json = crate::convert::json_arg(py, value, name)?;
+    entra_core::json::from_value(&json).map_err(|e| match name {
+        "" => crate::errors::core_error(py, &e),
+        name => crate::errors::invalid_input(py, &format!("`{name}`: {e}")),
+    })
+}
 
 /// A serde deserializer over one Python value.
 ///

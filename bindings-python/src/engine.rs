@@ -2,52 +2,36 @@
 //! with async methods returning asyncio awaitables. Progress arrives through a callback (called
 //! from the engine's worker threads); `CancelToken` stops a run between tenants.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use entra_core::engine::{
-    CancelToken as RustCancelToken, DynEngine, EngineError, ProgressEvent, SyncAllOptions,
+    CancelToken as RustCancelToken, DynEngine, ProgressCallback, ProgressEvent, RunRequest,
     SyncEngine as Engine, SyncOptions,
 };
-use entra_core::ids::RunTrigger;
 use entra_core::mapping::{MappingOperation, PreviewOptions};
 use entra_core::model::{Client, Contact, Resolution, SyncSettings, TenantMapping};
 use entra_core::store::{
     DynStore, MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore, StoreError,
 };
 use pyo3::prelude::*;
-use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::errors;
 use crate::providers::dyn_provider;
-use crate::{pure, runtime};
+use crate::{de, runtime, ser};
 
-fn store_error(py: Python<'_>, err: &StoreError) -> PyErr {
-    errors::error(py, err)
-}
-
-/// A wrapped error converts as itself (its class, code, details and cause chain).
-fn engine_error(err: EngineError) -> PyErr {
-    Python::attach(|py| match &err {
-        EngineError::Provider(e) => errors::error(py, e),
-        EngineError::Store(e) => errors::error(py, e),
-        EngineError::Core(e) => errors::error(py, e),
-        EngineError::RunId(e) => errors::error(py, e),
-        EngineError::NotMapped { .. } | EngineError::AttemptsExhausted { .. } => {
-            errors::error(py, &err)
-        }
-    })
-}
-
-/// Reads a Python argument into a typed record of the contract.
-fn arg<T: DeserializeOwned>(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
-    let json = pure::json_arg(py, value, name)?;
-    entra_core::json::from_value(&json)
-        .map_err(|e| errors::invalid_input(py, &format!("`{name}`: {e}")))
-}
-
-/// A store failure as its Python exception.
-fn store_err(err: StoreError) -> PyErr {
-    Python::attach(|py| store_error(py, &err))
+/// A store call as an awaitable of its result.
+fn store_call<'py, T, Fut>(
+    py: Python<'py>,
+    store: &DynStore,
+    call: impl FnOnce(DynStore) -> Fut,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    runtime::typed_awaitable(py, call(store.clone()))
 }
 
 /// What every store class shares: the store as the engine sees it, and the calls a host makes
@@ -76,13 +60,10 @@ impl Store {
         py: Python<'py>,
         clients: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let clients: Vec<Client> = arg(py, clients, "clients")?;
-        let s = self.store.clone();
-        runtime::json_awaitable(
-            py,
-            async move { s.upsert_clients(&clients).await },
-            store_err,
-        )
+        let clients: Vec<Client> = de::arg(py, clients, "clients")?;
+        store_call(py, &self.store, |s| async move {
+            s.upsert_clients(&clients).await
+        })
     }
 
     /// Adds or replaces the host's contacts.
@@ -91,25 +72,20 @@ impl Store {
         py: Python<'py>,
         contacts: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let contacts: Vec<Contact> = arg(py, contacts, "contacts")?;
-        let s = self.store.clone();
-        runtime::json_awaitable(
-            py,
-            async move { s.upsert_contacts(&contacts).await },
-            store_err,
-        )
+        let contacts: Vec<Contact> = de::arg(py, contacts, "contacts")?;
+        store_call(py, &self.store, |s| async move {
+            s.upsert_contacts(&contacts).await
+        })
     }
 
     /// The stored managed tenants.
     fn load_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::json_awaitable(py, async move { s.load_tenants().await }, store_err)
+        store_call(py, &self.store, |s| async move { s.load_tenants().await })
     }
 
     /// The current mappings (mapped and skipped tenants).
     fn load_mappings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::json_awaitable(py, async move { s.load_mappings().await }, store_err)
+        store_call(py, &self.store, |s| async move { s.load_mappings().await })
     }
 
     /// The reconciliation queue of one tenant, or of every tenant.
@@ -119,12 +95,9 @@ impl Store {
         py: Python<'py>,
         tenant_id: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::json_awaitable(
-            py,
-            async move { s.load_queue(tenant_id.as_deref()).await },
-            store_err,
-        )
+        store_call(py, &self.store, |s| async move {
+            s.load_queue(tenant_id.as_deref()).await
+        })
     }
 
     /// Records an operator's answer to a queued identity; it sticks across runs.
@@ -134,19 +107,19 @@ impl Store {
         tenant_id: String,
         resolution: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let resolution: Resolution = arg(py, resolution, "resolution")?;
-        let s = self.store.clone();
-        runtime::json_awaitable(
-            py,
-            async move { s.resolve_queue_item(&tenant_id, &resolution).await },
-            store_err,
-        )
+        let resolution: Resolution = de::arg(py, resolution, "resolution")?;
+        store_call(py, &self.store, |s| async move {
+            s.resolve_queue_item(&tenant_id, &resolution).await
+        })
     }
 
     /// One run record, or None.
     fn load_run<'py>(&self, py: Python<'py>, run_id: String) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::json_awaitable(py, async move { s.load_run(&run_id).await }, store_err)
+        store_call(
+            py,
+            &self.store,
+            |s| async move { s.load_run(&run_id).await },
+        )
     }
 
     /// The per-tenant results of a run.
@@ -155,12 +128,9 @@ impl Store {
         py: Python<'py>,
         run_id: String,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::json_awaitable(
-            py,
-            async move { s.load_tenant_results(&run_id).await },
-            store_err,
-        )
+        store_call(py, &self.store, |s| async move {
+            s.load_tenant_results(&run_id).await
+        })
     }
 
     /// A tenant's sync settings (the defaults when none were saved).
@@ -169,12 +139,9 @@ impl Store {
         py: Python<'py>,
         tenant_id: String,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::json_awaitable(
-            py,
-            async move { s.load_sync_settings(&tenant_id).await },
-            store_err,
-        )
+        store_call(py, &self.store, |s| async move {
+            s.load_sync_settings(&tenant_id).await
+        })
     }
 
     /// Saves a tenant's sync settings (field toggles, patterns, safety limits).
@@ -184,19 +151,15 @@ impl Store {
         tenant_id: String,
         settings: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let settings: SyncSettings = arg(py, settings, "settings")?;
-        let s = self.store.clone();
-        runtime::json_awaitable(
-            py,
-            async move { s.save_sync_settings(&tenant_id, &settings).await },
-            store_err,
-        )
+        let settings: SyncSettings = de::arg(py, settings, "settings")?;
+        store_call(py, &self.store, |s| async move {
+            s.save_sync_settings(&tenant_id, &settings).await
+        })
     }
 
     /// Everything the store holds, for inspection and tests.
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::json_awaitable(py, async move { s.snapshot().await }, store_err)
+        store_call(py, &self.store, |s| async move { s.snapshot().await })
     }
 }
 
@@ -224,14 +187,14 @@ impl SqliteStore {
     fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyClassInitializer<Self>> {
         let opened = py.detach(|| RustSqliteStore::open(path));
         Ok(Store::init(Arc::new(
-            opened.map_err(|e| store_error(py, &e))?,
+            opened.map_err(|e| errors::error(py, &e))?,
         )))
     }
 
     /// A private in-memory database, gone when the store is dropped.
     #[staticmethod]
     fn in_memory(py: Python<'_>) -> PyResult<Py<Self>> {
-        let store = RustSqliteStore::open_in_memory().map_err(|e| store_error(py, &e))?;
+        let store = RustSqliteStore::open_in_memory().map_err(|e| errors::error(py, &e))?;
         Py::new(py, Store::init(Arc::new(store)))
     }
 }
@@ -259,6 +222,19 @@ impl CancelToken {
     fn cancelled(&self) -> bool {
         self.inner.is_cancelled()
     }
+}
+
+/// Hands each progress event to the host's `on_progress(event)` as a dict, from the engine's
+/// worker threads; an exception it raises is reported as unraisable, never stopping the run.
+fn progress_callback(callback: Py<PyAny>) -> ProgressCallback {
+    Arc::new(move |event: &ProgressEvent| {
+        let _ = runtime::attach(|py| {
+            let result = ser::small_to_py(py, event).and_then(|arg| callback.call1(py, (arg,)));
+            if let Err(err) = result {
+                err.write_unraisable(py, None);
+            }
+        });
+    })
 }
 
 /// Discovery, mapping and contact sync over a provider and a store.
@@ -292,7 +268,7 @@ impl SyncEngine {
     /// Lists the managed tenants and merges them into the store (nothing is ever deleted).
     fn discover<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let e = self.inner.clone();
-        runtime::json_awaitable(py, async move { e.discover().await }, engine_error)
+        runtime::typed_awaitable(py, async move { e.discover().await })
     }
 
     /// Suggests a client for every listed tenant; writes nothing.
@@ -303,15 +279,11 @@ impl SyncEngine {
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options: PreviewOptions = match options {
-            Some(o) if !o.is_none() => arg(py, o, "options")?,
+            Some(o) if !o.is_none() => de::arg(py, o, "options")?,
             _ => PreviewOptions::default(),
         };
         let e = self.inner.clone();
-        runtime::json_awaitable(
-            py,
-            async move { e.preview_mappings(options).await },
-            engine_error,
-        )
+        runtime::typed_awaitable(py, async move { e.preview_mappings(options).await })
     }
 
     /// Applies operator decisions (`confirm`, `skip`, `remap`, `unmap`) as one batch.
@@ -320,13 +292,9 @@ impl SyncEngine {
         py: Python<'py>,
         operations: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let operations: Vec<MappingOperation> = arg(py, operations, "operations")?;
+        let operations: Vec<MappingOperation> = de::arg(py, operations, "operations")?;
         let e = self.inner.clone();
-        runtime::json_awaitable(
-            py,
-            async move { e.apply_mapping_changes(operations).await },
-            engine_error,
-        )
+        runtime::typed_awaitable(py, async move { e.apply_mapping_changes(operations).await })
     }
 
     /// Syncs one mapped tenant (`mapping` is a `TenantMapping` dict); a dry run writes nothing.
@@ -338,14 +306,10 @@ impl SyncEngine {
         dry_run: bool,
         use_delta: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mapping: TenantMapping = arg(py, mapping, "mapping")?;
+        let mapping: TenantMapping = de::arg(py, mapping, "mapping")?;
         let options = SyncOptions { dry_run, use_delta };
         let e = self.inner.clone();
-        runtime::json_awaitable(
-            py,
-            async move { e.sync_tenant(&mapping, &options).await },
-            engine_error,
-        )
+        runtime::typed_awaitable(py, async move { e.sync_tenant(&mapping, &options).await })
     }
 
     /// Syncs every mapped tenant with bounded concurrency; one tenant's failure never stops the
@@ -375,36 +339,22 @@ impl SyncEngine {
         on_progress: Option<Py<PyAny>>,
         cancel: Option<&Bound<'py, CancelToken>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let trigger: RunTrigger = trigger.parse().map_err(|e| errors::core_error(py, &e))?;
-        let progress = on_progress.map(|callback| {
-            let callback = Arc::new(callback);
-            let f: entra_core::engine::ProgressCallback = Arc::new(move |event: &ProgressEvent| {
-                let Ok(payload) = serde_json::to_value(event) else {
-                    return;
-                };
-                let callback = callback.clone();
-                let _ = crate::runtime::attach(move |py| {
-                    let result = crate::convert::to_py(py, &payload)
-                        .and_then(|arg| callback.call1(py, (arg,)));
-                    if let Err(err) = result {
-                        err.write_unraisable(py, None);
-                    }
-                });
-            });
-            f
-        });
-        let options = SyncAllOptions {
-            sync: SyncOptions { dry_run, use_delta },
-            concurrency: concurrency.max(1),
-            trigger,
+        let request = RunRequest {
+            dry_run,
+            use_delta,
+            concurrency,
             request_key,
             bucket_seconds,
-            now_ms: None,
-            cancel: cancel.map(|c| c.get().inner.clone()),
-            progress,
+            ..RunRequest::default()
         };
+        let mut options = request
+            .with_trigger_name(trigger)
+            .and_then(RunRequest::into_options)
+            .map_err(|e| errors::core_error(py, &e))?;
+        options.cancel = cancel.map(|c| c.get().inner.clone());
+        options.progress = on_progress.map(progress_callback);
         let e = self.inner.clone();
-        runtime::json_awaitable(py, async move { e.sync_all(options).await }, engine_error)
+        runtime::typed_awaitable(py, async move { e.sync_all(options).await })
     }
 
     fn __repr__(&self) -> String {

@@ -18,137 +18,62 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use serde_json::Value;
 
-use crate::convert;
-
 create_exception!(
     entra_sync,
     EntraSyncError,
     PyException,
     "Base class of every error raised by entra_sync; `.code` is the stable machine-readable code."
 );
-create_exception!(
-    entra_sync,
-    InvalidInput,
-    EntraSyncError,
-    "The input does not follow the contract; the message names the offending field."
-);
-create_exception!(
-    entra_sync,
-    InvalidPattern,
-    EntraSyncError,
-    "A custom exclusion pattern is not a valid (or is a too large) regular expression."
-);
-create_exception!(
-    entra_sync,
-    MappingConflict,
-    EntraSyncError,
-    "A batch of mapping operations contradicts itself or the current mappings."
-);
-create_exception!(
-    entra_sync,
-    StaleMapping,
-    EntraSyncError,
-    "A remap named a client that is no longer the tenant's current client."
-);
-create_exception!(
-    entra_sync,
-    ConsentRequired,
-    EntraSyncError,
-    "The application is not (admin-)consented in the customer tenant: run consent again."
-);
-create_exception!(
-    entra_sync,
-    AuthError,
-    EntraSyncError,
-    "Authentication or authorization failed: token expired or revoked, bad client secret, missing GDAP role, MFA, invalid or replayed OAuth state, a rotated refresh token that could not be persisted."
-);
-create_exception!(
-    entra_sync,
-    Throttled,
-    EntraSyncError,
-    "The upstream kept throttling after the retry budget was spent."
-);
-create_exception!(
-    entra_sync,
-    UpstreamError,
-    EntraSyncError,
-    "The upstream failed, was unreachable or answered in an unexpected shape."
-);
-create_exception!(
-    entra_sync,
-    ConfigurationError,
-    EntraSyncError,
-    "Settings or credentials are missing or malformed."
-);
-create_exception!(
-    entra_sync,
-    Unsupported,
-    EntraSyncError,
-    "The provider does not support the operation (e.g. delta queries through CIPP)."
-);
-create_exception!(
-    entra_sync,
-    StoreError,
-    EntraSyncError,
-    "The sync store failed; the write it was doing left the previous state intact."
-);
-create_exception!(
-    entra_sync,
-    SandboxError,
-    EntraSyncError,
-    "The loopback sandbox could not start or was used after shutdown."
-);
 
-/// The Python class, its name and the code it carries by default, of each kind of error. An
-/// exhaustive match: a new kind cannot be added without choosing its class.
-fn class_for(py: Python<'_>, kind: ErrorKind) -> (&'static str, Bound<'_, PyType>, &'static str) {
-    match kind {
-        ErrorKind::InvalidInput => (
-            "InvalidInput",
-            py.get_type::<InvalidInput>(),
-            "invalid_input",
-        ),
-        ErrorKind::InvalidPattern => (
-            "InvalidPattern",
-            py.get_type::<InvalidPattern>(),
-            "invalid_pattern",
-        ),
-        ErrorKind::MappingConflict => (
-            "MappingConflict",
-            py.get_type::<MappingConflict>(),
-            "mapping_conflict",
-        ),
-        ErrorKind::StaleMapping => (
-            "StaleMapping",
-            py.get_type::<StaleMapping>(),
-            "stale_mapping",
-        ),
-        ErrorKind::Consent => (
-            "ConsentRequired",
-            py.get_type::<ConsentRequired>(),
-            "consent_required",
-        ),
-        ErrorKind::Auth => ("AuthError", py.get_type::<AuthError>(), "unauthorized"),
-        ErrorKind::Throttled => ("Throttled", py.get_type::<Throttled>(), "throttled"),
-        ErrorKind::Upstream => (
-            "UpstreamError",
-            py.get_type::<UpstreamError>(),
-            "upstream_unavailable",
-        ),
-        ErrorKind::Configuration => (
-            "ConfigurationError",
-            py.get_type::<ConfigurationError>(),
-            "configuration",
-        ),
-        ErrorKind::Unsupported => ("Unsupported", py.get_type::<Unsupported>(), "unsupported"),
-        ErrorKind::Store => ("StoreError", py.get_type::<StoreError>(), "store"),
-        ErrorKind::Sandbox => ("SandboxError", py.get_type::<SandboxError>(), "sandbox"),
-        ErrorKind::Internal => (
-            "EntraSyncError",
-            py.get_type::<EntraSyncError>(),
-            "internal",
-        ),
-    }
+/// Declares one exception class per kind of failure (a subclass of `EntraSyncError` with its
+/// docstring) and `class_for`, the exhaustive match from a kind to its class, class name and
+/// default code: a new kind cannot be added without choosing its class.
+macro_rules! exception_classes {
+    ($( $kind:ident => $class:ident, $code:literal, $doc:literal; )+) => {
+        $( create_exception!(entra_sync, $class, EntraSyncError, $doc); )+
+
+        /// The Python class, its name and the code it carries by default, of each kind of error.
+        fn class_for(
+            py: Python<'_>,
+            kind: ErrorKind,
+        ) -> (&'static str, Bound<'_, PyType>, &'static str) {
+            match kind {
+                $( ErrorKind::$kind => (stringify!($class), py.get_type::<$class>(), $code), )+
+                ErrorKind::Internal => (
+                    "EntraSyncError",
+                    py.get_type::<EntraSyncError>(),
+                    "internal",
+                ),
+            }
+        }
+    };
+}
+
+exception_classes! {
+    InvalidInput => InvalidInput, "invalid_input",
+        "The input does not follow the contract; the message names the offending field.";
+    InvalidPattern => InvalidPattern, "invalid_pattern",
+        "A custom exclusion pattern is not a valid (or is a too large) regular expression.";
+    MappingConflict => MappingConflict, "mapping_conflict",
+        "A batch of mapping operations contradicts itself or the current mappings.";
+    StaleMapping => StaleMapping, "stale_mapping",
+        "A remap named a client that is no longer the tenant's current client.";
+    Consent => ConsentRequired, "consent_required",
+        "The application is not (admin-)consented in the customer tenant: run consent again.";
+    Auth => AuthError, "unauthorized",
+        "Authentication or authorization failed: token expired or revoked, bad client secret, missing GDAP role, MFA, invalid or replayed OAuth state, a rotated refresh token that could not be persisted.";
+    Throttled => Throttled, "throttled",
+        "The upstream kept throttling after the retry budget was spent.";
+    Upstream => UpstreamError, "upstream_unavailable",
+        "The upstream failed, was unreachable or answered in an unexpected shape.";
+    Configuration => ConfigurationError, "configuration",
+        "Settings or credentials are missing or malformed.";
+    Unsupported => Unsupported, "unsupported",
+        "The provider does not support the operation (e.g. delta queries through CIPP).";
+    Store => StoreError, "store",
+        "The sync store failed; the write it was doing left the previous state intact.";
+    Sandbox => SandboxError, "sandbox",
+        "The loopback sandbox could not start or was used after shutdown.";
 }
 
 /// Every exception class with the code it carries by default, for registration and stubs: the
@@ -178,7 +103,7 @@ pub fn exception(
     let made = class.call1((message.to_string(),)).and_then(|instance| {
         instance.setattr("code", code)?;
         let details = match details {
-            Some(d) => convert::to_py(py, d)?,
+            Some(d) => crate::ser::small_to_py(py, d)?,
             None => py.None().into_bound(py),
         };
         instance.setattr("details", details)?;
@@ -261,19 +186,29 @@ fn cause_chain(py: Python<'_>, source: Option<&(dyn StdError + 'static)>) -> Opt
     Some(err)
 }
 
-/// Converts an error of the pure core.
-pub fn core_error(py: Python<'_>, err: &entra_core::CoreError) -> PyErr {
-    error(py, err)
+/// [`error`] from code that does not hold the GIL (an awaitable's result): attaches to
+/// convert. Usable as `map_err(errors::py_err)`.
+pub fn py_err<E: Classified>(err: E) -> PyErr {
+    Python::attach(|py| error(py, &err))
 }
 
-/// Converts an upstream failure; `.details` carries status, request id and upstream code.
-pub fn provider_error(py: Python<'_>, err: &entra_core::provider::ProviderError) -> PyErr {
+/// Converts an error of the pure core.
+pub fn core_error(py: Python<'_>, err: &entra_core::CoreError) -> PyErr {
     error(py, err)
 }
 
 /// An internal failure (a caught panic, a lost task): code `internal`.
 pub fn internal(message: impl Into<String>) -> PyErr {
     Python::attach(|py| binding(py, BindingErrorCode::Internal, &message.into()))
+}
+
+/// The qualified name of the type of exception `err` is (`"an exception"` if it has none), what
+/// a host hook's failure reports: the exception's message is the host's and may hold secrets.
+pub fn raised_type(py: Python<'_>, err: &PyErr) -> String {
+    err.get_type(py)
+        .qualname()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "an exception".to_string())
 }
 
 /// The readable text of a panic payload.

@@ -1,9 +1,13 @@
 //! Python bindings of entra-sync: the native module `entra_sync._native`.
 //!
-//! The bindings only convert: plain Python values to the core's JSON contract and back, Rust
-//! futures to asyncio awaitables, Rust errors to Python exceptions, `tracing` to `logging`.
+//! The bindings only convert: plain Python values to the contract's typed records and back
+//! (`de` reads, `ser` writes; the JSON tree of `convert` serves only `call` and `call_async`),
+//! Rust futures to asyncio awaitables, Rust errors to Python exceptions, `tracing` to `logging`.
+//! What a binding would otherwise decide (settings, sign-in, token persistence, run options) is
+//! the host layer's (`entra_providers::host`, `entra_core::engine::RunRequest`).
 
 mod auth;
+mod client_index;
 mod convert;
 mod de;
 mod engine;
@@ -65,6 +69,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install(py);
     errors::register(m)?;
     pure::register(m)?;
+    client_index::register(m)?;
     providers::register(m)?;
     sandbox::register(m)?;
     engine::register(m)?;

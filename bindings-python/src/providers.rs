@@ -4,40 +4,18 @@
 
 use std::sync::Arc;
 
-use entra_core::model::ConnectionType;
-use entra_core::provider::{DynProvider, EntraProvider, ProviderError};
+use entra_core::provider::{DynProvider, EntraProvider};
 use entra_providers::host::{self, HostError};
 use pyo3::prelude::*;
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::convert::JsonOut;
 use crate::errors;
-use crate::rotation::{PythonRotationSink, RotationFailures, SurfaceRotationFailures};
-use crate::{logging, pure, runtime};
+use crate::{de, logging, rotation, runtime, ser};
 
-/// Serializes a result record; the records are plain data, so failure means a bug.
-pub fn to_json<T: Serialize>(value: &T) -> PyResult<Value> {
-    serde_json::to_value(value).map_err(|e| errors::internal(format!("cannot serialize: {e}")))
-}
-
-fn provider_err(err: ProviderError) -> PyErr {
-    Python::attach(|py| errors::provider_error(py, &err))
-}
-
-/// A host-layer failure: malformed settings are `invalid_input`, unusable ones the provider's.
+/// A host-layer failure, as the error it wraps (malformed settings are `invalid_input`,
+/// unusable ones the provider's, refused states `state_*`).
 pub fn host_error(py: Python<'_>, err: &HostError) -> PyErr {
-    match err {
-        HostError::Input(e) => errors::core_error(py, e),
-        HostError::Provider(e) => errors::provider_error(py, e),
-    }
-}
-
-fn connection_name(kind: ConnectionType) -> &'static str {
-    match kind {
-        ConnectionType::Direct => "direct",
-        ConnectionType::Cipp => "cipp",
-    }
+    errors::error(py, err)
 }
 
 /// What every provider class shares: the provider as the engine sees it, and the listing calls
@@ -53,7 +31,7 @@ impl Provider {
     /// `"direct"` (Graph) or `"cipp"`.
     #[getter]
     fn connection_type(&self) -> &'static str {
-        connection_name(self.provider.connection_type())
+        self.provider.connection_type().as_str()
     }
 
     /// Whether `list_users_delta` is served (Graph) or raises `Unsupported` (CIPP).
@@ -66,7 +44,7 @@ impl Provider {
     fn list_managed_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let provider = self.provider.clone();
         let call = async move { provider.list_managed_tenants().await };
-        runtime::json_awaitable(py, call, provider_err)
+        runtime::typed_awaitable(py, call)
     }
 
     /// Every user of one tenant (awaitable of `UserListing`; `complete` is False when a page
@@ -74,7 +52,7 @@ impl Provider {
     fn list_users<'py>(&self, py: Python<'py>, tenant_id: String) -> PyResult<Bound<'py, PyAny>> {
         let provider = self.provider.clone();
         let call = async move { provider.list_users(&tenant_id).await };
-        runtime::json_awaitable(py, call, provider_err)
+        runtime::typed_awaitable(py, call)
     }
 
     /// Users changed since `delta_link` (None: a full enumeration ending in a delta link).
@@ -91,7 +69,7 @@ impl Provider {
                 .list_users_delta(&tenant_id, delta_link.as_deref())
                 .await
         };
-        runtime::json_awaitable(py, call, provider_err)
+        runtime::typed_awaitable(py, call)
     }
 }
 
@@ -116,21 +94,15 @@ impl GraphProvider {
         on_tokens_rotated: Option<Py<PyAny>>,
     ) -> PyResult<PyClassInitializer<Self>> {
         errors::guard(|| {
-            let settings = pure::json_arg(py, settings, "settings")?;
-            let rotation_failures = RotationFailures::default();
-            let sink = on_tokens_rotated.map(|callback| {
-                Arc::new(PythonRotationSink::new(callback, rotation_failures.clone()))
-                    as Arc<dyn entra_providers::auth::TokenRotationSink>
-            });
-            let inner = Arc::new(
-                host::graph_provider_from_json(&settings, sink).map_err(|e| host_error(py, &e))?,
-            );
-            // Engine and listing calls report a failed persist of rotated tokens.
-            let provider = Arc::new(SurfaceRotationFailures::new(
-                inner.clone(),
-                rotation_failures,
-            ));
-            Ok(PyClassInitializer::from(Provider { provider }).add_subclass(Self { inner }))
+            let settings: Value = de::arg(py, settings, "settings")?;
+            let callback = on_tokens_rotated.map(rotation::python_callback);
+            // Engine and listing calls run over `provider`, which reports failed persists.
+            let built = host::graph_provider_with_callback(&settings, callback)
+                .map_err(|e| host_error(py, &e))?;
+            let provider = Provider {
+                provider: built.provider,
+            };
+            Ok(PyClassInitializer::from(provider).add_subclass(Self { inner: built.graph }))
         })
     }
 
@@ -140,7 +112,7 @@ impl GraphProvider {
         let inner = self.inner.clone();
         runtime::spawn_awaitable(py, async move {
             let report = inner.validate_direct_connection().await;
-            Ok(JsonOut(to_json(&report)?))
+            Ok(ser::Out(report))
         })
     }
 
@@ -163,7 +135,7 @@ impl CippProvider {
     #[new]
     fn new(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Self>> {
         errors::guard(|| {
-            let settings = pure::json_arg(py, settings, "settings")?;
+            let settings: Value = de::arg(py, settings, "settings")?;
             let inner = host::cipp_provider_from_json(&settings).map_err(|e| host_error(py, &e))?;
             let inner = Arc::new(inner);
             let provider: DynProvider = inner.clone();
@@ -182,7 +154,7 @@ impl CippProvider {
         let inner = self.inner.clone();
         runtime::spawn_awaitable(py, async move {
             let report = inner.validate(probe_tenant.as_deref()).await;
-            Ok(JsonOut(to_json(&report)?))
+            Ok(ser::Out(report))
         })
     }
 

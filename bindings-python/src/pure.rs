@@ -13,11 +13,6 @@ use crate::convert::{self, JsonOut};
 use crate::errors;
 use crate::{logging, reuse, runtime};
 
-/// Converts a Python argument into JSON; a value that has no JSON form is `invalid_input`.
-pub fn json_arg(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
-    convert::to_json(value).map_err(|e| errors::invalid_input(py, &e.message(name)))
-}
-
 /// Runs core work with the GIL released and panics caught, its error as a Python exception.
 fn detached<R: Send>(
     py: Python<'_>,
@@ -44,7 +39,7 @@ pub fn invoke<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     errors::guard(|| {
         logging::refresh(py);
-        let input = json_arg(py, input, "")?;
+        let input = convert::json_arg(py, input, "")?;
         let output = run_detached(py, function, input)?;
         convert::to_py(py, &output)
     })
@@ -197,7 +192,7 @@ pub fn call_async<'py>(
     input: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     logging::refresh(py);
-    let input = json_arg(py, input, "")?;
+    let input = convert::json_arg(py, input, "")?;
     runtime::spawn_awaitable(py, async move {
         let joined = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -220,37 +215,54 @@ pub fn functions() -> Vec<&'static str> {
     entra_core::api::FUNCTIONS.to_vec()
 }
 
-/// Splits the users into included and excluded (with a reason): input `{users, options}`.
-///
-/// Like Python's own `filter`, the result holds the caller's user dicts themselves where they
-/// already have the canonical shape (exactly the contract's keys and value types); any other
-/// user comes back as a new canonical dict, sharing nothing mutable with the input.
-#[pyfunction]
-pub fn filter_users<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    FILTER_USERS.call(py, input)
+/// The named core functions: each reads one input in the contract shape and goes through the
+/// typed path (`Typed::call`) or the JSON entry point (`invoke`) under its own name.
+macro_rules! core_functions {
+    ($( $(#[$doc:meta])* $name:ident => $how:expr; )+) => {
+        $(
+            $(#[$doc])*
+            #[pyfunction]
+            pub fn $name<'py>(
+                py: Python<'py>,
+                input: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                ($how)(py, stringify!($name), input)
+            }
+        )+
+    };
 }
 
-/// Checks custom exclusion patterns before they are saved; raises `InvalidPattern` naming the
-/// first bad one.
-#[pyfunction]
-pub fn validate_patterns<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    invoke(py, "validate_patterns", input)
+/// Runs a hot function's typed path.
+fn typed<'py, T, O>(
+    function: &'static Typed<T, O>,
+) -> impl Fn(Python<'py>, &str, &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+    O: serde::Serialize + Send + 'static,
+{
+    move |py, _, input| function.call(py, input)
 }
 
-/// Plans one tenant's contact sync: the ordered actions a host applies in its own transaction.
-/// The plan's `excluded` users are the caller's own dicts where canonical, as in `filter_users`.
-#[pyfunction]
-pub fn plan_tenant_sync<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    PLAN_TENANT_SYNC.call(py, input)
+core_functions! {
+    /// Splits the users into included and excluded (with a reason): input `{users, options}`.
+    ///
+    /// Like Python's own `filter`, the result holds the caller's user dicts themselves where they
+    /// already have the canonical shape (exactly the contract's keys and value types); any other
+    /// user comes back as a new canonical dict, sharing nothing mutable with the input.
+    filter_users => typed(&FILTER_USERS);
+    /// Checks custom exclusion patterns before they are saved; raises `InvalidPattern` naming the
+    /// first bad one.
+    validate_patterns => invoke;
+    /// Plans one tenant's contact sync: the ordered actions a host applies in its own transaction.
+    /// The plan's `excluded` users are the caller's own dicts where canonical, as in `filter_users`.
+    plan_tenant_sync => typed(&PLAN_TENANT_SYNC);
+    /// Previews tenant-to-client mappings (auto-matched, needs review, unmatched); writes nothing.
+    preview_mappings => invoke;
+    /// Merges a discovery listing into the known tenants (insert / update / not listed).
+    merge_discovery => invoke;
+    /// Turns operator decisions (confirm, skip, remap, unmap) into the mapping changes to persist,
+    /// or raises `MappingConflict` / `StaleMapping`.
+    plan_mapping_changes => invoke;
 }
 
 /// The reference applier: the plan input as it looks after `plan` is applied. Takes either
@@ -273,34 +285,6 @@ pub fn apply_plan<'py>(
     }
 }
 
-/// Previews tenant-to-client mappings (auto-matched, needs review, unmatched); writes nothing.
-#[pyfunction]
-pub fn preview_mappings<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    invoke(py, "preview_mappings", input)
-}
-
-/// Merges a discovery listing into the known tenants (insert / update / not listed).
-#[pyfunction]
-pub fn merge_discovery<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    invoke(py, "merge_discovery", input)
-}
-
-/// Turns operator decisions (confirm, skip, remap, unmap) into the mapping changes to persist,
-/// or raises `MappingConflict` / `StaleMapping`.
-#[pyfunction]
-pub fn plan_mapping_changes<'py>(
-    py: Python<'py>,
-    input: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    invoke(py, "plan_mapping_changes", input)
-}
-
 /// The deterministic id of a run (also usable as a workflow id): `key` is
 /// `{entraTenantId?, scope, trigger, discriminator}`; `attempt` > 1 names a later attempt of a
 /// run that already finished.
@@ -308,9 +292,7 @@ pub fn plan_mapping_changes<'py>(
 #[pyo3(signature = (key, attempt = 1))]
 pub fn run_id(py: Python<'_>, key: &Bound<'_, PyAny>, attempt: u32) -> PyResult<String> {
     errors::guard(|| {
-        let key = json_arg(py, key, "")?;
-        let key: entra_core::ids::RunKey =
-            entra_core::json::from_value(&key).map_err(|e| errors::core_error(py, &e))?;
+        let key: entra_core::ids::RunKey = crate::de::arg(py, key, "")?;
         key.attempt_id(attempt).map_err(|e| errors::error(py, &e))
     })
 }
@@ -325,7 +307,7 @@ pub fn _call_phases(
     input: &Bound<'_, PyAny>,
 ) -> PyResult<std::collections::BTreeMap<&'static str, f64>> {
     let start = std::time::Instant::now();
-    let input = json_arg(py, input, "")?;
+    let input = convert::json_arg(py, input, "")?;
     let converted = std::time::Instant::now();
     let output = run_detached(py, function, input)?;
     let decided = std::time::Instant::now();

@@ -182,22 +182,17 @@ where
     })
 }
 
-/// A Rust call as an awaitable of its result as plain Python data; its error goes through
-/// `to_py_err` (which attaches to the interpreter itself when it needs to).
-pub fn json_awaitable<'py, T, E, Fut>(
-    py: Python<'py>,
-    call: Fut,
-    to_py_err: fn(E) -> PyErr,
-) -> PyResult<Bound<'py, PyAny>>
+/// A Rust call as an awaitable of its typed result as plain Python data (written by
+/// `ser::to_py`); its error becomes the exception of its kind.
+pub fn typed_awaitable<'py, T, E, Fut>(py: Python<'py>, call: Fut) -> PyResult<Bound<'py, PyAny>>
 where
     Fut: Future<Output = Result<T, E>> + Send + 'static,
-    E: 'static,
+    E: entra_core::Classified,
     T: serde::Serialize + Send + 'static,
 {
     crate::logging::refresh(py);
     spawn_awaitable(py, async move {
-        let value = call.await.map_err(to_py_err)?;
-        Ok(crate::convert::JsonOut(crate::providers::to_json(&value)?))
+        Ok(crate::ser::Out(call.await.map_err(errors::py_err)?))
     })
 }
 

@@ -10,22 +10,14 @@ use std::sync::Mutex;
 
 use entra_core::CoreError;
 use entra_providers::host::sandbox as host;
-use entra_providers::sandbox::{
-    Faults, Mutation, Sandbox as RustSandbox, SandboxConfig, SandboxError,
-};
+use entra_providers::sandbox::{Faults, Mutation, Sandbox as RustSandbox, SandboxConfig};
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 
-use crate::convert;
 use entra_core::BindingErrorCode;
 
 use crate::errors;
-use crate::providers::to_json;
-use crate::{pure, runtime};
-
-fn sandbox_error(py: Python<'_>, err: &SandboxError) -> PyErr {
-    errors::error(py, err)
-}
+use crate::{de, runtime, ser};
 
 /// Reads a Python argument (None: `{}`) and parses it with `parse`.
 fn read<T>(
@@ -35,7 +27,7 @@ fn read<T>(
     parse: impl FnOnce(&Value) -> Result<T, CoreError>,
 ) -> PyResult<T> {
     let value = match value {
-        Some(v) if !v.is_none() => pure::json_arg(py, v, name)?,
+        Some(v) if !v.is_none() => de::arg(py, v, name)?,
         _ => json!({}),
     };
     parse(&value).map_err(|e| errors::core_error(py, &e))
@@ -60,13 +52,21 @@ impl Sandbox {
         }
     }
 
+    /// Does `f` to the running sandbox.
+    fn act(&self, py: Python<'_>, f: impl FnOnce(&RustSandbox)) -> PyResult<()> {
+        self.with(py, |s| {
+            f(s);
+            Ok(())
+        })
+    }
+
+    /// What `f` reads from the running sandbox, as plain Python data.
     fn json<T: serde::Serialize>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&RustSandbox) -> T,
     ) -> PyResult<Py<PyAny>> {
-        let value = self.with(py, |s| to_json(&f(s)))?;
-        Ok(convert::to_py(py, &value)?.unbind())
+        self.with(py, |s| Ok(ser::to_py(py, &f(s), None)?.unbind()))
     }
 }
 
@@ -83,7 +83,7 @@ impl Sandbox {
         let started = runtime::block_on(py, async move {
             RustSandbox::start(config)
                 .await
-                .map_err(|e| Python::attach(|py| sandbox_error(py, &e)))
+                .map_err(|e| Python::attach(|py| errors::error(py, &e)))
         })?;
         Ok(Self {
             inner: Mutex::new(Some(started)),
@@ -111,21 +111,18 @@ impl Sandbox {
     /// The sandbox's app credentials and the partner's refresh token (sandbox-only values).
     #[getter]
     fn credentials(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let value = self.with(py, |s| Ok(host::credentials_json(s)))?;
-        Ok(convert::to_py(py, &value)?.unbind())
+        self.json(py, host::credentials_json)
     }
 
     /// Settings for `GraphProvider` pointing at this sandbox, with short retry delays and the
     /// tenants' verified domains read (mapping suggestions need them).
     fn graph_settings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let value = self.with(py, |s| Ok(host::graph_settings_json(s)))?;
-        Ok(convert::to_py(py, &value)?.unbind())
+        self.json(py, host::graph_settings_json)
     }
 
     /// Settings for `CippProvider` pointing at this sandbox, with short retry delays.
     fn cipp_settings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let value = self.with(py, |s| Ok(host::cipp_settings_json(s)))?;
-        Ok(convert::to_py(py, &value)?.unbind())
+        self.json(py, host::cipp_settings_json)
     }
 
     /// The MSP's own tenant.
@@ -164,23 +161,19 @@ impl Sandbox {
     fn mutate(&self, py: Python<'_>, mutation: &Bound<'_, PyAny>) -> PyResult<String> {
         let mutation = read(py, Some(mutation), "mutation", Mutation::from_json)?;
         self.with(py, |s| {
-            s.mutate(mutation).map_err(|e| sandbox_error(py, &e))
+            s.mutate(mutation).map_err(|e| errors::error(py, &e))
         })
     }
 
     /// The faults currently active.
     fn faults(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let value = self.with(py, |s| Ok(s.faults().to_json()))?;
-        Ok(convert::to_py(py, &value)?.unbind())
+        self.json(py, |s| s.faults().to_json())
     }
 
     /// Replaces the active faults (keys not given are off).
     fn set_faults(&self, py: Python<'_>, faults: &Bound<'_, PyAny>) -> PyResult<()> {
         let faults = read(py, Some(faults), "faults", Faults::from_json)?;
-        self.with(py, |s| {
-            s.set_faults(faults);
-            Ok(())
-        })
+        self.act(py, |s| s.set_faults(faults))
     }
 
     /// Changes only the faults named in `faults`.
@@ -208,34 +201,22 @@ impl Sandbox {
 
     /// Forgets the request counts.
     fn reset_request_counts(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |s| {
-            s.reset_request_counts();
-            Ok(())
-        })
+        self.act(py, RustSandbox::reset_request_counts)
     }
 
     /// Every access token issued so far stops working.
     fn revoke_access_tokens(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |s| {
-            s.revoke_access_tokens();
-            Ok(())
-        })
+        self.act(py, RustSandbox::revoke_access_tokens)
     }
 
     /// Every refresh token issued so far is revoked.
     fn revoke_refresh_tokens(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |s| {
-            s.revoke_refresh_tokens();
-            Ok(())
-        })
+        self.act(py, RustSandbox::revoke_refresh_tokens)
     }
 
     /// Every delta link handed out so far expires.
     fn expire_delta_tokens(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |s| {
-            s.expire_delta_tokens();
-            Ok(())
-        })
+        self.act(py, RustSandbox::expire_delta_tokens)
     }
 
     /// True until `shutdown()`.

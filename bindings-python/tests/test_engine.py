@@ -167,6 +167,16 @@ def test_engine_arguments_are_checked(sandbox: entra_sync.Sandbox) -> None:
         entra_sync.SyncEngine(object(), entra_sync.MemoryStore())
 
 
+@pytest.mark.parametrize("kwargs,named", [({"concurrency": 0}, "concurrency"), ({"trigger": "hourly"}, "trigger")])
+def test_sync_all_options_are_checked_before_the_run(
+    sandbox: entra_sync.Sandbox, kwargs: Dict[str, Any], named: str
+) -> None:
+    engine = entra_sync.SyncEngine(entra_sync.GraphProvider(sandbox.graph_settings()), entra_sync.MemoryStore())
+    with pytest.raises(entra_sync.InvalidInput) as info:
+        engine.sync_all(**kwargs)
+    assert f"`{named}`" in str(info.value)
+
+
 def test_sqlite_store_errors_are_store_errors(tmp_path: Path) -> None:
     with pytest.raises(entra_sync.StoreError) as info:
         entra_sync.SqliteStore(tmp_path / "missing-dir" / "x" / "sync.sqlite")

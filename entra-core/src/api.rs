@@ -18,12 +18,13 @@ pub const FUNCTIONS: &[&str] = &[
     "preview_mappings",
     "plan_mapping_changes",
     "run_id",
+    "contact_version",
 ];
 
 /// Runs the pure function `function` on a JSON `input` in the canonical contract shape.
 pub fn call(function: &str, input: &Value) -> Result<Value, CoreError> {
     match function {
-        "filter_users" => to_value(&crate::filter::filter_users(&from_value(input)?)?),
+        "filter_users" => to_value(&crate::filter::filter_users_owned(from_value(input)?)?),
         "validate_patterns" => validate_patterns(input),
         "plan_tenant_sync" => to_value(&crate::reconcile::plan_tenant_sync(&from_value(input)?)?),
         "apply_plan" => apply_plan(input),
@@ -31,6 +32,7 @@ pub fn call(function: &str, input: &Value) -> Result<Value, CoreError> {
         "preview_mappings" => to_value(&mapping::preview_mappings(&from_value(input)?)?),
         "plan_mapping_changes" => to_value(&mapping::plan_mapping_changes(&from_value(input)?)?),
         "run_id" => crate::ids::run_id_json(input),
+        "contact_version" => contact_version(input),
         other => Err(CoreError::UnknownFunction {
             name: crate::error::echo(other).into_owned(),
         }),
@@ -49,6 +51,21 @@ fn validate_patterns(input: &Value) -> Result<Value, CoreError> {
     };
     crate::filter::validate_patterns(&patterns)?;
     Ok(serde_json::json!({ "valid": true, "count": patterns.len() }))
+}
+
+/// `{contact: <contact>}` (or a bare contact) → `{contactVersion}`: the version an action's
+/// `contactVersion` names, for hosts that apply plans later and must compare it with the contact
+/// they have stored (the value is opaque, so they cannot compute it themselves).
+fn contact_version(input: &Value) -> Result<Value, CoreError> {
+    #[derive(serde::Deserialize)]
+    struct Input {
+        contact: crate::model::Contact,
+    }
+    let contact: crate::model::Contact = match input {
+        Value::Object(map) if map.contains_key("contact") => from_value::<Input>(input)?.contact,
+        _ => from_value(input)?,
+    };
+    Ok(serde_json::json!({ "contactVersion": crate::reconcile::contact_version(&contact) }))
 }
 
 /// `{input: <plan input>, plan: <plan>}` → the snapshot after the plan.

@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use crate::error_kind::{Classified, ErrorKind};
+use crate::error_kind::ErrorKind;
 use crate::reconcile::PlanRule;
 
 crate::error_codes! {
@@ -118,17 +118,7 @@ impl CoreError {
     }
 }
 
-impl Classified for CoreError {
-    fn code(&self) -> &'static str {
-        CoreError::code(self)
-    }
-    fn kind(&self) -> ErrorKind {
-        CoreError::kind(self)
-    }
-    fn details(&self) -> Option<serde_json::Value> {
-        CoreError::details(self)
-    }
-}
+crate::classified!(CoreError);
 
 /// How many characters of a user-supplied text an error quotes.
 pub const MAX_ECHO_CHARS: usize = 80;

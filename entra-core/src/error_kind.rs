@@ -131,6 +131,29 @@ macro_rules! error_codes {
     };
 }
 
+/// Implements [`Classified`] for error types whose inherent `code`, `kind` and `details`
+/// methods already say it all (the trait only forwards to them), so each error type keeps its
+/// methods callable without the trait in scope and states the forwarding once:
+/// `entra_core::classified!(MyError);`.
+#[macro_export]
+macro_rules! classified {
+    ($($ty:ty),+ $(,)?) => {
+        $(
+            impl $crate::Classified for $ty {
+                fn code(&self) -> &'static str {
+                    <$ty>::code(self)
+                }
+                fn kind(&self) -> $crate::ErrorKind {
+                    <$ty>::kind(self)
+                }
+                fn details(&self) -> ::core::option::Option<$crate::__serde_json::Value> {
+                    <$ty>::details(self)
+                }
+            }
+        )+
+    };
+}
+
 error_codes! {
     /// Codes a language binding raises itself, for failures that have no Rust error type. They
     /// live here so that every binding raises the same codes with the same kinds.

@@ -162,17 +162,7 @@ impl RunIdError {
     }
 }
 
-impl crate::Classified for RunIdError {
-    fn code(&self) -> &'static str {
-        RunIdError::code(self)
-    }
-    fn kind(&self) -> crate::ErrorKind {
-        RunIdError::kind(self)
-    }
-    fn details(&self) -> Option<serde_json::Value> {
-        RunIdError::details(self)
-    }
-}
+crate::classified!(RunIdError);
 
 /// The default time bucket: requests within the same five minutes are one run.
 pub const DEFAULT_BUCKET_SECONDS: u64 = 300;

@@ -32,6 +32,9 @@ pub use engine::SyncEngine;
 pub use error::{CoreError, CoreErrorCode};
 pub use error_kind::{BindingErrorCode, Classified, ErrorKind};
 pub use ids::{RunIdError, RunIdErrorCode, RunKey, run_id};
+/// For the [`classified!`] macro's expansion in other crates.
+#[doc(hidden)]
+pub use serde_json as __serde_json;
 #[cfg(feature = "engine")]
 pub use store::MemoryStore;
 pub use store::SyncStore;

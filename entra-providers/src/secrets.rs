@@ -160,17 +160,7 @@ impl SecretError {
     }
 }
 
-impl entra_core::Classified for SecretError {
-    fn code(&self) -> &'static str {
-        SecretError::code(self)
-    }
-    fn kind(&self) -> entra_core::ErrorKind {
-        SecretError::kind(self)
-    }
-    fn details(&self) -> Option<serde_json::Value> {
-        SecretError::details(self)
-    }
-}
+entra_core::classified!(SecretError);
 
 impl From<SecretError> for ProviderError {
     fn from(err: SecretError) -> Self {

@@ -33,44 +33,19 @@ impl ser::Serializer for KeySerializer {
         Ok(Key::Name(if v { "true" } else { "false" }))
     }
 
-    fn serialize_i8(self, v: i8) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
+    text_keys! {
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_char(char),
+        serialize_str(&str),
     }
 
     fn serialize_f32(self, _v: f32) -> Result<Key, SerError> {
@@ -79,14 +54,6 @@ impl ser::Serializer for KeySerializer {
 
     fn serialize_f64(self, _v: f64) -> Result<Key, SerError> {
         Err(not_a_key())
-    }
-
-    fn serialize_char(self, v: char) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
-    }
-
-    fn serialize_str(self, v: &str) -> Result<Key, SerError> {
-        Ok(Key::Text(v.to_string()))
     }
 
     fn serialize_bytes(self, _v: &[u8]) -> Result<Key, SerError> {

@@ -15,55 +15,28 @@
 
 // The macros below are defined before the submodules so that `matcher` uses them too.
 
-/// One of serde's sequence traits, forwarded to a method adding an item and one finishing.
-macro_rules! forward_sequence_trait {
-    ($trait:ident, $method:ident, $ty:ident, $ok:ty, $err:ty, $item:ident, $end:ident) => {
-        impl<'py> ser::$trait for $ty<'_, 'py> {
-            type Ok = $ok;
-            type Error = $err;
-
-            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), $err> {
-                self.$item(value)
-            }
-
-            fn end(self) -> Result<$ok, $err> {
-                self.$end()
-            }
-        }
-    };
-}
-
 /// serde's four sequence traits, forwarded to one method adding an item and one finishing.
 macro_rules! forward_sequence_traits {
     ($ty:ident, $ok:ty, $err:ty, $item:ident, $end:ident) => {
-        forward_sequence_trait!(SerializeSeq, serialize_element, $ty, $ok, $err, $item, $end);
-        forward_sequence_trait!(
-            SerializeTuple,
-            serialize_element,
-            $ty,
-            $ok,
-            $err,
-            $item,
-            $end
-        );
-        forward_sequence_trait!(
-            SerializeTupleStruct,
-            serialize_field,
-            $ty,
-            $ok,
-            $err,
-            $item,
-            $end
-        );
-        forward_sequence_trait!(
-            SerializeTupleVariant,
-            serialize_field,
-            $ty,
-            $ok,
-            $err,
-            $item,
-            $end
-        );
+        forward_sequence_traits!(@each $ty, $ok, $err, $item, $end;
+            SerializeSeq serialize_element, SerializeTuple serialize_element,
+            SerializeTupleStruct serialize_field, SerializeTupleVariant serialize_field);
+    };
+    (@each $ty:ident, $ok:ty, $err:ty, $item:ident, $end:ident; $($trait:ident $method:ident),+) => {
+        $(
+            impl<'py> ser::$trait for $ty<'_, 'py> {
+                type Ok = $ok;
+                type Error = $err;
+
+                fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), $err> {
+                    self.$item(value)
+                }
+
+                fn end(self) -> Result<$ok, $err> {
+                    self.$end()
+                }
+            }
+        )+
     };
 }
 
@@ -94,6 +67,29 @@ macro_rules! forward_struct_traits {
     ($ty:ident, $ok:ty, $err:ty, $field:ident, $end:ident) => {
         forward_struct_trait!(SerializeStruct, $ty, $ok, $err, $field, $end);
         forward_struct_trait!(SerializeStructVariant, $ty, $ok, $err, $field, $end);
+    };
+}
+
+/// Serializer methods of the narrow integer types, each widened to the method writing the
+/// wide one.
+macro_rules! widening_integers {
+    ($( $method:ident($ty:ty) => $via:ident($wide:ty), )+) => {
+        $(
+            fn $method(self, v: $ty) -> Result<Self::Ok, SerError> {
+                self.$via(<$wide>::from(v))
+            }
+        )+
+    };
+}
+
+/// Key serializer methods whose value becomes the key's text.
+macro_rules! text_keys {
+    ($( $method:ident($ty:ty), )+) => {
+        $(
+            fn $method(self, v: $ty) -> Result<Key, SerError> {
+                Ok(Key::Text(v.to_string()))
+            }
+        )+
     };
 }
 
@@ -156,6 +152,23 @@ pub fn to_py<'py, T: Serialize + ?Sized>(
     reuse: Option<Reuse<'py>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let _paused = GcPause::new(py, true);
+    write(py, value, reuse)
+}
+
+/// Converts a record known to be small (an error's details, a token set, a progress event)
+/// without pausing the garbage collector, which would cost more than the record.
+pub fn small_to_py<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    write(py, value, None)
+}
+
+fn write<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+    reuse: Option<Reuse<'py>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let mut state = State::new(py, reuse);
     value
         .serialize(PySerializer {
@@ -168,6 +181,19 @@ pub fn to_py<'py, T: Serialize + ?Sized>(
                 errors::invalid_input(py, &format!("cannot serialize output: {m}"))
             }
         })
+}
+
+/// A typed result handed back to Python when an awaitable completes, written by [`to_py`].
+pub struct Out<T>(pub T);
+
+impl<'py, T: Serialize> IntoPyObject<'py> for Out<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        to_py(py, &self.0, None)
+    }
 }
 
 /// A serde serializer whose output is one Python object.
@@ -227,16 +253,13 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
         Ok(PyBool::new(self.state.py, v).to_owned().into_any())
     }
 
-    fn serialize_i8(self, v: i8) -> Result<Self::Ok, SerError> {
-        self.int(i64::from(v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<Self::Ok, SerError> {
-        self.int(i64::from(v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<Self::Ok, SerError> {
-        self.int(i64::from(v))
+    widening_integers! {
+        serialize_i8(i8) => int(i64),
+        serialize_i16(i16) => int(i64),
+        serialize_i32(i32) => int(i64),
+        serialize_u8(u8) => uint(u64),
+        serialize_u16(u16) => uint(u64),
+        serialize_u32(u32) => uint(u64),
     }
 
     fn serialize_i64(self, v: i64) -> Result<Self::Ok, SerError> {
@@ -251,18 +274,6 @@ impl<'a, 'py> ser::Serializer for PySerializer<'a, 'py> {
         } else {
             Err(SerError::Shape("number out of range".into()))
         }
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<Self::Ok, SerError> {
-        self.uint(u64::from(v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<Self::Ok, SerError> {
-        self.uint(u64::from(v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<Self::Ok, SerError> {
-        self.uint(u64::from(v))
     }
 
     fn serialize_u64(self, v: u64) -> Result<Self::Ok, SerError> {

@@ -1,7 +1,7 @@
 use thiserror::Error;
 
 use crate::error::CoreError;
-use crate::error_kind::{Classified, ErrorKind};
+use crate::error_kind::ErrorKind;
 use crate::ids::RunIdError;
 use crate::provider::ProviderError;
 use crate::store::StoreError;
@@ -80,14 +80,4 @@ impl EngineError {
     }
 }
 
-impl Classified for EngineError {
-    fn code(&self) -> &'static str {
-        EngineError::code(self)
-    }
-    fn kind(&self) -> ErrorKind {
-        EngineError::kind(self)
-    }
-    fn details(&self) -> Option<serde_json::Value> {
-        EngineError::details(self)
-    }
-}
+crate::classified!(EngineError);

@@ -30,7 +30,7 @@ use crate::store::{MappingUpdate, SyncStore};
 
 pub use crate::clock::{now_ms, rfc3339};
 pub use error::{EngineError, EngineErrorCode};
-pub use options::{DEFAULT_CONCURRENCY, SyncAllOptions, SyncOptions};
+pub use options::{DEFAULT_CONCURRENCY, RunRequest, SyncAllOptions, SyncOptions};
 pub use progress::{CancelToken, ProgressCallback, ProgressEvent};
 pub use report::{DiscoveryReport, RunReport, TenantSyncReport, add_counters};
 

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use serde::Deserialize;
+
+use crate::CoreError;
 use crate::ids::{DEFAULT_BUCKET_SECONDS, RunTrigger};
 
 use super::progress::{CancelToken, ProgressCallback};
@@ -72,5 +75,162 @@ impl fmt::Debug for SyncAllOptions {
             .field("cancel", &self.cancel)
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
             .finish()
+    }
+}
+
+/// A run over every mapped tenant as a host asks for it, in the camelCase JSON every binding
+/// shares: `{dryRun, useDelta, concurrency, trigger, requestKey, bucketSeconds}`, every key
+/// optional (the defaults of [`SyncAllOptions`]), unknown keys refused. A binding that takes
+/// the values as arguments fills the struct itself and checks it with [`RunRequest::into_options`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RunRequest {
+    pub dry_run: bool,
+    pub use_delta: bool,
+    /// Tenants synced at once: at least 1.
+    pub concurrency: usize,
+    pub trigger: RunTrigger,
+    pub request_key: Option<String>,
+    pub bucket_seconds: u64,
+}
+
+impl Default for RunRequest {
+    fn default() -> Self {
+        let defaults = SyncAllOptions::default();
+        Self {
+            dry_run: defaults.sync.dry_run,
+            use_delta: defaults.sync.use_delta,
+            concurrency: defaults.concurrency,
+            trigger: defaults.trigger,
+            request_key: defaults.request_key,
+            bucket_seconds: defaults.bucket_seconds,
+        }
+    }
+}
+
+impl RunRequest {
+    /// Reads the JSON form; a wrong type or an unknown key is `invalid_input` naming the key.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, CoreError> {
+        crate::json::from_value(value)
+    }
+
+    /// Sets the trigger from its name (`initial`, `manual`, `scheduled`); another name is
+    /// `invalid_input` naming the `trigger` argument.
+    pub fn with_trigger_name(mut self, name: &str) -> Result<Self, CoreError> {
+        self.trigger = name.parse().map_err(|e: CoreError| {
+            CoreError::invalid_input(format!("`trigger`: {}", message_of(&e)))
+        })?;
+        Ok(self)
+    }
+
+    /// The engine's options, without cancellation or progress (the binding adds its own).
+    /// A concurrency of 0 is `invalid_input`.
+    pub fn into_options(self) -> Result<SyncAllOptions, CoreError> {
+        if self.concurrency == 0 {
+            return Err(CoreError::invalid_input("`concurrency` must be at least 1"));
+        }
+        Ok(SyncAllOptions {
+            sync: SyncOptions {
+                dry_run: self.dry_run,
+                use_delta: self.use_delta,
+            },
+            concurrency: self.concurrency,
+            trigger: self.trigger,
+            request_key: self.request_key,
+            bucket_seconds: self.bucket_seconds,
+            ..SyncAllOptions::default()
+        })
+    }
+}
+
+impl SyncAllOptions {
+    /// The options of a run from its JSON form ([`RunRequest`]).
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, CoreError> {
+        RunRequest::from_json(value)?.into_options()
+    }
+}
+
+/// The message of an `invalid_input` error without its `invalid input: ` prefix.
+fn message_of(err: &CoreError) -> String {
+    match err {
+        CoreError::InvalidInput { message } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_empty_run_request_has_the_engine_defaults() -> Result<(), CoreError> {
+        let options = SyncAllOptions::from_json(&json!({}))?;
+        let defaults = SyncAllOptions::default();
+        assert_eq!(options.sync, defaults.sync);
+        assert_eq!(options.concurrency, DEFAULT_CONCURRENCY);
+        assert_eq!(options.trigger, RunTrigger::Manual);
+        assert_eq!(options.request_key, None);
+        assert_eq!(options.bucket_seconds, DEFAULT_BUCKET_SECONDS);
+        assert!(options.cancel.is_none() && options.progress.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn a_run_request_reads_every_key() -> Result<(), CoreError> {
+        let options = SyncAllOptions::from_json(&json!({
+            "dryRun": true,
+            "useDelta": false,
+            "concurrency": 2,
+            "trigger": "scheduled",
+            "requestKey": "nightly",
+            "bucketSeconds": 60,
+        }))?;
+        assert_eq!(
+            options.sync,
+            SyncOptions {
+                dry_run: true,
+                use_delta: false
+            }
+        );
+        assert_eq!(options.concurrency, 2);
+        assert_eq!(options.trigger, RunTrigger::Scheduled);
+        assert_eq!(options.request_key.as_deref(), Some("nightly"));
+        assert_eq!(options.bucket_seconds, 60);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_run_requests_are_invalid_input_naming_the_field() {
+        // (request, text the message must name)
+        let cases = [
+            (json!({"concurrency": 0}), "concurrency"),
+            (json!({"concurrency": -1}), "concurrency"),
+            (json!({"trigger": "hourly"}), "trigger"),
+            (json!({"dry_run": true}), "dry_run"),
+            (json!({"bucketSeconds": "5m"}), "bucketSeconds"),
+        ];
+        for (request, named) in cases {
+            match SyncAllOptions::from_json(&request) {
+                Ok(_) => panic!("accepted {request}"),
+                Err(e) => {
+                    assert_eq!(e.code(), "invalid_input", "{request}");
+                    assert!(e.to_string().contains(named), "{request}: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_trigger_name_is_parsed_naming_the_argument() -> Result<(), CoreError> {
+        let request = RunRequest::default().with_trigger_name("initial")?;
+        assert_eq!(request.trigger, RunTrigger::Initial);
+        let err = RunRequest::default().with_trigger_name("hourly").err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("`trigger`") && message.contains("hourly"),
+            "{message}"
+        );
+        Ok(())
     }
 }

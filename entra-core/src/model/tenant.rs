@@ -80,3 +80,28 @@ pub enum ConnectionType {
     /// The CIPP API.
     Cipp,
 }
+
+impl ConnectionType {
+    /// The snake_case name hosts see (`direct`, `cipp`), as in the contract's JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionType::Direct => "direct",
+            ConnectionType::Cipp => "cipp",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_type_names_are_their_json_names() {
+        for kind in [ConnectionType::Direct, ConnectionType::Cipp] {
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::json!(kind.as_str()))
+            );
+        }
+    }
+}

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::error_kind::{Classified, ErrorKind};
+use crate::error_kind::ErrorKind;
 
 crate::error_codes! {
     /// What went wrong upstream, as a stable code that tells an operator what to do. Serialized
@@ -108,17 +108,7 @@ impl ProviderError {
     }
 }
 
-impl Classified for ProviderError {
-    fn code(&self) -> &'static str {
-        ProviderError::code(self)
-    }
-    fn kind(&self) -> ErrorKind {
-        ProviderError::kind(self)
-    }
-    fn details(&self) -> Option<serde_json::Value> {
-        ProviderError::details(self)
-    }
-}
+crate::classified!(ProviderError);
 
 #[cfg(test)]
 mod tests {

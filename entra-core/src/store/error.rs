@@ -1,6 +1,6 @@
 use thiserror::Error;
 
-use crate::error_kind::{Classified, ErrorKind};
+use crate::error_kind::ErrorKind;
 
 crate::error_codes! {
     /// The codes of [`StoreError`], one per variant. Every store failure is of kind `store`,
@@ -95,14 +95,4 @@ impl StoreError {
     }
 }
 
-impl Classified for StoreError {
-    fn code(&self) -> &'static str {
-        StoreError::code(self)
-    }
-    fn kind(&self) -> ErrorKind {
-        StoreError::kind(self)
-    }
-    fn details(&self) -> Option<serde_json::Value> {
-        StoreError::details(self)
-    }
-}
+crate::classified!(StoreError);

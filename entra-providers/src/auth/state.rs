@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use thiserror::Error;
 
+use entra_core::ErrorKind;
 use entra_core::store::NonceStore;
-use entra_core::{Classified, ErrorKind};
 
 use super::token_set::unix_now;
 use crate::secrets::Secret;
@@ -119,17 +119,7 @@ impl StateError {
     }
 }
 
-impl Classified for StateError {
-    fn code(&self) -> &'static str {
-        StateError::code(self)
-    }
-    fn kind(&self) -> ErrorKind {
-        StateError::kind(self)
-    }
-    fn details(&self) -> Option<serde_json::Value> {
-        StateError::details(self)
-    }
-}
+entra_core::classified!(StateError);
 
 /// Signs and verifies OAuth `state` values with HMAC-SHA256, so a callback can trust which
 /// tenant and user started the sign-in without server-side session storage. The format is

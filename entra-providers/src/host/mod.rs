@@ -1,4 +1,4 @@
-//! The host layer: what every language binding (Python today, Node next) needs between its own
+//! The host layer: what every language binding (Python and Node) needs between its own
 //! values and the providers, written once. A binding converts its native values to
 //! `serde_json::Value` and calls these functions; it holds no contract logic of its own.
 //!
@@ -6,20 +6,31 @@
 //!   sign-in (national-cloud presets, base-URL overrides, the retry `policy`), built into
 //!   providers by [`graph_provider_from_json`] and [`cipp_provider_from_json`].
 //! - [`token_set`]: the token-set JSON a host persists, and its reverse.
+//! - [`rotation`]: rotated tokens persisted through a host callback, a failed persist reported
+//!   by the provider call during which it happened.
+//! - [`auth`]: the partner sign-in (authorize URL, state check, code exchange, refresh) over
+//!   [`AuthSettings`], with JSON results.
 //! - `sandbox` (with the `sandbox` feature): the sandbox's credentials and ready-made provider
 //!   settings as JSON. The sandbox configuration itself is read by
 //!   [`crate::sandbox::SandboxConfig::from_json`].
 //!
 //! Run triggers and scopes parse with `str::parse` on [`entra_core::ids::RunTrigger`] and
-//! [`entra_core::ids::RunScope`].
+//! [`entra_core::ids::RunScope`]; a `sync_all` run's options are read by
+//! `entra_core::engine::RunRequest` (camelCase JSON or filled by the binding).
 
+pub mod auth;
 mod error;
+pub mod rotation;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod settings;
 pub mod token_set;
 
 pub use error::HostError;
+pub use rotation::{
+    HostCallbackSink, HostGraphProvider, HostTokenCallback, RotationFailures,
+    SurfaceRotationFailures, graph_provider_with_callback, persist_failed,
+};
 pub use settings::{
     AuthSettings, auth_settings_from_json, cipp_config_from_json, cipp_provider_from_json,
     graph_provider_from_json, graph_settings_from_json,

@@ -87,4 +87,88 @@ mod tests {
         sandbox.shutdown().await;
         Ok(())
     }
+
+    #[tokio::test]
+    async fn the_whole_sign_in_against_the_sandbox_login() -> Result<(), Box<dyn std::error::Error>>
+    {
+        use crate::auth::StateExpectation;
+        use crate::host::{auth, auth_settings_from_json};
+        const KEY: &str = "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk";
+        const REDIRECT: &str = "https://psa.example/entra/callback";
+        let sandbox = Sandbox::start(SandboxConfig::from_json(&json!({}))?).await?;
+        let c = sandbox.credentials();
+        let settings = auth_settings_from_json(&json!({
+            "clientId": c.client_id,
+            "clientSecret": c.client_secret,
+            "authority": c.partner_tenant_id,
+            "redirectUri": REDIRECT,
+            "loginBase": sandbox.login_base_url(),
+            "graphBase": sandbox.graph_base_url(),
+            "policy": {"baseDelay": 0.001, "maxDelay": 0.01},
+        }))?;
+        let start = auth::authorization_start_json(&settings, KEY.into(), "host", "user-1")?;
+        // The sandbox's consent screen approves at once and redirects to the callback.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let consent = client
+            .get(start["url"].as_str().unwrap_or_default())
+            .send()
+            .await?;
+        let location = consent
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let callback = url::Url::parse(&location)?;
+        let query = |name: &str| {
+            callback
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let expected = StateExpectation {
+            tenant: "host".into(),
+            user: "user-1".into(),
+            redirect_uri: REDIRECT.into(),
+        };
+        let claims =
+            auth::verify_state_json(&query("state"), KEY.into(), &expected, None, None).await?;
+        assert_eq!(claims["user"], "user-1");
+        let verifier = start["codeVerifier"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let tokens = auth::exchange_code(&settings, query("code"), verifier.clone()).await?;
+        let refresh = tokens["refreshToken"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(!refresh.is_empty() && tokens["expiresAt"].as_u64() > Some(0));
+        let rotated = auth::refresh_tokens(&settings, refresh.clone(), None).await?;
+        assert!(
+            rotated["refreshToken"]
+                .as_str()
+                .is_some_and(|t| t != refresh)
+        );
+        // The code is single-use; the error does not quote it.
+        let again = auth::exchange_code(&settings, query("code"), verifier).await;
+        let err = again.err().map(|e| (e.kind(), e.to_string()));
+        assert!(
+            err.as_ref().is_some_and(|(kind, message)| {
+                *kind == entra_core::ErrorKind::Auth && !message.contains(&query("code"))
+            }),
+            "{err:?}"
+        );
+        sandbox.revoke_refresh_tokens();
+        let revoked = auth::refresh_tokens(&settings, c.partner_refresh_token.clone(), None).await;
+        assert_eq!(
+            revoked.err().map(|e| e.code()),
+            Some("refresh_token_expired")
+        );
+        sandbox.shutdown().await;
+        Ok(())
+    }
 }

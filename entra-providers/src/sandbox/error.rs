@@ -1,4 +1,4 @@
-use entra_core::{Classified, ErrorKind};
+use entra_core::ErrorKind;
 use thiserror::Error;
 
 entra_core::error_codes! {
@@ -70,14 +70,4 @@ impl SandboxError {
     }
 }
 
-impl Classified for SandboxError {
-    fn code(&self) -> &'static str {
-        SandboxError::code(self)
-    }
-    fn kind(&self) -> ErrorKind {
-        SandboxError::kind(self)
-    }
-    fn details(&self) -> Option<serde_json::Value> {
-        SandboxError::details(self)
-    }
-}
+entra_core::classified!(SandboxError);

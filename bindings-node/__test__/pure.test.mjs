@@ -1,0 +1,87 @@
+// The pure functions: named wrappers equal `call`, `functions()`, run ids, the ESM entry point,
+// and the async variants running off the JavaScript thread while timers keep firing.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { es, graphUsers } from './helpers.mjs'
+import * as esm from '../index.mjs'
+
+test('functions() lists what call accepts', () => {
+  assert.deepEqual(es.functions(), ['filter_users', 'validate_patterns', 'plan_tenant_sync', 'apply_plan', 'merge_discovery', 'preview_mappings', 'plan_mapping_changes', 'run_id'])
+})
+
+test('the named functions equal call, sync and async', async () => {
+  const input = { users: graphUsers(200), options: { includeGuests: false, licensedOnly: true } }
+  const viaCall = es.call('filter_users', input)
+  assert.deepEqual(es.filterUsers(input), viaCall)
+  assert.deepEqual(await es.filterUsersAsync(input), viaCall)
+  assert.ok(viaCall.included.length > 0 && viaCall.excluded.length > 0)
+})
+
+test('runId is deterministic and names attempts', () => {
+  const key = { entraTenantId: 't-1', scope: 'tenant', trigger: 'manual', discriminator: { kind: 'request_key', key: 'k' } }
+  const first = es.runId(key)
+  assert.equal(es.runId(key), first)
+  assert.notEqual(es.runId(key, 2), first)
+  assert.ok(es.runId(key, 2).startsWith(first))
+})
+
+test('the ESM entry point exports the same functions', () => {
+  assert.equal(esm.filterUsers, es.filterUsers)
+  assert.equal(esm.EntraSyncError, es.EntraSyncError)
+  assert.equal(esm.default, es)
+})
+
+test('timers keep firing while a 100k-user plan runs off the JavaScript thread', async () => {
+  const users = graphUsers(100_000)
+  const contacts = users.slice(0, 100_000).map((u, i) => ({ contactId: `c-${i}`, clientId: 'client-1', email: i % 2 ? u.mail : `other${i}@example.com`, fullName: u.displayName }))
+  const input = { entraTenantId: 't-1', clientId: 'client-1', users, listingComplete: true, contacts, links: [] }
+  const text = JSON.stringify(input)
+  let ticks = 0
+  const timer = setInterval(() => ticks++, 1)
+  // The input is written before the call returns; count only the ticks while the plan runs.
+  const pending = es.planTenantSyncAsync(input)
+  const atStart = ticks
+  const plan = await pending
+  clearInterval(timer)
+  assert.ok(ticks - atStart > 0, 'no timer fired while the plan ran')
+  assert.ok(plan.actions.length > 0)
+  assert.equal(text.length > 0, true)
+})
+
+test('filterUsers hands back the caller’s canonical user objects, and only those', () => {
+  const canonical = es.call('filter_users', { users: graphUsers(50) })
+  const users = [...canonical.included, ...canonical.excluded.map((e) => e.user)]
+  const out = es.filterUsers({ users })
+  assert.deepEqual(out, es.call('filter_users', { users }))
+  for (const u of out.included) assert.ok(users.includes(u), 'an included user is the caller’s own object')
+  for (const e of out.excluded) assert.ok(users.includes(e.user), 'an excluded user is the caller’s own object')
+  // Users in another shape (Graph's `mail`, extra keys) come back canonical, as new objects.
+  const graph = graphUsers(50).map((u) => ({ ...u, id: u.entraObjectId }))
+  const fromGraph = es.filterUsers({ users: graph })
+  assert.deepEqual(fromGraph, es.call('filter_users', { users: graph }))
+  assert.ok(fromGraph.included.every((u) => !graph.includes(u) && !('id' in u)))
+})
+
+test('filterUsers errors are the entry point’s', () => {
+  const check = (input) => {
+    let expected
+    try {
+      es.call('filter_users', input)
+    } catch (e) {
+      expected = e
+    }
+    assert.throws(() => es.filterUsers(input), (e) => e.code === expected.code && e.message === expected.message)
+  }
+  check({ users: [{ entraObjectId: 'a' }] })
+  check({ users: [], options: { customExclusionPatterns: ['('] } })
+  check({ users: 'nope' })
+})
+
+test('inputs and results larger than one piece cross whole', () => {
+  // More users than one piece of the input (50k) and of the filter's result (100k).
+  const users = graphUsers(120_001)
+  const expected = es.call('filter_users', { users })
+  const out = es.filterUsers({ users })
+  assert.equal(out.included.length + out.excluded.length, users.length)
+  assert.deepEqual(out, expected)
+})

@@ -1,0 +1,19 @@
+// Deliberate mistakes: `tsc --noEmit --strict` must reject every marked line.
+import * as es from 'entra-sync'
+import type { Action, EntraUser } from 'entra-sync'
+
+// A misspelt field.
+const user: EntraUser = { entraObjectId: 'a', acountEnabled: true }
+
+// A wrong action kind.
+const action: Action = { kind: 'delete', entraTenantId: 't', entraObjectId: 'o', clientId: 'c', idempotencyKey: 'k', contactId: 'x', reason: 'no_match' }
+
+// A field that only another kind has.
+function patchOf(a: Action): string {
+  return a.kind === 'link' ? Object.keys(a.patch).join() : ''
+}
+
+// A wrong function name for `call`.
+es.call('plan_everything', {})
+
+console.log(user, action, patchOf)

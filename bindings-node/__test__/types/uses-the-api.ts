@@ -1,0 +1,81 @@
+// Uses the whole public API with its declared types; `tsc --noEmit --strict` must accept it.
+import * as es from 'entra-sync'
+import type { Action, EntraUser, PlanInput, SyncPlan, PreviewOutput, FilterOutput, TokenSet, LogEvent } from 'entra-sync'
+
+const users: EntraUser[] = [{ entraObjectId: 'a', accountEnabled: true, userPrincipalName: 'a@x.example', businessPhones: [] }]
+const filtered: FilterOutput = es.filterUsers({ users, options: { includeGuests: false } })
+const reason: string = filtered.excluded[0]?.reason ?? 'none'
+es.validatePatterns({ patterns: ['^svc-'] })
+const input: PlanInput = { entraTenantId: 't', clientId: 'c', users, listingComplete: true, contacts: [{ contactId: 'k', clientId: 'c' }], links: [] }
+const plan: SyncPlan = es.planTenantSync(input)
+
+function describe(action: Action): string {
+  switch (action.kind) {
+    case 'create':
+      return `create ${action.contact.contactId}`
+    case 'update':
+      return `update ${action.contactId} ${Object.keys(action.patch).join(',')}`
+    case 'link':
+      return `link ${action.contactId} ${action.reason}`
+    case 'queue_ambiguous':
+      return `queue ${action.candidateContactIds.length}`
+    case 'conflict':
+      return `conflict ${action.reason}`
+    case 'inactivate':
+    case 'reactivate':
+      return `${action.kind} ${action.contactId}`
+  }
+}
+const lines: string[] = (plan.actions ?? []).map(describe)
+const after: PlanInput = es.applyPlan(input, plan)
+const preview: PreviewOutput = es.previewMappings({ tenants: [{ entraTenantId: 't', domains: ['x.example'] }], clients: [{ clientId: 'c', domains: ['x.example'] }] })
+const merged = es.mergeDiscovery({ listingComplete: true, known: [], listed: [{ entraTenantId: 't' }] })
+const changes = es.planMappingChanges({ operations: [{ kind: 'confirm', entraTenantId: 't', clientId: 'c' }] })
+const id: string = es.runId({ scope: 'tenant', trigger: 'manual', entraTenantId: 't', discriminator: { kind: 'request_key', key: 'k' } }, 2)
+const viaCall: SyncPlan = es.call('plan_tenant_sync', input)
+const names: string[] = es.functions()
+const secret: string = es.SECRET_NAMES.ENTRA_DIRECT_REFRESH_TOKEN
+
+async function main(): Promise<void> {
+  const asyncPlan: SyncPlan = await es.planTenantSyncAsync(input)
+  const asyncFilter = await es.filterUsersAsync({ users })
+  const viaCallAsync = await es.callAsync('filter_users', { users })
+  const sandbox = await es.Sandbox.start({ tenants: 2, faults: { latency: 0.01 } })
+  const saved: TokenSet[] = []
+  const graph = new es.GraphProvider(sandbox.graphSettings(), { onTokensRotated: async (t: TokenSet) => { saved.push(t) } })
+  const cipp = new es.CippProvider(sandbox.cippSettings())
+  const tenants = await graph.listManagedTenants()
+  const listing = await cipp.listUsers((tenants.tenants ?? [])[0]?.entraTenantId ?? 't')
+  const delta = await graph.listUsersDelta('t', listing.complete ? null : undefined)
+  const report = await graph.validate()
+  const store: es.MemoryStore | es.SqliteStore = Math.random() > 0.5 ? new es.MemoryStore() : es.SqliteStore.inMemory()
+  const engine = new es.SyncEngine(graph, store)
+  await store.upsertClients(sandbox.crmClients())
+  const discovery = await engine.discover()
+  const mappingPreview = await engine.previewMappings({ threshold: 0.8 })
+  await engine.applyMappingChanges([{ kind: 'skip', entraTenantId: 't' }])
+  const controller = new AbortController()
+  const run = await engine.syncAll({ dryRun: true, requestKey: 'k', trigger: 'scheduled', signal: controller.signal, onProgress: (e) => console.log(e.event) })
+  const record = await store.loadRun(run.run.runId ?? '')
+  const tenantReport = await engine.syncTenant({ entraTenantId: 't', state: 'mapped', clientId: 'c' }, { useDelta: false })
+  sandbox.updateFaults({ graphThrottleNext: 2 })
+  sandbox.mutate({ kind: 'disable', userId: 'u' })
+  await sandbox.shutdown()
+  const start = es.authorizeUrl({ clientId: 'x', redirectUri: 'https://host/cb' }, 'k'.repeat(32), 'ht', 'hu')
+  const claims = await es.verifyState(start.state, 'k'.repeat(32), 'ht', 'hu', 'https://host/cb', { ttl: 60, consumeNonce: () => true })
+  const tokens: TokenSet = await es.exchangeCode({ clientId: 'x' }, 'code', start.codeVerifier)
+  await es.refreshTokens({ clientId: 'x' }, tokens.refreshToken ?? '')
+  es.setLogger((e: LogEvent) => console.log(e.level, e.message, e.context))
+  es.setLogger({ info: (m) => console.log(m), warn: console.warn, error: console.error }, { level: 'warn' })
+  try {
+    es.call('filter_users', { users })
+  } catch (e) {
+    if (e instanceof es.ConsentRequired || e instanceof es.EntraSyncError) {
+      const code: string = e.code
+      console.log(code, e.details, e.message)
+    }
+  }
+  console.log(asyncPlan, asyncFilter, viaCallAsync, delta, report, discovery, mappingPreview, record, tenantReport, claims)
+}
+
+console.log(reason, lines, after, preview, merged, changes, id, viaCall, names, secret, main)

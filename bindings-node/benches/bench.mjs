@@ -1,0 +1,217 @@
+// Benchmarks of the pure functions called from Node, conversion included, next to the pure Rust
+// time of the same call on the same data, and the event loop during an async plan.
+//
+//   node bindings-node/benches/bench.mjs [--users 100000] [--contacts 100000]
+//        [--filter-users 1000000] [--graph-users 100000] [--repeat 5] [--no-rust]
+//
+// Build the release addon first (`ENTRA_NODE_PROFILE=release bash scripts/test-node.sh`, or
+// `npx napi build --platform --release --js native.js --dts native.d.ts` in bindings-node).
+//
+// For each function it reports the best wall time of the named Node function (the input written
+// as JSON, the core, the result read back: everything a caller waits for) and the pure Rust time:
+// the script writes its inputs as JSON and runs `cargo bench -p entra-core --bench same_data`,
+// which times the core function on that exact data in a plain Rust process. The data is the
+// Python benchmark's (bindings-python/benches/bench_plan.py): a realistic mix of linked,
+// matching, new, disabled and excluded users.
+import { createRequire } from 'node:module'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, openSync, writeSync, closeSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { performance } from 'node:perf_hooks'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = resolve(here, '..', '..')
+const es = createRequire(import.meta.url)(resolve(here, '..'))
+
+const args = process.argv.slice(2)
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? Number(args[i + 1]) : fallback
+}
+const USERS = opt('users', 100_000)
+const CONTACTS = opt('contacts', 100_000)
+const FILTER_USERS = opt('filter-users', 1_000_000)
+const GRAPH_USERS = opt('graph-users', 100_000)
+const REPEAT = opt('repeat', 5)
+const NO_RUST = args.includes('--no-rust')
+
+const TENANT = '5f0c2b9a-0000-4000-8000-000000000001'
+const CLIENT = 'client-1'
+const pad = (i, n) => String(i).padStart(n, '0')
+
+function makeUsers(n) {
+  const users = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const kind = i % 20
+    const user = {
+      entraTenantId: TENANT,
+      entraObjectId: `00000000-0000-4000-8000-${pad(i, 12)}`,
+      userPrincipalName: `user${i}@contoso.com`,
+      email: `user${i}@contoso.com`,
+      displayName: `User Number ${i}`,
+      givenName: 'User',
+      surname: `Number ${i}`,
+      accountEnabled: kind !== 3,
+      userType: kind === 7 ? 'Guest' : 'Member',
+      jobTitle: i % 2 ? 'Engineer' : 'Manager',
+      mobilePhone: `+1 555 ${pad(i % 10000, 4)}`,
+      businessPhones: [`+1 444 ${pad(i % 10000, 4)}`],
+      otherMails: [],
+      proxyAddresses: [`SMTP:user${i}@contoso.com`, `smtp:u${i}@contoso.net`],
+      assignedLicenseSkuIds: ['c42b9cae-ea4f-4ab7-9717-81576235ccac'],
+    }
+    if (kind === 11) {
+      user.userPrincipalName = `svc-backup${i}@contoso.com`
+      user.displayName = 'Backup Service Account'
+    }
+    users[i] = user
+  }
+  return users
+}
+
+/** Users as Microsoft Graph returns them (`mail`, `id`, `@odata` noise), which the host maps. */
+function makeGraphUsers(n) {
+  return makeUsers(n).map((u) => {
+    const { email, ...rest } = u
+    return { ...rest, mail: email, id: u.entraObjectId, createdDateTime: '2024-01-01T00:00:00Z', onPremisesSyncEnabled: null }
+  })
+}
+
+function makeContacts(n) {
+  const contacts = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const email = i % 10 === 9 ? `former${i}@contoso.com` : i % 10 === 8 ? `u${i}@contoso.net` : `user${i}@contoso.com`
+    contacts[i] = {
+      contactId: `c-${i}`,
+      clientId: CLIENT,
+      email,
+      fullName: i % 3 ? `User Number ${i}` : `Old Name ${i}`,
+      role: 'Engineer',
+      phoneNumbers: [{ number: `+1 444 ${pad(i % 10000, 4)}`, type: 'work' }],
+      isInactive: false,
+    }
+  }
+  return contacts
+}
+
+function makeLinks(contacts, share = 0.5) {
+  const links = []
+  contacts.forEach((c, i) => {
+    if (i % 10 < share * 10 && i % 10 !== 8 && i % 10 !== 9) {
+      links.push({ entraTenantId: TENANT, entraObjectId: `00000000-0000-4000-8000-${pad(i, 12)}`, contactId: c.contactId, clientId: CLIENT, active: true })
+    }
+  })
+  return links
+}
+
+/** Writes `value` (an object of arrays and plain values) as JSON, long arrays a slice at a time:
+ * one JavaScript string cannot hold a million users. */
+function dump(path, value) {
+  const fd = openSync(path, 'w')
+  let open = '{'
+  for (const [key, v] of Object.entries(value)) {
+    writeSync(fd, `${open}${JSON.stringify(key)}:`)
+    open = ','
+    if (!Array.isArray(v)) {
+      writeSync(fd, JSON.stringify(v))
+      continue
+    }
+    writeSync(fd, '[')
+    for (let i = 0; i < v.length; i += 50_000) writeSync(fd, (i ? ',' : '') + JSON.stringify(v.slice(i, i + 50_000)).slice(1, -1))
+    writeSync(fd, ']')
+  }
+  writeSync(fd, '}')
+  closeSync(fd)
+}
+
+function bestOf(repeat, f) {
+  let best = Infinity
+  let result
+  for (let i = 0; i < repeat; i++) {
+    result = undefined
+    if (global.gc) global.gc()
+    const start = performance.now()
+    result = f()
+    best = Math.min(best, performance.now() - start)
+  }
+  return [best, result]
+}
+
+function rustTimes(dir) {
+  if (NO_RUST) return {}
+  try {
+    const out = execFileSync('cargo', ['bench', '-q', '-p', 'entra-core', '--bench', 'same_data', '--', dir, String(REPEAT)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    return JSON.parse(out.trim().split('\n').at(-1))
+  } catch (e) {
+    console.log(`(no pure Rust figures: ${e.message.split('\n')[0]})`)
+    return {}
+  }
+}
+
+function report(label, items, ms, rustSeconds) {
+  console.log(label)
+  console.log(`  node call, conversion included: ${ms.toFixed(1).padStart(9)} ms  (${Math.round((items / ms) * 1000).toLocaleString('en')} items/s)`)
+  if (rustSeconds != null) {
+    const rust = rustSeconds * 1000
+    console.log(`  pure Rust, same data:           ${rust.toFixed(1).padStart(9)} ms  -> ratio ${(ms / rust).toFixed(2)}x`)
+  }
+}
+
+/** The longest gap between the ticks of a 10 ms interval timer while `f()`'s Promise runs. */
+async function longestPause(f) {
+  let last = performance.now()
+  let longest = 0
+  let ticks = 0
+  const timer = setInterval(() => {
+    const now = performance.now()
+    longest = Math.max(longest, now - last)
+    last = now
+    ticks++
+  }, 10)
+  await new Promise((r) => setTimeout(r, 50))
+  last = performance.now()
+  longest = 0
+  ticks = 0
+  const start = performance.now()
+  await f()
+  const took = performance.now() - start
+  longest = Math.max(longest, performance.now() - last)
+  clearInterval(timer)
+  return { longest, ticks, took }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'entra-node-bench-'))
+try {
+  // plan_tenant_sync
+  const users = makeUsers(USERS)
+  const contacts = makeContacts(CONTACTS)
+  const planInput = { entraTenantId: TENANT, clientId: CLIENT, users, listingComplete: true, contacts, links: makeLinks(contacts) }
+  dump(join(dir, 'plan_tenant_sync.json'), planInput)
+  // filter_users, 1M users
+  const filterInput = { users: makeUsers(FILTER_USERS), options: { customExclusionPatterns: ['^svc-'] } }
+  dump(join(dir, 'filter_users.json'), filterInput)
+  const rust = rustTimes(dir)
+
+  const [planMs, plan] = bestOf(REPEAT, () => es.planTenantSync(planInput))
+  report(`planTenantSync ${USERS.toLocaleString('en')} users x ${CONTACTS.toLocaleString('en')} contacts (${plan.actions.length.toLocaleString('en')} actions)`, USERS, planMs, rust.plan_tenant_sync)
+
+  const [filterMs] = bestOf(REPEAT, () => es.filterUsers(filterInput))
+  report(`filterUsers ${FILTER_USERS.toLocaleString('en')} users`, FILTER_USERS, filterMs, rust.filter_users)
+  delete filterInput.users
+
+  // filterUsers over Graph-shaped users, warm.
+  const graphInput = { users: makeGraphUsers(GRAPH_USERS), options: { customExclusionPatterns: ['^svc-'] } }
+  for (let i = 0; i < 3; i++) es.filterUsers(graphInput)
+  const [graphMs] = bestOf(Math.max(REPEAT, 10), () => es.filterUsers(graphInput))
+  report(`filterUsers ${GRAPH_USERS.toLocaleString('en')} Graph-shaped users (warm, best of ${Math.max(REPEAT, 10)})`, GRAPH_USERS, graphMs)
+
+  // The event loop while the async plan runs.
+  const pause = await longestPause(() => es.planTenantSyncAsync(planInput))
+  console.log(`planTenantSyncAsync ${USERS.toLocaleString('en')} x ${CONTACTS.toLocaleString('en')}: ${pause.took.toFixed(0)} ms; a 10 ms interval timer fired ${pause.ticks} times, longest pause ${pause.longest.toFixed(1)} ms`)
+  const syncPause = await longestPause(async () => es.planTenantSync(planInput))
+  console.log(`planTenantSync (sync, for comparison): longest pause ${syncPause.longest.toFixed(1)} ms`)
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}

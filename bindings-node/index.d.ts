@@ -1,0 +1,982 @@
+// Types of the npm package `entra-sync`: every contract record (camelCase keys, snake_case enum
+// values, as in docs/contract.md) and the package's API. Unknown keys are ignored on input; a
+// missing required key is an `InvalidInput` error naming the field.
+
+export interface EntraUser {
+  entraObjectId: string
+  accountEnabled: boolean
+  entraTenantId?: string
+  userPrincipalName?: string | null
+  email?: string | null
+  mail?: string | null
+  otherMails?: Array<string>
+  proxyAddresses?: Array<string>
+  displayName?: string | null
+  givenName?: string | null
+  surname?: string | null
+  userType?: string | null
+  jobTitle?: string | null
+  mobilePhone?: string | null
+  businessPhones?: Array<string>
+  assignedLicenseSkuIds?: Array<string>
+}
+
+export type PhoneType = 'work' | 'mobile' | 'other'
+
+export interface PhoneNumber {
+  number: string
+  type?: PhoneType
+}
+
+export type InactiveSource = 'entra_sync' | 'other'
+
+export interface Contact {
+  contactId: string
+  clientId?: string | null
+  email?: string | null
+  additionalEmails?: Array<string>
+  fullName?: string | null
+  role?: string | null
+  phoneNumbers?: Array<PhoneNumber>
+  userPrincipalName?: string | null
+  isInactive?: boolean
+  inactiveSource?: InactiveSource | null
+  locked?: boolean
+}
+
+export interface ContactLink {
+  entraTenantId: string
+  entraObjectId: string
+  contactId: string
+  clientId?: string | null
+  active?: boolean
+}
+
+export type ResolutionDecision = 'link_existing' | 'create_new' | 'dismissed'
+
+export interface Resolution {
+  entraObjectId: string
+  decision: ResolutionDecision
+  contactId?: string | null
+}
+
+export interface Warning {
+  code: string
+  message: string
+}
+
+export interface FieldSync {
+  displayName?: boolean
+  email?: boolean
+  phone?: boolean
+  jobTitle?: boolean
+  upn?: boolean
+}
+
+export interface FilterOptions {
+  customExclusionPatterns?: Array<string>
+  includeGuests?: boolean
+  licensedOnly?: boolean
+}
+
+export interface MassInactivation {
+  maxShare?: number
+  minCount?: number
+}
+
+export interface SyncSettings {
+  fieldSync?: FieldSync
+  markInactiveWhenDisabled?: boolean
+  reactivateWhenEnabled?: boolean
+  filter?: FilterOptions
+  massInactivation?: MassInactivation
+  allowMassInactivation?: boolean
+}
+
+export type ExclusionReason = 'account_disabled' | 'missing_identity' | 'guest' | 'unlicensed' | 'service_account' | 'tenant_custom_pattern'
+
+export interface FilterInput {
+  users: Array<EntraUser>
+  options?: FilterOptions
+}
+
+export interface ExcludedUser {
+  user: EntraUser
+  reason: ExclusionReason
+  pattern?: string
+}
+
+export interface FilterOutput {
+  included: Array<EntraUser>
+  excluded: Array<ExcludedUser>
+}
+
+export interface PlanInput {
+  entraTenantId: string
+  clientId: string
+  users: Array<EntraUser>
+  listingComplete: boolean
+  contacts: Array<Contact>
+  links: Array<ContactLink>
+  removedObjectIds?: Array<string>
+  resolutions?: Array<Resolution>
+  settings?: SyncSettings
+}
+
+export type ActionKind = Action['kind']
+
+/** What every action carries. */
+interface ActionBase {
+  entraTenantId: string
+  entraObjectId: string
+  clientId: string
+  idempotencyKey: string
+}
+
+export interface ContactPatch {
+  fullName?: string
+  email?: string
+  additionalEmails?: Array<string>
+  role?: string
+  phoneNumbers?: Array<PhoneNumber>
+  userPrincipalName?: string
+}
+
+/** Link the identity to an existing contact of the mapped client. */
+export interface LinkAction extends ActionBase {
+  kind: 'link'
+  contactId: string
+  reason: 'email_match' | 'alias_match' | 'resolution'
+  contactVersion?: string
+}
+
+/** Create `contact` under the mapped client and link the identity to it. */
+export interface CreateAction extends ActionBase {
+  kind: 'create'
+  contactId: string
+  contact: Contact
+  reason: 'no_match' | 'resolution'
+}
+
+/** Apply `patch` to the linked contact. */
+export interface UpdateAction extends ActionBase {
+  kind: 'update'
+  contactId: string
+  patch: ContactPatch
+  reason: 'fields_changed'
+  contactVersion?: string
+}
+
+/** Several plausible contacts: an operator must choose. */
+export interface QueueAmbiguousAction extends ActionBase {
+  kind: 'queue_ambiguous'
+  candidateContactIds: Array<string>
+  reason: 'multiple_candidates'
+  displayName?: string
+  userPrincipalName?: string
+}
+
+/** Sync cannot proceed safely for this identity; nothing is written. */
+export interface ConflictAction extends ActionBase {
+  kind: 'conflict'
+  reason: string
+  contactIds?: Array<string>
+  displayName?: string
+  userPrincipalName?: string
+}
+
+/** Mark the contact inactive (source `entra_sync`). */
+export interface InactivateAction extends ActionBase {
+  kind: 'inactivate'
+  contactId: string
+  reason: 'disabled_upstream' | 'deleted_upstream'
+  contactVersion?: string
+}
+
+/** Mark a contact that sync inactivated active again. */
+export interface ReactivateAction extends ActionBase {
+  kind: 'reactivate'
+  contactId: string
+  reason: 'enabled_upstream'
+  contactVersion?: string
+}
+
+/** One step of a plan, discriminated by `kind`. */
+export type Action =
+  | LinkAction
+  | CreateAction
+  | UpdateAction
+  | QueueAmbiguousAction
+  | ConflictAction
+  | InactivateAction
+  | ReactivateAction
+
+export interface Counters {
+  created?: number
+  linked?: number
+  updated?: number
+  unchanged?: number
+  ambiguous?: number
+  conflicts?: number
+  inactivated?: number
+  reactivated?: number
+  excluded?: number
+  withheld?: number
+}
+
+export interface SyncPlan {
+  entraTenantId?: string
+  clientId?: string
+  inputDigest?: string
+  actions?: Array<Action>
+  withheld?: Array<Action>
+  excluded?: Array<ExcludedUser>
+  counters?: Counters
+  warnings?: Array<Warning>
+}
+
+export interface ApplyPlanInput {
+  input: PlanInput
+  plan: SyncPlan
+}
+
+export type TenantStatus = 'active' | 'not_listed'
+
+export interface ManagedTenant {
+  entraTenantId: string
+  displayName?: string | null
+  primaryDomain?: string | null
+  domains?: Array<string>
+  sourceUserCount?: number | null
+  status?: TenantStatus
+  healthNote?: string
+}
+
+export interface Client {
+  clientId: string
+  clientName?: string | null
+  domains?: Array<string>
+  secondaryDomains?: Array<string>
+}
+
+export type MappingState = 'mapped' | 'skipped'
+
+export interface TenantMapping {
+  entraTenantId: string
+  state: MappingState
+  clientId?: string | null
+  confirmedAt?: string | null
+}
+
+export type ConnectionType = 'direct' | 'cipp'
+
+export interface MergeDiscoveryInput {
+  listingComplete: boolean
+  known?: Array<ManagedTenant>
+  listed?: Array<ManagedTenant>
+}
+
+export interface MergeDiscoveryOutput {
+  insert: Array<ManagedTenant>
+  update: Array<ManagedTenant>
+  unchanged: Array<ManagedTenant>
+  notListed: Array<ManagedTenant>
+  warnings: Array<Warning>
+}
+
+export interface PreviewOptions {
+  threshold?: number
+  topK?: number
+}
+
+export interface PreviewInput {
+  tenants: Array<ManagedTenant>
+  clients: Array<Client>
+  mappings?: Array<TenantMapping>
+  options?: PreviewOptions
+}
+
+export type MatchReason = 'exact_domain' | 'secondary_domain' | 'fuzzy_name'
+
+export interface AbbreviationUse {
+  tenantWord: string
+  clientWord: string
+  rule: 'table' | 'prefix'
+}
+
+export interface Evidence {
+  tenantDomain?: string
+  clientDomain?: string
+  tenantName?: string
+  clientName?: string
+  method?: string
+  exactName?: boolean
+  abbreviations?: Array<AbbreviationUse>
+}
+
+export interface Suggestion {
+  clientId: string
+  score: number
+  reason: MatchReason
+  matchedDomain?: string
+  evidence?: Evidence
+}
+
+export interface AutoMatch {
+  entraTenantId: string
+  match: Suggestion
+}
+
+export interface CandidateGroup {
+  entraTenantId: string
+  candidates: Array<Suggestion>
+}
+
+export interface TenantRef {
+  entraTenantId: string
+}
+
+export interface MappedRef {
+  entraTenantId: string
+  clientId: string
+}
+
+export interface PreviewOutput {
+  autoMatched: Array<AutoMatch>
+  fuzzyCandidates: Array<CandidateGroup>
+  unmatched: Array<TenantRef>
+  mapped: Array<MappedRef>
+  skipped: Array<TenantRef>
+}
+
+export interface ConfirmOperation {
+  kind: 'confirm'
+  entraTenantId: string
+  clientId: string
+}
+
+export interface SkipOperation {
+  kind: 'skip'
+  entraTenantId: string
+}
+
+export interface RemapOperation {
+  kind: 'remap'
+  entraTenantId: string
+  fromClientId: string
+  toClientId: string
+}
+
+export interface UnmapOperation {
+  kind: 'unmap'
+  entraTenantId: string
+}
+
+export type MappingOperation = ConfirmOperation | SkipOperation | RemapOperation | UnmapOperation
+
+export interface MappingChangesInput {
+  operations: Array<MappingOperation>
+  mappings?: Array<TenantMapping>
+  now?: string | null
+}
+
+export interface MappingChange {
+  kind: 'confirm' | 'skip' | 'remap' | 'unmap'
+  entraTenantId: string
+  clientId?: string | null
+  previousClientId?: string | null
+  fromClientId?: string | null
+  toClientId?: string | null
+  closed?: TenantMapping | null
+  opened?: TenantMapping | null
+}
+
+export interface MappingChangesOutput {
+  changes: Array<MappingChange>
+  warnings: Array<Warning>
+}
+
+export interface ValidatePatternsInput {
+  patterns: Array<string>
+}
+
+export interface ValidatePatternsOutput {
+  valid: boolean
+  count: number
+}
+
+export interface ProviderErrorInfo {
+  code?: string
+  message?: string
+  status?: number
+  requestId?: string
+  date?: string
+  upstreamCode?: string
+}
+
+export interface TenantListing {
+  tenants?: Array<ManagedTenant>
+  complete?: boolean
+  warnings?: Array<Warning>
+}
+
+export interface UserListing {
+  users?: Array<EntraUser>
+  complete?: boolean
+  error?: ProviderErrorInfo
+}
+
+export interface RemovedUser {
+  entraObjectId: string
+  reason: 'changed' | 'deleted'
+}
+
+export interface DeltaListing {
+  users?: Array<EntraUser>
+  removed?: Array<RemovedUser>
+  deltaLink?: string | null
+  resyncRequired?: boolean
+  fullEnumeration?: boolean
+  complete?: boolean
+}
+
+export interface ValidationCheck {
+  name?: string
+  ok?: boolean
+  status?: 'passed' | 'failed' | 'skipped'
+  code?: string
+  errorCode?: string
+  message?: string
+}
+
+export interface ValidationReport {
+  ok?: boolean
+  checks?: Array<ValidationCheck>
+}
+
+export interface TokenSet {
+  accessToken: string
+  refreshToken: string | null
+  expiresAt: number
+  scope: string | null
+}
+
+export interface SignInSettings {
+  clientId: string
+  clientSecret?: string
+  authority?: string
+  redirectUri?: string
+  scopes?: Array<string>
+  prompt?: string
+  cloud?: 'global' | 'us_gov_high' | 'us_gov_dod' | 'china'
+  loginBase?: string
+  graphBase?: string
+  graphResource?: string
+  policy?: HttpPolicy
+}
+
+export interface StateClaims {
+  tenant: string
+  user: string
+  nonce: string
+  issuedAt: number
+  redirectUri: string
+}
+
+export interface AuthorizationStart {
+  url: string
+  state: string
+  claims: StateClaims
+  codeVerifier: string
+}
+
+export interface HttpPolicy {
+  connectTimeout?: number
+  requestTimeout?: number
+  maxRetries?: number
+  baseDelay?: number
+  maxDelay?: number
+  maxTotalWait?: number
+  maxPages?: number
+  retryBadGateway?: boolean
+}
+
+export interface GraphSettings {
+  clientId: string
+  clientSecret: string
+  partnerTenantId: string
+  refreshToken?: string
+  accessToken?: string
+  expiresAt?: number
+  scope?: string
+  cloud?: 'global' | 'us_gov_high' | 'us_gov_dod' | 'china'
+  loginBase?: string
+  graphBase?: string
+  graphResource?: string
+  customerGrant?: 'partner_refresh_token' | 'client_credentials'
+  enrichFromRelationships?: boolean
+  includeLighthouse?: boolean
+  includeDomains?: boolean
+  customersPageSize?: number
+  usersPageSize?: number
+  policy?: HttpPolicy
+}
+
+export interface CippSettings {
+  baseUrl: string
+  tenantId?: string
+  clientId?: string
+  clientSecret?: string
+  apiToken?: string
+  loginBase?: string
+  partnerTenantId?: string
+  graphHost?: string
+  pageSize?: number
+  policy?: HttpPolicy
+}
+
+export interface SandboxFaults {
+  latency?: number
+  latencyJitter?: number
+  graphThrottleRate?: number
+  graphThrottleNext?: number
+  retryAfterSecs?: number
+  graphUnavailableRate?: number
+  graphUnavailableNext?: number
+  unavailableRetryAfterSecs?: number | null
+  cippGatewayErrorRate?: number
+  cippGatewayErrorNext?: number
+  cippGatewayStatus?: number
+  tokenErrors?: Record<string, 'consent_missing' | 'user_not_in_tenant' | 'mfa_required' | 'conditional_access' | 'refresh_token_expired' | 'client_secret_expired'>
+  gdapRoleMissing?: Array<string>
+  failingPage?: Record<string, number>
+  failingPageStatus?: number
+  delta?: 'none' | 'expired' | 'gone'
+  cippDenial?: 'role_lacks_permission' | 'ip_not_allowed' | 'tenant_not_allowed' | 'subscription_ended' | null
+  cippTenantsErrorRow?: boolean
+  cippTenantsNullRow?: boolean
+  cippPartnerRow?: boolean
+  authorizeDenied?: boolean
+  oneTimeRefreshTokens?: boolean
+}
+
+export interface SandboxConfig {
+  seed?: number
+  tenants?: number
+  usersPerTenant?: number
+  crmClients?: number
+  defaultPageSize?: number
+  deltaPageSize?: number
+  tokenLifetime?: number
+  redirectUris?: Array<string>
+  faults?: SandboxFaults
+}
+
+export interface SandboxCredentials {
+  clientId: string
+  clientSecret: string
+  partnerTenantId: string
+  partnerRefreshToken: string
+  cippTenantId: string
+  cippClientId: string
+  cippClientSecret: string
+}
+
+export interface SandboxTenant {
+  tenantId?: string
+  displayName?: string
+  defaultDomain?: string
+  initialDomain?: string
+  domains?: Array<string>
+  unverifiedDomains?: Array<string>
+  lighthouse?: boolean
+  dapContract?: boolean
+  directorySync?: boolean
+  crmClientId?: string | null
+  crmMatch?: 'exact_domain' | 'other_verified_domain' | 'secondary_domain' | 'fuzzy_name' | 'none'
+  created?: number
+}
+
+export interface SandboxMutation {
+  kind?: string
+  userId?: string
+  tenantId?: string
+  displayName?: string
+  givenName?: string | null
+  surname?: string | null
+  email?: string
+  address?: string
+  jobTitle?: string | null
+  accountEnabled?: boolean
+}
+
+export type RunScope = 'all_tenants' | 'tenant' | 'discovery'
+
+export type RunTrigger = 'initial' | 'manual' | 'scheduled'
+
+export interface RequestKeyDiscriminator {
+  kind: 'request_key'
+  key: string
+}
+
+export interface TimeBucketDiscriminator {
+  kind: 'time_bucket'
+  unixSeconds: number
+  bucketSeconds: number
+}
+
+export interface RunKey {
+  scope: RunScope
+  trigger: RunTrigger
+  discriminator: RequestKeyDiscriminator | TimeBucketDiscriminator
+  entraTenantId?: string | null
+}
+
+export type RunStatus = 'running' | 'completed' | 'partial' | 'failed' | 'cancelled'
+
+export interface DiscoveryReport {
+  listingComplete: boolean
+  merge: MergeDiscoveryOutput
+  warnings: Array<Warning>
+}
+
+export interface TenantSyncReport {
+  entraTenantId: string
+  clientId: string
+  mode: 'full' | 'delta'
+  listingComplete: boolean
+  usersListed: number
+  applied: boolean
+  plan: SyncPlan
+  warnings: Array<Warning>
+  durationMs: number
+}
+
+export interface FailureInfo {
+  code: string
+  message: string
+}
+
+export interface RunRecord {
+  runId?: string
+  scope?: RunScope
+  trigger?: RunTrigger
+  entraTenantId?: string | null
+  status?: RunStatus
+  startedAtMs?: number
+  finishedAtMs?: number | null
+  heartbeatAtMs?: number | null
+  tenantsTotal?: number
+  tenantsSucceeded?: number
+  tenantsFailed?: number
+  counters?: Counters
+}
+
+export interface TenantRunResult {
+  runId?: string
+  entraTenantId?: string
+  clientId?: string | null
+  outcome?: 'succeeded' | 'failed'
+  mode?: 'full' | 'delta' | null
+  listingComplete?: boolean
+  dryRun?: boolean
+  counters?: Counters
+  warnings?: Array<Warning>
+  error?: FailureInfo | null
+  durationMs?: number
+  finishedAtMs?: number
+}
+
+export interface RunReport {
+  run: RunRecord
+  results: Array<TenantRunResult>
+  plans: Array<SyncPlan>
+  joined: boolean
+  dryRun: boolean
+}
+
+export interface ProgressEvent {
+  event?: 'runStarted' | 'tenantStarted' | 'tenantFinished' | 'runFinished'
+  runId?: string
+  entraTenantId?: string
+  tenantsTotal?: number
+  tenantsAlreadyDone?: number
+  tenantsDone?: number
+  outcome?: 'succeeded' | 'failed'
+  counters?: Counters
+  totals?: Counters
+  status?: RunStatus
+}
+
+export interface QueueItem {
+  entraTenantId?: string
+  entraObjectId?: string
+  kind?: 'ambiguous' | 'conflict'
+  state?: 'open' | 'resolved' | 'dismissed'
+  reason?: string | null
+  candidateContactIds?: Array<string>
+  displayName?: string | null
+  userPrincipalName?: string | null
+  resolution?: Resolution | null
+}
+
+export type Json = { [key: string]: Json } | Array<Json> | string | number | boolean | null
+
+// -------------------------------------------------------------------------------------------
+// Errors
+
+/** The kind of a failure: what the caller does about it (see docs/errors.md). */
+export type ErrorKind =
+  | 'invalid_input' | 'invalid_pattern' | 'mapping_conflict' | 'stale_mapping' | 'consent' | 'auth'
+  | 'throttled' | 'upstream' | 'configuration' | 'unsupported' | 'store' | 'sandbox' | 'internal'
+
+/** Base class of every error the package throws; `code` is the stable machine-readable code. */
+export declare class EntraSyncError extends Error {
+  constructor(message: string, code?: string, details?: ErrorDetails | null, options?: { cause?: unknown })
+  /** The stable snake_case code (docs/errors.md). */
+  readonly code: string
+  /** Structured fields of the error (HTTP status, request id, conflicting tenant, ...), or null. */
+  readonly details: ErrorDetails | null
+}
+/** The structured fields of an error, camelCase. */
+export type ErrorDetails = { [key: string]: Json }
+export declare class InvalidInput extends EntraSyncError {}
+export declare class InvalidPattern extends EntraSyncError {}
+export declare class MappingConflict extends EntraSyncError {}
+export declare class StaleMapping extends EntraSyncError {}
+export declare class ConsentRequired extends EntraSyncError {}
+export declare class AuthError extends EntraSyncError {}
+export declare class Throttled extends EntraSyncError {}
+export declare class UpstreamError extends EntraSyncError {}
+export declare class ConfigurationError extends EntraSyncError {}
+export declare class Unsupported extends EntraSyncError {}
+export declare class StoreError extends EntraSyncError {}
+export declare class SandboxError extends EntraSyncError {}
+
+// -------------------------------------------------------------------------------------------
+// Pure functions
+
+/** The inputs and outputs of the functions `call` reaches by name. */
+export interface FunctionSignatures {
+  filter_users: [FilterInput, FilterOutput]
+  validate_patterns: [ValidatePatternsInput | Array<string>, ValidatePatternsOutput]
+  plan_tenant_sync: [PlanInput, SyncPlan]
+  apply_plan: [ApplyPlanInput, PlanInput]
+  merge_discovery: [MergeDiscoveryInput, MergeDiscoveryOutput]
+  preview_mappings: [PreviewInput, PreviewOutput]
+  plan_mapping_changes: [MappingChangesInput, MappingChangesOutput]
+  run_id: [RunKey & { attempt?: number }, { runId: string }]
+}
+export type FunctionName = keyof FunctionSignatures
+
+/** Runs any core function by name on an input in the contract shape. */
+export declare function call<F extends FunctionName>(name: F, input: FunctionSignatures[F][0]): FunctionSignatures[F][1]
+/** Like `call`, as a Promise computed on a worker thread (the event loop keeps serving). */
+export declare function callAsync<F extends FunctionName>(name: F, input: FunctionSignatures[F][0]): Promise<FunctionSignatures[F][1]>
+/** The names `call` accepts. */
+export declare function functions(): Array<FunctionName>
+
+/** Splits the users into included and excluded (with a reason). */
+export declare function filterUsers(input: FilterInput): FilterOutput
+/** Checks custom exclusion patterns before they are saved; throws `InvalidPattern`. */
+export declare function validatePatterns(input: ValidatePatternsInput | Array<string>): ValidatePatternsOutput
+/** Plans one tenant's contact sync: the ordered actions a host applies in one transaction. */
+export declare function planTenantSync(input: PlanInput): SyncPlan
+/** The reference applier: the plan input as it looks after `plan` is applied. */
+export declare function applyPlan(input: PlanInput, plan: SyncPlan): PlanInput
+export declare function applyPlan(input: ApplyPlanInput): PlanInput
+/** Previews tenant-to-client mappings; writes nothing. */
+export declare function previewMappings(input: PreviewInput): PreviewOutput
+/** Merges a discovery listing into the known tenants. */
+export declare function mergeDiscovery(input: MergeDiscoveryInput): MergeDiscoveryOutput
+/** Turns operator decisions into the mapping changes to persist. */
+export declare function planMappingChanges(input: MappingChangesInput): MappingChangesOutput
+export declare function filterUsersAsync(input: FilterInput): Promise<FilterOutput>
+export declare function planTenantSyncAsync(input: PlanInput): Promise<SyncPlan>
+export declare function previewMappingsAsync(input: PreviewInput): Promise<PreviewOutput>
+export declare function applyPlanAsync(input: PlanInput, plan: SyncPlan): Promise<PlanInput>
+export declare function applyPlanAsync(input: ApplyPlanInput): Promise<PlanInput>
+/** The deterministic id of a run; `attempt` > 1 names a later attempt of a finished run. */
+export declare function runId(key: RunKey, attempt?: number): string
+
+/** The canonical secret names a host stores credentials under. */
+export declare const SECRET_NAMES: {
+  readonly MICROSOFT_CLIENT_ID: 'microsoft_client_id'
+  readonly MICROSOFT_CLIENT_SECRET: 'microsoft_client_secret'
+  readonly MICROSOFT_TENANT_ID: 'microsoft_tenant_id'
+  readonly ENTRA_DIRECT_ACCESS_TOKEN: 'entra_direct_access_token'
+  readonly ENTRA_DIRECT_REFRESH_TOKEN: 'entra_direct_refresh_token'
+  readonly ENTRA_DIRECT_TOKEN_EXPIRES_AT: 'entra_direct_token_expires_at'
+  readonly ENTRA_DIRECT_PARTNER_TENANT_ID: 'entra_direct_partner_tenant_id'
+  readonly ENTRA_DIRECT_TOKEN_SCOPE: 'entra_direct_token_scope'
+  readonly ENTRA_CIPP_BASE_URL: 'entra_cipp_base_url'
+  readonly ENTRA_CIPP_CLIENT_ID: 'entra_cipp_client_id'
+  readonly ENTRA_CIPP_CLIENT_SECRET: 'entra_cipp_client_secret'
+  readonly ENTRA_CIPP_TENANT_ID: 'entra_cipp_tenant_id'
+  readonly ENTRA_CIPP_API_TOKEN: 'entra_cipp_api_token'
+  readonly DIRECT_CONNECTION: ReadonlyArray<string>
+  readonly CIPP_CONNECTION: ReadonlyArray<string>
+}
+
+/** The package version. */
+export declare const version: string
+
+// -------------------------------------------------------------------------------------------
+// Providers
+
+/** What both providers share. */
+export declare abstract class Provider {
+  /** `"direct"` (Graph) or `"cipp"`. */
+  readonly connectionType: ConnectionType
+  /** Whether `listUsersDelta` is served (Graph) or rejects with `Unsupported` (CIPP). */
+  readonly supportsDelta: boolean
+  listManagedTenants(): Promise<TenantListing>
+  listUsers(tenantId: string): Promise<UserListing>
+  listUsersDelta(tenantId: string, deltaLink?: string | null): Promise<DeltaListing>
+}
+
+export interface GraphProviderOptions {
+  /** Called with every new token set; persist its `refreshToken` (it rotates on every use).
+   * A callback that throws or rejects fails the call during which it ran (`token_persist_failed`). */
+  onTokensRotated?: (tokens: TokenSet) => void | Promise<void>
+}
+
+/** Microsoft Graph with the MSP's partner (GDAP) access. */
+export declare class GraphProvider extends Provider {
+  constructor(settings: GraphSettings, options?: GraphProviderOptions)
+  validate(): Promise<ValidationReport>
+}
+
+/** The CIPP API. */
+export declare class CippProvider extends Provider {
+  constructor(settings: CippSettings)
+  validate(probeTenant?: string | null): Promise<ValidationReport>
+}
+
+// -------------------------------------------------------------------------------------------
+// Partner sign-in
+
+/** Starts a partner sign-in: send the browser to `url`; keep `codeVerifier` server-side. */
+export declare function authorizeUrl(settings: SignInSettings, signingKey: string, hostTenant: string, hostUser: string): AuthorizationStart
+export interface VerifyStateOptions {
+  /** Maximum age of the state in seconds (10 minutes by default). */
+  ttl?: number
+  /** Records the nonce atomically; returns false when it was already used (a replay). */
+  consumeNonce?: (nonce: string, expiresAtMs: number) => boolean | Promise<boolean>
+}
+/** Checks the `state` a callback received; throws `AuthError` with a `state_*` code. */
+export declare function verifyState(state: string, signingKey: string, expectedTenant: string, expectedUser: string, redirectUri: string, options?: VerifyStateOptions): Promise<StateClaims>
+/** Redeems the authorization code of the callback. */
+export declare function exchangeCode(settings: SignInSettings, code: string, codeVerifier: string): Promise<TokenSet>
+/** Redeems a refresh token; persist the new `refreshToken`. */
+export declare function refreshTokens(settings: SignInSettings, refreshToken: string, scope?: string | null): Promise<TokenSet>
+
+// -------------------------------------------------------------------------------------------
+// Stores and the engine
+
+/** What both stores share. */
+export declare abstract class Store {
+  upsertClients(clients: Array<Client>): Promise<null>
+  upsertContacts(contacts: Array<Contact>): Promise<null>
+  loadTenants(): Promise<Array<ManagedTenant>>
+  loadMappings(): Promise<Array<TenantMapping>>
+  loadQueue(tenantId?: string | null): Promise<Array<QueueItem>>
+  resolveQueueItem(tenantId: string, resolution: Resolution): Promise<null>
+  loadRun(runId: string): Promise<RunRecord | null>
+  loadTenantResults(runId: string): Promise<Array<TenantRunResult>>
+  loadSyncSettings(tenantId: string): Promise<SyncSettings>
+  saveSyncSettings(tenantId: string, settings: SyncSettings): Promise<null>
+  snapshot(): Promise<StoreSnapshot>
+}
+/** Everything a store holds. */
+export type StoreSnapshot = { [key: string]: Json }
+export declare class MemoryStore extends Store {
+  constructor()
+}
+export declare class SqliteStore extends Store {
+  constructor(path: string)
+  static inMemory(): SqliteStore
+}
+
+export interface SyncTenantOptions {
+  dryRun?: boolean
+  useDelta?: boolean
+}
+export interface SyncAllOptions extends SyncTenantOptions {
+  concurrency?: number
+  trigger?: RunTrigger
+  requestKey?: string | null
+  bucketSeconds?: number
+  /** Receives the run's progress events (on the JavaScript thread). */
+  onProgress?: (event: ProgressEvent) => void
+  /** Aborting stops the run between tenants; it ends `cancelled` and resumes with the same key. */
+  signal?: AbortSignal
+}
+
+/** Discovery, mapping and contact sync over a provider and a store. */
+export declare class SyncEngine {
+  constructor(provider: GraphProvider | CippProvider, store: MemoryStore | SqliteStore)
+  discover(): Promise<DiscoveryReport>
+  previewMappings(options?: PreviewOptions): Promise<PreviewOutput>
+  applyMappingChanges(operations: Array<MappingOperation>): Promise<MappingChangesOutput>
+  syncTenant(mapping: TenantMapping, options?: SyncTenantOptions): Promise<TenantSyncReport>
+  syncAll(options?: SyncAllOptions): Promise<RunReport>
+}
+
+// -------------------------------------------------------------------------------------------
+// Sandbox
+
+export interface SandboxUser {
+  id: string
+  kind: string
+  accountEnabled: boolean
+  [key: string]: Json
+}
+
+/** The loopback Microsoft login + Graph + CIPP services with a synthetic MSP estate. */
+export declare class Sandbox {
+  static start(config?: SandboxConfig): Promise<Sandbox>
+  readonly loginBaseUrl: string
+  readonly graphBaseUrl: string
+  readonly cippBaseUrl: string
+  readonly running: boolean
+  readonly credentials: SandboxCredentials
+  graphSettings(): GraphSettings
+  cippSettings(): CippSettings
+  partnerTenant(): SandboxTenant
+  tenants(): Array<SandboxTenant>
+  users(tenantId: string): Array<SandboxUser>
+  expectedUsers(tenantId: string): Array<EntraUser>
+  crmClients(): Array<Client>
+  crmContacts(): Array<Contact>
+  mutate(mutation: SandboxMutation): string
+  faults(): SandboxFaults
+  setFaults(faults: SandboxFaults): void
+  updateFaults(faults: SandboxFaults): void
+  revokeRefreshTokens(): void
+  expireDeltaTokens(): void
+  shutdown(): Promise<void>
+}
+
+// -------------------------------------------------------------------------------------------
+// Logging
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
+/** One Rust log event; `context` holds the fields of its spans (run, tenant). */
+export interface LogEvent {
+  level: LogLevel
+  message: string
+  target: string
+  fields: { [key: string]: Json }
+  context: { [key: string]: Json }
+}
+export type LogFunction = (event: LogEvent) => void
+export interface LogMethods {
+  error?: (message: string, event: LogEvent) => void
+  warn?: (message: string, event: LogEvent) => void
+  info?: (message: string, event: LogEvent) => void
+  debug?: (message: string, event: LogEvent) => void
+  trace?: (message: string, event: LogEvent) => void
+}
+/** Sends the Rust log events to `logger` (null stops); `level` is the most verbose forwarded. */
+export declare function setLogger(logger: LogFunction | LogMethods | null, options?: { level?: LogLevel | 'off' }): void

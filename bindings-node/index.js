@@ -1,0 +1,620 @@
+'use strict'
+// entra-sync for Node: the package's public surface over the native addon (`native.js`).
+//
+// This file is glue only: it writes inputs as JSON text and reads results back (V8's JSON is far
+// faster than building objects through N-API), rebuilds the addon's tagged errors as
+// `EntraSyncError` subclasses, turns an `AbortSignal` into the engine's cancel token and adapts
+// the host's logger. Every decision is made by the Rust core.
+
+const native = require('./native.js')
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Base class of every error the package throws; `code` is the stable machine-readable code. */
+class EntraSyncError extends Error {
+  constructor(message, code = 'internal', details = null, options = undefined) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+    this.details = details
+  }
+}
+
+// One class per kind of failure a caller handles differently (see docs/errors.md).
+class InvalidInput extends EntraSyncError {}
+class InvalidPattern extends EntraSyncError {}
+class MappingConflict extends EntraSyncError {}
+class StaleMapping extends EntraSyncError {}
+class ConsentRequired extends EntraSyncError {}
+class AuthError extends EntraSyncError {}
+class Throttled extends EntraSyncError {}
+class UpstreamError extends EntraSyncError {}
+class ConfigurationError extends EntraSyncError {}
+class Unsupported extends EntraSyncError {}
+class StoreError extends EntraSyncError {}
+class SandboxError extends EntraSyncError {}
+
+/** The class of each Rust `ErrorKind`. */
+const CLASS_OF_KIND = Object.freeze({
+  invalid_input: InvalidInput,
+  invalid_pattern: InvalidPattern,
+  mapping_conflict: MappingConflict,
+  stale_mapping: StaleMapping,
+  consent: ConsentRequired,
+  auth: AuthError,
+  throttled: Throttled,
+  upstream: UpstreamError,
+  configuration: ConfigurationError,
+  unsupported: Unsupported,
+  store: StoreError,
+  sandbox: SandboxError,
+  internal: EntraSyncError,
+})
+
+// The table must name every kind the Rust core has, and nothing else.
+{
+  const kinds = native.errorKinds()
+  const missing = kinds.filter((k) => !(k in CLASS_OF_KIND))
+  const extra = Object.keys(CLASS_OF_KIND).filter((k) => !kinds.includes(k))
+  if (missing.length || extra.length) {
+    throw new Error(`entra-sync: error classes out of step with the addon (missing ${missing}, extra ${extra})`)
+  }
+}
+
+const TAG = '\u0001entra-sync\u0001'
+
+function fromEnvelope(envelope) {
+  const Class = CLASS_OF_KIND[envelope.kind] || EntraSyncError
+  const options = envelope.cause ? { cause: fromEnvelope(envelope.cause) } : undefined
+  return new Class(envelope.message, envelope.code, envelope.details ?? null, options)
+}
+
+/** The package error for anything the addon threw. */
+function fromNative(err) {
+  if (err instanceof EntraSyncError) return err
+  const message = err && typeof err.message === 'string' ? err.message : String(err)
+  const at = message.indexOf(TAG)
+  if (at >= 0) {
+    try {
+      return fromEnvelope(JSON.parse(message.slice(at + TAG.length)))
+    } catch (_) {
+      // fall through: a malformed envelope is an internal error
+    }
+  }
+  if (err instanceof TypeError) return new InvalidInput(message, 'invalid_input')
+  return new EntraSyncError(message, 'internal')
+}
+
+function guard(f) {
+  try {
+    return f()
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
+
+async function guardAsync(f) {
+  try {
+    return await f()
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON crossing
+
+/** How many elements of a long array are written per piece: a JavaScript string cannot exceed
+ * about 512 MiB, which a million users in one piece would. */
+const ELEMENTS_PER_PIECE = 50_000
+
+/** Writes an input as pieces of JSON text that join into one document: the long arrays of a
+ * top-level object are written a slice at a time. */
+function toJsonPieces(value, name = 'input') {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof value.toJSON === 'function') {
+    return [toJson(value, name)]
+  }
+  const pieces = []
+  let open = '{'
+  for (const key of Object.keys(value)) {
+    const v = value[key]
+    if (Array.isArray(v) && v.length > ELEMENTS_PER_PIECE) {
+      pieces.push(`${open}${JSON.stringify(key)}:[`)
+      for (let i = 0; i < v.length; i += ELEMENTS_PER_PIECE) {
+        const slice = toJson(v.slice(i, i + ELEMENTS_PER_PIECE), name)
+        pieces.push((i > 0 ? ',' : '') + slice.slice(1, -1))
+      }
+      pieces.push(']')
+      open = ','
+    } else {
+      const text = JSON.stringify(v)
+      if (text === undefined) continue // JSON.stringify leaves such keys out too
+      pieces.push(`${open}${JSON.stringify(key)}:${text}`)
+      open = ','
+    }
+  }
+  pieces.push(open === '{' ? '{}' : '}')
+  return pieces
+}
+
+/** Writes an argument as JSON text; a value JSON cannot hold is `invalid_input`. */
+function toJson(value, name = 'input') {
+  let text
+  try {
+    text = JSON.stringify(value === undefined ? null : value)
+  } catch (err) {
+    throw new InvalidInput(`\`${name}\` cannot be written as JSON: ${err.message}`, 'invalid_input')
+  }
+  return text === undefined ? 'null' : text
+}
+
+const fromJson = (text) => JSON.parse(text)
+
+function writeInput(input) {
+  try {
+    return toJsonPieces(input)
+  } catch (err) {
+    if (err instanceof EntraSyncError) throw err
+    throw new InvalidInput(`\`input\` cannot be written as JSON: ${err.message}`, 'invalid_input')
+  }
+}
+
+async function jsonPromise(f) {
+  return guardAsync(async () => fromJson(await f()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure functions
+
+/** Runs any core function by name (see `functions()`) on an input in the contract shape. */
+function call(name, input) {
+  return guard(() => fromJson(native.callJson(String(name), writeInput(input))))
+}
+
+/** Like `call`, as a Promise computed on a worker thread: the event loop keeps serving. */
+function callAsync(name, input) {
+  return guardAsync(async () => fromJson(await native.callJsonAsync(String(name), writeInput(input))))
+}
+
+/** The names `call` accepts. */
+const functions = () => native.functions()
+
+/** Splits the users into included and excluded (with a reason). Users the result repeats are
+ * the caller's own objects where those already have the canonical shape (exactly the contract's
+ * keys, in its order); any other user comes back as a new canonical object. */
+function filterUsers(input) {
+  return guard(() => {
+    const pieces = native.filterUsersReusing(writeInput(input)).map(fromJson)
+    const users = input && Array.isArray(input.users) ? input.users : []
+    const pick = (entry) => (typeof entry === 'number' ? users[entry] : entry)
+    const out = { included: [], excluded: [] }
+    for (const piece of pieces) {
+      for (const entry of piece.included) out.included.push(pick(entry))
+      for (const excluded of piece.excluded) {
+        excluded.user = pick(excluded.user)
+        out.excluded.push(excluded)
+      }
+    }
+    return out
+  })
+}
+const validatePatterns = (input) => call('validate_patterns', input)
+const planTenantSync = (input) => call('plan_tenant_sync', input)
+const previewMappings = (input) => call('preview_mappings', input)
+const mergeDiscovery = (input) => call('merge_discovery', input)
+const planMappingChanges = (input) => call('plan_mapping_changes', input)
+const applyPlanEnvelope = (input, plan) => (plan === undefined ? input : { input, plan })
+const applyPlan = (input, plan) => call('apply_plan', applyPlanEnvelope(input, plan))
+
+const filterUsersAsync = (input) => callAsync('filter_users', input)
+const planTenantSyncAsync = (input) => callAsync('plan_tenant_sync', input)
+const previewMappingsAsync = (input) => callAsync('preview_mappings', input)
+const applyPlanAsync = (input, plan) => callAsync('apply_plan', applyPlanEnvelope(input, plan))
+
+/** The deterministic id of a run; `attempt` > 1 names a later attempt of a finished run. */
+function runId(key, attempt = 1) {
+  return guard(() => native.runIdJson(toJson(key, 'key'), attempt))
+}
+
+/** The canonical secret names a host stores credentials under. */
+const SECRET_NAMES = Object.freeze(fromJson(native.secretNamesJson()))
+
+// ---------------------------------------------------------------------------------------------
+// Providers
+
+/** What both providers share: the listing calls (Promises of contract records). */
+class Provider {
+  constructor(handle) {
+    Object.defineProperty(this, '_native', { value: handle })
+  }
+  /** `"direct"` (Graph) or `"cipp"`. */
+  get connectionType() {
+    return this._native.connectionType
+  }
+  /** Whether `listUsersDelta` is served (Graph) or rejects with `Unsupported` (CIPP). */
+  get supportsDelta() {
+    return this._native.supportsDelta
+  }
+  listManagedTenants() {
+    return jsonPromise(() => this._native.listManagedTenants())
+  }
+  listUsers(tenantId) {
+    return jsonPromise(() => this._native.listUsers(tenantId))
+  }
+  listUsersDelta(tenantId, deltaLink = null) {
+    return jsonPromise(() => this._native.listUsersDelta(tenantId, deltaLink))
+  }
+}
+
+/** The token-set callback as the addon calls it: JSON in, a Promise of null or of the name of
+ * the error that stopped the persist out. The error's message is the host's and may quote the
+ * token it failed to write, so only its name crosses. */
+function rotationCallback(onTokensRotated) {
+  if (onTokensRotated == null) return null
+  if (typeof onTokensRotated !== 'function') {
+    throw new InvalidInput('`onTokensRotated` must be a function', 'invalid_input')
+  }
+  const nameOf = (err) => (err && err.constructor && err.constructor.name) || typeof err
+  return (tokens) => {
+    try {
+      return Promise.resolve(onTokensRotated(fromJson(tokens))).then(
+        () => null,
+        (err) => nameOf(err),
+      )
+    } catch (err) {
+      return Promise.resolve(nameOf(err))
+    }
+  }
+}
+
+/** Microsoft Graph with the MSP's partner (GDAP) access. */
+class GraphProvider extends Provider {
+  constructor(settings, options = {}) {
+    const callback = rotationCallback(options && options.onTokensRotated)
+    super(guard(() => native.Provider.graph(toJson(settings, 'settings'), callback)))
+  }
+  /** Checks the connection step by step. */
+  validate() {
+    return jsonPromise(() => this._native.validate(null))
+  }
+}
+
+/** The CIPP API. */
+class CippProvider extends Provider {
+  constructor(settings) {
+    super(guard(() => native.Provider.cipp(toJson(settings, 'settings'))))
+  }
+  /** Checks the connection step by step; `probeTenant` is the tenant whose users are read. */
+  validate(probeTenant = null) {
+    return jsonPromise(() => this._native.validate(probeTenant))
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partner sign-in
+
+/** Starts a partner sign-in: `{url, state, claims, codeVerifier}`. Send the browser to `url`;
+ * keep `codeVerifier` server-side for the exchange. `signingKey` (32+ bytes) signs the state. */
+function authorizeUrl(settings, signingKey, hostTenant, hostUser) {
+  return guard(() => fromJson(native.authorizeUrlJson(toJson(settings, 'settings'), signingKey, hostTenant, hostUser)))
+}
+
+/** The nonce hook as the addon calls it: JSON in, a Promise of "true", "false" or
+ * "error:<name>" out (only the error's name crosses: its message is the host's). */
+function nonceHook(consumeNonce) {
+  if (consumeNonce == null) return null
+  if (typeof consumeNonce !== 'function') throw new InvalidInput('`consumeNonce` must be a function', 'invalid_input')
+  const nameOf = (err) => `error:${(err && err.constructor && err.constructor.name) || typeof err}`
+  return (request) => {
+    try {
+      const { nonce, expiresAtMs } = fromJson(request)
+      return Promise.resolve(consumeNonce(nonce, expiresAtMs)).then((used) => String(Boolean(used)), nameOf)
+    } catch (err) {
+      return Promise.resolve(nameOf(err))
+    }
+  }
+}
+
+/** Checks the `state` a callback received (signature, age, tenant, user, redirect URI); with
+ * `consumeNonce(nonce, expiresAtMs)` (returning false for a nonce already used) it is
+ * single-use. Resolves to the claims; rejects with `AuthError` and a `state_*` code. */
+function verifyState(state, signingKey, expectedTenant, expectedUser, redirectUri, options = {}) {
+  return guardAsync(async () => {
+    const { ttl = null, consumeNonce = null } = options || {}
+    return fromJson(await native.verifyStateJson(state, signingKey, expectedTenant, expectedUser, redirectUri, ttl, nonceHook(consumeNonce)))
+  })
+}
+
+/** Redeems the authorization code of the callback: a token set to persist. */
+function exchangeCode(settings, code, codeVerifier) {
+  return jsonPromise(() => native.exchangeCodeJson(toJson(settings, 'settings'), code, codeVerifier))
+}
+
+/** Redeems a refresh token: the new token set (persist its `refreshToken`). */
+function refreshTokens(settings, refreshToken, scope = null) {
+  return jsonPromise(() => native.refreshTokensJson(toJson(settings, 'settings'), refreshToken, scope))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stores and the engine
+
+/** What both stores share: the host's records in, what sync wrote out. */
+class Store {
+  constructor(handle) {
+    Object.defineProperty(this, '_native', { value: handle })
+  }
+  upsertClients(clients) {
+    return jsonPromise(() => this._native.upsertClients(toJson(clients, 'clients')))
+  }
+  upsertContacts(contacts) {
+    return jsonPromise(() => this._native.upsertContacts(toJson(contacts, 'contacts')))
+  }
+  loadTenants() {
+    return jsonPromise(() => this._native.loadTenants())
+  }
+  loadMappings() {
+    return jsonPromise(() => this._native.loadMappings())
+  }
+  loadQueue(tenantId = null) {
+    return jsonPromise(() => this._native.loadQueue(tenantId))
+  }
+  resolveQueueItem(tenantId, resolution) {
+    return jsonPromise(() => this._native.resolveQueueItem(tenantId, toJson(resolution, 'resolution')))
+  }
+  loadRun(runId) {
+    return jsonPromise(() => this._native.loadRun(runId))
+  }
+  loadTenantResults(runId) {
+    return jsonPromise(() => this._native.loadTenantResults(runId))
+  }
+  loadSyncSettings(tenantId) {
+    return jsonPromise(() => this._native.loadSyncSettings(tenantId))
+  }
+  saveSyncSettings(tenantId, settings) {
+    return jsonPromise(() => this._native.saveSyncSettings(tenantId, toJson(settings, 'settings')))
+  }
+  snapshot() {
+    return jsonPromise(() => this._native.snapshot())
+  }
+}
+
+/** The reference in-memory store: for tests, demos and embedding. */
+class MemoryStore extends Store {
+  constructor() {
+    super(native.Store.memory())
+  }
+}
+
+/** The durable embedded store: one SQLite file (created with its schema when missing). */
+class SqliteStore extends Store {
+  constructor(path) {
+    super(guard(() => native.Store.sqlite(String(path))))
+  }
+  /** A private in-memory database, gone when the store is garbage-collected. */
+  static inMemory() {
+    const store = Object.create(SqliteStore.prototype)
+    Object.defineProperty(store, '_native', { value: guard(() => native.Store.sqliteInMemory()) })
+    return store
+  }
+}
+
+function nativeOf(value, Class, name) {
+  if (!(value instanceof Class)) {
+    throw new InvalidInput(`\`${name}\` must be a ${Class === Provider ? 'GraphProvider or a CippProvider' : 'MemoryStore or a SqliteStore'}`, 'invalid_input')
+  }
+  return value._native
+}
+
+/** Discovery, mapping and contact sync over a provider and a store. */
+class SyncEngine {
+  constructor(provider, store) {
+    const handle = guard(() => new native.SyncEngine(nativeOf(provider, Provider, 'provider'), nativeOf(store, Store, 'store')))
+    Object.defineProperty(this, '_native', { value: handle })
+  }
+  /** Lists the managed tenants and merges them into the store (nothing is ever deleted). */
+  discover() {
+    return jsonPromise(() => this._native.discover())
+  }
+  /** Suggests a client for every listed tenant; writes nothing. */
+  previewMappings(options = undefined) {
+    return jsonPromise(() => this._native.previewMappings(options === undefined ? null : toJson(options, 'options')))
+  }
+  /** Applies operator decisions (`confirm`, `skip`, `remap`, `unmap`) as one batch. */
+  applyMappingChanges(operations) {
+    return jsonPromise(() => this._native.applyMappingChanges(toJson(operations, 'operations')))
+  }
+  /** Syncs one mapped tenant; `{dryRun: true}` writes nothing. */
+  syncTenant(mapping, options = {}) {
+    return jsonPromise(() => this._native.syncTenant(toJson(mapping, 'mapping'), toJson(options, 'options')))
+  }
+  /** Syncs every mapped tenant. `onProgress(event)` receives the run's progress events; an
+   * aborted `signal` stops the run between tenants (it ends `cancelled`). */
+  syncAll(options = {}) {
+    const { onProgress, signal, ...rest } = options || {}
+    return guardAsync(async () => {
+      const token = new native.CancelToken()
+      const abort = () => token.cancel()
+      if (signal) {
+        if (signal.aborted) abort()
+        else signal.addEventListener('abort', abort, { once: true })
+      }
+      const progress = typeof onProgress === 'function' ? (event) => onProgress(fromJson(event)) : null
+      try {
+        return fromJson(await this._native.syncAll(toJson(rest, 'options'), progress, token))
+      } finally {
+        if (signal) signal.removeEventListener('abort', abort)
+      }
+    })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sandbox
+
+/** The loopback Microsoft login + Graph + CIPP services with a synthetic MSP estate. */
+class Sandbox {
+  constructor(handle) {
+    Object.defineProperty(this, '_native', { value: handle })
+  }
+  /** Builds the estate from `config` and serves it on three ephemeral 127.0.0.1 ports. */
+  static async start(config = {}) {
+    return new Sandbox(await guardAsync(() => native.Sandbox.start(toJson(config, 'config'))))
+  }
+  get loginBaseUrl() {
+    return guard(() => this._native.loginBaseUrl)
+  }
+  get graphBaseUrl() {
+    return guard(() => this._native.graphBaseUrl)
+  }
+  get cippBaseUrl() {
+    return guard(() => this._native.cippBaseUrl)
+  }
+  /** True until `shutdown()`. */
+  get running() {
+    return this._native.running
+  }
+  get credentials() {
+    return guard(() => fromJson(this._native.credentialsJson()))
+  }
+  graphSettings() {
+    return guard(() => fromJson(this._native.graphSettingsJson()))
+  }
+  cippSettings() {
+    return guard(() => fromJson(this._native.cippSettingsJson()))
+  }
+  partnerTenant() {
+    return guard(() => fromJson(this._native.partnerTenantJson()))
+  }
+  tenants() {
+    return guard(() => fromJson(this._native.tenantsJson()))
+  }
+  users(tenantId) {
+    return guard(() => fromJson(this._native.usersJson(tenantId)))
+  }
+  expectedUsers(tenantId) {
+    return guard(() => fromJson(this._native.expectedUsersJson(tenantId)))
+  }
+  crmClients() {
+    return guard(() => fromJson(this._native.crmClientsJson()))
+  }
+  crmContacts() {
+    return guard(() => fromJson(this._native.crmContactsJson()))
+  }
+  /** Changes the directory between runs; returns the id of the user touched or created. */
+  mutate(mutation) {
+    return guard(() => this._native.mutate(toJson(mutation, 'mutation')))
+  }
+  faults() {
+    return guard(() => fromJson(this._native.faultsJson()))
+  }
+  /** Replaces the active faults (keys not given are off). */
+  setFaults(faults) {
+    guard(() => this._native.setFaults(toJson(faults, 'faults')))
+  }
+  /** Changes only the faults named in `faults`. */
+  updateFaults(faults) {
+    guard(() => this._native.updateFaults(toJson(faults, 'faults')))
+  }
+  revokeRefreshTokens() {
+    guard(() => this._native.revokeRefreshTokens())
+  }
+  expireDeltaTokens() {
+    guard(() => this._native.expireDeltaTokens())
+  }
+  /** Stops the three services. Calling it again does nothing. */
+  shutdown() {
+    return guardAsync(() => this._native.shutdown())
+  }
+  async [Symbol.asyncDispose]() {
+    await this.shutdown()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logging
+
+const LEVELS = ['error', 'warn', 'info', 'debug', 'trace']
+
+/** Sends the Rust log events to `logger`: a function receiving `{level, message, target,
+ * fields, context}`, or an object with `error`/`warn`/`info` (and optionally `debug`/`trace`)
+ * methods called with `(message, event)`. `null` stops forwarding. `level` is the most verbose
+ * level forwarded (`info` by default). */
+function setLogger(logger, options = {}) {
+  const level = (options && options.level) || 'info'
+  let sink = null
+  if (typeof logger === 'function') {
+    sink = (event) => logger(fromJson(event))
+  } else if (logger != null) {
+    if (typeof logger !== 'object') throw new InvalidInput('`logger` must be a function or an object', 'invalid_input')
+    sink = (text) => {
+      const event = fromJson(text)
+      const method = [event.level, 'info'].find((m) => typeof logger[m] === 'function')
+      const fallback = event.level === 'error' || event.level === 'warn' ? logger.warn || logger.error : null
+      const f = method ? logger[method] : fallback
+      if (typeof f === 'function') f.call(logger, event.message, event)
+    }
+  }
+  if (!LEVELS.includes(level) && level !== 'off') {
+    throw new InvalidInput(`unknown log level \`${level}\``, 'invalid_input')
+  }
+  guard(() => native.setNativeLogger(sink, level))
+}
+
+module.exports = {
+  EntraSyncError,
+  InvalidInput,
+  InvalidPattern,
+  MappingConflict,
+  StaleMapping,
+  ConsentRequired,
+  AuthError,
+  Throttled,
+  UpstreamError,
+  ConfigurationError,
+  Unsupported,
+  StoreError,
+  SandboxError,
+  call,
+  callAsync,
+  functions,
+  filterUsers,
+  validatePatterns,
+  planTenantSync,
+  applyPlan,
+  previewMappings,
+  mergeDiscovery,
+  planMappingChanges,
+  filterUsersAsync,
+  planTenantSyncAsync,
+  previewMappingsAsync,
+  applyPlanAsync,
+  runId,
+  SECRET_NAMES,
+  GraphProvider,
+  CippProvider,
+  authorizeUrl,
+  verifyState,
+  exchangeCode,
+  refreshTokens,
+  MemoryStore,
+  SqliteStore,
+  SyncEngine,
+  Sandbox,
+  setLogger,
+  version: native.version(),
+}
+
+// Test hooks (only in addons built with the `test-hooks` feature).
+if (typeof native.raiseForCode === 'function') {
+  Object.defineProperty(module.exports, '_testHooks', {
+    enumerable: false,
+    value: Object.freeze({
+      raiseForCode: (code, message, family) => guard(() => native.raiseForCode(code, message, family)),
+      panic: () => guard(() => native.panicForTest()),
+      panicAsync: () => guardAsync(() => native.panicAsyncForTest()),
+      emitLog: (level, message) => native.emitLogForTest(level, message),
+      fromNative,
+    }),
+  })
+}

@@ -1,0 +1,401 @@
+//! `MemoryStore`, `SqliteStore` and `SyncEngine`: the Rust engine over a provider and a store,
+//! with methods returning Promises of JSON text. Progress arrives through a callback (queued to
+//! the JavaScript thread from the engine's workers); a `CancelToken` (fed by an `AbortSignal` in
+//! `index.js`) stops a run between tenants.
+
+use std::sync::Arc;
+
+use entra_core::engine::{
+    CancelToken as RustCancelToken, DynEngine, EngineError, ProgressEvent, SyncAllOptions,
+    SyncEngine as Engine, SyncOptions,
+};
+use entra_core::mapping::{MappingOperation, PreviewOptions};
+use entra_core::model::{Client, Contact, Resolution, SyncSettings, TenantMapping};
+use entra_core::store::{
+    DynStore, MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore, StoreError,
+};
+use napi::Env;
+use napi::bindgen_prelude::{Function, PromiseRaw};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi_derive::napi;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::errors;
+use crate::providers::Provider;
+use crate::pure::parse;
+use crate::runtime::json_promise;
+
+/// A wrapped error converts as itself (its kind, code, details and cause chain).
+fn engine_error(err: EngineError) -> napi::Error {
+    match &err {
+        EngineError::Provider(e) => errors::error(e),
+        EngineError::Store(e) => errors::error(e),
+        EngineError::Core(e) => errors::error(e),
+        EngineError::RunId(e) => errors::error(e),
+        EngineError::NotMapped { .. } | EngineError::AttemptsExhausted { .. } => {
+            errors::error(&err)
+        }
+    }
+}
+
+fn store_err(err: StoreError) -> napi::Error {
+    errors::error(&err)
+}
+
+/// Reads JSON text into a typed record of the contract.
+fn arg<T: DeserializeOwned>(text: &str, name: &str) -> napi::Result<T> {
+    let json = parse(text, name)?;
+    entra_core::json::from_value(&json)
+        .map_err(|e| errors::invalid_input(&format!("`{name}`: {e}")))
+}
+
+/// A sync store as the engine sees it: the host seeds its CRM records, reads what sync wrote,
+/// answers the reconciliation queue and keeps per-tenant settings. `index.js` wraps it in
+/// `MemoryStore` and `SqliteStore`.
+#[napi]
+pub struct Store {
+    store: DynStore,
+}
+
+#[napi]
+impl Store {
+    /// The reference in-memory store: for tests, demos and embedding.
+    #[napi(factory)]
+    pub fn memory() -> Self {
+        Self {
+            store: Arc::new(RustMemoryStore::new()),
+        }
+    }
+
+    /// The durable embedded store: one SQLite file (created with its schema when missing).
+    #[napi(factory)]
+    pub fn sqlite(path: String) -> napi::Result<Self> {
+        errors::guard(|| {
+            let store = RustSqliteStore::open(path).map_err(|e| errors::error(&e))?;
+            Ok(Self {
+                store: Arc::new(store),
+            })
+        })
+    }
+
+    /// A private in-memory SQLite database, gone when the store is dropped.
+    #[napi(factory)]
+    pub fn sqlite_in_memory() -> napi::Result<Self> {
+        errors::guard(|| {
+            let store = RustSqliteStore::open_in_memory().map_err(|e| errors::error(&e))?;
+            Ok(Self {
+                store: Arc::new(store),
+            })
+        })
+    }
+
+    /// Adds or replaces the host's clients (mapping candidates).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn upsert_clients<'e>(
+        &self,
+        env: &'e Env,
+        clients: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let clients: Vec<Client> = arg(&clients, "clients")?;
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { s.upsert_clients(&clients).await },
+            store_err,
+        )
+    }
+
+    /// Adds or replaces the host's contacts.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn upsert_contacts<'e>(
+        &self,
+        env: &'e Env,
+        contacts: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let contacts: Vec<Contact> = arg(&contacts, "contacts")?;
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { s.upsert_contacts(&contacts).await },
+            store_err,
+        )
+    }
+
+    /// The stored managed tenants.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn load_tenants<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(env, async move { s.load_tenants().await }, store_err)
+    }
+
+    /// The current mappings (mapped and skipped tenants).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn load_mappings<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(env, async move { s.load_mappings().await }, store_err)
+    }
+
+    /// The reconciliation queue of one tenant, or of every tenant.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn load_queue<'e>(
+        &self,
+        env: &'e Env,
+        tenant_id: Option<String>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { s.load_queue(tenant_id.as_deref()).await },
+            store_err,
+        )
+    }
+
+    /// Records an operator's answer to a queued identity; it sticks across runs.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn resolve_queue_item<'e>(
+        &self,
+        env: &'e Env,
+        tenant_id: String,
+        resolution: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let resolution: Resolution = arg(&resolution, "resolution")?;
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { s.resolve_queue_item(&tenant_id, &resolution).await },
+            store_err,
+        )
+    }
+
+    /// One run record, or null.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn load_run<'e>(
+        &self,
+        env: &'e Env,
+        run_id: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(env, async move { s.load_run(&run_id).await }, store_err)
+    }
+
+    /// The per-tenant results of a run.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn load_tenant_results<'e>(
+        &self,
+        env: &'e Env,
+        run_id: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { s.load_tenant_results(&run_id).await },
+            store_err,
+        )
+    }
+
+    /// A tenant's sync settings (the defaults when none were saved).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn load_sync_settings<'e>(
+        &self,
+        env: &'e Env,
+        tenant_id: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { s.load_sync_settings(&tenant_id).await },
+            store_err,
+        )
+    }
+
+    /// Saves a tenant's sync settings (field toggles, patterns, safety limits).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn save_sync_settings<'e>(
+        &self,
+        env: &'e Env,
+        tenant_id: String,
+        settings: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let settings: SyncSettings = arg(&settings, "settings")?;
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { s.save_sync_settings(&tenant_id, &settings).await },
+            store_err,
+        )
+    }
+
+    /// Everything the store holds, for inspection and tests.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn snapshot<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(env, async move { s.snapshot().await }, store_err)
+    }
+}
+
+/// Stops a `syncAll` run between tenants: tenants in flight finish and are recorded, the run
+/// ends `cancelled` and can be resumed by running it again with the same request key.
+#[napi]
+#[derive(Default)]
+pub struct CancelToken {
+    inner: RustCancelToken,
+}
+
+#[napi]
+impl CancelToken {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    #[napi]
+    pub fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    #[napi(getter)]
+    pub fn cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+}
+
+/// The options of `syncTenant` as JSON (`{dryRun?, useDelta?}`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SyncOptionsJson {
+    #[serde(default)]
+    dry_run: Option<bool>,
+    #[serde(default)]
+    use_delta: Option<bool>,
+}
+
+impl SyncOptionsJson {
+    /// The engine's options: keys not given keep the engine's defaults.
+    fn options(&self) -> SyncOptions {
+        let defaults = SyncOptions::default();
+        SyncOptions {
+            dry_run: self.dry_run.unwrap_or(defaults.dry_run),
+            use_delta: self.use_delta.unwrap_or(defaults.use_delta),
+        }
+    }
+}
+
+/// Discovery, mapping and contact sync over a provider and a store.
+#[napi]
+pub struct SyncEngine {
+    inner: DynEngine,
+}
+
+#[napi]
+impl SyncEngine {
+    /// `provider`: the handle of a `GraphProvider` or `CippProvider`; `store`: of a
+    /// `MemoryStore` or `SqliteStore`.
+    #[napi(constructor)]
+    pub fn new(provider: &Provider, store: &Store) -> Self {
+        Self {
+            inner: Engine::new(provider.provider.clone(), store.store.clone()),
+        }
+    }
+
+    /// Lists the managed tenants and merges them into the store (nothing is ever deleted).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn discover<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
+        let e = self.inner.clone();
+        json_promise(env, async move { e.discover().await }, engine_error)
+    }
+
+    /// Suggests a client for every listed tenant; writes nothing.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn preview_mappings<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<String>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let options: PreviewOptions = match options {
+            Some(o) => arg(&o, "options")?,
+            None => PreviewOptions::default(),
+        };
+        let e = self.inner.clone();
+        json_promise(
+            env,
+            async move { e.preview_mappings(options).await },
+            engine_error,
+        )
+    }
+
+    /// Applies operator decisions (`confirm`, `skip`, `remap`, `unmap`) as one batch.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn apply_mapping_changes<'e>(
+        &self,
+        env: &'e Env,
+        operations: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let operations: Vec<MappingOperation> = arg(&operations, "operations")?;
+        let e = self.inner.clone();
+        json_promise(
+            env,
+            async move { e.apply_mapping_changes(operations).await },
+            engine_error,
+        )
+    }
+
+    /// Syncs one mapped tenant (`mapping` is a `TenantMapping`); a dry run writes nothing.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn sync_tenant<'e>(
+        &self,
+        env: &'e Env,
+        mapping: String,
+        options: Option<String>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let mapping: TenantMapping = arg(&mapping, "mapping")?;
+        let options: SyncOptionsJson = arg(options.as_deref().unwrap_or("{}"), "options")?;
+        let options = options.options();
+        let e = self.inner.clone();
+        json_promise(
+            env,
+            async move { e.sync_tenant(&mapping, &options).await },
+            engine_error,
+        )
+    }
+
+    /// Syncs every mapped tenant with bounded concurrency; one tenant's failure never stops the
+    /// others. `onProgress(eventJson)` receives `run_started`, `tenant_started`,
+    /// `tenant_finished` and `run_finished` events. The same `requestKey` names the same run:
+    /// a running run is joined, a cancelled one resumed.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn sync_all<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<String>,
+        #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_progress: Option<
+            Function<'_, String, ()>,
+        >,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
+        let mut options = SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))?;
+        let progress = match on_progress {
+            Some(callback) => {
+                let tsfn = callback
+                    .build_threadsafe_function::<String>()
+                    .weak::<true>()
+                    .callee_handled::<false>()
+                    .build()?;
+                let tsfn = Arc::new(tsfn);
+                let f: entra_core::engine::ProgressCallback =
+                    Arc::new(move |event: &ProgressEvent| {
+                        if let Ok(payload) = serde_json::to_string(event) {
+                            tsfn.call(payload, ThreadsafeFunctionCallMode::NonBlocking);
+                        }
+                    });
+                Some(f)
+            }
+            None => None,
+        };
+        options.cancel = cancel.map(|c| c.inner.clone());
+        options.progress = progress;
+        let e = self.inner.clone();
+        json_promise(env, async move { e.sync_all(options).await }, engine_error)
+    }
+}

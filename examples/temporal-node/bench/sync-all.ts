@@ -37,7 +37,7 @@ async function timedRun(world: World, temporal: TemporalServer, workers: number,
   const started = process.hrtime.bigint();
   const summary = await withWorkers(world, temporal, workers, async () =>
     (await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency, useDelta: false },
-      { taskQueue: world.taskQueue, requestKey: `bench-${workers}` })).result());
+      { taskQueue: world.taskQueue, requestKey: `${world.taskQueue}:bench` })).result());
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (summary.status !== 'completed') throw new Error(`run ended ${summary.status}`);
   return { seconds, tenants: summary.tenantsSucceeded, tripsPerTenant: trips() / summary.tenantsSucceeded };

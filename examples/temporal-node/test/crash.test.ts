@@ -49,7 +49,7 @@ test('a worker killed mid-run: the run completes on another worker, exactly once
     await discoverAndMap(clean);
 
     a = await startWorkerProcess(crashed, temporal.address, 'worker-a');
-    const handle = await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 4 }, { taskQueue: crashed.taskQueue, requestKey: 'crash' });
+    const handle = await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 4 }, { taskQueue: crashed.taskQueue, requestKey: `${crashed.taskQueue}:crash` });
     const deadline = Date.now() + 120_000;
     while ((await count(crashed.pool, 'SELECT count(*) n FROM tenant_results WHERE run_id = $1', [handle.workflowId])) < 5) {
       if (Date.now() > deadline) throw new Error('the first worker made no progress');
@@ -68,14 +68,14 @@ test('a worker killed mid-run: the run completes on another worker, exactly once
     assert.ok(byB > 0, 'the second worker finished tenants');
 
     const cleanRun = await withWorkers(clean, temporal, 1, async () =>
-      (await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 4 }, { taskQueue: clean.taskQueue, requestKey: 'crash' })).result());
+      (await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 4 }, { taskQueue: clean.taskQueue, requestKey: `${clean.taskQueue}:crash` })).result());
     const dup = await count(crashed.pool, `SELECT count(*) - count(DISTINCT lower(btrim(email))) n FROM contacts WHERE email IS NOT NULL`);
     assert.equal(dup, 0, 'no duplicate contact');
     assert.deepEqual(await contactsTable(crashed.pool), await contactsTable(clean.pool), 'none lost, none duplicated');
     assert.deepEqual(await activeLinks(crashed.pool), await activeLinks(clean.pool));
     assert.deepEqual(await runCounters(crashed.pool, handle.workflowId), await runCounters(clean.pool, cleanRun.runId));
 
-    const again = await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 4 }, { taskQueue: crashed.taskQueue, requestKey: 'after-crash' });
+    const again = await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 4 }, { taskQueue: crashed.taskQueue, requestKey: `${crashed.taskQueue}:after-crash` });
     const rerun = await again.result();
     assert.equal(rerun.status, 'completed');
     assert.equal(changes(await runCounters(crashed.pool, rerun.runId)), 0, 'running the sync again changes nothing');

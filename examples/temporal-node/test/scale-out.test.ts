@@ -20,9 +20,9 @@ test('two workers split an all-tenants run over 50+ tenants; each tenant is appl
     assert.equal(await discoverAndMap(one), mapped);
 
     const twoRun = await withWorkers(two, temporal, 2, async () =>
-      (await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 8 }, { taskQueue: two.taskQueue, requestKey: 'scale' })).result());
+      (await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 8 }, { taskQueue: two.taskQueue, requestKey: `${two.taskQueue}:scale` })).result());
     const oneRun = await withWorkers(one, temporal, 1, async () =>
-      (await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 8 }, { taskQueue: one.taskQueue, requestKey: 'scale' })).result());
+      (await startAllTenantsSync(temporal.client, { trigger: 'manual', concurrency: 8 }, { taskQueue: one.taskQueue, requestKey: `${one.taskQueue}:scale` })).result());
 
     assert.equal(twoRun.status, 'completed');
     assert.equal(twoRun.tenantsSucceeded, mapped);

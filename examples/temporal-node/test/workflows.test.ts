@@ -13,7 +13,7 @@ test('onboarding discovers, previews, confirms domain matches and syncs into the
   const world = await createWorld(pg, ESTATE);
   try {
     await withWorkers(world, temporal, 1, async () => {
-      const handle = await startInitialSync(temporal.client, { confirmAutoMatched: true }, { taskQueue: world.taskQueue, requestKey: 'onboarding' });
+      const handle = await startInitialSync(temporal.client, { confirmAutoMatched: true }, { taskQueue: world.taskQueue, requestKey: `${world.taskQueue}:onboarding` });
       const result = await handle.result();
 
       assert.equal(result.discovery.inserted, world.sandbox.tenants().length);
@@ -41,10 +41,10 @@ test('a second all-tenants run changes nothing, and a double start joins the run
   const world = await createWorld(pg, ESTATE);
   try {
     await withWorkers(world, temporal, 1, async () => {
-      await (await startInitialSync(temporal.client, { confirmAutoMatched: true }, { taskQueue: world.taskQueue, requestKey: 'first' })).result();
+      await (await startInitialSync(temporal.client, { confirmAutoMatched: true }, { taskQueue: world.taskQueue, requestKey: `${world.taskQueue}:first` })).result();
       const before = await contactsTable(world.pool);
 
-      const options = { taskQueue: world.taskQueue, requestKey: 'sync-now-click' };
+      const options = { taskQueue: world.taskQueue, requestKey: `${world.taskQueue}:sync-now-click` };
       const first = await startAllTenantsSync(temporal.client, { trigger: 'manual' }, options);
       const second = await startAllTenantsSync(temporal.client, { trigger: 'manual' }, options);
       assert.equal(second.workflowId, first.workflowId);
@@ -67,14 +67,14 @@ test('a single-tenant sync follows upstream changes: a disabled user inactivates
   const world = await createWorld(pg, ESTATE);
   try {
     await withWorkers(world, temporal, 1, async () => {
-      await (await startInitialSync(temporal.client, { confirmAutoMatched: true }, { taskQueue: world.taskQueue, requestKey: 'first' })).result();
+      await (await startInitialSync(temporal.client, { confirmAutoMatched: true }, { taskQueue: world.taskQueue, requestKey: `${world.taskQueue}:first` })).result();
       const link = (await world.pool.query(
         `SELECT l.entra_tenant_id, l.entra_object_id, l.contact_id FROM contact_links l JOIN contacts c USING (contact_id)
           WHERE l.active AND NOT c.is_inactive ORDER BY l.id LIMIT 1`)).rows[0];
       const contactsBefore = await count(world.pool, 'SELECT count(*) n FROM contacts');
-      world.sandbox.mutate({ kind: 'disable', tenantId: link.entra_tenant_id, userId: link.entra_object_id });
+      world.sandbox.mutate({ kind: 'disable', userId: link.entra_object_id });
 
-      const handle = await startTenantSync(temporal.client, { trigger: 'manual', entraTenantId: link.entra_tenant_id }, { taskQueue: world.taskQueue, requestKey: 'disable' });
+      const handle = await startTenantSync(temporal.client, { trigger: 'manual', entraTenantId: link.entra_tenant_id }, { taskQueue: world.taskQueue, requestKey: `${world.taskQueue}:disable` });
       const summary = await handle.result();
       assert.equal(summary.status, 'completed');
       assert.equal(summary.counters.inactivated, 1);
@@ -94,7 +94,7 @@ test('the recurring schedule starts all-tenants runs with the scheduled trigger'
   const world = await createWorld(pg, ESTATE);
   try {
     await withWorkers(world, temporal, 1, async () => {
-      await (await startInitialSync(temporal.client, { confirmAutoMatched: true }, { taskQueue: world.taskQueue, requestKey: 'first' })).result();
+      await (await startInitialSync(temporal.client, { confirmAutoMatched: true }, { taskQueue: world.taskQueue, requestKey: `${world.taskQueue}:first` })).result();
       const schedule = await ensureRecurringSync(temporal.client, world.taskQueue, 1440, `schedule-${world.taskQueue}`);
       try {
         await schedule.trigger();

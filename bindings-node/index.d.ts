@@ -21,6 +21,10 @@ export interface EntraUser {
   assignedLicenseSkuIds?: Array<string>
 }
 
+/** A user as the core writes it (provider listings, the sandbox's expected users): every key
+ * present, `null` for an absent value, `email` (never Graph's `mail`). */
+export type ListedUser = Required<Omit<EntraUser, 'mail'>>
+
 export type PhoneType = 'work' | 'mobile' | 'other'
 
 export interface PhoneNumber {
@@ -43,6 +47,10 @@ export interface Contact {
   inactiveSource?: InactiveSource | null
   locked?: boolean
 }
+
+/** A contact as the core writes it (a `create` action's contact, `applyPlan`'s contacts): every
+ * key present, `null` for an absent value. */
+export type StoredContact = Required<Omit<Contact, 'phoneNumbers'>> & { phoneNumbers: Array<Required<PhoneNumber>> }
 
 export interface ContactLink {
   entraTenantId: string
@@ -154,7 +162,7 @@ export interface LinkAction extends ActionBase {
 export interface CreateAction extends ActionBase {
   kind: 'create'
   contactId: string
-  contact: Contact
+  contact: StoredContact
   reason: 'no_match' | 'resolution'
 }
 
@@ -211,28 +219,30 @@ export type Action =
   | InactivateAction
   | ReactivateAction
 
+/** Output records below list as required every field the core always writes. */
 export interface Counters {
-  created?: number
-  linked?: number
-  updated?: number
-  unchanged?: number
-  ambiguous?: number
-  conflicts?: number
-  inactivated?: number
-  reactivated?: number
-  excluded?: number
-  withheld?: number
+  created: number
+  linked: number
+  updated: number
+  unchanged: number
+  ambiguous: number
+  conflicts: number
+  inactivated: number
+  reactivated: number
+  excluded: number
+  withheld: number
 }
 
 export interface SyncPlan {
-  entraTenantId?: string
-  clientId?: string
+  entraTenantId: string
+  clientId: string
+  /** Left out when the plan was built without one. */
   inputDigest?: string
-  actions?: Array<Action>
-  withheld?: Array<Action>
-  excluded?: Array<ExcludedUser>
-  counters?: Counters
-  warnings?: Array<Warning>
+  actions: Array<Action>
+  withheld: Array<Action>
+  excluded: Array<ExcludedUser>
+  counters: Counters
+  warnings: Array<Warning>
 }
 
 export interface ApplyPlanInput {
@@ -252,6 +262,10 @@ export interface ManagedTenant {
   healthNote?: string
 }
 
+/** A tenant as the core writes it (listings, discovery, the store): every key present except
+ * `healthNote`, which is left out when there is none. */
+export type ListedTenant = Required<Omit<ManagedTenant, 'healthNote'>> & { healthNote?: string }
+
 export interface Client {
   clientId: string
   clientName?: string | null
@@ -266,6 +280,8 @@ export interface TenantMapping {
   state: MappingState
   clientId?: string | null
   confirmedAt?: string | null
+  /** When the mapping was closed (a remap or unmap); absent on open rows. */
+  closedAt?: string | null
 }
 
 export type ConnectionType = 'direct' | 'cipp'
@@ -277,10 +293,10 @@ export interface MergeDiscoveryInput {
 }
 
 export interface MergeDiscoveryOutput {
-  insert: Array<ManagedTenant>
-  update: Array<ManagedTenant>
-  unchanged: Array<ManagedTenant>
-  notListed: Array<ManagedTenant>
+  insert: Array<ListedTenant>
+  update: Array<ListedTenant>
+  unchanged: Array<ListedTenant>
+  notListed: Array<ListedTenant>
   warnings: Array<Warning>
 }
 
@@ -383,12 +399,12 @@ export interface MappingChangesInput {
 export interface MappingChange {
   kind: 'confirm' | 'skip' | 'remap' | 'unmap'
   entraTenantId: string
-  clientId?: string | null
-  previousClientId?: string | null
-  fromClientId?: string | null
-  toClientId?: string | null
-  closed?: TenantMapping | null
-  opened?: TenantMapping | null
+  clientId: string | null
+  previousClientId: string | null
+  fromClientId?: string
+  toClientId?: string
+  closed: TenantMapping | null
+  opened: TenantMapping | null
 }
 
 export interface MappingChangesOutput {
@@ -406,8 +422,8 @@ export interface ValidatePatternsOutput {
 }
 
 export interface ProviderErrorInfo {
-  code?: string
-  message?: string
+  code: string
+  message: string
   status?: number
   requestId?: string
   date?: string
@@ -415,15 +431,18 @@ export interface ProviderErrorInfo {
 }
 
 export interface TenantListing {
-  tenants?: Array<ManagedTenant>
-  complete?: boolean
-  warnings?: Array<Warning>
+  tenants: Array<ListedTenant>
+  complete: boolean
+  warnings: Array<Warning>
 }
 
 export interface UserListing {
-  users?: Array<EntraUser>
-  complete?: boolean
+  users: Array<ListedUser>
+  complete: boolean
+  /** Why the listing is incomplete; absent on a complete one. */
   error?: ProviderErrorInfo
+  /** Left out when empty. */
+  warnings?: Array<Warning>
 }
 
 export interface RemovedUser {
@@ -432,26 +451,27 @@ export interface RemovedUser {
 }
 
 export interface DeltaListing {
-  users?: Array<EntraUser>
-  removed?: Array<RemovedUser>
-  deltaLink?: string | null
-  resyncRequired?: boolean
-  fullEnumeration?: boolean
-  complete?: boolean
+  users: Array<ListedUser>
+  removed: Array<RemovedUser>
+  deltaLink: string | null
+  resyncRequired: boolean
+  fullEnumeration: boolean
+  complete: boolean
+  /** Left out when empty. */
+  warnings?: Array<Warning>
 }
 
 export interface ValidationCheck {
-  name?: string
-  ok?: boolean
-  status?: 'passed' | 'failed' | 'skipped'
-  code?: string
+  name: string
+  status: 'passed' | 'failed' | 'skipped'
+  /** For a failed check. */
   errorCode?: string
   message?: string
 }
 
 export interface ValidationReport {
-  ok?: boolean
-  checks?: Array<ValidationCheck>
+  ok: boolean
+  checks: Array<ValidationCheck>
 }
 
 export interface TokenSet {
@@ -658,33 +678,33 @@ export interface FailureInfo {
 }
 
 export interface RunRecord {
-  runId?: string
-  scope?: RunScope
-  trigger?: RunTrigger
-  entraTenantId?: string | null
-  status?: RunStatus
-  startedAtMs?: number
-  finishedAtMs?: number | null
-  heartbeatAtMs?: number | null
-  tenantsTotal?: number
-  tenantsSucceeded?: number
-  tenantsFailed?: number
-  counters?: Counters
+  runId: string
+  scope: RunScope
+  trigger: RunTrigger
+  entraTenantId: string | null
+  status: RunStatus
+  startedAtMs: number
+  finishedAtMs: number | null
+  heartbeatAtMs: number | null
+  tenantsTotal: number
+  tenantsSucceeded: number
+  tenantsFailed: number
+  counters: Counters
 }
 
 export interface TenantRunResult {
-  runId?: string
-  entraTenantId?: string
-  clientId?: string | null
-  outcome?: 'succeeded' | 'failed'
-  mode?: 'full' | 'delta' | null
-  listingComplete?: boolean
-  dryRun?: boolean
-  counters?: Counters
-  warnings?: Array<Warning>
-  error?: FailureInfo | null
-  durationMs?: number
-  finishedAtMs?: number
+  runId: string
+  entraTenantId: string
+  clientId: string | null
+  outcome: 'succeeded' | 'failed'
+  mode: 'full' | 'delta' | null
+  listingComplete: boolean
+  dryRun: boolean
+  counters: Counters
+  warnings: Array<Warning>
+  error: FailureInfo | null
+  durationMs: number
+  finishedAtMs: number
 }
 
 export interface RunReport {
@@ -695,29 +715,50 @@ export interface RunReport {
   dryRun: boolean
 }
 
-export interface ProgressEvent {
-  event?: 'runStarted' | 'tenantStarted' | 'tenantFinished' | 'runFinished'
-  runId?: string
-  entraTenantId?: string
-  tenantsTotal?: number
-  tenantsAlreadyDone?: number
-  tenantsDone?: number
-  outcome?: 'succeeded' | 'failed'
-  counters?: Counters
-  totals?: Counters
-  status?: RunStatus
+export interface RunStartedEvent {
+  event: 'runStarted'
+  runId: string
+  tenantsTotal: number
+  tenantsAlreadyDone: number
 }
 
+export interface TenantStartedEvent {
+  event: 'tenantStarted'
+  runId: string
+  entraTenantId: string
+}
+
+export interface TenantFinishedEvent {
+  event: 'tenantFinished'
+  runId: string
+  entraTenantId: string
+  outcome: 'succeeded' | 'failed'
+  counters: Counters
+  totals: Counters
+  tenantsDone: number
+  tenantsTotal: number
+}
+
+export interface RunFinishedEvent {
+  event: 'runFinished'
+  runId: string
+  status: RunStatus
+  counters: Counters
+}
+
+/** One progress event of `syncAll`, discriminated by `event`. */
+export type ProgressEvent = RunStartedEvent | TenantStartedEvent | TenantFinishedEvent | RunFinishedEvent
+
 export interface QueueItem {
-  entraTenantId?: string
-  entraObjectId?: string
-  kind?: 'ambiguous' | 'conflict'
-  state?: 'open' | 'resolved' | 'dismissed'
-  reason?: string | null
-  candidateContactIds?: Array<string>
-  displayName?: string | null
-  userPrincipalName?: string | null
-  resolution?: Resolution | null
+  entraTenantId: string
+  entraObjectId: string
+  kind: 'ambiguous' | 'conflict'
+  state: 'open' | 'resolved' | 'dismissed'
+  reason: string | null
+  candidateContactIds: Array<string>
+  displayName: string | null
+  userPrincipalName: string | null
+  resolution: Resolution | null
 }
 
 export type Json = { [key: string]: Json } | Array<Json> | string | number | boolean | null
@@ -766,6 +807,7 @@ export interface FunctionSignatures {
   preview_mappings: [PreviewInput, PreviewOutput]
   plan_mapping_changes: [MappingChangesInput, MappingChangesOutput]
   run_id: [RunKey & { attempt?: number }, { runId: string }]
+  contact_version: [Contact | { contact: Contact }, { contactVersion: string }]
 }
 export type FunctionName = keyof FunctionSignatures
 
@@ -796,6 +838,9 @@ export declare function planTenantSyncAsync(input: PlanInput): Promise<SyncPlan>
 export declare function previewMappingsAsync(input: PreviewInput): Promise<PreviewOutput>
 export declare function applyPlanAsync(input: PlanInput, plan: SyncPlan): Promise<PlanInput>
 export declare function applyPlanAsync(input: ApplyPlanInput): Promise<PlanInput>
+/** The version of a stored contact (32 hex digits, compare only for equality): apply an
+ * action carrying `contactVersion` only while the stored contact still has that version. */
+export declare function contactVersion(contact: Contact): string
 /** The deterministic id of a run; `attempt` > 1 names a later attempt of a finished run. */
 export declare function runId(key: RunKey, attempt?: number): string
 
@@ -878,7 +923,7 @@ export declare function refreshTokens(settings: SignInSettings, refreshToken: st
 export declare abstract class Store {
   upsertClients(clients: Array<Client>): Promise<null>
   upsertContacts(contacts: Array<Contact>): Promise<null>
-  loadTenants(): Promise<Array<ManagedTenant>>
+  loadTenants(): Promise<Array<ListedTenant>>
   loadMappings(): Promise<Array<TenantMapping>>
   loadQueue(tenantId?: string | null): Promise<Array<QueueItem>>
   resolveQueueItem(tenantId: string, resolution: Resolution): Promise<null>
@@ -946,7 +991,7 @@ export declare class Sandbox {
   partnerTenant(): SandboxTenant
   tenants(): Array<SandboxTenant>
   users(tenantId: string): Array<SandboxUser>
-  expectedUsers(tenantId: string): Array<EntraUser>
+  expectedUsers(tenantId: string): Array<ListedUser>
   crmClients(): Array<Client>
   crmContacts(): Array<Contact>
   mutate(mutation: SandboxMutation): string
@@ -955,6 +1000,14 @@ export declare class Sandbox {
   updateFaults(faults: SandboxFaults): void
   revokeRefreshTokens(): void
   expireDeltaTokens(): void
+  /** How many requests reached `path` (`/v1.0/users`, `/api/ListTenants`, ...), faulted ones included. */
+  requestCount(path: string): number
+  /** Requests per path. */
+  requestCounts(): { [path: string]: number }
+  /** Forgets the request counts. */
+  resetRequestCounts(): void
+  /** Every access token issued so far stops working (Graph and CIPP answer 401). */
+  revokeAccessTokens(): void
   shutdown(): Promise<void>
 }
 

@@ -180,23 +180,125 @@ function callAsync(name, input) {
 /** The names `call` accepts. */
 const functions = () => native.functions()
 
-/** Splits the users into included and excluded (with a reason). Users the result repeats are
- * the caller's own objects where those already have the canonical shape (exactly the contract's
- * keys, in its order); any other user comes back as a new canonical object. */
+// filterUsers reads from each user only what the filter looks at and hands back the caller's
+// own objects (see src/filter_fields.rs). These flags are that module's.
+const FLAG_ENABLED = 1
+const FLAG_LICENSED = 2
+const FLAG_UPN = 4
+const FLAG_MAIL = 8
+const FLAG_DISPLAY_NAME = 16
+const FLAG_USER_TYPE = 32
+const REASON_NAMES = Object.freeze(native.filterReasonNames())
+
+const isText = (v) => typeof v === 'string' && v.isWellFormed()
+/** Whether the JSON entry point takes `v` as an optional string (absent, null or a string). */
+const isOptionalText = (v) => v === undefined || v === null || isText(v)
+/** Whether the JSON entry point takes `v` as a list of strings (absent, null or strings). */
+function isTextList(v) {
+  if (v === undefined || v === null) return true
+  if (!Array.isArray(v)) return false
+  for (let i = 0; i < v.length; i++) if (!isText(v[i])) return false
+  return true
+}
+
+/** The filter's fields of every user as one string, or null when some user is not one the JSON
+ * entry point reads as it stands (a missing or mistyped contract key, both `email` and `mail`,
+ * an object that is not plain): the entry point then decides, and names what is wrong. Only the
+ * contract's keys are read; other keys are never looked at. */
+function filterFields(users) {
+  const parts = new Array(users.length * 4)
+  for (let i = 0; i < users.length; i++) {
+    const u = users[i]
+    if (u === null || typeof u !== 'object') return null
+    const proto = Object.getPrototypeOf(u)
+    if ((proto !== Object.prototype && proto !== null) || typeof u.toJSON === 'function') return null
+    const enabled = u.accountEnabled
+    const upn = u.userPrincipalName
+    let mail = u.email
+    if (mail === undefined) mail = u.mail
+    else if (u.mail !== undefined) return null // both: the entry point refuses the duplicate
+    const name = u.displayName
+    const kind = u.userType
+    const licenses = u.assignedLicenseSkuIds
+    if (
+      typeof enabled !== 'boolean' || typeof u.entraObjectId !== 'string' || !u.entraObjectId.isWellFormed() ||
+      !isOptionalText(u.entraTenantId) || !isOptionalText(upn) || !isOptionalText(mail) ||
+      !isOptionalText(name) || !isOptionalText(kind) || !isOptionalText(u.givenName) ||
+      !isOptionalText(u.surname) || !isOptionalText(u.jobTitle) || !isOptionalText(u.mobilePhone) ||
+      !isTextList(licenses) || !isTextList(u.otherMails) || !isTextList(u.proxyAddresses) ||
+      !isTextList(u.businessPhones)
+    ) {
+      return null
+    }
+    let flags = enabled ? FLAG_ENABLED : 0
+    if (licenses != null && licenses.length > 0) flags |= FLAG_LICENSED
+    if (upn != null) flags |= FLAG_UPN
+    if (mail != null) flags |= FLAG_MAIL
+    if (name != null) flags |= FLAG_DISPLAY_NAME
+    if (kind != null) flags |= FLAG_USER_TYPE
+    const at = i * 4
+    parts[at] = String.fromCharCode(48 + flags) + (upn ?? '')
+    parts[at + 1] = mail ?? ''
+    parts[at + 2] = name ?? ''
+    parts[at + 3] = kind ?? ''
+  }
+  return parts.join('\0')
+}
+
+/** The arguments of the native field filter, or null when the JSON entry point must decide. */
+function filterArgs(input) {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return null
+  const users = input.users
+  if (!Array.isArray(users) || typeof input.toJSON === 'function') return null
+  let options
+  try {
+    options = JSON.stringify(input.options === undefined ? null : input.options)
+  } catch (_) {
+    return null
+  }
+  if (options === undefined) options = 'null'
+  const fields = filterFields(users)
+  return fields === null ? null : { users, args: [options, users.length, fields] }
+}
+
+/** The result from the caller's own users and the native decisions. */
+function filterResult(users, decisions) {
+  const { reasons, patternIds, patterns } = decisions
+  const included = []
+  const excluded = []
+  for (let i = 0; i < users.length; i++) {
+    const code = reasons[i]
+    if (code === 0) {
+      included.push(users[i])
+      continue
+    }
+    const entry = { user: users[i], reason: REASON_NAMES[code - 1] }
+    const p = patternIds[i]
+    if (p !== 0) entry.pattern = patterns[p - 1]
+    excluded.push(entry)
+  }
+  return { included, excluded }
+}
+
+/** Splits the users into included and excluded (with a reason). The users in the result are the
+ * caller's own objects (as `Array.prototype.filter` returns them), not canonical copies; input the
+ * core would refuse gets the entry point's error. */
 function filterUsers(input) {
   return guard(() => {
-    const pieces = native.filterUsersReusing(writeInput(input)).map(fromJson)
-    const users = input && Array.isArray(input.users) ? input.users : []
-    const pick = (entry) => (typeof entry === 'number' ? users[entry] : entry)
-    const out = { included: [], excluded: [] }
-    for (const piece of pieces) {
-      for (const entry of piece.included) out.included.push(pick(entry))
-      for (const excluded of piece.excluded) {
-        excluded.user = pick(excluded.user)
-        out.excluded.push(excluded)
-      }
-    }
-    return out
+    const read = filterArgs(input)
+    const decisions = read === null ? null : native.filterUserFields(...read.args)
+    if (decisions === null) return call('filter_users', input)
+    return filterResult(read.users, decisions)
+  })
+}
+
+/** Like `filterUsers`, as a Promise decided on a worker thread. */
+function filterUsersAsync(input) {
+  return guardAsync(async () => {
+    const read = filterArgs(input)
+    const decisions = read === null ? null : await native.filterUserFieldsAsync(...read.args)
+    if (decisions === null) return callAsync('filter_users', input)
+    return filterResult(read.users, decisions)
   })
 }
 const validatePatterns = (input) => call('validate_patterns', input)
@@ -206,8 +308,9 @@ const mergeDiscovery = (input) => call('merge_discovery', input)
 const planMappingChanges = (input) => call('plan_mapping_changes', input)
 const applyPlanEnvelope = (input, plan) => (plan === undefined ? input : { input, plan })
 const applyPlan = (input, plan) => call('apply_plan', applyPlanEnvelope(input, plan))
+/** The version of a stored contact, to compare with an action's `contactVersion`. */
+const contactVersion = (contact) => call('contact_version', { contact }).contactVersion
 
-const filterUsersAsync = (input) => callAsync('filter_users', input)
 const planTenantSyncAsync = (input) => callAsync('plan_tenant_sync', input)
 const previewMappingsAsync = (input) => callAsync('preview_mappings', input)
 const applyPlanAsync = (input, plan) => callAsync('apply_plan', applyPlanEnvelope(input, plan))
@@ -522,6 +625,23 @@ class Sandbox {
   expireDeltaTokens() {
     guard(() => this._native.expireDeltaTokens())
   }
+  /** How many requests reached `path` (`/v1.0/users`, `/api/ListTenants`, ...), faulted ones
+   * included. */
+  requestCount(path) {
+    return guard(() => this._native.requestCount(String(path)))
+  }
+  /** Requests per path. */
+  requestCounts() {
+    return guard(() => fromJson(this._native.requestCountsJson()))
+  }
+  /** Forgets the request counts. */
+  resetRequestCounts() {
+    guard(() => this._native.resetRequestCounts())
+  }
+  /** Every access token issued so far stops working (Graph and CIPP answer 401). */
+  revokeAccessTokens() {
+    guard(() => this._native.revokeAccessTokens())
+  }
   /** Stops the three services. Calling it again does nothing. */
   shutdown() {
     return guardAsync(() => this._native.shutdown())
@@ -585,6 +705,7 @@ module.exports = {
   previewMappings,
   mergeDiscovery,
   planMappingChanges,
+  contactVersion,
   filterUsersAsync,
   planTenantSyncAsync,
   previewMappingsAsync,

@@ -76,7 +76,8 @@ test('values JSON cannot hold are InvalidInput', () => {
   const cyclic = {}
   cyclic.self = cyclic
   assert.throws(() => es.filterUsers(cyclic), (e) => e instanceof es.InvalidInput)
-  assert.throws(() => es.filterUsers({ users: [{ entraObjectId: 'a', accountEnabled: true, big: 1n }] }), (e) => e instanceof es.InvalidInput)
+  assert.throws(() => es.filterUsers({ users: [{ entraObjectId: 'a', accountEnabled: 1n }] }), (e) => e instanceof es.InvalidInput)
+  assert.throws(() => es.call('filter_users', { users: [{ entraObjectId: 'a', accountEnabled: true, big: 1n }] }), (e) => e instanceof es.InvalidInput)
 })
 
 test('a Rust panic is code internal, from sync and async calls, and the process lives on', async () => {

@@ -39,15 +39,37 @@ test('cipp lists the same estate and has no delta', async () => {
   await assert.rejects(cipp.listUsersDelta(tenantIds()[0]), (e) => e instanceof es.Unsupported && e.code === 'unsupported')
 })
 
-test('a 429 storm is retried until it passes', async () => {
+test('a 429 storm is retried until it passes, as the request counts show', async () => {
   const graph = new es.GraphProvider(sandbox.graphSettings())
+  await graph.listUsers(tenantIds()[0]) // the token is cached: the counts below are Graph's only
+  sandbox.resetRequestCounts()
+  assert.deepEqual(sandbox.requestCounts(), {})
   sandbox.updateFaults({ graphThrottleNext: 3, retryAfterSecs: 0 })
   try {
     const listing = await graph.listUsers(tenantIds()[0])
     assert.equal(listing.complete, true)
+    assert.equal(sandbox.requestCount('/v1.0/users'), 4) // three 429s, then the page
+    assert.deepEqual(sandbox.requestCounts(), { '/v1.0/users': 4 })
   } finally {
     sandbox.setFaults({})
   }
+})
+
+test('revoked access tokens are refused until a new one is fetched', async () => {
+  const graph = new es.GraphProvider(sandbox.graphSettings())
+  await graph.listUsers(tenantIds()[0])
+  sandbox.revokeAccessTokens()
+  sandbox.resetRequestCounts()
+  // The provider either gets a new token after the 401 or fails with an auth error; either way
+  // the revoked token was refused by Graph.
+  try {
+    await graph.listUsers(tenantIds()[0])
+  } catch (e) {
+    assert.ok(e instanceof es.EntraSyncError, String(e))
+  }
+  assert.ok(sandbox.requestCount('/v1.0/users') >= 1)
+  const counts = sandbox.requestCounts()
+  assert.ok(Object.keys(counts).some((path) => path.endsWith('/oauth2/v2.0/token')), JSON.stringify(counts))
 })
 
 test('persistent throttling rejects with Throttled', async () => {

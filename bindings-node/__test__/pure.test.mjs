@@ -6,15 +6,33 @@ import { es, graphUsers } from './helpers.mjs'
 import * as esm from '../index.mjs'
 
 test('functions() lists what call accepts', () => {
-  assert.deepEqual(es.functions(), ['filter_users', 'validate_patterns', 'plan_tenant_sync', 'apply_plan', 'merge_discovery', 'preview_mappings', 'plan_mapping_changes', 'run_id'])
+  assert.deepEqual(es.functions(), ['filter_users', 'validate_patterns', 'plan_tenant_sync', 'apply_plan', 'merge_discovery', 'preview_mappings', 'plan_mapping_changes', 'run_id', 'contact_version'])
 })
 
 test('the named functions equal call, sync and async', async () => {
-  const input = { users: graphUsers(200), options: { includeGuests: false, licensedOnly: true } }
+  // Canonical users (as the entry point writes them): filterUsers's result equals call's.
+  const canonical = es.call('filter_users', { users: graphUsers(200) })
+  const users = [...canonical.included, ...canonical.excluded.map((e) => e.user)]
+  const input = { users, options: { includeGuests: false, licensedOnly: true } }
   const viaCall = es.call('filter_users', input)
   assert.deepEqual(es.filterUsers(input), viaCall)
   assert.deepEqual(await es.filterUsersAsync(input), viaCall)
   assert.ok(viaCall.included.length > 0 && viaCall.excluded.length > 0)
+})
+
+test('contactVersion is the version a plan compares with', () => {
+  const contact = { contactId: 'c-1', clientId: 'client-1', email: 'jane@contoso.com', fullName: 'Jane' }
+  const version = es.contactVersion(contact)
+  assert.match(version, /^[0-9a-f]{32}$/)
+  assert.equal(version, es.call('contact_version', { contact }).contactVersion)
+  assert.equal(version, es.call('contact_version', contact).contactVersion)
+  assert.notEqual(es.contactVersion({ ...contact, fullName: 'Jane Doe' }), version)
+  const plan = es.planTenantSync({
+    entraTenantId: 't-1', clientId: 'client-1', listingComplete: true, links: [], contacts: [contact],
+    users: [{ entraObjectId: 'u-1', accountEnabled: true, email: 'jane@contoso.com', displayName: 'Jane', assignedLicenseSkuIds: ['s'] }],
+  })
+  const link = plan.actions.find((a) => a.kind === 'link')
+  assert.equal(link.contactVersion, version)
 })
 
 test('runId is deterministic and names attempts', () => {
@@ -48,18 +66,13 @@ test('timers keep firing while a 100k-user plan runs off the JavaScript thread',
   assert.equal(text.length > 0, true)
 })
 
-test('filterUsers hands back the caller’s canonical user objects, and only those', () => {
-  const canonical = es.call('filter_users', { users: graphUsers(50) })
-  const users = [...canonical.included, ...canonical.excluded.map((e) => e.user)]
-  const out = es.filterUsers({ users })
-  assert.deepEqual(out, es.call('filter_users', { users }))
-  for (const u of out.included) assert.ok(users.includes(u), 'an included user is the caller’s own object')
-  for (const e of out.excluded) assert.ok(users.includes(e.user), 'an excluded user is the caller’s own object')
-  // Users in another shape (Graph's `mail`, extra keys) come back canonical, as new objects.
+test('filterUsers hands back the caller’s user objects, whatever their shape', () => {
   const graph = graphUsers(50).map((u) => ({ ...u, id: u.entraObjectId }))
-  const fromGraph = es.filterUsers({ users: graph })
-  assert.deepEqual(fromGraph, es.call('filter_users', { users: graph }))
-  assert.ok(fromGraph.included.every((u) => !graph.includes(u) && !('id' in u)))
+  const out = es.filterUsers({ users: graph })
+  const viaCall = es.call('filter_users', { users: graph })
+  assert.deepEqual(out.included.map((u) => u.entraObjectId), viaCall.included.map((u) => u.entraObjectId))
+  assert.ok(out.included.every((u) => graph.includes(u)), 'an included user is the caller’s own object')
+  assert.ok(out.excluded.every((e) => graph.includes(e.user)), 'an excluded user is the caller’s own object')
 })
 
 test('filterUsers errors are the entry point’s', () => {
@@ -79,7 +92,8 @@ test('filterUsers errors are the entry point’s', () => {
 
 test('inputs and results larger than one piece cross whole', () => {
   // More users than one piece of the input (50k) and of the filter's result (100k).
-  const users = graphUsers(120_001)
+  const canonical = es.call('filter_users', { users: graphUsers(120_001) })
+  const users = [...canonical.included, ...canonical.excluded.map((e) => e.user)]
   const expected = es.call('filter_users', { users })
   const out = es.filterUsers({ users })
   assert.equal(out.included.length + out.excluded.length, users.length)

@@ -9,10 +9,10 @@
 pub mod auth;
 pub mod engine;
 pub mod errors;
+pub mod filter_fields;
 pub mod logging;
 pub mod providers;
 pub mod pure;
-pub mod reuse;
 pub mod rotation;
 pub mod runtime;
 pub mod sandbox;

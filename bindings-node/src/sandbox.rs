@@ -197,6 +197,38 @@ impl Sandbox {
         })
     }
 
+    /// How many requests reached a path (`/v1.0/users`, `/api/ListTenants`,
+    /// `/{tenant}/oauth2/v2.0/token`), faulted ones included.
+    #[napi]
+    pub fn request_count(&self, path: String) -> napi::Result<i64> {
+        self.with(|s| Ok(i64::try_from(s.request_count(&path)).unwrap_or(i64::MAX)))
+    }
+
+    /// Requests per path, as JSON text (`{path: count}`).
+    #[napi]
+    pub fn request_counts_json(&self) -> napi::Result<String> {
+        self.json(|s| s.request_counts())
+    }
+
+    /// Forgets the request counts.
+    #[napi]
+    pub fn reset_request_counts(&self) -> napi::Result<()> {
+        self.with(|s| {
+            s.reset_request_counts();
+            Ok(())
+        })
+    }
+
+    /// Every access token issued so far stops working (Graph and CIPP answer 401); new tokens
+    /// work.
+    #[napi]
+    pub fn revoke_access_tokens(&self) -> napi::Result<()> {
+        self.with(|s| {
+            s.revoke_access_tokens();
+            Ok(())
+        })
+    }
+
     /// Every delta link handed out so far expires.
     #[napi]
     pub fn expire_delta_tokens(&self) -> napi::Result<()> {

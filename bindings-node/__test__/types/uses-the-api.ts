@@ -26,7 +26,17 @@ function describe(action: Action): string {
       return `${action.kind} ${action.contactId}`
   }
 }
-const lines: string[] = (plan.actions ?? []).map(describe)
+const lines: string[] = plan.actions.map(describe)
+// Fields every output always carries are required: each line fails to compile if one becomes
+// optional again.
+const created: number = plan.counters.created
+const withheldCount: number = plan.counters.withheld + plan.withheld.length + plan.excluded.length + plan.warnings.length
+const planTenant: string = plan.entraTenantId + plan.clientId
+const digest: string | undefined = plan.inputDigest
+const version: string = es.contactVersion({ contactId: 'k', clientId: 'c' })
+const versionViaCall: string = es.call('contact_version', { contact: { contactId: 'k' } }).contactVersion
+const closedAt: string | null | undefined = ({ entraTenantId: 't', state: 'mapped', closedAt: null } as es.TenantMapping).closedAt
+console.log(created, withheldCount, planTenant, digest, version, versionViaCall, closedAt)
 const after: PlanInput = es.applyPlan(input, plan)
 const preview: PreviewOutput = es.previewMappings({ tenants: [{ entraTenantId: 't', domains: ['x.example'] }], clients: [{ clientId: 'c', domains: ['x.example'] }] })
 const merged = es.mergeDiscovery({ listingComplete: true, known: [], listed: [{ entraTenantId: 't' }] })
@@ -45,9 +55,16 @@ async function main(): Promise<void> {
   const graph = new es.GraphProvider(sandbox.graphSettings(), { onTokensRotated: async (t: TokenSet) => { saved.push(t) } })
   const cipp = new es.CippProvider(sandbox.cippSettings())
   const tenants = await graph.listManagedTenants()
-  const listing = await cipp.listUsers((tenants.tenants ?? [])[0]?.entraTenantId ?? 't')
+  const listing = await cipp.listUsers(tenants.tenants[0]?.entraTenantId ?? 't')
+  const listingComplete: boolean = tenants.complete && listing.complete
+  const firstEmail: string | null | undefined = listing.users[0]?.email
   const delta = await graph.listUsersDelta('t', listing.complete ? null : undefined)
+  const deltaLink: string | null = delta.deltaLink
+  const removed: number = delta.removed.length + delta.users.length + (delta.resyncRequired ? 1 : 0) + (delta.fullEnumeration ? 1 : 0)
   const report = await graph.validate()
+  const failing: string[] = report.checks.filter((c) => c.status === 'failed').map((c) => c.name)
+  const reportOk: boolean = report.ok
+  console.log(listingComplete, firstEmail, deltaLink, removed, failing, reportOk, tenants.warnings.length)
   const store: es.MemoryStore | es.SqliteStore = Math.random() > 0.5 ? new es.MemoryStore() : es.SqliteStore.inMemory()
   const engine = new es.SyncEngine(graph, store)
   await store.upsertClients(sandbox.crmClients())
@@ -55,11 +72,24 @@ async function main(): Promise<void> {
   const mappingPreview = await engine.previewMappings({ threshold: 0.8 })
   await engine.applyMappingChanges([{ kind: 'skip', entraTenantId: 't' }])
   const controller = new AbortController()
-  const run = await engine.syncAll({ dryRun: true, requestKey: 'k', trigger: 'scheduled', signal: controller.signal, onProgress: (e) => console.log(e.event) })
-  const record = await store.loadRun(run.run.runId ?? '')
+  const run = await engine.syncAll({ dryRun: true, requestKey: 'k', trigger: 'scheduled', signal: controller.signal, onProgress: (e) => console.log(e.event === 'tenantFinished' ? e.totals.created : e.runId) })
+  const record = await store.loadRun(run.run.runId)
+  const runCounters: number = run.run.counters.created + run.run.tenantsTotal + run.run.startedAtMs
+  const finishedAt: number | null = run.run.finishedAtMs
+  const results: Array<string | null> = (await store.loadTenantResults(run.run.runId)).map((r) => r.error?.code ?? r.clientId)
+  const queue: string[] = (await store.loadQueue()).flatMap((q) => q.candidateContactIds)
+  const merged2: number = discovery.merge.insert.length + (discovery.merge.insert[0]?.domains.length ?? 0)
+  const changed = await engine.applyMappingChanges([{ kind: 'unmap', entraTenantId: 't' }])
+  const closed: string | null | undefined = changed.changes[0]?.closed?.closedAt
+  const previous: string | null | undefined = changed.changes[0]?.previousClientId
+  console.log(runCounters, finishedAt, results, queue, merged2, closed, previous)
   const tenantReport = await engine.syncTenant({ entraTenantId: 't', state: 'mapped', clientId: 'c' }, { useDelta: false })
   sandbox.updateFaults({ graphThrottleNext: 2 })
   sandbox.mutate({ kind: 'disable', userId: 'u' })
+  const requests: number = sandbox.requestCount('/v1.0/users') + (sandbox.requestCounts()['/api/ListTenants'] ?? 0)
+  sandbox.resetRequestCounts()
+  sandbox.revokeAccessTokens()
+  console.log(requests)
   await sandbox.shutdown()
   const start = es.authorizeUrl({ clientId: 'x', redirectUri: 'https://host/cb' }, 'k'.repeat(32), 'ht', 'hu')
   const claims = await es.verifyState(start.state, 'k'.repeat(32), 'ht', 'hu', 'https://host/cb', { ttl: 60, consumeNonce: () => true })

@@ -172,7 +172,7 @@ export function createActivities(deps: ActivityDeps) {
           throw asFailure(err);
         }
         heartbeat('planned');
-        await applyPlan(tx, req.runId, plan);
+        await applyPlan(tx, req.runId, plan, () => heartbeat('applying'));
         if (listing.nextDeltaLink) {
           await tx.query(
             `INSERT INTO delta_links (entra_tenant_id, delta_link) VALUES ($1, $2)

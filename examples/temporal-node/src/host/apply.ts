@@ -13,9 +13,15 @@ export interface ApplySummary {
   alreadyApplied: number;
 }
 
-export async function applyPlan(tx: Tx, runId: string, plan: SyncPlan): Promise<ApplySummary> {
+/**
+ * `progress` is called every few actions, so a long apply keeps its activity's heartbeat going.
+ */
+export async function applyPlan(
+  tx: Tx, runId: string, plan: SyncPlan, progress: () => void = () => undefined,
+): Promise<ApplySummary> {
   const summary: ApplySummary = { applied: 0, alreadyApplied: 0 };
-  for (const action of plan.actions) {
+  for (const [index, action] of plan.actions.entries()) {
+    if (index % 50 === 0) progress();
     const first = await tx.query(
       `INSERT INTO applied_actions (run_id, idempotency_key, entra_tenant_id, kind)
        VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,

@@ -7,6 +7,7 @@
 //! the host layer's (`entra_providers::host`, `entra_core::engine::RunRequest`).
 
 mod auth;
+mod client_index;
 mod convert;
 mod de;
 mod engine;
@@ -68,6 +69,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install(py);
     errors::register(m)?;
     pure::register(m)?;
+    client_index::register(m)?;
     providers::register(m)?;
     sandbox::register(m)?;
     engine::register(m)?;

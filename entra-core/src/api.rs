@@ -23,7 +23,7 @@ pub const FUNCTIONS: &[&str] = &[
 /// Runs the pure function `function` on a JSON `input` in the canonical contract shape.
 pub fn call(function: &str, input: &Value) -> Result<Value, CoreError> {
     match function {
-        "filter_users" => to_value(&crate::filter::filter_users(&from_value(input)?)?),
+        "filter_users" => to_value(&crate::filter::filter_users_owned(from_value(input)?)?),
         "validate_patterns" => validate_patterns(input),
         "plan_tenant_sync" => to_value(&crate::reconcile::plan_tenant_sync(&from_value(input)?)?),
         "apply_plan" => apply_plan(input),

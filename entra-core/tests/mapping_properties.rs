@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use entra_core::mapping::fuzzy::token_similarity;
 use entra_core::mapping::names::ABBREVIATIONS;
 use entra_core::mapping::{
-    MappingChangesInput, MappingOperation, MergeDiscoveryInput, PreviewInput, PreviewOptions,
-    merge_discovery, plan_mapping_changes, preview_mappings,
+    MappingChangesInput, MappingOperation, MergeDiscoveryInput, PreviewIndex, PreviewInput,
+    PreviewOptions, merge_discovery, plan_mapping_changes, preview_mappings,
 };
 use entra_core::model::{Client, ManagedTenant, MappingState, TenantMapping, TenantStatus};
 use proptest::prelude::*;
@@ -102,6 +102,29 @@ fn rows_overlap(a: &[&str], b: &[&str]) -> bool {
 const FIRST_WORDS: &[&str] = &["Lincoln", "Delta", "Summit", "Cascade", "Alpha", "Müller"];
 
 proptest! {
+    /// A reusable index gives the one-shot preview's answer, for the whole tenant list and for a
+    /// part of it previewed later against the same index.
+    #[test]
+    fn an_index_built_once_previews_exactly_as_preview_mappings(
+        input in estate(),
+        split in 0usize..12,
+    ) {
+        let index = PreviewIndex::new(input.clients.clone(), input.options.clone())
+            .expect("generated clients are valid");
+        let split = split.min(input.tenants.len());
+        for tenants in [&input.tenants[..], &input.tenants[split..], &input.tenants[..split]] {
+            let one_shot = preview_mappings(&PreviewInput {
+                tenants: tenants.to_vec(),
+                ..input.clone()
+            });
+            let indexed = index.preview(tenants, &input.mappings);
+            prop_assert_eq!(
+                indexed.map_err(|e| e.code()),
+                one_shot.map_err(|e| e.code())
+            );
+        }
+    }
+
     #[test]
     fn a_name_sharing_only_its_first_word_is_never_a_candidate_abbreviated_or_not(
         first in prop::sample::select(FIRST_WORDS),

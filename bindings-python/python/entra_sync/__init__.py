@@ -6,7 +6,8 @@ byte-identical plans:
 * pure functions over plain dicts in the canonical contract shape (camelCase keys):
   :func:`filter_users`, :func:`validate_patterns`, :func:`plan_tenant_sync`, :func:`apply_plan`,
   :func:`preview_mappings`, :func:`merge_discovery`, :func:`plan_mapping_changes`, :func:`run_id`,
-  and :func:`call` for any core function by name;
+  and :func:`call` for any core function by name; :class:`ClientIndex` indexes the clients once
+  for many mapping previews;
 * one exception hierarchy under :class:`EntraSyncError`, whose ``.code`` is the stable code.
 
 Rust log events reach the ``entra_sync`` logger of :mod:`logging`.
@@ -23,6 +24,7 @@ from ._native import (
     AuthError,
     CancelToken,
     CippProvider,
+    ClientIndex,
     ConfigurationError,
     ConsentRequired,
     EntraSyncError,
@@ -156,6 +158,7 @@ __all__ = [
     "Blocking",
     "CancelToken",
     "CippProvider",
+    "ClientIndex",
     "ConfigurationError",
     "ConsentRequired",
     "EntraSyncError",

@@ -62,6 +62,20 @@ pub fn filter_options() -> FilterOptions {
     }
 }
 
+/// Filter options with three custom patterns (an anchored prefix, an anchored domain and an
+/// alternation), for the whole-`filter_users` benchmark.
+pub fn filter_options_three_patterns() -> FilterOptions {
+    FilterOptions {
+        custom_exclusion_patterns: vec![
+            "^ext-".into(),
+            "@contractors\\.contoso\\.com$".into(),
+            "^(room|conf)-".into(),
+        ],
+        include_guests: false,
+        licensed_only: true,
+    }
+}
+
 /// A steady-state snapshot of `n` users: 90% linked (a tenth of those with a changed job title),
 /// 5% unlinked but matching a contact by email, 3% new, 2% linked identities gone upstream;
 /// plus unrelated contacts so the contact list also has `n` entries.

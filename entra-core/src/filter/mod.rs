@@ -121,21 +121,33 @@ impl UserFilter {
         self.patterns.first_match(texts.into_iter().flatten())
     }
 
-    /// Splits users into included and excluded, moving them (no copies).
-    pub fn split(&self, users: Vec<EntraUser>) -> FilterOutput {
-        let mut included = Vec::with_capacity(users.len());
-        let mut excluded = Vec::new();
-        for user in users {
-            match self.classify(&user) {
-                None => included.push(user),
-                Some((reason, pattern)) => excluded.push(ExcludedUser {
-                    user,
-                    reason,
-                    pattern,
-                }),
-            }
+    /// Splits users into included and excluded, moving them (no copies). The included users
+    /// stay in the input's own buffer, closed up in place, so a large listing is not moved to a
+    /// second one.
+    pub fn split(&self, mut users: Vec<EntraUser>) -> FilterOutput {
+        let mut reasons = Vec::new();
+        let removed: Vec<EntraUser> = users
+            .extract_if(.., |user| match self.classify(user) {
+                None => false,
+                Some(reason) => {
+                    reasons.push(reason);
+                    true
+                }
+            })
+            .collect();
+        let excluded = removed
+            .into_iter()
+            .zip(reasons)
+            .map(|(user, (reason, pattern))| ExcludedUser {
+                user,
+                reason,
+                pattern,
+            })
+            .collect();
+        FilterOutput {
+            included: users,
+            excluded,
         }
-        FilterOutput { included, excluded }
     }
 }
 
@@ -151,10 +163,71 @@ fn is_guest(user: &EntraUser) -> bool {
         })
 }
 
-/// Splits `input.users` into included and excluded users (input order kept).
+/// Splits `input.users` into included and excluded users (input order kept). Copies every
+/// user into the output; a caller that owns its input should call [`filter_users_owned`], and
+/// one that keeps its own records [`filter_user_positions`].
 pub fn filter_users(input: &FilterInput) -> Result<FilterOutput, CoreError> {
     let filter = UserFilter::new(&input.options)?;
-    Ok(filter.split(input.users.clone()))
+    let mut included = Vec::with_capacity(input.users.len());
+    let mut excluded = Vec::new();
+    for user in &input.users {
+        match filter.classify(user) {
+            None => included.push(user.clone()),
+            Some((reason, pattern)) => excluded.push(ExcludedUser {
+                user: user.clone(),
+                reason,
+                pattern,
+            }),
+        }
+    }
+    Ok(FilterOutput { included, excluded })
+}
+
+/// [`filter_users`] on an input the caller owns: the users are moved into the output, not
+/// copied. The same result as `filter_users(&input)`.
+pub fn filter_users_owned(input: FilterInput) -> Result<FilterOutput, CoreError> {
+    let filter = UserFilter::new(&input.options)?;
+    Ok(filter.split(input.users))
+}
+
+/// The positions form of [`filter_users`]: which users (by index in `input.users`) are
+/// included, and which are excluded with their reason, without copying any user. Hosts that keep
+/// their own user objects (the language bindings) return those objects instead of rebuilding
+/// records. The same decisions, in the same order, as `filter_users(input)`.
+pub fn filter_user_positions(input: &FilterInput) -> Result<FilterPositions, CoreError> {
+    let filter = UserFilter::new(&input.options)?;
+    let mut included = Vec::with_capacity(input.users.len());
+    let mut excluded = Vec::new();
+    for (index, user) in input.users.iter().enumerate() {
+        match filter.classify(user) {
+            None => included.push(index),
+            Some((reason, pattern)) => excluded.push(ExcludedPosition {
+                index,
+                reason,
+                pattern,
+            }),
+        }
+    }
+    Ok(FilterPositions { included, excluded })
+}
+
+/// Output of [`filter_user_positions`]: indices into the input's `users`, in input order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterPositions {
+    pub included: Vec<usize>,
+    pub excluded: Vec<ExcludedPosition>,
+}
+
+/// An excluded user by its index in the input, with the same `reason` and `pattern` as
+/// [`ExcludedUser`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExcludedPosition {
+    pub index: usize,
+    pub reason: ExclusionReason,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 /// Checks custom exclusion patterns the way the filter will compile them (same limits on count,
@@ -163,4 +236,130 @@ pub fn filter_users(input: &FilterInput) -> Result<FilterOutput, CoreError> {
 /// the syncs that follow.
 pub fn validate_patterns(patterns: &[String]) -> Result<(), CoreError> {
     patterns::compile_cached(patterns).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (upn, mail, display name, enabled, user type, licensed)
+    type Shape = (
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        bool,
+        Option<&'static str>,
+        bool,
+    );
+
+    /// One user per rule and per way a rule is reached, plus people who must be kept.
+    fn listing() -> Vec<EntraUser> {
+        let shapes: &[Shape] = &[
+            (
+                "jane@contoso.com",
+                Some("jane@contoso.com"),
+                "Jane Doe",
+                true,
+                Some("Member"),
+                true,
+            ),
+            ("off@contoso.com", None, "Off", false, None, true),
+            ("nomail", Some("also not"), "Nobody", true, None, true),
+            (
+                "kim_x.com#EXT#@contoso.onmicrosoft.com",
+                None,
+                "Kim",
+                true,
+                None,
+                true,
+            ),
+            (
+                "guest@contoso.com",
+                None,
+                "Guest",
+                true,
+                Some(" guest "),
+                true,
+            ),
+            ("bare@contoso.com", None, "Bare", true, None, false),
+            ("svc-backup@contoso.com", None, "Backup", true, None, true),
+            (
+                "info@contoso.com",
+                None,
+                "Shared Mailbox - Info",
+                true,
+                None,
+                true,
+            ),
+            ("ext-lee@contoso.com", None, "Lee", true, None, true),
+            ("lee@contractors.contoso.com", None, "Lee", true, None, true),
+            ("a@contoso.com", None, "Conf-Room 4", true, None, true),
+            ("room-4@contoso.com", None, "Room 4", true, None, true),
+            ("zoë.noreply@contoso.com", None, "Zoë", true, None, true),
+            (
+                "mark.talbot@contoso.com",
+                None,
+                "Mark Talbot",
+                true,
+                None,
+                true,
+            ),
+            ("\u{a0}ann@contoso.com ", None, " Ann ", true, None, true),
+        ];
+        shapes
+            .iter()
+            .enumerate()
+            .map(|(i, (upn, mail, name, enabled, kind, licensed))| {
+                let mut u = EntraUser::new("t", format!("u{i}"));
+                u.user_principal_name = Some(upn.to_string());
+                u.email = mail.map(str::to_string);
+                u.display_name = Some(name.to_string());
+                u.account_enabled = *enabled;
+                u.user_type = kind.map(str::to_string);
+                if *licensed {
+                    u.assigned_license_sku_ids = vec!["sku".into()];
+                }
+                u
+            })
+            .collect()
+    }
+
+    #[test]
+    fn owned_and_positions_entry_points_decide_exactly_as_filter_users() {
+        let options = FilterOptions {
+            custom_exclusion_patterns: vec![
+                "^ext-".into(),
+                "@contractors\\.contoso\\.com$".into(),
+                "^(room|conf)-".into(),
+            ],
+            include_guests: false,
+            licensed_only: true,
+        };
+        let input = FilterInput {
+            users: listing(),
+            options,
+        };
+        let borrowed = filter_users(&input).expect("filter");
+        assert_eq!(borrowed.excluded.len(), 12, "{borrowed:#?}");
+        let positions = filter_user_positions(&input).expect("positions");
+        let included: Vec<&EntraUser> = positions
+            .included
+            .iter()
+            .filter_map(|&i| input.users.get(i))
+            .collect();
+        assert_eq!(included, borrowed.included.iter().collect::<Vec<_>>());
+        let excluded: Vec<ExcludedUser> = positions
+            .excluded
+            .iter()
+            .filter_map(|p| {
+                Some(ExcludedUser {
+                    user: input.users.get(p.index)?.clone(),
+                    reason: p.reason,
+                    pattern: p.pattern.clone(),
+                })
+            })
+            .collect();
+        assert_eq!(excluded, borrowed.excluded);
+        assert_eq!(filter_users_owned(input).expect("owned"), borrowed);
+    }
 }

@@ -4,7 +4,7 @@
 
 use crate::model::EntraUser;
 
-use super::tokens::{local_part, words};
+use super::tokens::{local_part, trimmed, words};
 
 /// The display name Azure AD Connect gives its synchronization account.
 const DIRECTORY_SYNC_DISPLAY_NAME: &str = "On-Premises Directory Synchronization Service Account";
@@ -48,7 +48,7 @@ const PHRASE_RULES: &[(&[&str], &str)] = &[
 pub(crate) fn builtin_rule(user: &EntraUser) -> Option<&'static str> {
     let locals = [user.email.as_deref(), user.user_principal_name.as_deref()];
     for address in locals.into_iter().flatten() {
-        let local = local_part(address.trim());
+        let local = local_part(trimmed(address));
         if is_directory_sync_local_part(local) {
             return Some("directory_sync");
         }
@@ -57,10 +57,7 @@ pub(crate) fn builtin_rule(user: &EntraUser) -> Option<&'static str> {
         }
     }
     if let Some(name) = user.display_name.as_deref() {
-        if name
-            .trim()
-            .eq_ignore_ascii_case(DIRECTORY_SYNC_DISPLAY_NAME)
-        {
+        if trimmed(name).eq_ignore_ascii_case(DIRECTORY_SYNC_DISPLAY_NAME) {
             return Some("directory_sync");
         }
         if let Some(rule) = word_rule(name) {

@@ -1,10 +1,47 @@
 //! Splitting names and address local parts into words without allocating, so the built-in rules
 //! can match whole words ("bot" in "teams-bot") and never fragments of names ("Abbott").
 
-/// The words of `text`: maximal runs of alphanumeric characters.
-pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+/// The words of `text`: maximal runs of alphanumeric characters. ASCII text (nearly every
+/// address and most names) is split byte by byte, without decoding characters.
+pub(crate) fn words(text: &str) -> Words<'_> {
+    Words {
+        text,
+        pos: 0,
+        ascii: text.is_ascii(),
+    }
+}
+
+/// Iterator of [`words`].
+pub(crate) struct Words<'a> {
+    text: &'a str,
+    pos: usize,
+    ascii: bool,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.text.get(self.pos..)?;
+        let (start, end) = if self.ascii {
+            let bytes = rest.as_bytes();
+            let start = bytes.iter().position(u8::is_ascii_alphanumeric)?;
+            let len = bytes
+                .get(start..)
+                .and_then(|tail| tail.iter().position(|b| !b.is_ascii_alphanumeric()))
+                .unwrap_or(bytes.len() - start);
+            (start, start + len)
+        } else {
+            let start = rest.find(char::is_alphanumeric)?;
+            let end = rest
+                .get(start..)
+                .and_then(|tail| tail.find(|c: char| !c.is_alphanumeric()))
+                .map_or(rest.len(), |len| start + len);
+            (start, end)
+        };
+        self.pos += end;
+        rest.get(start..end)
+    }
 }
 
 /// The part of an address before the last `@`, or the whole text when it has none.
@@ -15,9 +52,19 @@ pub(crate) fn local_part(address: &str) -> &str {
     }
 }
 
+/// `text` without leading and trailing whitespace; text that starts and ends with a visible
+/// ASCII character (nearly every address) is returned as is without decoding characters.
+pub(crate) fn trimmed(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// Whether `text` looks like an email address: something, one `@`, a dotted domain, no spaces.
 pub(crate) fn is_address(text: &str) -> bool {
-    let text = text.trim();
+    let text = trimmed(text);
     let bytes = text.as_bytes();
     let Some(at) = bytes.iter().rposition(|&b| b == b'@') else {
         return false;
@@ -42,9 +89,24 @@ mod tests {
 
     #[test]
     fn words_split_on_punctuation() {
-        let got: Vec<&str> = words("svc-Backup_01.x").collect();
-        assert_eq!(got, ["svc", "Backup", "01", "x"]);
-        assert_eq!(words("--").count(), 0);
+        let cases: &[(&str, &[&str])] = &[
+            ("svc-Backup_01.x", &["svc", "Backup", "01", "x"]),
+            ("--", &[]),
+            ("", &[]),
+            ("  Jane  Doe ", &["Jane", "Doe"]),
+            ("Zoë Ångström-Noreply", &["Zoë", "Ångström", "Noreply"]),
+            ("é", &["é"]),
+            ("a\u{a0}b—c", &["a", "b", "c"]),
+        ];
+        for (text, expected) in cases {
+            let got: Vec<&str> = words(text).collect();
+            let reference: Vec<&str> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            assert_eq!(&got, expected, "{text:?}");
+            assert_eq!(got, reference, "{text:?}");
+        }
     }
 
     #[test]
@@ -57,6 +119,9 @@ mod tests {
     fn addresses_need_a_dotted_domain() {
         assert!(is_address("jane@contoso.com"));
         assert!(is_address(" jane@contoso.com "));
+        assert!(is_address("\u{a0}jane@contoso.com\t"));
+        assert_eq!(trimmed("\u{2003}a@b.co\u{a0}"), "a@b.co");
+        assert_eq!(trimmed("a@b.co"), "a@b.co");
         assert!(!is_address("jane"));
         assert!(!is_address("jane@localhost"));
         assert!(!is_address("@contoso.com"));

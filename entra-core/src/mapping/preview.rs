@@ -219,7 +219,12 @@ pub(crate) fn active_mappings(
 }
 
 fn validate(input: &PreviewInput) -> Result<(), CoreError> {
-    let o = &input.options;
+    validate_options(&input.options)?;
+    validate_tenants(&input.tenants)?;
+    validate_clients(&input.clients)
+}
+
+fn validate_options(o: &PreviewOptions) -> Result<(), CoreError> {
     if !o.threshold.is_finite() || !(0.0..=1.0).contains(&o.threshold) {
         return Err(CoreError::invalid_input(
             "field `options.threshold` must be a number between 0 and 1",
@@ -230,8 +235,12 @@ fn validate(input: &PreviewInput) -> Result<(), CoreError> {
             "field `options.topK` must be at least 1",
         ));
     }
+    Ok(())
+}
+
+fn validate_tenants(tenants: &[ManagedTenant]) -> Result<(), CoreError> {
     let mut seen = HashSet::new();
-    for (i, t) in input.tenants.iter().enumerate() {
+    for (i, t) in tenants.iter().enumerate() {
         if t.entra_tenant_id.trim().is_empty() {
             return Err(CoreError::invalid_input(format!(
                 "field `tenants[{i}].entraTenantId` must not be empty"
@@ -244,8 +253,12 @@ fn validate(input: &PreviewInput) -> Result<(), CoreError> {
             )));
         }
     }
+    Ok(())
+}
+
+fn validate_clients(clients: &[Client]) -> Result<(), CoreError> {
     let mut seen = HashSet::new();
-    for (i, c) in input.clients.iter().enumerate() {
+    for (i, c) in clients.iter().enumerate() {
         if c.client_id.trim().is_empty() {
             return Err(CoreError::invalid_input(format!(
                 "field `clients[{i}].clientId` must not be empty"
@@ -258,7 +271,7 @@ fn validate(input: &PreviewInput) -> Result<(), CoreError> {
             )));
         }
     }
-    if u32::try_from(input.clients.len()).is_err() {
+    if u32::try_from(clients.len()).is_err() {
         return Err(CoreError::invalid_input("too many clients"));
     }
     Ok(())
@@ -586,7 +599,84 @@ fn materialize(key: &RankKey<'_>, tenant_name: &PreparedName, index: &ClientInde
 /// Pure and deterministic: nothing is written, and the same input gives the same output.
 pub fn preview_mappings(input: &PreviewInput) -> Result<PreviewOutput, CoreError> {
     validate(input)?;
-    let active = active_mappings(&input.mappings)?;
+    let index = ClientIndex::build(&input.clients);
+    preview_with_index(
+        &input.tenants,
+        &input.clients,
+        &index,
+        &input.mappings,
+        &input.options,
+    )
+}
+
+/// The clients and options of [`preview_mappings`], validated and indexed once, for hosts that
+/// preview new tenants again and again against the same clients (the index is most of a
+/// preview's cost). [`PreviewIndex::preview`] gives exactly what `preview_mappings` gives for an
+/// input with these clients and options.
+pub struct PreviewIndex {
+    clients: Vec<Client>,
+    options: PreviewOptions,
+    index: ClientIndex,
+}
+
+/// Input of [`PreviewIndex::preview`]: the [`PreviewInput`] fields that change between previews.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexedPreviewInput {
+    pub tenants: Vec<ManagedTenant>,
+    /// The current mappings; rows with a `closedAt` are history and are ignored.
+    #[serde(default, deserialize_with = "or_default")]
+    pub mappings: Vec<TenantMapping>,
+}
+
+impl PreviewIndex {
+    /// Validates `options` and `clients` as `preview_mappings` does (`invalid_input` naming the
+    /// field) and indexes the clients.
+    pub fn new(clients: Vec<Client>, options: PreviewOptions) -> Result<Self, CoreError> {
+        validate_options(&options)?;
+        validate_clients(&clients)?;
+        let index = ClientIndex::build(&clients);
+        Ok(Self {
+            clients,
+            options,
+            index,
+        })
+    }
+
+    /// The indexed clients, in the order given.
+    pub fn clients(&self) -> &[Client] {
+        &self.clients
+    }
+
+    /// The options every preview of this index uses.
+    pub fn options(&self) -> &PreviewOptions {
+        &self.options
+    }
+
+    /// [`preview_mappings`] of `tenants` and `mappings` against the indexed clients.
+    pub fn preview(
+        &self,
+        tenants: &[ManagedTenant],
+        mappings: &[TenantMapping],
+    ) -> Result<PreviewOutput, CoreError> {
+        validate_tenants(tenants)?;
+        preview_with_index(tenants, &self.clients, &self.index, mappings, &self.options)
+    }
+
+    /// [`PreviewIndex::preview`] of a deserialized input.
+    pub fn preview_input(&self, input: &IndexedPreviewInput) -> Result<PreviewOutput, CoreError> {
+        self.preview(&input.tenants, &input.mappings)
+    }
+}
+
+fn preview_with_index(
+    tenants: &[ManagedTenant],
+    clients: &[Client],
+    index: &ClientIndex,
+    mappings: &[TenantMapping],
+    options: &PreviewOptions,
+) -> Result<PreviewOutput, CoreError> {
+    let active = active_mappings(mappings)?;
     let mut mapped_clients: HashSet<&str> = HashSet::new();
     for row in active.values() {
         if row.state == MappingState::Mapped
@@ -595,7 +685,6 @@ pub fn preview_mappings(input: &PreviewInput) -> Result<PreviewOutput, CoreError
             mapped_clients.insert(c.as_str());
         }
     }
-    let index = ClientIndex::build(&input.clients);
     let mut scratch = index.scratch();
     let mut out = PreviewOutput::default();
     // Tenants with a unique exact-domain client, before checking that no other tenant claims it.
@@ -603,7 +692,7 @@ pub fn preview_mappings(input: &PreviewInput) -> Result<PreviewOutput, CoreError
     let mut claims: HashMap<u32, usize> = HashMap::new();
     let mut pending: Vec<(String, Vec<Ranked>, Option<u32>)> = Vec::new();
 
-    for tenant in &input.tenants {
+    for tenant in tenants {
         let id = tenant.entra_tenant_id.clone();
         if let Some(row) = active.get(&tenant_key(&id)) {
             match (row.state, &row.client_id) {
@@ -617,11 +706,10 @@ pub fn preview_mappings(input: &PreviewInput) -> Result<PreviewOutput, CoreError
             }
             continue;
         }
-        let found = suggest(tenant, &input.clients, &index, &input.options, &mut scratch);
+        let found = suggest(tenant, clients, index, options, &mut scratch);
         let auto = match found.exact_clients.as_slice() {
             [only] => {
-                let free = input
-                    .clients
+                let free = clients
                     .get(*only as usize)
                     .is_some_and(|c| !mapped_clients.contains(c.client_id.as_str()));
                 free.then_some(*only)

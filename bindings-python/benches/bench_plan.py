@@ -11,6 +11,9 @@ For each function it reports:
   `cargo bench -p entra-core --bench same_data`, which times the core function on that exact
   data in a plain Rust process (skipped with `--no-rust` or when cargo is missing);
 - their ratio (the package's target: at most 2x);
+- for the plan, the median time of `json.loads` parsing the same input as JSON text in the same
+  process, next to the median time of the call, and their ratio (the package's target: the call
+  takes at most as long as parsing its input);
 - from inside the call, the phases: reading the Python input, the core, writing the result.
 
 The phases come from the native hook `_typed_phases`, which only a wheel built with the crate's
@@ -29,6 +32,7 @@ import gc
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -121,6 +125,17 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> Tuple[float, Any]:
     return best, result
 
 
+def median_of(repeat: int, fn: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+        del result
+    return statistics.median(times)
+
+
 def dump(directory: str, name: str, value: Any) -> None:
     with open(os.path.join(directory, f"{name}.json"), "w", encoding="utf-8") as f:
         json.dump(value, f)
@@ -192,6 +207,14 @@ def main() -> None:
         label = f"plan_tenant_sync {args.users:,} users x {args.contacts:,} contacts ({actions:,} actions)"
         results.append(("plan_tenant_sync", args.users, wall, phases))
         print(label)
+        text = json.dumps(plan_input)
+        parse = median_of(args.repeat, lambda: json.loads(text))
+        call = median_of(args.repeat, lambda: entra_sync.plan_tenant_sync(plan_input))
+        del text
+        print(
+            f"  medians of {args.repeat}: json.loads of the input text {parse * 1000:.1f} ms, "
+            f"plan_tenant_sync {call * 1000:.1f} ms -> {call / parse:.2f}x json.loads"
+        )
         del plan_input, contacts
         gc.collect()
 

@@ -20,6 +20,7 @@ mod rotation;
 mod runtime;
 mod sandbox;
 mod ser;
+mod user_filter;
 
 use pyo3::prelude::*;
 

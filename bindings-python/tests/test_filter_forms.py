@@ -212,3 +212,37 @@ def test_an_unknown_result_form_is_invalid_input() -> None:
 def test_empty_listing_in_every_form() -> None:
     for returns in ("records", "inputs", "positions"):
         assert entra_sync.filter_users({"users": []}, returns=returns) == {"included": [], "excluded": []}
+
+
+def large_listing(n: int) -> List[Dict[str, Any]]:
+    """More users than one chunk of the reader (4,096), so reading and classifying overlap."""
+    changes = [changes for _, changes, _ in GRAPH_SHAPED_CASES]
+    return [graph_user(i, **changes[i % len(changes)]) for i in range(n)]
+
+
+def test_a_large_listing_read_in_chunks_decides_as_call() -> None:
+    users = large_listing(3 * 4096 + 17)
+    request = {"users": users, "options": OPTIONS}
+    expected = entra_sync.call("filter_users", request)
+    positions = entra_sync.filter_users(request, returns="positions")
+    assert [users[i]["entraObjectId"] for i in positions["included"]] == [
+        u["entraObjectId"] for u in expected["included"]
+    ]
+    assert [(users[e["index"]]["entraObjectId"], e["reason"], e.get("pattern")) for e in positions["excluded"]] == [
+        (e["user"]["entraObjectId"], e["reason"], e.get("pattern")) for e in expected["excluded"]
+    ]
+    own = entra_sync.filter_users(request, returns="inputs")
+    assert [id(u) for u in own["included"]] == [id(users[i]) for i in positions["included"]]
+    assert [id(e["user"]) for e in own["excluded"]] == [id(users[e["index"]]) for e in positions["excluded"]]
+
+
+def test_an_invalid_user_in_a_late_chunk_raises_the_canonical_error() -> None:
+    users = large_listing(3 * 4096 + 17)
+    users[-5]["accountEnabled"] = "yes"
+    request = {"users": users, "options": OPTIONS}
+    with pytest.raises(entra_sync.InvalidInput) as canonical_error:
+        entra_sync.call("filter_users", request)
+    for returns in ("inputs", "positions"):
+        with pytest.raises(entra_sync.InvalidInput) as error:
+            entra_sync.filter_users(request, returns=returns)
+        assert str(error.value) == str(canonical_error.value)

@@ -3,10 +3,12 @@
 //! `@odata.type`), returning those very objects (as Python's `filter` does) or their positions.
 //!
 //! A host filtering a listing straight from Graph or its database spent most of a call reading
-//! every field of every dict into records and writing 100,000 canonical dicts back. This form
-//! reads only the fields the filter decides on, into one reused record, and builds no user dict.
-//! The decisions are the core's own (`UserFilter::classify`), so they are exactly those of the
-//! canonical form, in the same order.
+//! every field of every dict into records and writing 100,000 canonical dicts back. These forms
+//! read only the fields the filter decides on (copying their texts into one buffer per chunk of
+//! users, no record per user) and build no user dict; a large listing is read on the calling
+//! thread while a second one classifies the chunks already read. The decisions are the core's
+//! own (`UserFilter::classify`, on one reused record per thread), so they are exactly those of
+//! the canonical form, in the same order.
 
 use std::collections::HashMap;
 

@@ -11,6 +11,9 @@ For each function it reports:
   `cargo bench -p entra-core --bench same_data`, which times the core function on that exact
   data in a plain Rust process (skipped with `--no-rust` or when cargo is missing);
 - their ratio (the package's target: at most 2x);
+- for the plan, the median time of `json.loads` parsing the same input as JSON text in the same
+  process, next to the median time of the call (the two run in turn, one of each per round), and
+  their ratio (the package's target: the call takes at most as long as parsing its input);
 - from inside the call, the phases: reading the Python input, the core, writing the result.
 
 The phases come from the native hook `_typed_phases`, which only a wheel built with the crate's
@@ -29,6 +32,7 @@ import gc
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -121,6 +125,20 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> Tuple[float, Any]:
     return best, result
 
 
+def interleaved_medians(repeat: int, first: Callable[[], Any], second: Callable[[], Any]) -> Tuple[float, float]:
+    """Median times of two functions run in turn (one of each per round), so both see the same
+    load on a shared machine; freeing a result is not timed."""
+    times: Tuple[List[float], List[float]] = ([], [])
+    for _ in range(repeat):
+        for fn, into in ((first, times[0]), (second, times[1])):
+            gc.collect()
+            start = time.perf_counter()
+            result = fn()
+            into.append(time.perf_counter() - start)
+            del result
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def dump(directory: str, name: str, value: Any) -> None:
     with open(os.path.join(directory, f"{name}.json"), "w", encoding="utf-8") as f:
         json.dump(value, f)
@@ -192,6 +210,15 @@ def main() -> None:
         label = f"plan_tenant_sync {args.users:,} users x {args.contacts:,} contacts ({actions:,} actions)"
         results.append(("plan_tenant_sync", args.users, wall, phases))
         print(label)
+        text = json.dumps(plan_input)
+        parse, call = interleaved_medians(
+            args.repeat, lambda: json.loads(text), lambda: entra_sync.plan_tenant_sync(plan_input)
+        )
+        del text
+        print(
+            f"  medians of {args.repeat}: json.loads of the input text {parse * 1000:.1f} ms, "
+            f"plan_tenant_sync {call * 1000:.1f} ms -> {call / parse:.2f}x json.loads"
+        )
         del plan_input, contacts
         gc.collect()
 

@@ -1,7 +1,9 @@
 //! Python bindings of entra-sync: the native module `entra_sync._native`.
 //!
 //! The bindings only convert: plain Python values to the contract's typed records and back
-//! (`de` reads, `ser` writes; the JSON tree of `convert` serves only `call` and `call_async`),
+//! (`de` reads, `ser` writes; `user_filter` reads only the filter's fields for the forms of
+//! `filter_users` that return the caller's own objects; the JSON tree of `convert` serves only
+//! `call` and `call_async`),
 //! Rust futures to asyncio awaitables, Rust errors to Python exceptions, `tracing` to `logging`.
 //! What a binding would otherwise decide (settings, sign-in, token persistence, run options) is
 //! the host layer's (`entra_providers::host`, `entra_core::engine::RunRequest`).
@@ -20,6 +22,7 @@ mod rotation;
 mod runtime;
 mod sandbox;
 mod ser;
+mod user_filter;
 
 use pyo3::prelude::*;
 

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::convert::{self, JsonOut};
 use crate::errors;
-use crate::{logging, reuse, runtime};
+use crate::{logging, reuse, runtime, user_filter};
 
 /// Runs core work with the GIL released and panics caught, its error as a Python exception.
 fn detached<R: Send>(
@@ -244,12 +244,6 @@ where
 }
 
 core_functions! {
-    /// Splits the users into included and excluded (with a reason): input `{users, options}`.
-    ///
-    /// Like Python's own `filter`, the result holds the caller's user dicts themselves where they
-    /// already have the canonical shape (exactly the contract's keys and value types); any other
-    /// user comes back as a new canonical dict, sharing nothing mutable with the input.
-    filter_users => typed(&FILTER_USERS);
     /// Checks custom exclusion patterns before they are saved; raises `InvalidPattern` naming the
     /// first bad one.
     validate_patterns => invoke;
@@ -263,6 +257,30 @@ core_functions! {
     /// Turns operator decisions (confirm, skip, remap, unmap) into the mapping changes to persist,
     /// or raises `MappingConflict` / `StaleMapping`.
     plan_mapping_changes => invoke;
+}
+
+/// Splits the users into included and excluded (with a reason): input `{users, options}`.
+///
+/// `returns="records"` (the default): canonical user records; like Python's own `filter`, the
+/// result holds the caller's user dicts themselves where they already have the canonical shape
+/// (exactly the contract's keys and value types), and any other user comes back as a new
+/// canonical dict, sharing nothing mutable with the input. `returns="inputs"`: the caller's own
+/// user objects whatever their shape, reading only the fields the filter decides on (see
+/// `user_filter`); `returns="positions"`: their indices in `users`.
+#[pyfunction]
+#[pyo3(signature = (input, *, returns = "records"))]
+pub fn filter_users<'py>(
+    py: Python<'py>,
+    input: &Bound<'py, PyAny>,
+    returns: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    errors::guard(|| match user_filter::Returns::parse(py, returns)? {
+        user_filter::Returns::Records => FILTER_USERS.call(py, input),
+        form => {
+            logging::refresh(py);
+            user_filter::filter(py, input, form)
+        }
+    })
 }
 
 /// The reference applier: the plan input as it looks after `plan` is applied. Takes either

@@ -2,7 +2,7 @@
 
 import os
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Type, Union
+from typing import Any, Awaitable, Callable, Dict, List, Literal, Optional, Type, Union, overload
 
 from entra_sync.types import (
     ApplyPlanInput,
@@ -14,7 +14,9 @@ from entra_sync.types import (
     DiscoveryReport,
     EntraUser,
     FilterInput,
+    FilterInputsOutput,
     FilterOutput,
+    FilterPositions,
     GraphSettings,
     Json,
     MappingChangesInput,
@@ -124,7 +126,12 @@ def call_async(function: str, input: Json) -> Awaitable[Any]:
 def functions() -> List[str]:
     """The names `call` accepts."""
 
-def filter_users(input: FilterInput) -> FilterOutput: ...
+@overload
+def filter_users(input: FilterInput, *, returns: Literal["records"] = ...) -> FilterOutput: ...
+@overload
+def filter_users(input: FilterInput, *, returns: Literal["inputs"]) -> FilterInputsOutput: ...
+@overload
+def filter_users(input: FilterInput, *, returns: Literal["positions"]) -> FilterPositions: ...
 def validate_patterns(
     input: Union[List[str], ValidatePatternsInput],
 ) -> ValidatePatternsOutput: ...

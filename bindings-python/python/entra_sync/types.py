@@ -177,6 +177,38 @@ class FilterOutput(TypedDict):
     excluded: List[ExcludedUser]
 
 
+class _ExcludedInputRequired(TypedDict):
+    user: Dict[str, Any]
+    reason: ExclusionReason
+
+
+class ExcludedInput(_ExcludedInputRequired, total=False):
+    pattern: str
+
+
+class FilterInputsOutput(TypedDict):
+    """`filter_users(..., returns="inputs")`: the caller's own user objects, whatever their shape."""
+
+    included: List[Dict[str, Any]]
+    excluded: List[ExcludedInput]
+
+
+class _ExcludedPositionRequired(TypedDict):
+    index: int
+    reason: ExclusionReason
+
+
+class ExcludedPosition(_ExcludedPositionRequired, total=False):
+    pattern: str
+
+
+class FilterPositions(TypedDict):
+    """`filter_users(..., returns="positions")`: indices into the input's `users`."""
+
+    included: List[int]
+    excluded: List[ExcludedPosition]
+
+
 # ---------------------------------------------------------------------------------------------
 # plan_tenant_sync / apply_plan
 

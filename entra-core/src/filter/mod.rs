@@ -5,6 +5,8 @@
 //! `service_account`, `tenant_custom_pattern`.
 
 mod patterns;
+#[cfg(test)]
+mod reference;
 mod screen;
 mod service_account;
 pub(crate) mod tokens;
@@ -103,11 +105,10 @@ impl UserFilter {
         if self.licensed_only && user.assigned_license_sku_ids.is_empty() {
             return Some((ExclusionReason::Unlicensed, None));
         }
-        let flagged = [upn, mail, user.display_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .any(|text| self.patterns.may_match(text));
-        if !flagged {
+        if !self
+            .patterns
+            .may_match_any([upn, mail, user.display_name.as_deref()])
+        {
             return None;
         }
         self.text_rules(user)
@@ -173,7 +174,7 @@ impl UserFilter {
 fn is_guest(user: &EntraUser) -> bool {
     user.user_type
         .as_deref()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("guest"))
+        .is_some_and(|t| tokens::trimmed(t).eq_ignore_ascii_case("guest"))
         || user
             .user_principal_name
             .as_deref()

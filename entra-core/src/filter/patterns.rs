@@ -78,19 +78,23 @@ impl CompiledPatterns {
         }
     }
 
-    /// Whether some custom pattern or built-in rule may match `text`: `false` is certain (no
-    /// custom pattern matches it and it holds no built-in trigger word), `true` means the exact
-    /// rules must look. One automaton search in the usual case.
+    /// Whether some custom pattern or built-in rule may match one of `texts`: `false` is
+    /// certain (no custom pattern matches them and they hold no built-in trigger word), `true`
+    /// means the exact rules must look. One automaton search per text in the usual case.
     #[inline]
-    pub(crate) fn may_match(&self, text: &str) -> bool {
-        if let Some(screen) = &self.screen {
-            return screen.flags(text);
-        }
-        let triggers = match (&self.set, &*TRIGGER_SCREEN) {
-            (None, Some(screen)) => return screen.flags(text),
-            _ => TRIGGERS.as_ref().is_none_or(|t| t.is_match(text)),
+    pub(crate) fn may_match_any<const N: usize>(&self, texts: [Option<&str>; N]) -> bool {
+        let screen = match (&self.screen, &self.set) {
+            (Some(screen), _) => Some(screen),
+            (None, None) => TRIGGER_SCREEN.as_ref(),
+            (None, Some(_)) => None,
         };
-        triggers || self.set.as_ref().is_some_and(|set| set.is_match(text))
+        if let Some(screen) = screen {
+            return screen.flags_any(texts);
+        }
+        texts.into_iter().flatten().any(|text| {
+            TRIGGERS.as_ref().is_none_or(|t| t.is_match(text))
+                || self.set.as_ref().is_some_and(|set| set.is_match(text))
+        })
     }
 
     /// The first pattern, in settings order, that matches any of `texts`.

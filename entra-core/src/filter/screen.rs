@@ -53,12 +53,14 @@ impl Screen {
         })
     }
 
-    /// Whether some pattern may match `text`: `false` is certain, `true` (a match, or a text
-    /// the DFA declines) sends the user to the exact rules.
+    /// Whether some pattern may match one of `texts`: `false` is certain, `true` (a match, or a
+    /// text the DFA declines) sends the user to the exact rules.
     #[inline]
-    pub(crate) fn flags(&self, text: &str) -> bool {
+    pub(crate) fn flags_any<const N: usize>(&self, texts: [Option<&str>; N]) -> bool {
         let mut cache = self.caches.get();
-        let input = Input::new(text).earliest(true);
-        !matches!(self.dfa.try_search_fwd(&mut cache, &input), Ok(None))
+        texts.into_iter().flatten().any(|text| {
+            let input = Input::new(text).earliest(true);
+            !matches!(self.dfa.try_search_fwd(&mut cache, &input), Ok(None))
+        })
     }
 }

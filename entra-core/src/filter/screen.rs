@@ -7,15 +7,16 @@
 //! and a search is linear in the text. Whatever it cannot decide (it declines non-ASCII text
 //! when a pattern has a Unicode word boundary) counts as flagged: the exact rules then decide.
 
+use regex_automata::Input;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
-use regex_automata::Input;
 
 use super::patterns::{COMBINED_SIZE_LIMIT, SEARCH_CACHE_LIMIT};
 
-type CacheFactory = Box<dyn Fn() -> Cache + Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe>;
+type CacheFactory =
+    Box<dyn Fn() -> Cache + Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe>;
 
 /// One automaton for all text rules, with its per-thread search caches.
 pub(crate) struct Screen {

@@ -7,7 +7,8 @@ use crate::model::EntraUser;
 use super::tokens::{local_part, trimmed, words};
 
 /// The display name Azure AD Connect gives its synchronization account.
-pub(super) const DIRECTORY_SYNC_DISPLAY_NAME: &str = "On-Premises Directory Synchronization Service Account";
+pub(super) const DIRECTORY_SYNC_DISPLAY_NAME: &str =
+    "On-Premises Directory Synchronization Service Account";
 
 /// Single words that mark a non-person account, with the rule they belong to.
 pub(super) const WORD_RULES: &[(&str, &str)] = &[

@@ -7,11 +7,13 @@
 //! searched with a lazy DFA cache of at most [`SEARCH_CACHE_LIMIT`] bytes. The budgets are for all
 //! patterns together, never multiplied by their number.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use regex::{RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::error::{CoreError, echo};
+
+use super::screen::Screen;
 
 /// Upper bound on the number of custom patterns of one settings.
 pub const MAX_PATTERNS: usize = 200;
@@ -26,13 +28,75 @@ pub const SEARCH_CACHE_LIMIT: usize = 32 << 20;
 const CACHE_ENTRIES: usize = 8;
 
 /// The patterns of one settings, compiled once into a single automaton.
+///
+/// A second automaton, the [`Screen`], holds the same patterns plus [`BUILTIN_TRIGGERS`]: the
+/// words without which no built-in service-account rule can fire. One search of it per field
+/// tells whether any text rule could exclude a user; nearly every person is settled by that
+/// search alone, and only the rest go through the exact rules.
 #[derive(Debug)]
 pub(crate) struct CompiledPatterns {
     sources: Vec<String>,
     set: Option<RegexSet>,
+    /// The patterns and the triggers in one lazy DFA; `None` when they do not fit the budget
+    /// that way (the set and the triggers are then searched one after the other).
+    screen: Option<Screen>,
 }
 
+/// Every built-in service-account rule needs one of these words (ASCII, any case) in the
+/// address or display name it reads: each rule word or phrase contains one of them, and the
+/// Azure AD Connect local part and display name contain `sync`. Searching for them is a sound
+/// screen: a text without any of them cannot trip a built-in rule.
+pub(crate) const BUILTIN_TRIGGERS: &str =
+    "svc|reply|mailbox|scan|printer|copier|glass|access|admin|email|sync";
+
+/// The screen of settings without custom patterns: the triggers alone.
+static TRIGGER_SCREEN: LazyLock<Option<Screen>> =
+    LazyLock::new(|| Screen::build(&[BUILTIN_TRIGGERS]));
+
+/// [`BUILTIN_TRIGGERS`] through the `regex` engine, for when no screen could be built.
+static TRIGGERS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    RegexBuilder::new(BUILTIN_TRIGGERS)
+        .case_insensitive(true)
+        .build()
+        .ok()
+});
+
 impl CompiledPatterns {
+    fn new(sources: Vec<String>, set: Option<RegexSet>) -> Self {
+        let screen = set.as_ref().and_then(|_| {
+            let all: Vec<&str> = sources
+                .iter()
+                .map(String::as_str)
+                .chain([BUILTIN_TRIGGERS])
+                .collect();
+            Screen::build(&all)
+        });
+        Self {
+            sources,
+            set,
+            screen,
+        }
+    }
+
+    /// Whether some custom pattern or built-in rule may match one of `texts`: `false` is
+    /// certain (no custom pattern matches them and they hold no built-in trigger word), `true`
+    /// means the exact rules must look. One automaton search per text in the usual case.
+    #[inline]
+    pub(crate) fn may_match_any<const N: usize>(&self, texts: [Option<&str>; N]) -> bool {
+        let screen = match (&self.screen, &self.set) {
+            (Some(screen), _) => Some(screen),
+            (None, None) => TRIGGER_SCREEN.as_ref(),
+            (None, Some(_)) => None,
+        };
+        if let Some(screen) = screen {
+            return screen.flags_any(texts);
+        }
+        texts.into_iter().flatten().any(|text| {
+            TRIGGERS.as_ref().is_none_or(|t| t.is_match(text))
+                || self.set.as_ref().is_some_and(|set| set.is_match(text))
+        })
+    }
+
     /// The first pattern, in settings order, that matches any of `texts`.
     pub(crate) fn first_match<'t>(
         &self,
@@ -56,10 +120,7 @@ static CACHE: Mutex<Cache> = Mutex::new(Vec::new());
 /// many tenants sharing settings compiles them once. Failures are not cached.
 pub(crate) fn compile_cached(patterns: &[String]) -> Result<Arc<CompiledPatterns>, CoreError> {
     if patterns.is_empty() {
-        return Ok(Arc::new(CompiledPatterns {
-            sources: Vec::new(),
-            set: None,
-        }));
+        return Ok(Arc::new(CompiledPatterns::new(Vec::new(), None)));
     }
     {
         let mut cache = CACHE
@@ -110,19 +171,13 @@ pub(crate) fn compile_all(patterns: &[String]) -> Result<CompiledPatterns, CoreE
         check_one(pattern)?;
     }
     if patterns.is_empty() {
-        return Ok(CompiledPatterns {
-            sources: Vec::new(),
-            set: None,
-        });
+        return Ok(CompiledPatterns::new(Vec::new(), None));
     }
     let set = match build_set(patterns) {
         Ok(set) => set,
         Err(_) => return Err(over_budget(patterns)),
     };
-    Ok(CompiledPatterns {
-        sources: patterns.to_vec(),
-        set: Some(set),
-    })
+    Ok(CompiledPatterns::new(patterns.to_vec(), Some(set)))
 }
 
 /// Checks one pattern's text and syntax without compiling it.

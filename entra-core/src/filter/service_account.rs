@@ -7,10 +7,11 @@ use crate::model::EntraUser;
 use super::tokens::{local_part, trimmed, words};
 
 /// The display name Azure AD Connect gives its synchronization account.
-const DIRECTORY_SYNC_DISPLAY_NAME: &str = "On-Premises Directory Synchronization Service Account";
+pub(super) const DIRECTORY_SYNC_DISPLAY_NAME: &str =
+    "On-Premises Directory Synchronization Service Account";
 
 /// Single words that mark a non-person account, with the rule they belong to.
-const WORD_RULES: &[(&str, &str)] = &[
+pub(super) const WORD_RULES: &[(&str, &str)] = &[
     ("svc", "service_account_prefix"),
     ("noreply", "no_reply"),
     ("donotreply", "no_reply"),
@@ -33,7 +34,7 @@ const WORD_RULES: &[(&str, &str)] = &[
 ];
 
 /// Consecutive words that mark a non-person account ("no-reply", "Shared Mailbox", "break.glass").
-const PHRASE_RULES: &[(&[&str], &str)] = &[
+pub(super) const PHRASE_RULES: &[(&[&str], &str)] = &[
     (&["no", "reply"], "no_reply"),
     (&["do", "not", "reply"], "no_reply"),
     (&["dont", "reply"], "no_reply"),

@@ -63,24 +63,58 @@ pub(crate) fn trimmed(text: &str) -> &str {
 }
 
 /// Whether `text` looks like an email address: something, one `@`, a dotted domain, no spaces.
+/// Plain ASCII text (nearly every address) is checked in one pass over its bytes.
 pub(crate) fn is_address(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = None;
+    let mut plain = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'@' {
+            at = Some(i);
+        }
+        // Spaces, control characters and non-ASCII text take the exact path below.
+        plain &= b > b' ' && b < 0x80;
+    }
+    match at {
+        Some(at) if plain => dotted_address(bytes, at),
+        _ => is_address_exact(text),
+    }
+}
+
+/// [`is_address`] for any text: trimmed, then no whitespace anywhere.
+fn is_address_exact(text: &str) -> bool {
     let text = trimmed(text);
     let bytes = text.as_bytes();
     let Some(at) = bytes.iter().rposition(|&b| b == b'@') else {
         return false;
     };
-    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
     let spaced = if text.is_ascii() {
         bytes.iter().any(u8::is_ascii_whitespace)
     } else {
         text.chars().any(char::is_whitespace)
     };
+    !spaced && dotted_address(bytes, at)
+}
+
+/// A non-empty local part before the `@` at `at`, and a dotted domain after it.
+fn dotted_address(bytes: &[u8], at: usize) -> bool {
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
     !local.is_empty()
         && domain.len() >= 3
         && domain.contains(&b'.')
         && domain.first() != Some(&b'.')
         && domain.last() != Some(&b'.')
-        && !spaced
+}
+
+/// Whether `upn` holds the `#EXT#` marker (any case) Entra gives invited users.
+pub(crate) fn has_ext_marker(upn: &str) -> bool {
+    let bytes = upn.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == b'#'
+            && bytes
+                .get(i..i + 5)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"#EXT#"))
+    })
 }
 
 #[cfg(test)]
@@ -127,5 +161,10 @@ mod tests {
         assert!(!is_address("@contoso.com"));
         assert!(!is_address("ja ne@contoso.com"));
         assert!(!is_address(""));
+        // A control character is not whitespace: kept, as `str::trim` keeps it.
+        assert!(is_address("a@b.co\u{1}"));
+        assert!(is_address("zoë@contoso.com"));
+        assert!(!is_address("jane@.com"));
+        assert!(!is_address("jane@com."));
     }
 }

@@ -19,7 +19,10 @@ fn plan_link_version(contact: &Value) -> String {
         .as_array()
         .and_then(|a| a.iter().find(|a| a["kind"] == "link"))
         .expect("a link action");
-    link["contactVersion"].as_str().expect("a version").to_string()
+    link["contactVersion"]
+        .as_str()
+        .expect("a version")
+        .to_string()
 }
 
 fn version(input: &Value) -> String {
@@ -35,7 +38,11 @@ fn the_version_a_host_computes_is_the_one_the_plan_carries() {
                          "fullName": "Jane Doe", "phoneNumbers": [{"number": "555", "type": "work"}]});
     let planned = plan_link_version(&contact);
     assert_eq!(version(&contact), planned, "a bare contact");
-    assert_eq!(version(&json!({ "contact": contact })), planned, "wrapped as {{contact}}");
+    assert_eq!(
+        version(&json!({ "contact": contact })),
+        planned,
+        "wrapped as {{contact}}"
+    );
 }
 
 #[test]

@@ -603,18 +603,18 @@ export interface SandboxCredentials {
 }
 
 export interface SandboxTenant {
-  tenantId?: string
-  displayName?: string
-  defaultDomain?: string
-  initialDomain?: string
-  domains?: Array<string>
-  unverifiedDomains?: Array<string>
-  lighthouse?: boolean
-  dapContract?: boolean
-  directorySync?: boolean
-  crmClientId?: string | null
-  crmMatch?: 'exact_domain' | 'other_verified_domain' | 'secondary_domain' | 'fuzzy_name' | 'none'
-  created?: number
+  tenantId: string
+  displayName: string
+  defaultDomain: string
+  initialDomain: string
+  domains: Array<string>
+  unverifiedDomains: Array<string>
+  lighthouse: boolean
+  dapContract: boolean
+  directorySync: boolean
+  crmClientId: string | null
+  crmMatch: 'exact_domain' | 'other_verified_domain' | 'secondary_domain' | 'fuzzy_name' | 'none'
+  created: number
 }
 
 export interface SandboxMutation {

@@ -112,30 +112,57 @@ const ELEMENTS_PER_PIECE = 50_000
 /** Writes an input as pieces of JSON text that join into one document: the long arrays of a
  * top-level object are written a slice at a time. */
 function toJsonPieces(value, name = 'input') {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof value.toJSON === 'function') {
-    return [toJson(value, name)]
-  }
   const pieces = []
+  for (const piece of jsonPieces(value, name, ELEMENTS_PER_PIECE)) pieces.push(piece)
+  return pieces
+}
+
+/** Like `toJsonPieces`, in smaller slices with a turn of the event loop between two of them, so
+ * writing a large input never blocks a server for long. */
+async function toJsonPiecesAsync(value, name = 'input') {
+  const pieces = []
+  let written = 0
+  for (const piece of jsonPieces(value, name, ELEMENTS_PER_PIECE_ASYNC)) {
+    pieces.push(piece)
+    written += piece.length
+    if (written >= CHARS_PER_TURN) {
+      written = 0
+      await nextTurn()
+    }
+  }
+  return pieces
+}
+
+/** How many elements of a long array an async call writes per piece. */
+const ELEMENTS_PER_PIECE_ASYNC = 2_000
+/** How much JSON text an async call writes or reads between two turns of the event loop. */
+const CHARS_PER_TURN = 1_000_000
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
+function* jsonPieces(value, name, perPiece) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof value.toJSON === 'function') {
+    yield toJson(value, name)
+    return
+  }
   let open = '{'
   for (const key of Object.keys(value)) {
     const v = value[key]
-    if (Array.isArray(v) && v.length > ELEMENTS_PER_PIECE) {
-      pieces.push(`${open}${JSON.stringify(key)}:[`)
-      for (let i = 0; i < v.length; i += ELEMENTS_PER_PIECE) {
-        const slice = toJson(v.slice(i, i + ELEMENTS_PER_PIECE), name)
-        pieces.push((i > 0 ? ',' : '') + slice.slice(1, -1))
+    if (Array.isArray(v) && v.length > perPiece) {
+      yield `${open}${JSON.stringify(key)}:[`
+      for (let i = 0; i < v.length; i += perPiece) {
+        const slice = toJson(v.slice(i, i + perPiece), name)
+        yield (i > 0 ? ',' : '') + slice.slice(1, -1)
       }
-      pieces.push(']')
+      yield ']'
       open = ','
     } else {
       const text = JSON.stringify(v)
       if (text === undefined) continue // JSON.stringify leaves such keys out too
-      pieces.push(`${open}${JSON.stringify(key)}:${text}`)
+      yield `${open}${JSON.stringify(key)}:${text}`
       open = ','
     }
   }
-  pieces.push(open === '{' ? '{}' : '}')
-  return pieces
+  yield open === '{' ? '{}' : '}'
 }
 
 /** Writes an argument as JSON text; a value JSON cannot hold is `invalid_input`. */
@@ -160,6 +187,43 @@ function writeInput(input) {
   }
 }
 
+async function writeInputAsync(input) {
+  try {
+    return await toJsonPiecesAsync(input)
+  } catch (err) {
+    if (err instanceof EntraSyncError) throw err
+    throw new InvalidInput(`\`input\` cannot be written as JSON: ${err.message}`, 'invalid_input')
+  }
+}
+
+/** The plan from its pieces (see src/plan_pieces.rs): the head, then each long list. */
+function readPlan(pieces) {
+  const plan = fromJson(pieces.head)
+  for (const key of ['actions', 'withheld', 'excluded']) {
+    const list = plan[key]
+    for (const piece of pieces[key]) for (const item of fromJson(piece)) list.push(item)
+  }
+  return plan
+}
+
+/** Like `readPlan`, with a turn of the event loop between pieces. */
+async function readPlanAsync(pieces) {
+  const plan = fromJson(pieces.head)
+  let read = 0
+  for (const key of ['actions', 'withheld', 'excluded']) {
+    const list = plan[key]
+    for (const piece of pieces[key]) {
+      if (read >= CHARS_PER_TURN) {
+        read = 0
+        await nextTurn()
+      }
+      read += piece.length
+      for (const item of fromJson(piece)) list.push(item)
+    }
+  }
+  return plan
+}
+
 async function jsonPromise(f) {
   return guardAsync(async () => fromJson(await f()))
 }
@@ -174,20 +238,23 @@ function call(name, input) {
 
 /** Like `call`, as a Promise computed on a worker thread: the event loop keeps serving. */
 function callAsync(name, input) {
-  return guardAsync(async () => fromJson(await native.callJsonAsync(String(name), writeInput(input))))
+  return guardAsync(async () => fromJson(await native.callJsonAsync(String(name), await writeInputAsync(input))))
 }
 
 /** The names `call` accepts. */
 const functions = () => native.functions()
 
 // filterUsers reads from each user only what the filter looks at and hands back the caller's
-// own objects (see src/filter_fields.rs). These flags are that module's.
+// own objects (see src/filter_fields.rs, whose flags these are).
 const FLAG_ENABLED = 1
 const FLAG_LICENSED = 2
 const FLAG_UPN = 4
 const FLAG_MAIL = 8
-const FLAG_DISPLAY_NAME = 16
-const FLAG_USER_TYPE = 32
+const FLAG_MAIL_IS_UPN = 16
+const FLAG_DISPLAY_NAME = 32
+const USER_TYPE_TEXT = 1 << 6
+const USER_TYPE_MEMBER = 2 << 6
+const USER_TYPE_GUEST = 3 << 6
 const REASON_NAMES = Object.freeze(native.filterReasonNames())
 
 const isText = (v) => typeof v === 'string' && v.isWellFormed()
@@ -201,17 +268,17 @@ function isTextList(v) {
   return true
 }
 
-/** The filter's fields of every user as one string, or null when some user is not one the JSON
- * entry point reads as it stands (a missing or mistyped contract key, both `email` and `mail`,
- * an object that is not plain): the entry point then decides, and names what is wrong. Only the
- * contract's keys are read; other keys are never looked at. */
+/** The filter's fields of every user: one byte of flags per user and the present texts joined
+ * by NUL; or null when some user is not one the JSON entry point reads as it stands (a missing or
+ * mistyped contract key, both `email` and `mail`, a `toJSON` method): the entry point then
+ * decides, and names what is wrong. Only the contract's keys are read; others are never looked
+ * at. */
 function filterFields(users) {
-  const parts = new Array(users.length * 4)
+  const flags = new Uint8Array(users.length)
+  const texts = []
   for (let i = 0; i < users.length; i++) {
     const u = users[i]
-    if (u === null || typeof u !== 'object') return null
-    const proto = Object.getPrototypeOf(u)
-    if ((proto !== Object.prototype && proto !== null) || typeof u.toJSON === 'function') return null
+    if (u === null || typeof u !== 'object' || Array.isArray(u) || typeof u.toJSON === 'function') return null
     const enabled = u.accountEnabled
     const upn = u.userPrincipalName
     let mail = u.email
@@ -221,7 +288,7 @@ function filterFields(users) {
     const kind = u.userType
     const licenses = u.assignedLicenseSkuIds
     if (
-      typeof enabled !== 'boolean' || typeof u.entraObjectId !== 'string' || !u.entraObjectId.isWellFormed() ||
+      typeof enabled !== 'boolean' || !isText(u.entraObjectId) ||
       !isOptionalText(u.entraTenantId) || !isOptionalText(upn) || !isOptionalText(mail) ||
       !isOptionalText(name) || !isOptionalText(kind) || !isOptionalText(u.givenName) ||
       !isOptionalText(u.surname) || !isOptionalText(u.jobTitle) || !isOptionalText(u.mobilePhone) ||
@@ -230,19 +297,32 @@ function filterFields(users) {
     ) {
       return null
     }
-    let flags = enabled ? FLAG_ENABLED : 0
-    if (licenses != null && licenses.length > 0) flags |= FLAG_LICENSED
-    if (upn != null) flags |= FLAG_UPN
-    if (mail != null) flags |= FLAG_MAIL
-    if (name != null) flags |= FLAG_DISPLAY_NAME
-    if (kind != null) flags |= FLAG_USER_TYPE
-    const at = i * 4
-    parts[at] = String.fromCharCode(48 + flags) + (upn ?? '')
-    parts[at + 1] = mail ?? ''
-    parts[at + 2] = name ?? ''
-    parts[at + 3] = kind ?? ''
+    let f = enabled ? FLAG_ENABLED : 0
+    if (licenses != null && licenses.length > 0) f |= FLAG_LICENSED
+    if (upn != null) {
+      f |= FLAG_UPN
+      texts.push(upn)
+    }
+    if (mail != null) {
+      if (mail === upn) f |= FLAG_MAIL | FLAG_MAIL_IS_UPN
+      else {
+        f |= FLAG_MAIL
+        texts.push(mail)
+      }
+    }
+    if (name != null) {
+      f |= FLAG_DISPLAY_NAME
+      texts.push(name)
+    }
+    if (kind === 'Member') f |= USER_TYPE_MEMBER
+    else if (kind === 'Guest') f |= USER_TYPE_GUEST
+    else if (kind != null) {
+      f |= USER_TYPE_TEXT
+      texts.push(kind)
+    }
+    flags[i] = f
   }
-  return parts.join('\0')
+  return [flags, texts.join('\0')]
 }
 
 /** The arguments of the native field filter, or null when the JSON entry point must decide. */
@@ -258,7 +338,7 @@ function filterArgs(input) {
   }
   if (options === undefined) options = 'null'
   const fields = filterFields(users)
-  return fields === null ? null : { users, args: [options, users.length, fields] }
+  return fields === null ? null : { users, args: [options, ...fields] }
 }
 
 /** The result from the caller's own users and the native decisions. */
@@ -302,7 +382,8 @@ function filterUsersAsync(input) {
   })
 }
 const validatePatterns = (input) => call('validate_patterns', input)
-const planTenantSync = (input) => call('plan_tenant_sync', input)
+/** Plans one tenant's contact sync (the plan is read back a list slice at a time). */
+const planTenantSync = (input) => guard(() => readPlan(native.planTenantSyncPieces(writeInput(input))))
 const previewMappings = (input) => call('preview_mappings', input)
 const mergeDiscovery = (input) => call('merge_discovery', input)
 const planMappingChanges = (input) => call('plan_mapping_changes', input)
@@ -311,7 +392,10 @@ const applyPlan = (input, plan) => call('apply_plan', applyPlanEnvelope(input, p
 /** The version of a stored contact, to compare with an action's `contactVersion`. */
 const contactVersion = (contact) => call('contact_version', { contact }).contactVersion
 
-const planTenantSyncAsync = (input) => callAsync('plan_tenant_sync', input)
+/** Like `planTenantSync`, computed on a worker thread; the input is written and the plan read
+ * in slices between turns of the event loop. */
+const planTenantSyncAsync = (input) =>
+  guardAsync(async () => readPlanAsync(await native.planTenantSyncPiecesAsync(await writeInputAsync(input))))
 const previewMappingsAsync = (input) => callAsync('preview_mappings', input)
 const applyPlanAsync = (input, plan) => callAsync('apply_plan', applyPlanEnvelope(input, plan))
 

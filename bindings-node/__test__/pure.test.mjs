@@ -66,6 +66,30 @@ test('timers keep firing while a 100k-user plan runs off the JavaScript thread',
   assert.equal(text.length > 0, true)
 })
 
+test('a plan of many pieces reads back whole, sync and async, and equals call', async () => {
+  // More actions, withheld actions and excluded users than one piece (5,000) of the result.
+  const users = graphUsers(30_000).map((u, i) => ({ ...u, accountEnabled: i % 4 !== 0 }))
+  const contacts = users.slice(0, 6_000).map((u, i) => ({ contactId: `c-${i}`, clientId: 'client-1', email: u.mail, fullName: `Old ${i}` }))
+  const links = users.slice(0, 6_000).map((u, i) => ({ entraTenantId: 't-1', entraObjectId: u.entraObjectId, contactId: `c-${i}`, clientId: 'client-1', active: true }))
+  const input = { entraTenantId: 't-1', clientId: 'client-1', users, listingComplete: true, contacts, links, settings: { massInactivation: { maxShare: 0.01, minCount: 1 } } }
+  const expected = es.call('plan_tenant_sync', input)
+  assert.ok(expected.actions.length > 5_000 && expected.excluded.length > 0, `${expected.actions.length} actions`)
+  assert.deepEqual(es.planTenantSync(input), expected)
+  assert.deepEqual(await es.planTenantSyncAsync(input), expected)
+  assert.deepEqual(Object.keys(es.planTenantSync(input)), Object.keys(expected))
+  // Input the typed reader refuses: the entry point's error, from both.
+  const bad = { ...input, users: [{ entraObjectId: 'x' }] }
+  let wanted
+  try {
+    es.call('plan_tenant_sync', bad)
+  } catch (e) {
+    wanted = e
+  }
+  const same = (e) => e.code === wanted.code && e.message === wanted.message
+  assert.throws(() => es.planTenantSync(bad), same)
+  await assert.rejects(es.planTenantSyncAsync(bad), same)
+})
+
 test('filterUsers hands back the caller’s user objects, whatever their shape', () => {
   const graph = graphUsers(50).map((u) => ({ ...u, id: u.entraObjectId }))
   const out = es.filterUsers({ users: graph })

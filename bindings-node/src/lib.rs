@@ -11,6 +11,7 @@ pub mod engine;
 pub mod errors;
 pub mod filter_fields;
 pub mod logging;
+pub mod plan_pieces;
 pub mod providers;
 pub mod pure;
 pub mod rotation;

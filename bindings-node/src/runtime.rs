@@ -26,7 +26,7 @@ where
 }
 
 /// Serializes a result record as JSON text; the records are plain data, so failure means a bug.
-pub fn to_json<T: Serialize>(value: &T) -> napi::Result<String> {
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> napi::Result<String> {
     serde_json::to_string(value).map_err(|e| errors::internal(format!("cannot serialize: {e}")))
 }
 

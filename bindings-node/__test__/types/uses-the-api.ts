@@ -86,6 +86,8 @@ async function main(): Promise<void> {
   const tenantReport = await engine.syncTenant({ entraTenantId: 't', state: 'mapped', clientId: 'c' }, { useDelta: false })
   sandbox.updateFaults({ graphThrottleNext: 2 })
   sandbox.mutate({ kind: 'disable', userId: 'u' })
+  const firstTenant: string = sandbox.tenants()[0]?.defaultDomain ?? sandbox.partnerTenant().tenantId
+  console.log(firstTenant)
   const requests: number = sandbox.requestCount('/v1.0/users') + (sandbox.requestCounts()['/api/ListTenants'] ?? 0)
   sandbox.resetRequestCounts()
   sandbox.revokeAccessTokens()

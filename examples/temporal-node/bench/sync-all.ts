@@ -64,11 +64,28 @@ async function main(): Promise<void> {
     await store.upsertContacts(sandbox.crmContacts());
     const engine = new SyncEngine(new GraphProvider(sandbox.graphSettings()), store);
     await engine.discover();
+    // Every tenant mapped, as `discoverAndMap` does for the PSA database: domain matches, the best
+    // candidate of each tenant needing review, and a new client for each tenant nothing matched.
     const preview = await engine.previewMappings();
-    await engine.applyMappingChanges(preview.autoMatched.map((m) => ({ kind: 'confirm', entraTenantId: m.entraTenantId, clientId: m.match.clientId })));
+    const tenants = await store.loadTenants();
+    const newClients = preview.unmatched.map((u) => {
+      const tenant = tenants.find((t) => t.entraTenantId === u.entraTenantId);
+      return { clientId: `client-for-${u.entraTenantId}`, clientName: tenant?.displayName ?? u.entraTenantId, domains: tenant?.domains ?? [] };
+    });
+    await store.upsertClients(newClients);
+    await engine.applyMappingChanges([
+      ...preview.autoMatched.map((m) => ({ kind: 'confirm' as const, entraTenantId: m.entraTenantId, clientId: m.match.clientId })),
+      ...preview.fuzzyCandidates.map((g) => ({ kind: 'confirm' as const, entraTenantId: g.entraTenantId, clientId: g.candidates[0].clientId })),
+      ...newClients.map((c, i) => ({ kind: 'confirm' as const, entraTenantId: preview.unmatched[i].entraTenantId, clientId: c.clientId })),
+    ]);
     const started = process.hrtime.bigint();
     const report = await engine.syncAll({ concurrency: CONCURRENCY, useDelta: false });
-    results.engine_sync_all = { seconds: +(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2), status: report.run.status, concurrency: CONCURRENCY };
+    results.engine_sync_all = {
+      seconds: +(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2),
+      status: report.run.status,
+      tenants: report.results.length,
+      concurrency: CONCURRENCY,
+    };
     console.log(JSON.stringify(results, null, 2));
   } finally {
     await sandbox.shutdown();

@@ -11,25 +11,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::Value;
 
-use crate::{convert, errors, logging};
-
-/// Runs core work with the GIL released and panics caught, its error as a Python exception.
-fn detached<R: Send>(
-    py: Python<'_>,
-    work: impl FnOnce() -> Result<R, entra_core::CoreError> + Send,
-) -> PyResult<R> {
-    let result = py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)));
-    match result {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(errors::core_error(py, &err)),
-        Err(payload) => Err(errors::internal(errors::panic_message(payload.as_ref()))),
-    }
-}
-
-/// A Python argument as JSON; a value that has no JSON form is `invalid_input`.
-fn json_arg(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
-    convert::to_json(value).map_err(|e| errors::invalid_input(py, &e.message(name)))
-}
+use crate::convert::{self, json_arg};
+use crate::pure::detached;
+use crate::{errors, logging};
 
 /// The PSA's clients and the preview options, validated and indexed once.
 #[pyclass(frozen, module = "entra_sync")]

@@ -14,7 +14,7 @@ use crate::errors;
 use crate::{logging, reuse, runtime, user_filter};
 
 /// Runs core work with the GIL released and panics caught, its error as a Python exception.
-fn detached<R: Send>(
+pub(crate) fn detached<R: Send>(
     py: Python<'_>,
     work: impl FnOnce() -> Result<R, entra_core::CoreError> + Send,
 ) -> PyResult<R> {

@@ -141,57 +141,18 @@ pub fn error_kinds() -> Vec<&'static str> {
     ErrorKind::ALL.iter().map(|k| k.as_str()).collect()
 }
 
-/// The kind of `code` among the codes of one family's error types (`core`, `provider`, `store`,
-/// `sandbox`).
-#[cfg(feature = "test-hooks")]
-fn kind_of(family: &str, code: &str) -> Option<Option<ErrorKind>> {
-    use entra_core::engine::EngineErrorCode;
-    use entra_core::provider::ProviderErrorCode;
-    use entra_core::store::StoreErrorCode;
-    use entra_core::{BindingErrorCode as B, RunIdErrorCode};
-    use entra_providers::auth::StateErrorCode;
-    use entra_providers::sandbox::SandboxErrorCode;
-    use entra_providers::secrets::SecretErrorCode;
-    let kind = match family {
-        "core" => CoreErrorCode::parse(code)
-            .map(CoreErrorCode::kind)
-            .or_else(|| EngineErrorCode::parse(code).map(EngineErrorCode::kind))
-            .or_else(|| RunIdErrorCode::parse(code).map(RunIdErrorCode::kind))
-            .or_else(|| {
-                B::parse(code)
-                    .filter(|c| *c != B::SandboxStopped)
-                    .map(B::kind)
-            }),
-        "provider" => ProviderErrorCode::parse(code)
-            .map(ProviderErrorCode::kind)
-            .or_else(|| StateErrorCode::parse(code).map(StateErrorCode::kind))
-            .or_else(|| SecretErrorCode::parse(code).map(SecretErrorCode::kind)),
-        "store" => StoreErrorCode::parse(code).map(StoreErrorCode::kind),
-        "sandbox" => SandboxErrorCode::parse(code)
-            .map(SandboxErrorCode::kind)
-            .or_else(|| {
-                B::parse(code)
-                    .filter(|c| *c == B::SandboxStopped)
-                    .map(B::kind)
-            }),
-        _ => return None,
-    };
-    Some(kind)
-}
-
 /// Throws the error of a code of a family (`core`, `provider`, `store`, `sandbox`), for tests of
 /// the kind → class mapping. A code the family does not have is thrown as the family's own kind.
 #[cfg(feature = "test-hooks")]
 #[napi]
 pub fn raise_for_code(code: String, message: String, family: Option<String>) -> napi::Result<()> {
-    let family = family.unwrap_or_else(|| "core".to_string());
-    let kind = kind_of(&family, &code)
-        .ok_or_else(|| invalid_input(&format!("unknown error family `{family}`")))?;
-    let kind = kind.unwrap_or(match family.as_str() {
-        "store" => ErrorKind::Store,
-        "sandbox" => ErrorKind::Sandbox,
-        _ => ErrorKind::Internal,
-    });
+    use entra_providers::host::error_family::ErrorFamily;
+    let family: ErrorFamily = family
+        .as_deref()
+        .unwrap_or("core")
+        .parse()
+        .map_err(|e| error(&e))?;
+    let kind = family.kind_of(&code).unwrap_or(family.own_kind());
     Err(exception(kind, &code, &message, None))
 }
 

@@ -243,44 +243,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// The kind of `code` among the codes of the error types of one family (`core`, `provider`,
-/// `store`, `sandbox`), parsed into the typed code first.
-#[cfg(feature = "test-hooks")]
-fn kind_of(family: &str, code: &str) -> Option<Option<ErrorKind>> {
-    use entra_core::engine::EngineErrorCode;
-    use entra_core::provider::ProviderErrorCode;
-    use entra_core::store::StoreErrorCode;
-    use entra_core::{BindingErrorCode as B, CoreErrorCode, RunIdErrorCode};
-    use entra_providers::auth::StateErrorCode;
-    use entra_providers::sandbox::SandboxErrorCode;
-    use entra_providers::secrets::SecretErrorCode;
-    let kind = match family {
-        "core" => CoreErrorCode::parse(code)
-            .map(CoreErrorCode::kind)
-            .or_else(|| EngineErrorCode::parse(code).map(EngineErrorCode::kind))
-            .or_else(|| RunIdErrorCode::parse(code).map(RunIdErrorCode::kind))
-            .or_else(|| {
-                B::parse(code)
-                    .filter(|c| *c != B::SandboxStopped)
-                    .map(B::kind)
-            }),
-        "provider" => ProviderErrorCode::parse(code)
-            .map(ProviderErrorCode::kind)
-            .or_else(|| StateErrorCode::parse(code).map(StateErrorCode::kind))
-            .or_else(|| SecretErrorCode::parse(code).map(SecretErrorCode::kind)),
-        "store" => StoreErrorCode::parse(code).map(StoreErrorCode::kind),
-        "sandbox" => SandboxErrorCode::parse(code)
-            .map(SandboxErrorCode::kind)
-            .or_else(|| {
-                B::parse(code)
-                    .filter(|c| *c == B::SandboxStopped)
-                    .map(B::kind)
-            }),
-        _ => return None,
-    };
-    Some(kind)
-}
-
 /// Raises the exception for a code, for tests of the mapping from Python: the code is parsed
 /// into the typed code of its family and raised with that code's kind. An unknown family is a
 /// `ValueError`. A code no error type of the family has is raised as the family's own class
@@ -290,26 +252,23 @@ fn kind_of(family: &str, code: &str) -> Option<Option<ErrorKind>> {
 #[pyfunction]
 #[pyo3(signature = (code, message, family = "core"))]
 pub fn _raise_for_code(py: Python<'_>, code: &str, message: &str, family: &str) -> PyResult<()> {
-    let kind = kind_of(family, code).ok_or_else(|| {
+    use entra_providers::host::error_family::ErrorFamily;
+    let family: ErrorFamily = family.parse().map_err(|_| {
         pyo3::exceptions::PyValueError::new_err(format!(
             "unknown error family `{family}` (core, provider, store, sandbox)"
         ))
     })?;
-    let kind = match kind {
+    let kind = match family.kind_of(code) {
         Some(kind) => kind,
         None => {
-            let warning = format!("`{code}` is not an error code of the `{family}` family");
+            let warning = format!("`{code}` is not an error code of the `{family:?}` family");
             PyErr::warn(
                 py,
                 &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
                 &std::ffi::CString::new(warning).unwrap_or_default(),
                 1,
             )?;
-            match family {
-                "store" => ErrorKind::Store,
-                "sandbox" => ErrorKind::Sandbox,
-                _ => ErrorKind::Internal,
-            }
+            family.own_kind()
         }
     };
     Err(exception(py, kind, code, message, None))

@@ -21,8 +21,9 @@ def test_events_at_or_above_the_level_are_forwarded(caplog: pytest.LogCaptureFix
     assert hello.levelno == logging.INFO
     assert "detail=1" in hello.getMessage()
     # The span the event happened in, with its fields, prefixes the message.
-    assert "probe tenant=\"t-1\"" in hello.getMessage() or "probe tenant=t-1" in hello.getMessage()
-    assert hello.rust_target.startswith("_native") or hello.rust_target
+    assert hello.getMessage() == "probe run=run-1 tenant=t-1: hello from rust detail=1"
+    assert hello.entra_context == {"run": "run-1", "tenant": "t-1"}
+    assert hello.rust_target
 
 
 def test_level_changes_apply_on_the_next_call(caplog: pytest.LogCaptureFixture) -> None:

@@ -22,7 +22,7 @@ fn is_address(text: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !text.chars().any(char::is_whitespace)
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn word_rule(text: &str) -> Option<&'static str> {

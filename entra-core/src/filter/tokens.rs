@@ -62,7 +62,8 @@ pub(crate) fn trimmed(text: &str) -> &str {
     }
 }
 
-/// Whether `text` looks like an email address: something, one `@`, a dotted domain, no spaces.
+/// Whether `text` looks like an email address: something, one `@`, a dotted domain, no spaces
+/// and no control characters (a NUL or an escape inside an identity is never a real address).
 /// Plain ASCII text (nearly every address) is checked in one pass over its bytes.
 pub(crate) fn is_address(text: &str) -> bool {
     let bytes = text.as_bytes();
@@ -73,7 +74,7 @@ pub(crate) fn is_address(text: &str) -> bool {
             at = Some(i);
         }
         // Spaces, control characters and non-ASCII text take the exact path below.
-        plain &= b > b' ' && b < 0x80;
+        plain &= b > b' ' && b < 0x7f;
     }
     match at {
         Some(at) if plain => dotted_address(bytes, at),
@@ -81,7 +82,7 @@ pub(crate) fn is_address(text: &str) -> bool {
     }
 }
 
-/// [`is_address`] for any text: trimmed, then no whitespace anywhere.
+/// [`is_address`] for any text: trimmed, then no whitespace or control character anywhere.
 fn is_address_exact(text: &str) -> bool {
     let text = trimmed(text);
     let bytes = text.as_bytes();
@@ -89,9 +90,11 @@ fn is_address_exact(text: &str) -> bool {
         return false;
     };
     let spaced = if text.is_ascii() {
-        bytes.iter().any(u8::is_ascii_whitespace)
+        bytes
+            .iter()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
     } else {
-        text.chars().any(char::is_whitespace)
+        text.chars().any(|c| c.is_whitespace() || c.is_control())
     };
     !spaced && dotted_address(bytes, at)
 }
@@ -161,8 +164,15 @@ mod tests {
         assert!(!is_address("@contoso.com"));
         assert!(!is_address("ja ne@contoso.com"));
         assert!(!is_address(""));
-        // A control character is not whitespace: kept, as `str::trim` keeps it.
-        assert!(is_address("a@b.co\u{1}"));
+        // A control character anywhere (NUL, escape, DEL) is never part of a real address.
+        for hostile in [
+            "a@b.co\u{1}",
+            "a\u{0}b@contoso.com",
+            "jane@contoso.com\u{7f}",
+            "zoë\u{1b}@contoso.com",
+        ] {
+            assert!(!is_address(hostile), "{hostile:?}");
+        }
         assert!(is_address("zoë@contoso.com"));
         assert!(!is_address("jane@.com"));
         assert!(!is_address("jane@com."));

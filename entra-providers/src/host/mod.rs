@@ -10,6 +10,8 @@
 //!   by the provider call during which it happened.
 //! - [`auth`]: the partner sign-in (authorize URL, state check, code exchange, refresh) over
 //!   [`AuthSettings`], with JSON results.
+//! - [`log_bridge`]: the library's `tracing` events handed to the host's logger, with their
+//!   run and tenant context; [`error_family`]: error codes grouped as the bindings' classes are.
 //! - `sandbox` (with the `sandbox` feature): the sandbox's credentials and ready-made provider
 //!   settings as JSON. The sandbox configuration itself is read by
 //!   [`crate::sandbox::SandboxConfig::from_json`].
@@ -20,6 +22,8 @@
 
 pub mod auth;
 mod error;
+pub mod error_family;
+pub mod log_bridge;
 pub mod rotation;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

@@ -4,24 +4,17 @@ so the fuzzers start from realistic records instead of empty bytes. Existing fil
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "tests" / "vectors"
 CORPUS = ROOT / "fuzz" / "corpus"
-# The order of entra_core::api::FUNCTIONS: the contract target's first byte picks the function.
-FUNCTIONS = [
-    "filter_users",
-    "validate_patterns",
-    "plan_tenant_sync",
-    "apply_plan",
-    "merge_discovery",
-    "preview_mappings",
-    "plan_mapping_changes",
-    "run_id",
-    "contact_version",
-]
+# The contract target's first byte picks a function in the order of entra_core::api::FUNCTIONS,
+# read from the source so the two never drift apart.
+API = (ROOT / "entra-core" / "src" / "api.rs").read_text()
+FUNCTIONS = re.findall(r'"(\w+)"', API[API.index("pub const FUNCTIONS") : API.index("];", API.index("pub const FUNCTIONS"))])
 
 
 def put(target: str, data: bytes) -> None:

@@ -12,6 +12,7 @@ from typing import Dict, Iterator
 import pytest
 
 import entra_sync
+from conftest import sign_in_settings
 
 KEY = "k" * 40
 REDIRECT = "https://psa.example/entra/callback"
@@ -24,16 +25,7 @@ def sandbox() -> Iterator[entra_sync.Sandbox]:
 
 
 def settings(sb: entra_sync.Sandbox) -> Dict[str, object]:
-    c = sb.credentials
-    return {
-        "clientId": c["clientId"],
-        "clientSecret": c["clientSecret"],
-        "authority": c["partnerTenantId"],
-        "redirectUri": REDIRECT,
-        "loginBase": sb.login_base_url,
-        "graphBase": sb.graph_base_url,
-        "policy": {"baseDelay": 0.001, "maxDelay": 0.01},
-    }
+    return sign_in_settings(sb, REDIRECT)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

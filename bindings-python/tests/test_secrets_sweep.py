@@ -11,6 +11,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterator, List, Tuple
 import pytest
 
 import entra_sync
+from conftest import sign_in_settings
 
 KEY = "state-signing-key-" + "s" * 30
 REDIRECT = "https://psa.example/entra/callback"
@@ -24,16 +25,7 @@ def sandbox() -> Iterator[entra_sync.Sandbox]:
 
 
 def sign_in(sb: entra_sync.Sandbox) -> Dict[str, Any]:
-    c = sb.credentials
-    return {
-        "clientId": c["clientId"],
-        "clientSecret": c["clientSecret"],
-        "authority": c["partnerTenantId"],
-        "redirectUri": REDIRECT,
-        "loginBase": sb.login_base_url,
-        "graphBase": sb.graph_base_url,
-        "policy": {"baseDelay": 0.001, "maxDelay": 0.01, "maxRetries": 1},
-    }
+    return sign_in_settings(sb, REDIRECT, maxRetries=1)
 
 
 def quick(settings: Dict[str, Any]) -> Dict[str, Any]:

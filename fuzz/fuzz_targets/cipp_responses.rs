@@ -8,11 +8,9 @@ use entra_providers::cipp::users::parse_user_page;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else {
+    let Some((pick, text, status)) = entra_sync_fuzz::pick_text(data) else {
         return;
     };
-    let text = String::from_utf8_lossy(rest);
-    let status = 400 + u16::from(rest.first().copied().unwrap_or(0)) % 200;
     match pick % 3 {
         0 => {
             if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {

@@ -14,11 +14,9 @@ use libfuzzer_sys::fuzz_target;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else {
+    let Some((pick, text, status)) = entra_sync_fuzz::pick_text(data) else {
         return;
     };
-    let text = String::from_utf8_lossy(rest);
-    let status = 400 + u16::from(rest.first().copied().unwrap_or(0)) % 200;
     match pick % 6 {
         0 => {
             if let Ok(page) = parse_users_page("00000000-0000-0000-0000-000000000001", &text) {

@@ -3,11 +3,21 @@
 //! A failed assertion is a crash to libFuzzer, so each check panics with a message naming the
 //! invariant.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use entra_core::mapping::preview::{MatchReason, PreviewInput, PreviewOutput};
 use entra_core::model::Contact;
 use entra_core::reconcile::{ActionKind, ActionReason, PlanInput, apply_plan, plan_tenant_sync};
+
+/// Splits a fuzz input for the targets that cover several parsers: the first byte picks one, the
+/// rest is the text (lossy UTF-8), and an HTTP error status in 400..600 is drawn from the text's
+/// first byte.
+pub fn pick_text(data: &[u8]) -> Option<(u8, Cow<'_, str>, u16)> {
+    let (&pick, rest) = data.split_first()?;
+    let status = 400 + u16::from(rest.first().copied().unwrap_or(0)) % 200;
+    Some((pick, String::from_utf8_lossy(rest), status))
+}
 
 /// Plans `input`, applies the plan and checks what must hold for any input: the untampered plan
 /// is accepted, nothing is removed, no field whose toggle is off changes, inactivation only for

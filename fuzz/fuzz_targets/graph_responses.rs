@@ -52,10 +52,17 @@ fuzz_target!(|data: &[u8]| {
         _ => {
             let configured = url::Url::parse("https://graph.microsoft.com/v1.0/").unwrap();
             let mut seen = HashSet::new();
-            if check_next_link(&configured, &text, &mut seen, 1).is_ok() {
-                let next = url::Url::parse(&text).expect("an accepted nextLink parses");
+            if let Ok(next) = check_next_link(&configured, &text, &mut seen, 1, 10) {
+                assert_eq!(next.scheme(), "https", "a nextLink off https");
                 assert_eq!(next.host_str(), configured.host_str(), "a foreign nextLink");
-                assert!(check_next_link(&configured, &text, &mut seen, 2).is_err(), "a repeated nextLink");
+                assert!(
+                    check_next_link(&configured, next.as_str(), &mut seen, 2, 10).is_err(),
+                    "a repeated nextLink"
+                );
+                assert!(
+                    check_next_link(&configured, "https://graph.microsoft.com/v1.0/x", &mut HashSet::new(), 10, 10).is_err(),
+                    "a paging loop past the page limit"
+                );
             }
         }
     }

@@ -24,8 +24,16 @@ pub fn normalize_domain(raw: &str) -> Option<String> {
         return finish_host(&host.to_ascii_lowercase());
     }
     let owned;
-    let candidate = if text.contains("://") {
-        text
+    let candidate = if let Some((scheme, rest)) = text.split_once("://") {
+        // Only the web schemes give a host in its canonical form (lowercased, IDNA-mapped); under
+        // any other scheme (`ftp`, a typo such as `htps`) the URL parser keeps an opaque host, so
+        // the authority is read as a web URL's.
+        if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
+            text
+        } else {
+            owned = format!("http://{rest}");
+            owned.as_str()
+        }
     } else {
         // An email address (or a bare `user@host`) is reduced to its domain part.
         let host_part = match text.rsplit_once('@') {
@@ -89,12 +97,27 @@ fn is_plain_ascii_host(text: &str) -> bool {
 
 /// The checks shared by both paths, on a lowercase host.
 fn finish_host(host: &str) -> Option<String> {
-    let host = host.trim_end_matches('.');
-    let host = host.strip_prefix("www.").unwrap_or(host);
+    let mut host = host.trim_end_matches('.');
+    while let Some(rest) = host.strip_prefix("www.") {
+        host = rest;
+    }
+    // Host names are letters, digits, hyphens (and underscores in some records): the URL parser
+    // lets other characters such as `$` through, which no registered domain holds.
+    if !host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return None;
+    }
     if host == "localhost" || host.ends_with(".localhost") || !host.contains('.') {
         return None;
     }
     if host.split('.').any(|label| label.is_empty()) {
+        return None;
+    }
+    // A top-level domain always holds a letter: `9998.065` is a mistyped address, not a host.
+    let tld = host.rsplit('.').next().unwrap_or_default();
+    if !tld.bytes().any(|b| b.is_ascii_alphabetic()) {
         return None;
     }
     Some(host.to_string())
@@ -310,6 +333,26 @@ mod tests {
         let puny = normalize_domain("xn--mller-kva.de").unwrap();
         assert_eq!(unicode, puny);
         assert_eq!(unicode, "xn--mller-kva.de");
+    }
+
+    /// Found by fuzzing: under a scheme other than http(s) the URL parser kept an opaque,
+    /// percent-encoded host in its original case.
+    #[test]
+    fn other_schemes_give_the_canonical_host() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("htt://wwwww.Cont\u{fffd}so.com/", None),
+            ("ftp://FTP.Contoso.com/files", Some("ftp.contoso.com")),
+            ("HTPS://www.Contoso.com/about", Some("contoso.com")),
+            ("custom://M\u{dc}LLER.de", Some("xn--mller-kva.de")),
+            // Also found by fuzzing: an escaped dot left an all-digit top-level label.
+            ("9998.065%2E.", None),
+            // And: `www.` twice, and a `$` the URL parser lets through.
+            ("www.www.Contoso.com", Some("contoso.com")),
+            ("con$toso.com", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(normalize_domain(raw).as_deref(), *expected, "{raw:?}");
+        }
     }
 
     #[test]

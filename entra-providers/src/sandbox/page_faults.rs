@@ -31,8 +31,9 @@ pub struct PageFault {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PageFaultKind {
-    /// The answer starts (200, headers, part of the body) and the connection is cut before the
-    /// body is complete, as a reset connection or a dying proxy leaves it.
+    /// The answer starts (a 200 with part of its body) and the connection is cut before it is
+    /// complete, as a reset connection or a dying proxy leaves it; depending on timing the
+    /// client sees the cut while reading the head or the body.
     ConnectionReset,
     /// The page is answered only after `Faults::page_stall`: a client whose timeout is shorter
     /// times out mid-listing.
@@ -91,8 +92,7 @@ pub async fn replace(
             None
         }
         PageFaultKind::ConnectionReset => {
-            let text = Value::Object(body.clone()).to_string();
-            let head = Bytes::from(text[..text.len() / 2].to_string());
+            let head = Bytes::from(first_half(body));
             let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
                 Ok(head),
                 Err(std::io::Error::new(
@@ -150,6 +150,16 @@ pub fn alter_body(kind: PageFaultKind, body: &mut Map<String, Value>, own_link: 
         }
         _ => {}
     }
+}
+
+/// The first half of the page's JSON text, cut at a character boundary (names carry diacritics).
+fn first_half(body: &Map<String, Value>) -> String {
+    let text = Value::Object(body.clone()).to_string();
+    let mut cut = text.len() / 2;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text[..cut].to_string()
 }
 
 fn json_content_type(response: &mut Response) {

@@ -6,8 +6,9 @@
 //! `$top` limits and `@odata.nextLink` paging, tokens scoped to one tenant, refresh-token rotation,
 //! delta links with `@removed`, AAD and Graph error bodies, CIPP's plain-text errors and its
 //! `200 []` for unknown tenants. Faults (latency, throttling with `Retry-After`, 5xx, missing
-//! consent, a page failing half-way, expired delta tokens) can be switched on at any time, and the
-//! directory can be changed between runs with [`Mutation`]s.
+//! consent, a page failing half-way, a connection cut mid-page, a malformed body, a foreign or
+//! repeated `nextLink`, a token expiring mid-listing, expired delta tokens) can be switched on at
+//! any time, and the directory can be changed between runs with [`Mutation`]s.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), entra_providers::sandbox::SandboxError> {

@@ -295,7 +295,7 @@ async fn prepare<P: EntraProvider, S: SyncStore>(
         initial.results
     );
     edit_locally(sandbox, engine.store()).await?;
-    Ok(mapped_clients(engine.store()).await?)
+    mapped_clients(engine.store()).await
 }
 
 fn tally_report(tally: &mut Tally, report: &RunReport) {

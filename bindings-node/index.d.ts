@@ -561,6 +561,7 @@ export interface SandboxFaults {
   graphThrottleRate?: number
   graphThrottleNext?: number
   retryAfterSecs?: number
+  omitRetryAfter?: boolean
   graphUnavailableRate?: number
   graphUnavailableNext?: number
   unavailableRetryAfterSecs?: number | null
@@ -571,6 +572,10 @@ export interface SandboxFaults {
   gdapRoleMissing?: Array<string>
   failingPage?: Record<string, number>
   failingPageStatus?: number
+  /** Per tenant, a fault on one page of the Graph user listing and of every delta round. */
+  pageFaults?: Record<string, SandboxPageFault>
+  /** Seconds a `stall` page waits before it is answered. */
+  pageStall?: number
   delta?: 'none' | 'expired' | 'gone'
   cippDenial?: 'role_lacks_permission' | 'ip_not_allowed' | 'tenant_not_allowed' | 'subscription_ended' | null
   cippTenantsErrorRow?: boolean
@@ -578,6 +583,13 @@ export interface SandboxFaults {
   cippPartnerRow?: boolean
   authorizeDenied?: boolean
   oneTimeRefreshTokens?: boolean
+}
+
+export interface SandboxPageFault {
+  page: number
+  kind: 'connection_reset' | 'stall' | 'malformed_json' | 'foreign_next_link' | 'repeated_next_link' | 'token_expired' | 'missing_account_enabled'
+  /** Strikes before the page is served normally; 0 (default) strikes every time. */
+  times?: number
 }
 
 export interface SandboxConfig {

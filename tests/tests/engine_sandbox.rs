@@ -2,176 +2,22 @@
 //! the Graph and the CIPP providers, against the in-memory and the SQLite stores, plus faults,
 //! overlapping runs and cancellation.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use entra_core::engine::{CancelToken, ProgressEvent, SyncAllOptions, SyncEngine, SyncOptions};
-use entra_core::mapping::{MappingOperation, PreviewOptions};
-use entra_core::model::{Contact, FieldSync, InactiveSource, SyncSettings};
+use entra_core::model::{Contact, InactiveSource};
 use entra_core::provider::EntraProvider;
 use entra_core::store::{
     ApplyFault, MemoryStore, QueueState, RunStatus, SqliteStore, SyncStore, TenantOutcome,
 };
-use entra_providers::auth::{CloudEndpoints, TokenSet};
-use entra_providers::cipp::{CippConfig, CippProvider};
-use entra_providers::graph::{GraphConfig, GraphOptions, GraphProvider, GraphSettings};
-use entra_providers::http::HttpPolicy;
 use entra_providers::sandbox::{
     Faults, Mutation, NewUser, Sandbox, SandboxConfig, TokenFault, UserKind,
 };
-use entra_providers::secrets::Secret;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn graph(sandbox: &Sandbox) -> Result<GraphProvider, Box<dyn std::error::Error>> {
-    graph_paged(sandbox, 999)
-}
-
-fn graph_paged(
-    sandbox: &Sandbox,
-    users_page_size: u32,
-) -> Result<GraphProvider, Box<dyn std::error::Error>> {
-    let c = sandbox.credentials();
-    Ok(GraphProvider::new(GraphSettings {
-        client_id: c.client_id,
-        client_secret: Secret::new(c.client_secret),
-        partner_tenant_id: c.partner_tenant_id,
-        tokens: TokenSet::from_refresh_token(Secret::new(c.partner_refresh_token)),
-        config: GraphConfig {
-            endpoints: CloudEndpoints::custom(
-                &sandbox.login_base_url(),
-                &sandbox.graph_base_url(),
-            )?,
-            options: GraphOptions {
-                include_domains: true,
-                users_page_size,
-                ..GraphOptions::default()
-            },
-            policy: HttpPolicy::fast_for_tests(),
-        },
-    })?)
-}
-
-fn cipp(sandbox: &Sandbox) -> Result<CippProvider, Box<dyn std::error::Error>> {
-    let c = sandbox.credentials();
-    let mut config = CippConfig::new(
-        sandbox.cipp_base_url(),
-        c.cipp_tenant_id,
-        c.cipp_client_id,
-        Secret::new(c.cipp_client_secret),
-    );
-    config.login_base = sandbox.login_base_url();
-    config.partner_tenant_id = Some(c.partner_tenant_id);
-    config.policy = HttpPolicy::fast_for_tests();
-    Ok(CippProvider::new(config)?)
-}
-
-fn keyed(key: &str) -> SyncAllOptions {
-    SyncAllOptions {
-        request_key: Some(key.into()),
-        ..SyncAllOptions::default()
-    }
-}
-
-/// Imports the CRM, discovers, confirms every auto-match and the best candidate of the first
-/// tenant to review; returns the mapped tenant ids.
-async fn onboard<P: EntraProvider, S: SyncStore>(
-    sandbox: &Sandbox,
-    engine: &SyncEngine<P, S>,
-) -> Result<Vec<String>, Box<dyn std::error::Error>> {
-    engine
-        .store()
-        .upsert_clients(&sandbox.crm_clients())
-        .await?;
-    engine
-        .store()
-        .upsert_contacts(&sandbox.crm_contacts())
-        .await?;
-    let discovery = engine.discover().await?;
-    assert!(discovery.listing_complete);
-    let stored: BTreeSet<String> = engine
-        .store()
-        .load_tenants()
-        .await?
-        .into_iter()
-        .map(|t| t.entra_tenant_id)
-        .collect();
-    let expected: BTreeSet<String> = sandbox.tenants().into_iter().map(|t| t.tenant_id).collect();
-    assert_eq!(stored, expected);
-
-    let preview = engine.preview_mappings(PreviewOptions::default()).await?;
-    assert!(!preview.auto_matched.is_empty(), "{preview:?}");
-    let mut ops: Vec<MappingOperation> = preview
-        .auto_matched
-        .iter()
-        .map(|m| MappingOperation::Confirm {
-            entra_tenant_id: m.entra_tenant_id.clone(),
-            client_id: m.suggestion.client_id.clone(),
-        })
-        .collect();
-    if let Some(group) = preview.fuzzy_candidates.first()
-        && let Some(best) = group.candidates.first()
-    {
-        ops.push(MappingOperation::Confirm {
-            entra_tenant_id: group.entra_tenant_id.clone(),
-            client_id: best.client_id.clone(),
-        });
-    }
-    // Every auto-match is the client the estate meant for that tenant.
-    for m in &preview.auto_matched {
-        let tenant = sandbox
-            .tenants()
-            .into_iter()
-            .find(|t| t.tenant_id == m.entra_tenant_id)
-            .ok_or("unknown tenant")?;
-        assert_eq!(
-            tenant.crm_client_id.as_deref(),
-            Some(m.suggestion.client_id.as_str())
-        );
-    }
-    engine.apply_mapping_changes(ops).await?;
-    let mapped: Vec<String> = engine
-        .store()
-        .load_mapped_tenants()
-        .await?
-        .into_iter()
-        .map(|m| m.entra_tenant_id)
-        .collect();
-    assert!(!mapped.is_empty());
-    let settings = SyncSettings {
-        field_sync: FieldSync {
-            display_name: true,
-            email: true,
-            ..FieldSync::default()
-        },
-        ..SyncSettings::default()
-    };
-    for tenant in &mapped {
-        engine.store().save_sync_settings(tenant, &settings).await?;
-    }
-    Ok(mapped)
-}
-
-async fn contact_of<S: SyncStore>(
-    store: &S,
-    tenant: &str,
-    object_id: &str,
-) -> Result<(Contact, bool), Box<dyn std::error::Error>> {
-    let snapshot = store.snapshot().await?;
-    let link = snapshot
-        .links
-        .iter()
-        .filter(|l| l.entra_tenant_id == tenant && l.entra_object_id == object_id)
-        .max_by_key(|l| l.active)
-        .ok_or("no link")?;
-    let contact = snapshot
-        .contacts
-        .iter()
-        .find(|c| c.contact_id == link.contact_id)
-        .ok_or("no contact")?;
-    Ok((contact.clone(), link.active))
-}
+use support::{TestResult, cipp, contact_of, graph, graph_paged, keyed, onboard};
 
 async fn full_story<P: EntraProvider, S: SyncStore>(
     sandbox: &Sandbox,

@@ -666,6 +666,25 @@ class CippSettings(_CippSettingsRequired, total=False):
     policy: HttpPolicy
 
 
+class _SandboxPageFaultRequired(TypedDict):
+    page: int
+    kind: Literal[
+        "connection_reset",
+        "stall",
+        "malformed_json",
+        "foreign_next_link",
+        "repeated_next_link",
+        "token_expired",
+        "missing_account_enabled",
+    ]
+
+
+class SandboxPageFault(_SandboxPageFaultRequired, total=False):
+    """A fault on one page of a tenant's Graph user listing; `times` 0 (default) strikes every time."""
+
+    times: int
+
+
 class SandboxFaults(TypedDict, total=False):
     """Injected failures; rates are 0..1, durations in seconds, tenant-keyed knobs take tenant ids."""
 
@@ -674,6 +693,7 @@ class SandboxFaults(TypedDict, total=False):
     graphThrottleRate: float
     graphThrottleNext: int
     retryAfterSecs: int
+    omitRetryAfter: bool
     graphUnavailableRate: float
     graphUnavailableNext: int
     unavailableRetryAfterSecs: Optional[int]
@@ -694,6 +714,8 @@ class SandboxFaults(TypedDict, total=False):
     gdapRoleMissing: List[str]
     failingPage: Dict[str, int]
     failingPageStatus: int
+    pageFaults: Dict[str, SandboxPageFault]
+    pageStall: float
     delta: Literal["none", "expired", "gone"]
     cippDenial: Optional[
         Literal["role_lacks_permission", "ip_not_allowed", "tenant_not_allowed", "subscription_ended"]

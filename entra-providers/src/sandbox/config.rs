@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::page_faults::PageFault;
+#[cfg(doc)]
+use super::page_faults::PageFaultKind;
+
 /// The size and shape of the synthetic estate, plus the faults active from the start.
 ///
 /// Everything the estate contains is a deterministic function of `seed` and the sizes, so a host
@@ -69,6 +73,9 @@ pub struct Faults {
     /// `Retry-After` seconds sent with every 429 (0 unless set, which keeps tests fast; Graph
     /// itself sends a positive value).
     pub retry_after_secs: u64,
+    /// 429 answers carry no `Retry-After` at all (Graph omits it at times): the client must
+    /// choose its own backoff.
+    pub omit_retry_after: bool,
     /// Share (0..=1) of Graph requests answered `503 serviceNotAvailable`.
     pub graph_unavailable_rate: f64,
     /// The next N Graph requests are answered 503.
@@ -90,6 +97,12 @@ pub struct Faults {
     pub failing_page: BTreeMap<String, usize>,
     /// Status of the failing page on Graph (0 means 500); CIPP always answers its 400 `Graph Error`.
     pub failing_page_status: u16,
+    /// Per tenant, a fault on one page of the Graph user listing and of every delta round: a cut
+    /// connection, a stall, a malformed body, a foreign or repeated `nextLink`, a token expiring
+    /// mid-listing or a row without `accountEnabled`.
+    pub page_faults: BTreeMap<String, PageFault>,
+    /// How long a [`PageFaultKind::Stall`] page waits before it is answered.
+    pub page_stall: Duration,
     /// How delta tokens that were handed out are treated.
     pub delta: DeltaFault,
     /// A CIPP access denial (403 plain text) for every CIPP endpoint but `/api/me`.

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::config::{CippDenial, DeltaFault, Faults, SandboxConfig, TokenFault};
 use super::mutations::{Mutation, NewUser};
+use super::page_faults::PageFault;
 
 fn seconds(value: f64, field: &str) -> Result<Duration, CoreError> {
     Duration::try_from_secs_f64(value).map_err(|_| {
@@ -50,6 +51,7 @@ struct FaultsJson {
     graph_throttle_rate: Option<f64>,
     graph_throttle_next: Option<u32>,
     retry_after_secs: Option<u64>,
+    omit_retry_after: Option<bool>,
     graph_unavailable_rate: Option<f64>,
     graph_unavailable_next: Option<u32>,
     #[serde(default, deserialize_with = "present")]
@@ -61,6 +63,8 @@ struct FaultsJson {
     gdap_role_missing: Option<BTreeSet<String>>,
     failing_page: Option<BTreeMap<String, usize>>,
     failing_page_status: Option<u16>,
+    page_faults: Option<BTreeMap<String, PageFault>>,
+    page_stall: Option<f64>,
     delta: Option<DeltaFault>,
     #[serde(default, deserialize_with = "present")]
     cipp_denial: Option<Option<CippDenial>>,
@@ -89,6 +93,9 @@ impl FaultsJson {
         if let Some(v) = self.latency_jitter {
             f.latency_jitter = seconds(v, "faults.latencyJitter")?;
         }
+        if let Some(v) = self.page_stall {
+            f.page_stall = seconds(v, "faults.pageStall")?;
+        }
         macro_rules! copy {
             ($($field:ident),*) => { $( if let Some(v) = self.$field { f.$field = v; } )* };
         }
@@ -96,6 +103,7 @@ impl FaultsJson {
             graph_throttle_rate,
             graph_throttle_next,
             retry_after_secs,
+            omit_retry_after,
             graph_unavailable_rate,
             graph_unavailable_next,
             unavailable_retry_after_secs,
@@ -106,6 +114,7 @@ impl FaultsJson {
             gdap_role_missing,
             failing_page,
             failing_page_status,
+            page_faults,
             delta,
             cipp_denial,
             cipp_tenants_error_row,
@@ -156,6 +165,7 @@ impl Faults {
             "graphThrottleRate": self.graph_throttle_rate,
             "graphThrottleNext": self.graph_throttle_next,
             "retryAfterSecs": self.retry_after_secs,
+            "omitRetryAfter": self.omit_retry_after,
             "graphUnavailableRate": self.graph_unavailable_rate,
             "graphUnavailableNext": self.graph_unavailable_next,
             "unavailableRetryAfterSecs": self.unavailable_retry_after_secs,
@@ -166,6 +176,8 @@ impl Faults {
             "gdapRoleMissing": self.gdap_role_missing,
             "failingPage": self.failing_page,
             "failingPageStatus": self.failing_page_status,
+            "pageFaults": self.page_faults,
+            "pageStall": self.page_stall.as_secs_f64(),
             "delta": self.delta,
             "cippDenial": self.cipp_denial,
             "cippTenantsErrorRow": self.cipp_tenants_error_row,
@@ -456,11 +468,14 @@ mod tests {
             "latency": 0.25,
             "latencyJitter": 0.125,
             "graphThrottleRate": 0.5,
+            "omitRetryAfter": true,
             "unavailableRetryAfterSecs": 3,
             "cippGatewayStatus": 504,
             "tokenErrors": {"t1": "mfa_required"},
             "gdapRoleMissing": ["t2"],
             "failingPage": {"t3": 1},
+            "pageFaults": {"t4": {"page": 1, "kind": "repeated_next_link", "times": 2}},
+            "pageStall": 0.5,
             "delta": "expired",
             "cippDenial": "subscription_ended",
             "cippPartnerRow": true,

@@ -6,8 +6,9 @@
 //! `$top` limits and `@odata.nextLink` paging, tokens scoped to one tenant, refresh-token rotation,
 //! delta links with `@removed`, AAD and Graph error bodies, CIPP's plain-text errors and its
 //! `200 []` for unknown tenants. Faults (latency, throttling with `Retry-After`, 5xx, missing
-//! consent, a page failing half-way, expired delta tokens) can be switched on at any time, and the
-//! directory can be changed between runs with [`Mutation`]s.
+//! consent, a page failing half-way, a connection cut mid-page, a malformed body, a foreign or
+//! repeated `nextLink`, a token expiring mid-listing, expired delta tokens) can be switched on at
+//! any time, and the directory can be changed between runs with [`Mutation`]s.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), entra_providers::sandbox::SandboxError> {
@@ -38,6 +39,7 @@ mod listing;
 mod login;
 mod mutations;
 mod names;
+mod page_faults;
 mod query;
 mod server;
 mod state;
@@ -48,5 +50,6 @@ pub use config::{CippDenial, DeltaFault, Faults, SandboxConfig, TokenFault};
 pub use error::{SandboxError, SandboxErrorCode};
 pub use estate::{CrmMatch, Deletion, SandboxTenant, SandboxUser, UserKind};
 pub use mutations::{Mutation, NewUser};
+pub use page_faults::{FOREIGN_HOST, PageFault, PageFaultKind};
 pub use server::Sandbox;
 pub use state::SandboxCredentials;

@@ -211,7 +211,7 @@ fn add_user(state: &mut State, tenant_id: &str, new: NewUser) -> Result<String, 
         .cloned()
         .ok_or_else(|| SandboxError::UnknownTenant(tenant_id.to_string()))?;
     check_address(state, &tenant.tenant_id, &new.email)?;
-    let id = guid(&mut state.estate_rng);
+    let id = guid(&mut state.mutation_rng);
     let local = new.email.split('@').next().unwrap_or("").to_string();
     let user = SandboxUser {
         id: id.clone(),

@@ -94,6 +94,7 @@ impl Sandbox {
             faults: config.faults.clone(),
             rng: StdRng::seed_from_u64(config.seed ^ 0xfa17_5eed),
             estate_rng: StdRng::seed_from_u64(config.seed ^ 0x0e57_a7e0),
+            mutation_rng: StdRng::seed_from_u64(config.seed ^ 0x0a11_0c8e),
             counters: BTreeMap::new(),
             refresh_tokens: Default::default(),
             codes: Default::default(),

@@ -98,8 +98,12 @@ pub struct State {
     pub faults: Faults,
     /// Decides fault rates; seeded from the config.
     pub rng: StdRng,
-    /// Seeded too, for objects created by mutations.
+    /// Seeded too, for tokens and codes the services issue.
     pub estate_rng: StdRng,
+    /// Seeded, and used by mutations alone: the ids of users they create follow the seed and the
+    /// mutations made, whatever traffic the services saw meanwhile (two sandboxes of one seed
+    /// given the same mutations create the same users).
+    pub mutation_rng: StdRng,
     pub counters: BTreeMap<String, u64>,
     pub refresh_tokens: HashMap<String, RefreshGrant>,
     /// Authorization codes by value.

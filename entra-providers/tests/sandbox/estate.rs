@@ -23,6 +23,30 @@ async fn same_seed_builds_the_same_estate_and_another_seed_another() -> TestResu
     Ok(())
 }
 
+/// Two sandboxes of one seed given the same mutations create the same users, whatever tokens
+/// either issued meanwhile: a fault-free twin can replay a faulty run's estate.
+#[tokio::test]
+async fn users_created_by_mutations_follow_the_seed_not_the_traffic() -> TestResult {
+    let a = start(SandboxConfig::default()).await;
+    let b = start(SandboxConfig::default()).await;
+    let tenant = a.tenants()[0].clone();
+    customer_token(&a, &tenant.tenant_id).await?;
+    customer_token(&a, &tenant.tenant_id).await?;
+    let add = || Mutation::AddUser {
+        tenant_id: tenant.tenant_id.clone(),
+        user: NewUser {
+            display_name: "Twin".into(),
+            given_name: None,
+            surname: None,
+            email: format!("twin@{}", tenant.default_domain),
+            job_title: None,
+            account_enabled: true,
+        },
+    };
+    assert_eq!(a.mutate(add())?, b.mutate(add())?);
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_estate_holds_what_breaks_naive_sync_code() -> TestResult {
     let sandbox = start(SandboxConfig::default()).await;

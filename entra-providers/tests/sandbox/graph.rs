@@ -451,6 +451,127 @@ async fn a_page_can_fail_half_way() -> TestResult {
 }
 
 #[tokio::test]
+async fn throttling_can_come_without_retry_after() -> TestResult {
+    let sandbox = start(SandboxConfig::default()).await;
+    let tenant = sandbox.tenants()[0].tenant_id.clone();
+    let token = customer_token(&sandbox, &tenant).await?;
+    sandbox.update_faults(|f| {
+        f.graph_throttle_next = 1;
+        f.retry_after_secs = 3;
+        f.omit_retry_after = true;
+    });
+    let url = format!("{}/v1.0/users?$select=id", sandbox.graph_base_url());
+    let (status, headers, _) = get(&url, &token).await?;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.get("retry-after").is_none());
+    Ok(())
+}
+
+/// Each page fault on the second page of a listing, as a client meets it.
+#[tokio::test]
+async fn page_faults_break_the_listing_at_their_page() -> TestResult {
+    let sandbox = start(SandboxConfig::default()).await;
+    let tenant = sandbox.tenants()[0].tenant_id.clone();
+    let first = format!(
+        "{}/v1.0/users?$select=id,accountEnabled&$top=5",
+        sandbox.graph_base_url()
+    );
+    let set = |kind: PageFaultKind, times: u32| {
+        sandbox.update_faults(|f| {
+            f.page_faults.insert(
+                tenant.clone(),
+                PageFault {
+                    page: 1,
+                    kind,
+                    times,
+                },
+            );
+            f.page_stall = std::time::Duration::from_millis(300);
+        })
+    };
+    let token = customer_token(&sandbox, &tenant).await?;
+    let (_, page0) = get_json(&first, &token).await?;
+    let second = page0["@odata.nextLink"]
+        .as_str()
+        .ok_or("no nextLink")?
+        .to_string();
+
+    set(PageFaultKind::ForeignNextLink, 0);
+    let (status, body) = get_json(&second, &token).await?;
+    assert_eq!(status, StatusCode::OK);
+    let next = body["@odata.nextLink"].as_str().ok_or("no nextLink")?;
+    assert!(
+        next.starts_with(&format!("{FOREIGN_HOST}/v1.0/users?")),
+        "{next}"
+    );
+
+    set(PageFaultKind::RepeatedNextLink, 0);
+    let (_, body) = get_json(&second, &token).await?;
+    assert_eq!(body["@odata.nextLink"].as_str(), Some(second.as_str()));
+
+    set(PageFaultKind::MissingAccountEnabled, 0);
+    let (_, body) = get_json(&second, &token).await?;
+    let rows = body["value"].as_array().ok_or("no rows")?;
+    assert!(rows[0].get("accountEnabled").is_none() && rows[1].get("accountEnabled").is_some());
+
+    set(PageFaultKind::MalformedJson, 0);
+    let (status, _, text) = get(&second, &token).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+
+    // Cut and stalled answers go through a client of their own, leaving no broken connection in
+    // the shared pool.
+    let unpooled = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(0)
+        .build()?;
+    set(PageFaultKind::ConnectionReset, 0);
+    let cut = match unpooled.get(&second).bearer_auth(&token).send().await {
+        Ok(response) => response.text().await.map(drop),
+        Err(e) => Err(e),
+    };
+    assert!(cut.is_err(), "the answer is cut off");
+
+    // A stall answers late but whole; a client with a shorter timeout gives up.
+    set(PageFaultKind::Stall, 1);
+    let impatient = unpooled
+        .get(&second)
+        .bearer_auth(&token)
+        .timeout(std::time::Duration::from_millis(50))
+        .send()
+        .await;
+    assert!(impatient.is_err_and(|e| e.is_timeout()));
+    let (status, _) = get_json(&second, &token).await?;
+    assert_eq!(status, StatusCode::OK, "struck once, then served");
+
+    // The token expires as the page is asked for; a new token reads it.
+    set(PageFaultKind::TokenExpired, 1);
+    let (status, body) = get_json(&second, &token).await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+    let (status, _) = get_json(&second, &token).await?;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old token stays expired"
+    );
+    let fresh = customer_token(&sandbox, &tenant).await?;
+    let (status, _) = get_json(&second, &fresh).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        sandbox.faults().page_faults.is_empty(),
+        "spent faults are removed"
+    );
+
+    // The first page is untouched by a fault on the second.
+    set(PageFaultKind::MalformedJson, 0);
+    let (status, body) = get_json(&first, &fresh).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["value"].as_array().map(Vec::len), Some(5));
+    Ok(())
+}
+
+#[tokio::test]
 async fn user_count_is_an_advanced_query() -> TestResult {
     let sandbox = start(SandboxConfig::default()).await;
     let tenant = sandbox.tenants()[0].tenant_id.clone();

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use entra_providers::sandbox::{
-    CippDenial, CrmMatch, DeltaFault, Faults, Mutation, NewUser, Sandbox, SandboxConfig,
-    SandboxError, TokenFault, UserKind,
+    CippDenial, CrmMatch, DeltaFault, FOREIGN_HOST, Faults, Mutation, NewUser, PageFault,
+    PageFaultKind, Sandbox, SandboxConfig, SandboxError, TokenFault, UserKind,
 };
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -14,6 +14,7 @@ use super::users::{context, select};
 use super::{authenticate, directory_tenant, error, failing_page_response, ok};
 use crate::sandbox::config::DeltaFault;
 use crate::sandbox::estate::{Deletion, SandboxUser};
+use crate::sandbox::page_faults;
 use crate::sandbox::query::{Params, decode_token, enc, encode_token};
 use crate::sandbox::state::{ChangeKind, Shared, State as SharedState};
 use crate::sandbox::user_json::{self, ALL};
@@ -85,6 +86,7 @@ pub async fn delta(
             state.faults.failing_page_status,
         )
     };
+    let fault = page_faults::strike(&shared, &tenant, round.p);
     if failing == Some(round.p) {
         return failing_page_response(failing_status, &headers);
     }
@@ -118,6 +120,13 @@ pub async fn delta(
         );
     }
     body.insert("value".into(), Value::Array(value));
+    if let Some((kind, stall)) = fault {
+        if let Some(response) = page_faults::replace(kind, stall, &headers, &body).await {
+            return response;
+        }
+        let own = format!("{base}?{}", query.as_deref().unwrap_or_default());
+        page_faults::alter_body(kind, &mut body, &own);
+    }
     let mut response = ok(Value::Object(body), &headers);
     if minimal {
         response.headers_mut().insert(

@@ -118,21 +118,29 @@ pub fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<Claims, Resp
             }
         }),
     };
-    result.map_err(|rejection| {
-        let mut response = error(
-            StatusCode::UNAUTHORIZED,
-            "InvalidAuthenticationToken",
-            rejection.graph_message(),
-            headers,
-        );
-        response.headers_mut().insert(
-            axum::http::header::WWW_AUTHENTICATE,
-            HeaderValue::from_static(
-                "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\"",
-            ),
-        );
-        response
-    })
+    result.map_err(|rejection| unauthorized(rejection, headers))
+}
+
+/// Graph's 401 for a token it refuses.
+fn unauthorized(rejection: Rejection, headers: &HeaderMap) -> Response {
+    let mut response = error(
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        rejection.graph_message(),
+        headers,
+    );
+    response.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(
+            "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\"",
+        ),
+    );
+    response
+}
+
+/// The 401 of a token that expired while a listing was under way.
+pub fn token_expired(headers: &HeaderMap) -> Response {
+    unauthorized(Rejection::Expired, headers)
 }
 
 /// The tenant whose directory the token may read, or 403 when the partner user's GDAP
@@ -195,7 +203,7 @@ async fn unknown_segment(headers: HeaderMap, request: Request) -> Response {
 /// What the fault gate decided for one request.
 enum Verdict {
     Pass,
-    Throttle { retry_after: u64 },
+    Throttle { retry_after: Option<u64> },
     Unavailable { retry_after: Option<u64> },
 }
 
@@ -208,7 +216,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         let faults = &state.faults;
         let (throttle_rate, unavailable_rate) =
             (faults.graph_throttle_rate, faults.graph_unavailable_rate);
-        let retry_after = faults.retry_after_secs;
+        let retry_after = (!faults.omit_retry_after).then_some(faults.retry_after_secs);
         let unavailable_retry_after = faults.unavailable_retry_after_secs;
         let verdict = if state.faults.graph_throttle_next > 0 {
             state.faults.graph_throttle_next -= 1;
@@ -255,7 +263,9 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
                 &headers,
             );
             let h = response.headers_mut();
-            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+            if let Some(secs) = retry_after
+                && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+            {
                 h.insert(axum::http::header::RETRY_AFTER, v);
             }
             if let Ok(v) =

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::{authenticate, directory_tenant, error, failing_page_response, ok};
 use crate::sandbox::filter::Filter;
 use crate::sandbox::listing::{self, PageCursor};
+use crate::sandbox::page_faults;
 use crate::sandbox::query::{Params, decode_token, enc, encode_token, top};
 use crate::sandbox::state::Shared;
 use crate::sandbox::user_json::{self, SelectError};
@@ -19,7 +20,7 @@ pub async fn list_v1(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    list(&shared, &headers, query.as_deref(), "v1.0")
+    list(&shared, &headers, query.as_deref(), "v1.0").await
 }
 
 pub async fn list_beta(
@@ -27,7 +28,7 @@ pub async fn list_beta(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    list(&shared, &headers, query.as_deref(), "beta")
+    list(&shared, &headers, query.as_deref(), "beta").await
 }
 
 pub async fn one_v1(
@@ -81,7 +82,12 @@ pub fn context(shared: &Shared, version: &str, props: &[&str], suffix: &str) -> 
     }
 }
 
-fn list(shared: &Shared, headers: &HeaderMap, query: Option<&str>, version: &str) -> Response {
+async fn list(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    version: &str,
+) -> Response {
     let claims = match authenticate(shared, headers) {
         Ok(c) => c,
         Err(r) => return r,
@@ -156,6 +162,7 @@ fn list(shared: &Shared, headers: &HeaderMap, query: Option<&str>, version: &str
             state.faults.failing_page_status,
         )
     };
+    let fault = page_faults::strike(shared, &tenant, page.index);
     if failing == Some(page.index) {
         return failing_page_response(failing_status, headers);
     }
@@ -180,6 +187,20 @@ fn list(shared: &Shared, headers: &HeaderMap, query: Option<&str>, version: &str
         );
     }
     body.insert("value".into(), Value::Array(value));
+    if let Some((kind, stall)) = fault {
+        if let Some(response) = page_faults::replace(kind, stall, headers, &body).await {
+            return response;
+        }
+        let own = match &cursor {
+            Some(c) => next_link(shared, version, query, c),
+            None => format!(
+                "{}/{version}/users?{}",
+                shared.graph_base,
+                query.unwrap_or_default()
+            ),
+        };
+        page_faults::alter_body(kind, &mut body, &own);
+    }
     ok(Value::Object(body), headers)
 }
 

@@ -110,10 +110,19 @@ pub fn changes_from_plan(input: &PlanInput, plan: &SyncPlan) -> Result<TenantCha
         .filter(|id| !before_contacts.contains_key(id))
         .collect();
     let mut expected: BTreeMap<&str, Option<String>> = BTreeMap::new();
-    let touched = contacts
-        .keys()
-        .map(String::as_str)
-        .chain(links.values().map(|l| l.contact_id.as_str()));
+    // A link whose only difference is its sync metadata (a `lastSeenAt` touch) checks nothing:
+    // it is written as it is, whatever happened to its contact.
+    let content = |l: &ContactLink| (l.entra_tenant_id.clone(), l.client_id.clone(), l.active);
+    let touched = contacts.keys().map(String::as_str).chain(
+        links
+            .iter()
+            .filter(|(key, l)| {
+                before_links
+                    .get(*key)
+                    .is_none_or(|before| content(before) != content(l))
+            })
+            .map(|(_, l)| l.contact_id.as_str()),
+    );
     for id in touched {
         if let Some(contact) = before_contacts.get(id) {
             expected.insert(id, Some(contact_version(contact)));

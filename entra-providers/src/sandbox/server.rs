@@ -106,8 +106,10 @@ impl Sandbox {
             client_id: credentials.client_id.clone(),
             user_id: partner_user.0,
             upn: partner_user.1,
-            scope: "openid offline_access https://graph.microsoft.com/DelegatedAdminRelationship.Read.All"
-                .into(),
+            scope: format!(
+                "openid offline_access {}/DelegatedAdminRelationship.Read.All",
+                config.cloud.graph_base()
+            ),
             revoked: false,
             redeemed: false,
         });
@@ -124,6 +126,8 @@ impl Sandbox {
             login_base: format!("http://{login_addr}"),
             graph_base: format!("http://{graph_addr}"),
             cipp_base: format!("http://{cipp_addr}"),
+            cloud: config.cloud,
+            graph_audience: config.cloud.graph_base().to_string(),
             state: Mutex::new(state),
         });
 

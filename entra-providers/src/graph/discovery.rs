@@ -477,15 +477,17 @@ async fn add_tenant_details(
     Ok(())
 }
 
-/// One tenant's domains and user count. The count is asked only once the token proved itself
-/// (or when domains are not read); a count the token may not read is left empty.
+/// One tenant's domains and user count. The count is not asked when no token could be had
+/// for the tenant (the domain read already said so); a count the token may not read is left
+/// empty.
 async fn tenant_details(client: &GraphClient, options: &GraphOptions, id: &str) -> TenantDetails {
     let domains = if options.include_domains {
         Some(tenant_domains(client, id).await)
     } else {
         None
     };
-    let user_count = if options.include_user_counts && !matches!(domains, Some(Err(_))) {
+    let no_token = matches!(&domains, Some(Err(err)) if token_refused(err));
+    let user_count = if options.include_user_counts && !no_token {
         user_count(client, id).await
     } else {
         None
@@ -494,6 +496,21 @@ async fn tenant_details(client: &GraphClient, options: &GraphOptions, id: &str) 
         domains,
         user_count,
     }
+}
+
+/// Whether `err` says no token can be had for the tenant (as opposed to a call the token may
+/// not make).
+fn token_refused(err: &ProviderError) -> bool {
+    matches!(
+        err.code,
+        ProviderErrorCode::ConsentRequired
+            | ProviderErrorCode::AdminConsentRequired
+            | ProviderErrorCode::RefreshTokenExpired
+            | ProviderErrorCode::MfaOrConditionalAccess
+            | ProviderErrorCode::InvalidClient
+            | ProviderErrorCode::Unauthorized
+            | ProviderErrorCode::TokenPersistFailed
+    )
 }
 
 /// `GET /v1.0/users/$count` with `ConsistencyLevel: eventual`: a `text/plain` number.

@@ -181,6 +181,11 @@ impl Sandbox {
         self.shared.cipp_base.clone()
     }
 
+    /// The national cloud the sandbox plays (see [`SandboxConfig::cloud`]).
+    pub fn cloud(&self) -> crate::auth::NationalCloud {
+        self.shared.cloud
+    }
+
     /// The app credentials and the partner's refresh token.
     pub fn credentials(&self) -> SandboxCredentials {
         self.shared.credentials.clone()

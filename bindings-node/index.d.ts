@@ -46,11 +46,33 @@ export interface Contact {
   isInactive?: boolean
   inactiveSource?: InactiveSource | null
   locked?: boolean
+  /** Sync metadata (docs/contract.md): the `syncedBy` of the last plan that changed the contact. */
+  lastSyncedBy?: string
+  /** Sync metadata: the `now` of that plan. */
+  lastSyncedAt?: string
+  /** Sync metadata: the linked user's `accountEnabled` in the last listing. */
+  upstreamEnabled?: boolean
+  /** Sync metadata: what sync last did to the contact, and why. */
+  syncStatus?: SyncStatus
 }
 
+/** `inactivated` with reason `disabled_upstream` / `deleted_upstream`, or `active` with the
+ * reason of the link, create or reactivation. */
+export interface SyncStatus {
+  status: 'active' | 'inactivated'
+  reason?: string
+}
+
+/** The sync metadata keys, left out when unset (never `null`). */
+type ContactSyncKeys = 'lastSyncedBy' | 'lastSyncedAt' | 'upstreamEnabled' | 'syncStatus'
+
 /** A contact as the core writes it (a `create` action's contact, `applyPlan`'s contacts): every
- * key present, `null` for an absent value. */
-export type StoredContact = Required<Omit<Contact, 'phoneNumbers'>> & { phoneNumbers: Array<Required<PhoneNumber>> }
+ * key present, `null` for an absent value, except the sync metadata, left out when unset. */
+export type StoredContact = Required<Omit<Contact, 'phoneNumbers' | ContactSyncKeys>> & {
+  phoneNumbers: Array<Required<PhoneNumber>>
+} & Pick<Contact, ContactSyncKeys>
+
+export type LinkStatus = 'active' | 'closed'
 
 export interface ContactLink {
   entraTenantId: string
@@ -58,6 +80,12 @@ export interface ContactLink {
   contactId: string
   clientId?: string | null
   active?: boolean
+  /** Sync metadata: when a listing last showed the identity (a touch, never a change). */
+  lastSeenAt?: string
+  /** Sync metadata: when a plan last opened, closed or acted through the link. */
+  lastSyncedAt?: string
+  /** Sync metadata: `active` or `closed`, as `applyPlan` last wrote it. */
+  status?: LinkStatus
 }
 
 export type ResolutionDecision = 'link_existing' | 'create_new' | 'dismissed'
@@ -129,9 +157,34 @@ export interface PlanInput {
   removedObjectIds?: Array<string>
   resolutions?: Array<Resolution>
   settings?: SyncSettings
+  /** The time stamped as `lastSyncedAt` / `lastSeenAt` (RFC 3339 recommended); the core reads no
+   * clock, so without it the timestamps stay unset. */
+  now?: string
+  /** Stamped as `lastSyncedBy`; `entra-sync` when omitted (the engine passes
+   * `entra-sync:<connection type>`). */
+  syncedBy?: string
 }
 
 export type ActionKind = Action['kind']
+
+/** Sync metadata an action writes on its contact (not part of the idempotency key). */
+export interface ContactSyncMetadata {
+  lastSyncedBy: string
+  lastSyncedAt?: string
+  /** Absent for an identity that is not listed (deleted). */
+  upstreamEnabled?: boolean
+  /** Absent for an `update`, which leaves the status as it was. */
+  syncStatus?: SyncStatus
+}
+
+/** Sync metadata an action writes on the identity's link (not part of the idempotency key). */
+export interface LinkSyncMetadata {
+  /** `closed` for a `deleted_upstream` inactivation, otherwise `active`. */
+  status: LinkStatus
+  lastSyncedAt?: string
+  /** Absent for a deleted identity. */
+  lastSeenAt?: string
+}
 
 /** What every action carries. */
 interface ActionBase {
@@ -139,6 +192,10 @@ interface ActionBase {
   entraObjectId: string
   clientId: string
   idempotencyKey: string
+  /** On `link`, `create`, `update`, `inactivate` and `reactivate`; left out for a locked contact. */
+  contactSync?: ContactSyncMetadata
+  /** On `link`, `create`, `update`, `inactivate` and `reactivate`. */
+  linkSync?: LinkSyncMetadata
 }
 
 export interface ContactPatch {
@@ -243,6 +300,18 @@ export interface SyncPlan {
   excluded: Array<ExcludedUser>
   counters: Counters
   warnings: Array<Warning>
+  /** The input's `now`: when the identities of `seen` were seen. */
+  seenAt?: string
+  /** Every listed identity with an active link: touches, never changes (left out when empty). */
+  seen?: Array<SeenIdentity>
+}
+
+/** A listed identity with an active link: its link's `lastSeenAt` becomes `seenAt`, its
+ * contact's `upstreamEnabled` this value; never counted as a change. */
+export interface SeenIdentity {
+  entraObjectId: string
+  contactId: string
+  upstreamEnabled: boolean
 }
 
 export interface ApplyPlanInput {
@@ -260,11 +329,20 @@ export interface ManagedTenant {
   sourceUserCount?: number | null
   status?: TenantStatus
   healthNote?: string
+  /** Where the domains came from; left out when unknown. */
+  domainSource?: DomainSource
 }
 
+/** `tenant_information`: the partner-side `findTenantInformationByTenantId`, used when the
+ * customer's own domains cannot be read yet (no consent, no role). */
+export type DomainSource = 'tenant_domains' | 'tenant_information' | 'lighthouse' | 'contract' | 'cipp'
+
 /** A tenant as the core writes it (listings, discovery, the store): every key present except
- * `healthNote`, which is left out when there is none. */
-export type ListedTenant = Required<Omit<ManagedTenant, 'healthNote'>> & { healthNote?: string }
+ * `healthNote` and `domainSource`, which are left out when there is none. */
+export type ListedTenant = Required<Omit<ManagedTenant, 'healthNote' | 'domainSource'>> & {
+  healthNote?: string
+  domainSource?: DomainSource
+}
 
 export interface Client {
   clientId: string
@@ -537,6 +615,10 @@ export interface GraphSettings {
   enrichFromRelationships?: boolean
   includeLighthouse?: boolean
   includeDomains?: boolean
+  /** Legacy DAP contracts: customers GDAP does not list are listed with a warning (default on). */
+  includeContracts?: boolean
+  /** `sourceUserCount` from `/users/$count`; left `null` where the token may not count (default on). */
+  includeUserCounts?: boolean
   customersPageSize?: number
   usersPageSize?: number
   policy?: HttpPolicy
@@ -583,6 +665,13 @@ export interface SandboxFaults {
   cippPartnerRow?: boolean
   authorizeDenied?: boolean
   oneTimeRefreshTokens?: boolean
+  gdapUnavailable?: boolean
+  lighthouseUnavailable?: boolean
+  contractsUnavailable?: boolean
+  tenantInformationUnavailable?: boolean
+  domainsDenied?: Array<string>
+  userCountDenied?: Array<string>
+  dapOnly?: Array<string>
 }
 
 export interface SandboxPageFault {
@@ -602,6 +691,8 @@ export interface SandboxConfig {
   tokenLifetime?: number
   redirectUris?: Array<string>
   faults?: SandboxFaults
+  /** The national cloud the sandbox plays (tokens for its Graph resource, only its APIs). */
+  cloud?: 'global' | 'us_gov_high' | 'us_gov_dod' | 'china'
 }
 
 export interface SandboxCredentials {

@@ -196,11 +196,15 @@ async function writeInputAsync(input) {
   }
 }
 
+/** The lists of a plan that come in pieces; `seen` is left out of the plan when empty. */
+const PLAN_LISTS = ['actions', 'withheld', 'excluded', 'seen']
+
 /** The plan from its pieces (see src/plan_pieces.rs): the head, then each long list. */
 function readPlan(pieces) {
   const plan = fromJson(pieces.head)
-  for (const key of ['actions', 'withheld', 'excluded']) {
-    const list = plan[key]
+  for (const key of PLAN_LISTS) {
+    if (!pieces[key] || pieces[key].length === 0) continue
+    const list = plan[key] ?? (plan[key] = [])
     for (const piece of pieces[key]) for (const item of fromJson(piece)) list.push(item)
   }
   return plan
@@ -210,8 +214,9 @@ function readPlan(pieces) {
 async function readPlanAsync(pieces) {
   const plan = fromJson(pieces.head)
   let read = 0
-  for (const key of ['actions', 'withheld', 'excluded']) {
-    const list = plan[key]
+  for (const key of PLAN_LISTS) {
+    if (!pieces[key] || pieces[key].length === 0) continue
+    const list = plan[key] ?? (plan[key] = [])
     for (const piece of pieces[key]) {
       if (read >= CHARS_PER_TURN) {
         read = 0

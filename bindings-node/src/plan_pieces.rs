@@ -1,5 +1,5 @@
 //! `planTenantSync` with its result written in pieces: the plan without its long lists, then
-//! those lists (`actions`, `withheld`, `excluded`) a slice at a time. `index.js` parses the
+//! those lists (`actions`, `withheld`, `excluded`, `seen`) a slice at a time. `index.js` parses the
 //! pieces one by one, and the async variant lets the event loop run between two of them, so
 //! reading a 50,000-action plan never blocks a server for the whole `JSON.parse`. The input is
 //! read straight into the core's typed `PlanInput` (no JSON tree); input that reader refuses
@@ -27,6 +27,9 @@ pub struct PlanPieces {
     pub actions: Vec<String>,
     pub withheld: Vec<String>,
     pub excluded: Vec<String>,
+    /// `seen` (one entry per linked listed identity) is as long as a plan gets, so it comes in
+    /// pieces too; left out of `head`.
+    pub seen: Vec<String>,
 }
 
 fn pieces<T: Serialize>(list: &[T]) -> napi::Result<Vec<String>> {
@@ -38,13 +41,15 @@ fn write(mut plan: SyncPlan) -> napi::Result<PlanPieces> {
     let actions = std::mem::take(&mut plan.actions);
     let withheld = std::mem::take(&mut plan.withheld);
     let excluded = std::mem::take(&mut plan.excluded);
+    let seen = std::mem::take(&mut plan.seen);
     let written = PlanPieces {
         head: to_json(&plan)?,
         actions: pieces(&actions)?,
         withheld: pieces(&withheld)?,
         excluded: pieces(&excluded)?,
+        seen: pieces(&seen)?,
     };
-    drop_later((plan, actions, withheld, excluded));
+    drop_later((plan, actions, withheld, excluded, seen));
     Ok(written)
 }
 
@@ -68,6 +73,7 @@ fn plan(input: Vec<String>) -> napi::Result<PlanPieces> {
                     actions: Vec::new(),
                     withheld: Vec::new(),
                     excluded: Vec::new(),
+                    seen: Vec::new(),
                 })
             }
         }

@@ -77,7 +77,8 @@ impl Provider {
 ///
 /// `settings`: `clientId`, `clientSecret`, `partnerTenantId`, `refreshToken` (or `accessToken`
 /// + `expiresAt`), optional `cloud`, `loginBase`, `graphBase`, `customerGrant`,
-/// `includeDomains`, `enrichFromRelationships`, `includeLighthouse`, `customersPageSize`,
+/// `includeDomains`, `includeContracts`, `includeUserCounts`, `enrichFromRelationships`,
+/// `includeLighthouse`, `customersPageSize`,
 /// `usersPageSize`, `policy`. `on_tokens_rotated(tokens)` is called with every new token set.
 #[pyclass(extends = Provider, frozen, module = "entra_sync")]
 pub struct GraphProvider {

@@ -43,6 +43,9 @@ fn link(tenant: &str, object: &str, contact: &str, active: bool) -> ContactLink 
         contact_id: contact.into(),
         client_id: Some("c1".into()),
         active,
+        last_seen_at: None,
+        last_synced_at: None,
+        status: None,
     }
 }
 
@@ -583,6 +586,8 @@ async fn plan_from_store<S: Harness>(store: &S, users: &[EntraUser]) -> (PlanInp
         links: store.load_plan_links("tv", &ids).await.unwrap(),
         resolutions: vec![],
         settings,
+        now: None,
+        synced_by: None,
     };
     let plan = plan_tenant_sync(&input).unwrap();
     (input, plan)
@@ -688,6 +693,83 @@ async fn a_contact_changed_since_planning_is_left_for_the_next_run<S: Harness>(s
     assert_eq!(queue[0].state, QueueState::Resolved);
 }
 
+/// What `apply_plan` outputs as sync metadata is what the store gives back to the next plan:
+/// who synced a contact and when, its upstream state and sync status, and a link's status and
+/// times. A re-run with no upstream change writes only the seen links' `lastSeenAt`.
+async fn sync_metadata_is_persisted<S: Harness>(store: &S) {
+    store
+        .upsert_contacts(&[contact("m1", "cv", "ann@meta.example")])
+        .await
+        .unwrap();
+    let mut ann = EntraUser::new("tv", "meta-ann");
+    ann.email = Some("ann@meta.example".into());
+    ann.display_name = Some("Ann".into());
+    let (mut input, _) = plan_from_store(store, std::slice::from_ref(&ann)).await;
+    input.now = Some("2026-12-03T15:00:00.000Z".into());
+    input.synced_by = Some("entra-sync:direct".into());
+    let plan = plan_tenant_sync(&input).unwrap();
+    let changes = changes_from_plan(&input, &plan).unwrap();
+    store.apply_changes(&changes).await.unwrap();
+
+    let (stored, _) = plan_from_store(store, std::slice::from_ref(&ann)).await;
+    let contact = stored
+        .contacts
+        .iter()
+        .find(|c| c.contact_id == "m1")
+        .unwrap();
+    assert_eq!(contact.last_synced_by.as_deref(), Some("entra-sync:direct"));
+    assert_eq!(
+        contact.last_synced_at.as_deref(),
+        Some("2026-12-03T15:00:00.000Z")
+    );
+    assert_eq!(contact.upstream_enabled, Some(true));
+    assert_eq!(
+        contact.sync_status.map(|s| s.status),
+        Some(entra_core::model::SyncState::Active)
+    );
+    let link = stored
+        .links
+        .iter()
+        .find(|l| l.entra_object_id == "meta-ann")
+        .unwrap();
+    assert_eq!(link.status, Some(entra_core::model::LinkStatus::Active));
+    assert_eq!(
+        link.last_synced_at.as_deref(),
+        Some("2026-12-03T15:00:00.000Z")
+    );
+    assert_eq!(
+        link.last_seen_at.as_deref(),
+        Some("2026-12-03T15:00:00.000Z")
+    );
+
+    let mut again = stored.clone();
+    again.now = Some("2026-12-04T15:00:00.000Z".into());
+    let plan = plan_tenant_sync(&again).unwrap();
+    assert!(
+        plan.actions.is_empty(),
+        "a re-run plans nothing: {:?}",
+        plan.actions
+    );
+    let changes = changes_from_plan(&again, &plan).unwrap();
+    assert!(changes.contacts.is_empty());
+    assert!(changes.expected.is_empty());
+    store.apply_changes(&changes).await.unwrap();
+    let (stored, _) = plan_from_store(store, std::slice::from_ref(&ann)).await;
+    let link = stored
+        .links
+        .iter()
+        .find(|l| l.entra_object_id == "meta-ann")
+        .unwrap();
+    assert_eq!(
+        link.last_seen_at.as_deref(),
+        Some("2026-12-04T15:00:00.000Z")
+    );
+    assert_eq!(
+        link.last_synced_at.as_deref(),
+        Some("2026-12-03T15:00:00.000Z")
+    );
+}
+
 /// Runs every case against fresh stores from `make`, and returns the snapshot of a store after a
 /// fixed script so that stores can be compared with each other.
 async fn run_suite<S: Harness>(make: impl Fn() -> S) -> entra_core::store::StoreSnapshot {
@@ -701,6 +783,7 @@ async fn run_suite<S: Harness>(make: impl Fn() -> S) -> entra_core::store::Store
     run_heartbeats_move_a_running_run_forward_only(&make()).await;
     nonces_are_consumed_once(&make()).await;
     a_contact_changed_since_planning_is_left_for_the_next_run(&make()).await;
+    sync_metadata_is_persisted(&make()).await;
 
     let store = make();
     tenants_are_upserted_and_never_deleted(&store).await;

@@ -150,6 +150,9 @@ fn changes(n: usize) -> TenantChanges {
                 contact_id: format!("k{i:06}"),
                 client_id: Some("c-bench".into()),
                 active: true,
+                last_seen_at: None,
+                last_synced_at: None,
+                status: None,
             })
             .collect(),
         queued: vec![],

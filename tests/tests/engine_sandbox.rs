@@ -326,10 +326,35 @@ async fn faults_stay_within_their_tenant() -> TestResult {
         broken.error.as_ref().map(|e| e.code.as_str()),
         Some("injected_fault")
     );
-    // Nothing of the failed tenants changed: their contacts and links are as before.
+    // Nothing of the failed tenants changed: their contacts and links are as before. The
+    // tenants that were listed only moved their links' `lastSeenAt` (a touch, not a change).
     let after = engine.store().snapshot().await?;
     assert_eq!(after.contacts, before.contacts, "nothing was half-written");
-    assert_eq!(after.links, before.links);
+    let unseen = |links: &[entra_core::model::ContactLink]| -> Vec<_> {
+        links
+            .iter()
+            .cloned()
+            .map(|mut l| {
+                l.last_seen_at = None;
+                l
+            })
+            .collect()
+    };
+    assert_eq!(unseen(&after.links), unseen(&before.links));
+    let of = |links: &[entra_core::model::ContactLink], tenant: &str| -> Vec<_> {
+        links
+            .iter()
+            .filter(|l| l.entra_tenant_id == tenant)
+            .cloned()
+            .collect()
+    };
+    for failed in [no_consent, broken_store] {
+        assert_eq!(
+            of(&after.links, failed),
+            of(&before.links, failed),
+            "the failed tenant {failed} was not touched"
+        );
+    }
     Ok(())
 }
 

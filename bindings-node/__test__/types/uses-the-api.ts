@@ -35,6 +35,15 @@ const planTenant: string = plan.entraTenantId + plan.clientId
 const digest: string | undefined = plan.inputDigest
 const version: string = es.contactVersion({ contactId: 'k', clientId: 'c' })
 const versionViaCall: string = es.call('contact_version', { contact: { contactId: 'k' } }).contactVersion
+const metadataInput: PlanInput = { ...input, now: '2026-12-03T15:00:00Z', syncedBy: 'entra-sync:direct' }
+const stamped: SyncPlan = es.planTenantSync(metadataInput)
+const syncedBy: string | undefined = stamped.actions[0]?.contactSync?.lastSyncedBy
+const linkStatus: es.LinkStatus | undefined = stamped.actions[0]?.linkSync?.status
+const seen: boolean[] = (stamped.seen ?? []).map((s) => s.upstreamEnabled)
+const stampedContact: es.StoredContact | undefined = es.applyPlan(metadataInput, stamped).contacts[0] as es.StoredContact | undefined
+const syncReason: string | undefined = stampedContact?.syncStatus?.reason
+const domainSource: es.DomainSource | undefined = ({ entraTenantId: 't', domainSource: 'tenant_information' } as es.ManagedTenant).domainSource
+console.log(syncedBy, linkStatus, seen, syncReason, domainSource)
 const closedAt: string | null | undefined = ({ entraTenantId: 't', state: 'mapped', closedAt: null } as es.TenantMapping).closedAt
 console.log(created, withheldCount, planTenant, digest, version, versionViaCall, closedAt)
 const after: PlanInput = es.applyPlan(input, plan)
@@ -50,7 +59,7 @@ async function main(): Promise<void> {
   const asyncPlan: SyncPlan = await es.planTenantSyncAsync(input)
   const asyncFilter = await es.filterUsersAsync({ users })
   const viaCallAsync = await es.callAsync('filter_users', { users })
-  const sandbox = await es.Sandbox.start({ tenants: 2, faults: { latency: 0.01 } })
+  const sandbox = await es.Sandbox.start({ tenants: 2, cloud: 'us_gov_high', faults: { latency: 0.01, gdapUnavailable: true, dapOnly: [] } })
   const saved: TokenSet[] = []
   const graph = new es.GraphProvider(sandbox.graphSettings(), { onTokensRotated: async (t: TokenSet) => { saved.push(t) } })
   const cipp = new es.CippProvider(sandbox.cippSettings())

@@ -72,6 +72,27 @@ class Contact(_ContactRequired, total=False):
     isInactive: bool
     inactiveSource: Optional[InactiveSource]
     locked: bool
+    # Sync metadata (left out when unset): see docs/contract.md.
+    lastSyncedBy: str
+    lastSyncedAt: str
+    upstreamEnabled: bool
+    syncStatus: "SyncStatus"
+
+
+SyncState = Literal["active", "inactivated"]
+
+
+class _SyncStatusRequired(TypedDict):
+    status: SyncState
+
+
+class SyncStatus(_SyncStatusRequired, total=False):
+    """What sync last did to a contact: e.g. ``inactivated`` with reason ``disabled_upstream``."""
+
+    reason: str
+
+
+LinkStatus = Literal["active", "closed"]
 
 
 class _ContactLinkRequired(TypedDict):
@@ -85,6 +106,10 @@ class ContactLink(_ContactLinkRequired, total=False):
 
     clientId: Optional[str]
     active: bool
+    # Sync metadata (left out when unset): see docs/contract.md.
+    lastSeenAt: str
+    lastSyncedAt: str
+    status: LinkStatus
 
 
 ResolutionDecision = Literal["link_existing", "create_new", "dismissed"]
@@ -228,6 +253,10 @@ class PlanInput(_PlanInputRequired, total=False):
     removedObjectIds: List[str]
     resolutions: List[Resolution]
     settings: SyncSettings
+    # Stamped as lastSyncedAt / lastSeenAt; the core reads no clock.
+    now: str
+    # Stamped as lastSyncedBy ("entra-sync" when omitted).
+    syncedBy: str
 
 
 ActionKind = Literal[
@@ -244,6 +273,37 @@ class ContactPatch(TypedDict, total=False):
     role: str
     phoneNumbers: List[PhoneNumber]
     userPrincipalName: str
+
+
+class _ContactSyncMetadataRequired(TypedDict):
+    lastSyncedBy: str
+
+
+class ContactSyncMetadata(_ContactSyncMetadataRequired, total=False):
+    """What an action writes on its contact (not part of the idempotency key)."""
+
+    lastSyncedAt: str
+    upstreamEnabled: bool
+    syncStatus: SyncStatus
+
+
+class _LinkSyncMetadataRequired(TypedDict):
+    status: LinkStatus
+
+
+class LinkSyncMetadata(_LinkSyncMetadataRequired, total=False):
+    """What an action writes on the identity's link (not part of the idempotency key)."""
+
+    lastSyncedAt: str
+    lastSeenAt: str
+
+
+class SeenIdentity(TypedDict):
+    """A listed identity with an active link: a touch (``lastSeenAt``), never a change."""
+
+    entraObjectId: str
+    contactId: str
+    upstreamEnabled: bool
 
 
 class _ActionRequired(TypedDict):
@@ -266,6 +326,8 @@ class Action(_ActionRequired, total=False):
     displayName: str
     userPrincipalName: str
     contactVersion: str
+    contactSync: ContactSyncMetadata
+    linkSync: LinkSyncMetadata
 
 
 class Counters(TypedDict, total=False):
@@ -292,6 +354,8 @@ class SyncPlan(TypedDict, total=False):
     excluded: List[ExcludedUser]
     counters: Counters
     warnings: List[Warning]
+    seenAt: str
+    seen: List[SeenIdentity]
 
 
 class ApplyPlanInput(TypedDict):
@@ -318,6 +382,10 @@ class ManagedTenant(_ManagedTenantRequired, total=False):
     sourceUserCount: Optional[int]
     status: TenantStatus
     healthNote: str
+    domainSource: "DomainSource"
+
+
+DomainSource = Literal["tenant_domains", "tenant_information", "lighthouse", "contract", "cipp"]
 
 
 class _ClientRequired(TypedDict):
@@ -645,6 +713,8 @@ class GraphSettings(_GraphSettingsRequired, total=False):
     enrichFromRelationships: bool
     includeLighthouse: bool
     includeDomains: bool
+    includeContracts: bool
+    includeUserCounts: bool
     customersPageSize: int
     usersPageSize: int
     policy: HttpPolicy
@@ -725,6 +795,13 @@ class SandboxFaults(TypedDict, total=False):
     cippPartnerRow: bool
     authorizeDenied: bool
     oneTimeRefreshTokens: bool
+    gdapUnavailable: bool
+    lighthouseUnavailable: bool
+    contractsUnavailable: bool
+    tenantInformationUnavailable: bool
+    domainsDenied: List[str]
+    userCountDenied: List[str]
+    dapOnly: List[str]
 
 
 class SandboxConfig(TypedDict, total=False):
@@ -737,6 +814,7 @@ class SandboxConfig(TypedDict, total=False):
     tokenLifetime: float
     redirectUris: List[str]
     faults: SandboxFaults
+    cloud: Literal["global", "us_gov_high", "us_gov_dod", "china"]
 
 
 class SandboxCredentials(TypedDict):

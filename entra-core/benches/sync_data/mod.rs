@@ -115,6 +115,9 @@ pub fn plan_input(n: usize) -> PlanInput {
                 contact_id,
                 client_id: Some(CLIENT.into()),
                 active: true,
+                last_seen_at: None,
+                last_synced_at: None,
+                status: None,
             });
         }
         if bucket < 98 {
@@ -141,5 +144,7 @@ pub fn plan_input(n: usize) -> PlanInput {
             filter: filter_options(),
             ..SyncSettings::default()
         },
+        now: None,
+        synced_by: None,
     }
 }

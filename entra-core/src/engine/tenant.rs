@@ -79,6 +79,11 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             links,
             resolutions,
             settings,
+            now: Some(crate::clock::rfc3339(started)),
+            synced_by: Some(format!(
+                "entra-sync:{}",
+                self.provider.connection_type().as_str()
+            )),
         };
         let plan = plan_tenant_sync(&input)?;
 

@@ -71,6 +71,9 @@ fn merged(known: &ManagedTenant, listed: &ManagedTenant) -> ManagedTenant {
         next.source_user_count = listed.source_user_count;
     }
     next.health_note.clone_from(&listed.health_note);
+    if listed.domain_source.is_some() {
+        next.domain_source = listed.domain_source;
+    }
     next.status = TenantStatus::Active;
     next
 }

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::nullable::or_default;
+use crate::reconcile::ActionReason;
 
 /// A PSA contact, as the host hands it to the planner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +31,20 @@ pub struct Contact {
     /// A pinned contact: sync never changes or inactivates it.
     #[serde(default, deserialize_with = "or_default")]
     pub locked: bool,
+    /// Sync metadata: who last changed the contact through sync (the plan input's `syncedBy`,
+    /// e.g. `entra-sync:direct`). Metadata never drives a decision and is not part of the
+    /// contact's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_synced_by: Option<String>,
+    /// Sync metadata: when sync last changed the contact (the plan input's `now`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_synced_at: Option<String>,
+    /// Sync metadata: the linked user's `accountEnabled` as last listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_enabled: Option<bool>,
+    /// Sync metadata: what sync last did to the contact and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_status: Option<SyncStatus>,
 }
 
 impl Contact {
@@ -47,6 +62,10 @@ impl Contact {
             is_inactive: false,
             inactive_source: None,
             locked: false,
+            last_synced_by: None,
+            last_synced_at: None,
+            upstream_enabled: None,
+            sync_status: None,
         }
     }
 }
@@ -78,4 +97,22 @@ pub enum PhoneType {
 pub enum InactiveSource {
     EntraSync,
     Other,
+}
+
+/// The sync state of a contact, as the last sync action left it: `{"status": "inactivated",
+/// "reason": "disabled_upstream"}`. The reason is the reason of that action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    pub status: SyncState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ActionReason>,
+}
+
+/// Whether sync last left a contact active or inactivated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    Active,
+    Inactivated,
 }

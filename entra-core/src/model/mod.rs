@@ -13,9 +13,11 @@ mod user;
 mod warning;
 
 pub use client::Client;
-pub use contact::{Contact, InactiveSource, PhoneNumber, PhoneType};
-pub use link::{ContactLink, Resolution, ResolutionDecision};
+pub use contact::{Contact, InactiveSource, PhoneNumber, PhoneType, SyncState, SyncStatus};
+pub use link::{ContactLink, LinkStatus, Resolution, ResolutionDecision};
 pub use settings::{FieldSync, FilterOptions, MassInactivation, SyncSettings};
-pub use tenant::{ConnectionType, ManagedTenant, MappingState, TenantMapping, TenantStatus};
+pub use tenant::{
+    ConnectionType, DomainSource, ManagedTenant, MappingState, TenantMapping, TenantStatus,
+};
 pub use user::EntraUser;
 pub use warning::Warning;

@@ -21,6 +21,27 @@ pub struct ManagedTenant {
     /// The upstream's own view of the tenant's health (e.g. CIPP's last Graph error), shown to operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_note: Option<String>,
+    /// Where `primaryDomain` and `domains` came from, so an operator can weigh a domain match:
+    /// the tenant's own verified domain list, or a partner-side fallback when it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_source: Option<DomainSource>,
+}
+
+/// The source of a tenant's domains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DomainSource {
+    /// The tenant's own verified domains (`GET /domains` with a token for the tenant).
+    TenantDomains,
+    /// The partner-side `findTenantInformationByTenantId`: the default domain only.
+    TenantInformation,
+    /// A Microsoft 365 Lighthouse row's contract (the default domain only).
+    Lighthouse,
+    /// A legacy DAP contract (`/contracts`): the default domain recorded when the partnership
+    /// began, not updated since.
+    Contract,
+    /// The CIPP tenant list.
+    Cipp,
 }
 
 impl ManagedTenant {
@@ -33,6 +54,7 @@ impl ManagedTenant {
             source_user_count: None,
             status: TenantStatus::Active,
             health_note: None,
+            domain_source: None,
         }
     }
 }

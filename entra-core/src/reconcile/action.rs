@@ -6,6 +6,8 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Contact, PhoneNumber};
 
+pub use super::metadata::{ContactSyncMetadata, LinkSyncMetadata};
+
 /// What an action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -200,6 +202,14 @@ pub struct Action {
     /// idempotency key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_version: Option<String>,
+    /// Sync metadata to write on the contact with the action (see [`ContactSyncMetadata`]).
+    /// Not part of the idempotency key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_sync: Option<ContactSyncMetadata>,
+    /// Sync metadata to write on the identity's link with the action (see
+    /// [`LinkSyncMetadata`]). Not part of the idempotency key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_sync: Option<LinkSyncMetadata>,
 }
 
 impl Action {
@@ -226,6 +236,8 @@ impl Action {
             user_principal_name: None,
             idempotency_key: String::new(),
             contact_version: None,
+            contact_sync: None,
+            link_sync: None,
         }
     }
 
@@ -249,7 +261,8 @@ impl Action {
 
     /// The idempotency key of this action's content: a hash of the tenant, identity, client,
     /// kind, reason, target contact, candidates, patch and created contact (not of
-    /// `contactVersion` or the key itself). Hosts and `apply_plan` use it to check that an action
+    /// `contactVersion`, the sync metadata or the key itself: a re-plan at another time keeps
+    /// its keys). Hosts and `apply_plan` use it to check that an action
     /// was not altered after planning.
     pub fn computed_idempotency_key(&self) -> String {
         let mut hasher = Sha256::new();

@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 
 use crate::error::CoreError;
-use crate::model::{ContactLink, InactiveSource};
+use crate::model::{ContactLink, InactiveSource, LinkStatus};
 
 use super::action::{Action, ActionKind, ActionReason};
 use super::input::{PlanInput, dedup_contacts};
+use super::metadata;
 use super::plan::SyncPlan;
 use super::verify::{Target, check_action, check_plan};
 
@@ -77,11 +78,44 @@ pub fn apply_plan(input: &PlanInput, plan: &SyncPlan) -> Result<PlanInput, CoreE
         check_action(n, action, &out, target)?;
         apply_action(&mut out, &mut by_id, action, index);
     }
+    metadata::apply_seen(&mut out, plan);
     Ok(out)
 }
 
-/// Applies one checked action; `index` is the position of the existing contact it acts on.
+/// Applies one checked action and its sync metadata; `index` is the position of the existing
+/// contact it acts on.
 fn apply_action(
+    out: &mut PlanInput,
+    by_id: &mut HashMap<String, usize>,
+    action: &Action,
+    index: Option<usize>,
+) {
+    apply_change(out, by_id, action, index);
+    if !action.kind.changes_contacts() {
+        return;
+    }
+    let id = action.contact_id.as_deref().unwrap_or_default();
+    if let Some(contact) = by_id.get(id).and_then(|&i| out.contacts.get_mut(i)) {
+        metadata::write_contact(contact, action.contact_sync.as_ref());
+    }
+    // The identity's link to the contact as the action left it: active, or just closed by a
+    // `deleted_upstream` inactivation (the latest row when history repeats the pair).
+    let closes = !action
+        .link_sync
+        .as_ref()
+        .is_none_or(|m| m.status == LinkStatus::Active);
+    if let Some(link) = out.links.iter_mut().rev().find(|link| {
+        link.entra_tenant_id == action.entra_tenant_id
+            && link.entra_object_id == action.entra_object_id
+            && link.contact_id == id
+            && (link.active || closes)
+    }) {
+        metadata::write_link(link, action.link_sync.as_ref());
+    }
+}
+
+/// Applies what one checked action changes.
+fn apply_change(
     out: &mut PlanInput,
     by_id: &mut HashMap<String, usize>,
     action: &Action,
@@ -136,5 +170,8 @@ fn add_link(out: &mut PlanInput, action: &Action, contact_id: String) {
         contact_id,
         client_id: Some(action.client_id.clone()),
         active: true,
+        last_seen_at: None,
+        last_synced_at: None,
+        status: None,
     });
 }

@@ -203,6 +203,11 @@ impl FieldHasher {
             is_inactive,
             inactive_source,
             locked,
+            // Sync metadata never drives a decision: it is neither content nor input.
+            last_synced_by: _,
+            last_synced_at: _,
+            upstream_enabled: _,
+            sync_status: _,
         } = contact;
         self.str(1, contact_id);
         self.opt_str(2, client_id.as_ref());
@@ -241,6 +246,10 @@ impl FieldHasher {
             contact_id,
             client_id,
             active,
+            // Sync metadata never drives a decision.
+            last_seen_at: _,
+            last_synced_at: _,
+            status: _,
         } = link;
         self.str(1, entra_tenant_id);
         self.str(2, entra_object_id);
@@ -327,6 +336,8 @@ pub fn input_digest(input: &PlanInput) -> String {
         links,
         resolutions,
         settings,
+        now,
+        synced_by,
     } = input;
     let mut h = FieldHasher::new(b"entra-sync plan input v2", CHUNK);
     h.str(1, entra_tenant_id);
@@ -351,6 +362,13 @@ pub fn input_digest(input: &PlanInput) -> String {
     }
     h.tag(9);
     h.settings(settings);
+    // Only when present, so the digest of an input without them is unchanged.
+    if let Some(now) = now {
+        h.str(10, now);
+    }
+    if let Some(by) = synced_by {
+        h.str(11, by);
+    }
     hex(&h.finish())
 }
 
@@ -475,6 +493,9 @@ mod tests {
                 contact_id: "k1".into(),
                 client_id: Some("c1".into()),
                 active: true,
+                last_seen_at: None,
+                last_synced_at: None,
+                status: None,
             }],
             resolutions: vec![Resolution {
                 entra_object_id: "u2".into(),
@@ -488,6 +509,8 @@ mod tests {
                 },
                 ..SyncSettings::default()
             },
+            now: None,
+            synced_by: None,
         }
     }
 
@@ -497,6 +520,8 @@ mod tests {
         type Edit = fn(&mut PlanInput);
         let edits: &[(&str, Edit)] = &[
             ("entraTenantId", |i| i.entra_tenant_id.push('x')),
+            ("now", |i| i.now = Some("2026-12-03T15:00:00Z".into())),
+            ("syncedBy", |i| i.synced_by = Some("entra-sync:cipp".into())),
             ("clientId", |i| i.client_id.push('x')),
             ("tenant and client boundary", |i| {
                 i.entra_tenant_id = "t1c".into();

@@ -202,6 +202,9 @@ mod tests {
                 contact_id: format!("k{i}"),
                 client_id: Some("c".into()),
                 active: true,
+                last_seen_at: None,
+                last_synced_at: None,
+                status: None,
             })
             .collect();
         let mut input = PlanInput {
@@ -214,6 +217,8 @@ mod tests {
             links,
             resolutions: vec![],
             settings: Default::default(),
+            now: None,
+            synced_by: None,
         };
         input.settings.allow_mass_inactivation = true;
         let plan = plan_tenant_sync(&input).unwrap();

@@ -40,7 +40,18 @@ pub struct PlanInput {
     pub resolutions: Vec<Resolution>,
     #[serde(default, deserialize_with = "or_default")]
     pub settings: SyncSettings,
+    /// The time to stamp as sync metadata (`lastSyncedAt`, `lastSeenAt`), as the host formats it
+    /// (RFC 3339 recommended). The core reads no clock: without it the timestamps stay unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<String>,
+    /// Who the plan's changes are stamped with (`lastSyncedBy`); [`DEFAULT_SYNCED_BY`] when
+    /// absent. The engine passes `entra-sync:<connection type>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synced_by: Option<String>,
 }
+
+/// The `lastSyncedBy` of a plan whose input names no `syncedBy`.
+pub const DEFAULT_SYNCED_BY: &str = "entra-sync";
 
 /// Empty or only whitespace (the same test as `s.trim().is_empty()`, stopping at the first
 /// visible character).
@@ -134,5 +145,7 @@ pub(crate) fn dedup_contacts(input: &PlanInput) -> Cow<'_, PlanInput> {
         links: input.links.clone(),
         resolutions: input.resolutions.clone(),
         settings: input.settings.clone(),
+        now: input.now.clone(),
+        synced_by: input.synced_by.clone(),
     })
 }

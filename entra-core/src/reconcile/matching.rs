@@ -145,6 +145,8 @@ mod tests {
             links: Vec::new(),
             resolutions: Vec::new(),
             settings: Default::default(),
+            now: None,
+            synced_by: None,
         };
         let plan = plan_tenant_sync(&input).expect("plan");
         let ambiguous: Vec<_> = plan

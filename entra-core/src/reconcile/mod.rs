@@ -15,15 +15,18 @@ mod hashing;
 mod inactivation;
 mod input;
 mod matching;
+mod metadata;
 mod plan;
 mod planner;
 mod snapshot;
 mod verify;
 
-pub use action::{Action, ActionKind, ActionReason, ContactPatch};
+pub use action::{
+    Action, ActionKind, ActionReason, ContactPatch, ContactSyncMetadata, LinkSyncMetadata,
+};
 pub use apply::apply_plan;
 pub use digest::{contact_version, input_digest};
-pub use input::PlanInput;
-pub use plan::{Counters, SyncPlan};
+pub use input::{DEFAULT_SYNCED_BY, PlanInput};
+pub use plan::{Counters, SeenIdentity, SyncPlan};
 pub use planner::plan_tenant_sync;
 pub use verify::PlanRule;

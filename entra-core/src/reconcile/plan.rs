@@ -31,6 +31,25 @@ pub struct SyncPlan {
     pub counters: Counters,
     #[serde(default)]
     pub warnings: Vec<Warning>,
+    /// The input's `now`: when the identities of `seen` were seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<String>,
+    /// Every listed identity of this tenant with an active link (excluded users too; not those
+    /// reported removed). Touches, not changes: applying them sets the link's `lastSeenAt` to
+    /// `seenAt` and the contact's `upstreamEnabled`, they are never actions and never counted,
+    /// so a re-run with no upstream change still plans nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<SeenIdentity>,
+}
+
+/// A listed identity with an active link: what a host stamps without it counting as a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeenIdentity {
+    pub entra_object_id: String,
+    pub contact_id: String,
+    /// The user's `accountEnabled` in this listing.
+    pub upstream_enabled: bool,
 }
 
 /// Tallies of a plan. Each user counts at most once per counter; `unchanged` counts exactly the

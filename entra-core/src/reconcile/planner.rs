@@ -15,6 +15,7 @@ use super::hashing::{FastMap, FastSet};
 use super::inactivation;
 use super::input::{PlanInput, dedup_contacts, validate};
 use super::matching::{MatchOutcome, match_user};
+use super::metadata;
 use super::plan::{Counters, SyncPlan};
 use super::snapshot::{Snapshot, contact_index};
 
@@ -263,7 +264,10 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     }
 
     let mut counters = emitter.counters;
-    let actions = emitter.actions;
+    let mut actions = emitter.actions;
+    metadata::stamp(&snap, &mut actions);
+    metadata::stamp(&snap, &mut inactivations.withheld);
+    let seen = metadata::seen(&snap);
     counters.inactivated = inactivated;
     counters.withheld = inactivations.withheld.len() as u64;
     counters.excluded = excluded.len() as u64;
@@ -286,6 +290,8 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
         excluded,
         counters,
         warnings,
+        seen_at: input.now.clone(),
+        seen,
     })
 }
 

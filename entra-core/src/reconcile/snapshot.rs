@@ -163,6 +163,9 @@ mod tests {
             contact_id: contact_id.into(),
             client_id: Some("c".into()),
             active: true,
+            last_seen_at: None,
+            last_synced_at: None,
+            status: None,
         }
     }
 
@@ -183,6 +186,8 @@ mod tests {
             links,
             resolutions: Vec::new(),
             settings: Default::default(),
+            now: None,
+            synced_by: None,
         }
     }
 

@@ -371,9 +371,14 @@ mod tests {
                 contact_id: "k1".into(),
                 client_id: Some("c".into()),
                 active: true,
+                last_seen_at: None,
+                last_synced_at: None,
+                status: None,
             }],
             resolutions: vec![],
             settings: Default::default(),
+            now: None,
+            synced_by: None,
         };
         input.settings.field_sync.display_name = true;
         input

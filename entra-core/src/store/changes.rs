@@ -110,10 +110,21 @@ pub fn changes_from_plan(input: &PlanInput, plan: &SyncPlan) -> Result<TenantCha
         .filter(|id| !before_contacts.contains_key(id))
         .collect();
     let mut expected: BTreeMap<&str, Option<String>> = BTreeMap::new();
-    let touched = contacts
-        .keys()
-        .map(String::as_str)
-        .chain(links.values().map(|l| l.contact_id.as_str()));
+    // A link whose only difference is its sync metadata (a `lastSeenAt` touch) checks nothing:
+    // it is written as it is, whatever happened to its contact.
+    let same_content = |a: &ContactLink, b: &ContactLink| {
+        a.entra_tenant_id == b.entra_tenant_id && a.client_id == b.client_id && a.active == b.active
+    };
+    let touched = contacts.keys().map(String::as_str).chain(
+        links
+            .iter()
+            .filter(|(key, l)| {
+                before_links
+                    .get(*key)
+                    .is_none_or(|before| !same_content(before, l))
+            })
+            .map(|(_, l)| l.contact_id.as_str()),
+    );
     for id in touched {
         if let Some(contact) = before_contacts.get(id) {
             expected.insert(id, Some(contact_version(contact)));

@@ -26,6 +26,18 @@ impl NationalCloud {
         }
     }
 
+    /// Whether the cloud's Graph offers the GDAP APIs (`delegatedAdminCustomers`,
+    /// `delegatedAdminRelationships`) and `findTenantInformationByTenantId`: the global and US
+    /// Government (Fairfax) metadata have them, China's (Mooncake) does not.
+    pub fn offers_gdap(self) -> bool {
+        !matches!(self, NationalCloud::China)
+    }
+
+    /// Whether the cloud offers Microsoft 365 Lighthouse (`managedTenants`): global only.
+    pub fn offers_lighthouse(self) -> bool {
+        matches!(self, NationalCloud::Global)
+    }
+
     pub fn graph_base(self) -> &'static str {
         match self {
             NationalCloud::Global => "https://graph.microsoft.com",
@@ -44,6 +56,8 @@ pub struct CloudEndpoints {
     login_base: String,
     graph_base: String,
     graph_resource: String,
+    /// Which cloud's API surface is behind the addresses (what discovery may ask for).
+    cloud: NationalCloud,
 }
 
 impl Default for CloudEndpoints {
@@ -58,7 +72,22 @@ impl CloudEndpoints {
             login_base: cloud.login_base().to_string(),
             graph_base: cloud.graph_base().to_string(),
             graph_resource: cloud.graph_base().to_string(),
+            cloud,
         }
+    }
+
+    /// Declares which national cloud custom addresses front (a proxy, or the sandbox configured
+    /// as that cloud): scopes name that cloud's Graph resource and discovery uses only the APIs
+    /// that cloud offers.
+    pub fn with_cloud(mut self, cloud: NationalCloud) -> Self {
+        self.cloud = cloud;
+        self.graph_resource = cloud.graph_base().to_string();
+        self
+    }
+
+    /// The cloud whose API surface is expected behind the addresses.
+    pub fn cloud(&self) -> NationalCloud {
+        self.cloud
     }
 
     /// Explicit base URLs; a trailing slash is dropped, anything but http(s) is refused. Scopes
@@ -70,6 +99,7 @@ impl CloudEndpoints {
             login_base: normalize_base(login_base, "login base URL")?,
             graph_base: normalize_base(graph_base, "Graph base URL")?,
             graph_resource: NationalCloud::Global.graph_base().to_string(),
+            cloud: NationalCloud::Global,
         })
     }
 

@@ -98,6 +98,9 @@ fn tenant_from_row(customer_id: &str, fields: &serde_json::Map<String, Value>) -
         _ => {}
     }
     tenant.domains = domains;
+    if !tenant.domains.is_empty() {
+        tenant.domain_source = Some(entra_core::model::DomainSource::Cipp);
+    }
     tenant.health_note = health_note(fields);
     tenant
 }

@@ -18,6 +18,13 @@ pub struct GraphOptions {
     /// default: GDAP customer listings carry no domain, and domains are the strongest evidence
     /// for mapping a tenant to a client. A tenant whose domains cannot be read becomes a warning.
     pub include_domains: bool,
+    /// Also read legacy DAP contracts (`/v1.0/contracts`): customers without a GDAP relationship
+    /// are listed with a warning (their users cannot be read until one is approved). In a
+    /// cloud without the GDAP APIs, contracts are the customer listing whatever this says.
+    pub include_contracts: bool,
+    /// Count each customer's users (`GET /users/$count`, `ConsistencyLevel: eventual`) into
+    /// `sourceUserCount`; a count the token may not read stays empty, never guessed.
+    pub include_user_counts: bool,
     /// `$top` for GDAP listings (Graph allows at most 300).
     pub customers_page_size: u32,
     /// `$top` for user listings (Graph allows at most 999).
@@ -39,6 +46,8 @@ impl Default for GraphOptions {
             enrich_from_relationships: true,
             include_lighthouse: false,
             include_domains: true,
+            include_contracts: true,
+            include_user_counts: true,
             customers_page_size: 300,
             users_page_size: 999,
             partner_scope: None,

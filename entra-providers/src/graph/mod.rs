@@ -122,6 +122,7 @@ impl GraphProvider {
             policy,
         } = settings.config;
         let http = HttpClient::new(policy)?;
+        let cloud = endpoints.cloud();
         let base = Url::parse(&format!("{}/", endpoints.graph_base()))
             .map_err(|_| configuration("the Graph base URL is not a valid URL"))?;
         let manager_config = TokenManagerConfig {
@@ -150,6 +151,7 @@ impl GraphProvider {
                 http,
                 tokens: Arc::new(manager),
                 base,
+                cloud,
             },
             options,
         })

@@ -27,6 +27,8 @@ pub(crate) struct GraphClient {
     pub tokens: Arc<TokenManager>,
     /// `{graph_base}/` — every URL, paging links included, must share its origin.
     pub base: Url,
+    /// The cloud behind `base`: which APIs discovery may ask for.
+    pub cloud: crate::auth::NationalCloud,
 }
 
 /// Every item of a paged listing that arrived, and why the rest did not.
@@ -68,27 +70,56 @@ impl GraphClient {
         }
     }
 
-    async fn send(&self, url: &Url, token: &Secret) -> Result<reqwest::Response, ProviderError> {
+    async fn send(
+        &self,
+        url: &Url,
+        token: &Secret,
+        eventual: bool,
+    ) -> Result<reqwest::Response, ProviderError> {
         self.http
             .send_with_retry(|| {
-                self.http
+                let request = self
+                    .http
                     .inner()
                     .get(url.clone())
-                    .bearer_auth(token.expose())
-                    .header(ACCEPT, "application/json")
+                    .bearer_auth(token.expose());
+                if eventual {
+                    // Advanced queries (`$count`) need it; the answer is `text/plain`.
+                    request.header("ConsistencyLevel", "eventual")
+                } else {
+                    request.header(ACCEPT, "application/json")
+                }
             })
             .await
     }
 
     /// GETs `url` and returns the body of a 2xx answer.
     pub async fn get(&self, caller: Caller<'_>, url: &Url) -> Result<String, ProviderError> {
+        self.get_as(caller, url, false).await
+    }
+
+    /// GETs an advanced-query URL (`…/$count`) with `ConsistencyLevel: eventual`.
+    pub async fn get_eventual(
+        &self,
+        caller: Caller<'_>,
+        url: &Url,
+    ) -> Result<String, ProviderError> {
+        self.get_as(caller, url, true).await
+    }
+
+    async fn get_as(
+        &self,
+        caller: Caller<'_>,
+        url: &Url,
+        eventual: bool,
+    ) -> Result<String, ProviderError> {
         let mut token = self.token(caller).await?;
-        let mut response = self.send(url, &token).await?;
+        let mut response = self.send(url, &token, eventual).await?;
         if response.status().as_u16() == 401 && !is_claims_challenge(&response) {
             tracing::debug!(path = url.path(), "access token refused; refreshing once");
             let rejected = token;
             token = self.token_after_401(caller, &rejected).await?;
-            response = self.send(url, &token).await?;
+            response = self.send(url, &token, eventual).await?;
         }
         let status = response.status().as_u16();
         let headers = response.headers().clone();

@@ -78,6 +78,28 @@ pub(crate) struct LighthouseContract {
     pub display_name: Option<String>,
 }
 
+/// `contract` (legacy DAP): the customer as the partnership recorded it when it began.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DapContract {
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    #[serde(default)]
+    pub default_domain_name: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// `tenantInformation`, the answer of `findTenantInformationByTenantId` (partner side).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TenantInformation {
+    #[serde(default)]
+    pub default_domain_name: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
 /// `domain`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -32,9 +32,22 @@ pub fn graph_settings_json(sandbox: &Sandbox) -> Value {
         "refreshToken": c.partner_refresh_token,
         "loginBase": sandbox.login_base_url(),
         "graphBase": sandbox.graph_base_url(),
+        "cloud": cloud_name(sandbox.cloud()),
         "includeDomains": true,
         "policy": fast_policy(),
     })
+}
+
+/// The settings' name of the cloud the sandbox plays, so the provider asks for that cloud's
+/// Graph resource and APIs.
+fn cloud_name(cloud: crate::auth::NationalCloud) -> &'static str {
+    use crate::auth::NationalCloud;
+    match cloud {
+        NationalCloud::Global => "global",
+        NationalCloud::UsGovHigh => "us_gov_high",
+        NationalCloud::UsGovDod => "us_gov_dod",
+        NationalCloud::China => "china",
+    }
 }
 
 /// CIPP provider settings pointing at the sandbox, with short retry delays.

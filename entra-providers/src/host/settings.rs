@@ -104,7 +104,7 @@ fn endpoints(
             login.unwrap_or(preset.login_base()),
             graph.unwrap_or(preset.graph_base()),
         )?
-        .with_graph_resource(preset.graph_base())?,
+        .with_cloud(preset),
     };
     match graph_resource {
         Some(resource) => endpoints.with_graph_resource(resource),
@@ -146,6 +146,10 @@ struct GraphJson {
     #[serde(default)]
     include_domains: Option<bool>,
     #[serde(default)]
+    include_contracts: Option<bool>,
+    #[serde(default)]
+    include_user_counts: Option<bool>,
+    #[serde(default)]
     customers_page_size: Option<u32>,
     #[serde(default)]
     users_page_size: Option<u32>,
@@ -156,7 +160,7 @@ struct GraphJson {
 /// Reads the Graph provider's settings: `clientId`, `clientSecret`, `partnerTenantId`,
 /// `refreshToken` (or `accessToken` + `expiresAt`), optional `scope`, `cloud`, `loginBase`,
 /// `graphBase`, `graphResource`, `customerGrant`, `enrichFromRelationships`,
-/// `includeLighthouse`, `includeDomains`, `customersPageSize`, `usersPageSize`, `policy`.
+/// `includeLighthouse`, `includeDomains`, `includeContracts`, `includeUserCounts`, `customersPageSize`, `usersPageSize`, `policy`.
 pub fn graph_settings_from_json(value: &Value) -> Result<GraphSettings, HostError> {
     let input: GraphJson = entra_core::json::from_value(value)?;
     let endpoints = endpoints(
@@ -183,6 +187,12 @@ pub fn graph_settings_from_json(value: &Value) -> Result<GraphSettings, HostErro
     }
     if let Some(v) = input.include_domains {
         options.include_domains = v;
+    }
+    if let Some(v) = input.include_contracts {
+        options.include_contracts = v;
+    }
+    if let Some(v) = input.include_user_counts {
+        options.include_user_counts = v;
     }
     if let Some(v) = input.customers_page_size {
         options.customers_page_size = v;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::page_faults::PageFault;
 #[cfg(doc)]
 use super::page_faults::PageFaultKind;
+use crate::auth::NationalCloud;
 
 /// The size and shape of the synthetic estate, plus the faults active from the start.
 ///
@@ -37,6 +38,11 @@ pub struct SandboxConfig {
     pub redirect_uris: Vec<String>,
     /// Faults active from the start; [`crate::sandbox::Sandbox::set_faults`] replaces them later.
     pub faults: Faults,
+    /// The national cloud the sandbox plays: tokens carry that cloud's Graph resource as their
+    /// audience (a global-audience token is refused), and the APIs that cloud lacks answer as
+    /// Graph answers an unknown segment (400 `BadRequest`): no Lighthouse outside the global
+    /// cloud, no GDAP APIs nor tenant information in China.
+    pub cloud: NationalCloud,
 }
 
 impl Default for SandboxConfig {
@@ -52,6 +58,7 @@ impl Default for SandboxConfig {
             token_lifetime: Duration::from_secs(3599),
             redirect_uris: Vec::new(),
             faults: Faults::default(),
+            cloud: NationalCloud::Global,
         }
     }
 }
@@ -90,6 +97,23 @@ pub struct Faults {
     pub cipp_gateway_status: u16,
     /// Per tenant, the error the token endpoint answers when a token for that tenant is asked.
     pub token_errors: BTreeMap<String, TokenFault>,
+    /// The GDAP customer and relationship listings answer 403 `Authorization_RequestDenied` (a
+    /// partner user without the permission): discovery must fall back.
+    pub gdap_unavailable: bool,
+    /// Lighthouse (`managedTenants/tenants`) answers 403 `Authorization_RequestDenied`.
+    pub lighthouse_unavailable: bool,
+    /// `/v1.0/contracts` answers 403 `Authorization_RequestDenied`.
+    pub contracts_unavailable: bool,
+    /// `findTenantInformationByTenantId` answers 403 `Authorization_RequestDenied`.
+    pub tenant_information_unavailable: bool,
+    /// Tenants whose `/domains` answers 403 `Authorization_RequestDenied` (the rest of the
+    /// directory stays readable).
+    pub domains_denied: BTreeSet<String>,
+    /// Tenants whose `/users/$count` answers 403 `Authorization_RequestDenied`.
+    pub user_count_denied: BTreeSet<String>,
+    /// Tenants the partner reaches only through a legacy DAP contract: absent from the GDAP
+    /// listings, listed by `/contracts`, and their directory answers 403.
+    pub dap_only: BTreeSet<String>,
     /// Tenants where the partner has no GDAP role able to read the directory: Graph answers 403
     /// `Authorization_RequestDenied` (CIPP: 400 `Graph Error: Insufficient privileges ...`).
     pub gdap_role_missing: BTreeSet<String>,

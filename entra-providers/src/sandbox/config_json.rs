@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::config::{CippDenial, DeltaFault, Faults, SandboxConfig, TokenFault};
 use super::mutations::{Mutation, NewUser};
 use super::page_faults::PageFault;
+use crate::auth::NationalCloud;
 
 fn seconds(value: f64, field: &str) -> Result<Duration, CoreError> {
     Duration::try_from_secs_f64(value).map_err(|_| {
@@ -41,6 +42,8 @@ struct ConfigJson {
     token_lifetime: Option<f64>,
     redirect_uris: Option<Vec<String>>,
     faults: Option<FaultsJson>,
+    /// `global` (default), `us_gov_high`, `us_gov_dod` or `china`.
+    cloud: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +76,13 @@ struct FaultsJson {
     cipp_partner_row: Option<bool>,
     authorize_denied: Option<bool>,
     one_time_refresh_tokens: Option<bool>,
+    gdap_unavailable: Option<bool>,
+    lighthouse_unavailable: Option<bool>,
+    contracts_unavailable: Option<bool>,
+    tenant_information_unavailable: Option<bool>,
+    domains_denied: Option<BTreeSet<String>>,
+    user_count_denied: Option<BTreeSet<String>>,
+    dap_only: Option<BTreeSet<String>>,
 }
 
 fn check_rate(name: &str, rate: f64) -> Result<(), CoreError> {
@@ -121,7 +131,14 @@ impl FaultsJson {
             cipp_tenants_null_row,
             cipp_partner_row,
             authorize_denied,
-            one_time_refresh_tokens
+            one_time_refresh_tokens,
+            gdap_unavailable,
+            lighthouse_unavailable,
+            contracts_unavailable,
+            tenant_information_unavailable,
+            domains_denied,
+            user_count_denied,
+            dap_only
         );
         check_rate("graphThrottleRate", f.graph_throttle_rate)?;
         check_rate("graphUnavailableRate", f.graph_unavailable_rate)?;
@@ -185,6 +202,13 @@ impl Faults {
             "cippPartnerRow": self.cipp_partner_row,
             "authorizeDenied": self.authorize_denied,
             "oneTimeRefreshTokens": self.one_time_refresh_tokens,
+            "gdapUnavailable": self.gdap_unavailable,
+            "lighthouseUnavailable": self.lighthouse_unavailable,
+            "contractsUnavailable": self.contracts_unavailable,
+            "tenantInformationUnavailable": self.tenant_information_unavailable,
+            "domainsDenied": self.domains_denied,
+            "userCountDenied": self.user_count_denied,
+            "dapOnly": self.dap_only,
         })
     }
 }
@@ -212,6 +236,19 @@ impl SandboxConfig {
         }
         if let Some(f) = parsed.faults {
             config.faults = f.apply(Faults::default())?;
+        }
+        if let Some(cloud) = parsed.cloud {
+            config.cloud = match cloud.as_str() {
+                "global" => NationalCloud::Global,
+                "us_gov_high" => NationalCloud::UsGovHigh,
+                "us_gov_dod" => NationalCloud::UsGovDod,
+                "china" => NationalCloud::China,
+                other => {
+                    return Err(CoreError::invalid_input(format!(
+                        "`cloud` must be `global`, `us_gov_high`, `us_gov_dod` or `china`, not `{other}`"
+                    )));
+                }
+            };
         }
         Ok(config)
     }

@@ -21,7 +21,6 @@ use super::config::TokenFault;
 use super::ids::opaque;
 use super::query::Params;
 use super::state::{AuthCode, RefreshGrant, Shared, State as SharedState, request_id};
-use super::tokens::GRAPH_AUDIENCE;
 
 /// The login router, served at the root of its listener.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -131,7 +130,7 @@ fn resolve_tenant(state: &SharedState, segment: &str) -> Option<String> {
 }
 
 /// The resource a scope list asks for, or an error answer.
-fn resource(scope: &str, cipp_resource: &str) -> Result<String, Response> {
+fn resource(scope: &str, graph_audience: &str, cipp_resource: &str) -> Result<String, Response> {
     let mut found: Option<String> = None;
     for s in scope.split_whitespace() {
         if ["openid", "offline_access", "profile", "email"].contains(&s) {
@@ -139,10 +138,10 @@ fn resource(scope: &str, cipp_resource: &str) -> Result<String, Response> {
         }
         let r = match s.rfind('/') {
             Some(i) if s.contains("://") => s[..i].to_string(),
-            _ => GRAPH_AUDIENCE.to_string(),
+            _ => graph_audience.to_string(),
         };
-        let r = if r.eq_ignore_ascii_case("https://graph.microsoft.com") {
-            GRAPH_AUDIENCE.to_string()
+        let r = if r.eq_ignore_ascii_case(graph_audience) {
+            graph_audience.to_string()
         } else {
             r
         };
@@ -159,8 +158,8 @@ fn resource(scope: &str, cipp_resource: &str) -> Result<String, Response> {
             _ => found = Some(r),
         }
     }
-    let r = found.unwrap_or_else(|| GRAPH_AUDIENCE.to_string());
-    if r == GRAPH_AUDIENCE || r == cipp_resource {
+    let r = found.unwrap_or_else(|| graph_audience.to_string());
+    if r == graph_audience || r == cipp_resource {
         Ok(r)
     } else {
         Err(bad(
@@ -305,7 +304,7 @@ async fn token(
                     ),
                 );
             }
-            let aud = match resource(&scope, &cipp_resource) {
+            let aud = match resource(&scope, &shared.graph_audience, &cipp_resource) {
                 Ok(a) => a,
                 Err(r) => return r,
             };
@@ -522,7 +521,7 @@ fn delegated_tokens(
     cipp_resource: &str,
     with_refresh_token: bool,
 ) -> Response {
-    let aud = match resource(scope, cipp_resource) {
+    let aud = match resource(scope, &shared.graph_audience, cipp_resource) {
         Ok(a) => a,
         Err(r) => return r,
     };

@@ -107,8 +107,10 @@ impl Sandbox {
             client_id: credentials.client_id.clone(),
             user_id: partner_user.0,
             upn: partner_user.1,
-            scope: "openid offline_access https://graph.microsoft.com/DelegatedAdminRelationship.Read.All"
-                .into(),
+            scope: format!(
+                "openid offline_access {}/DelegatedAdminRelationship.Read.All",
+                config.cloud.graph_base()
+            ),
             revoked: false,
             redeemed: false,
         });
@@ -125,6 +127,8 @@ impl Sandbox {
             login_base: format!("http://{login_addr}"),
             graph_base: format!("http://{graph_addr}"),
             cipp_base: format!("http://{cipp_addr}"),
+            cloud: config.cloud,
+            graph_audience: config.cloud.graph_base().to_string(),
             state: Mutex::new(state),
         });
 
@@ -176,6 +180,11 @@ impl Sandbox {
     /// `http://127.0.0.1:<port>`: use as the CIPP API URL (`{base}/api/ListTenants`).
     pub fn cipp_base_url(&self) -> String {
         self.shared.cipp_base.clone()
+    }
+
+    /// The national cloud the sandbox plays (see [`SandboxConfig::cloud`]).
+    pub fn cloud(&self) -> crate::auth::NationalCloud {
+        self.shared.cloud
     }
 
     /// The app credentials and the partner's refresh token.

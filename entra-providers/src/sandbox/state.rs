@@ -158,6 +158,9 @@ pub struct Shared {
     pub login_base: String,
     pub graph_base: String,
     pub cipp_base: String,
+    /// The cloud the sandbox plays, and the Graph resource its tokens are minted for.
+    pub cloud: crate::auth::NationalCloud,
+    pub graph_audience: String,
     pub state: Mutex<State>,
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 /// The audience of Microsoft Graph tokens.
+#[cfg(test)]
 pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 
 /// What an access token asserts.

@@ -2,6 +2,8 @@
 //! throttling, outages and failing pages.
 
 use super::*;
+use entra_providers::auth::NationalCloud;
+use serde_json::json;
 
 #[tokio::test]
 async fn users_page_with_skiptoken_and_enforce_graph_query_rules() -> TestResult {
@@ -621,5 +623,215 @@ async fn large_tenants_page_at_most_999_users() -> TestResult {
     )
     .await?;
     assert_eq!(pages, 12);
+    Ok(())
+}
+
+/// The discovery endpoints added for fallbacks answer in the real contracts' shapes: a
+/// `text/plain` `$count` that needs `ConsistencyLevel: eventual`, the partner-side
+/// `tenantInformation`, and each switch that makes one unavailable.
+#[tokio::test]
+async fn count_tenant_information_and_their_faults_follow_the_graph_contracts() -> TestResult {
+    let sandbox = start(SandboxConfig::default()).await;
+    let tenant = sandbox.tenants()[0].clone();
+    let base = sandbox.graph_base_url();
+    let customer = customer_token(&sandbox, &tenant.tenant_id).await?;
+    let partner = partner_token(&sandbox).await?;
+    let count_url = format!("{base}/v1.0/users/$count");
+
+    let (status, _, body) = get(&count_url, &customer).await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("Request_UnsupportedQuery"));
+    let response = http()
+        .get(&count_url)
+        .bearer_auth(&customer)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()?
+            .starts_with("text/plain")
+    );
+    assert_eq!(
+        response.text().await?,
+        sandbox.users(&tenant.tenant_id).len().to_string()
+    );
+
+    let info_url = format!(
+        "{base}/v1.0/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')",
+        tenant.tenant_id
+    );
+    let (status, body) = get_json(&info_url, &partner).await?;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["tenantId"], tenant.tenant_id.as_str());
+    assert_eq!(body["defaultDomainName"], tenant.default_domain.as_str());
+    assert_eq!(body["displayName"], tenant.display_name.as_str());
+    assert!(
+        body["@odata.context"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("#microsoft.graph.tenantInformation")
+    );
+
+    // Each switch, and the status and code the endpoint then answers.
+    let lighthouse = format!("{base}/beta/tenantRelationships/managedTenants/tenants");
+    let customers = format!("{base}/v1.0/tenantRelationships/delegatedAdminCustomers");
+    let contracts = format!("{base}/v1.0/contracts");
+    let domains = format!("{base}/v1.0/domains");
+    let cases: Vec<(&str, serde_json::Value, &str, bool)> = vec![
+        (
+            "gdapUnavailable",
+            json!({"gdapUnavailable": true}),
+            &customers,
+            false,
+        ),
+        (
+            "lighthouseUnavailable",
+            json!({"lighthouseUnavailable": true}),
+            &lighthouse,
+            false,
+        ),
+        (
+            "contractsUnavailable",
+            json!({"contractsUnavailable": true}),
+            &contracts,
+            false,
+        ),
+        (
+            "tenantInformationUnavailable",
+            json!({"tenantInformationUnavailable": true}),
+            &info_url,
+            false,
+        ),
+        (
+            "domainsDenied",
+            json!({"domainsDenied": [tenant.tenant_id]}),
+            &domains,
+            true,
+        ),
+        (
+            "dapOnly",
+            json!({"dapOnly": [tenant.tenant_id]}),
+            &domains,
+            true,
+        ),
+    ];
+    for (name, faults, url, as_customer) in cases {
+        sandbox.set_faults(Faults::from_json(&faults)?);
+        let token = if as_customer { &customer } else { &partner };
+        let (status, body) = get_json(url, token).await?;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {body}");
+        assert_eq!(
+            body["error"]["code"], "Authorization_RequestDenied",
+            "{name}"
+        );
+    }
+    sandbox.set_faults(Faults::from_json(
+        &json!({"userCountDenied": [tenant.tenant_id]}),
+    )?);
+    let response = http()
+        .get(&count_url)
+        .bearer_auth(&customer)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // A DAP-only tenant leaves the GDAP listing and joins the contracts.
+    sandbox.set_faults(Faults::from_json(&json!({"dapOnly": [tenant.tenant_id]}))?);
+    let (rows, _) = all_pages(&customers, &partner).await?;
+    assert!(!ids(&rows).contains(&tenant.tenant_id));
+    let (rows, _) = all_pages(&contracts, &partner).await?;
+    assert!(
+        rows.iter()
+            .any(|r| r["customerId"] == tenant.tenant_id.as_str())
+    );
+    Ok(())
+}
+
+/// A sandbox playing a national cloud mints tokens for that cloud's Graph resource only and
+/// answers the APIs that cloud lacks as Graph answers an unknown segment.
+#[tokio::test]
+async fn a_national_cloud_sandbox_offers_only_that_clouds_apis() -> TestResult {
+    let cases = [
+        (
+            NationalCloud::UsGovHigh,
+            "https://graph.microsoft.us",
+            true,
+            false,
+        ),
+        (
+            NationalCloud::UsGovDod,
+            "https://dod-graph.microsoft.us",
+            true,
+            false,
+        ),
+        (
+            NationalCloud::China,
+            "https://microsoftgraph.chinacloudapi.cn",
+            false,
+            false,
+        ),
+        (
+            NationalCloud::Global,
+            "https://graph.microsoft.com",
+            true,
+            true,
+        ),
+    ];
+    for (cloud, resource, gdap, lighthouse) in cases {
+        let sandbox = start(SandboxConfig {
+            cloud,
+            ..SandboxConfig::default()
+        })
+        .await;
+        let partner = sandbox.credentials().partner_tenant_id;
+        let scope = format!("{resource}/.default offline_access");
+        let token = Form::partner_refresh(&sandbox, &scope)
+            .mint(&sandbox, &partner)
+            .await?;
+        let base = sandbox.graph_base_url();
+        let status = |url: String| {
+            let token = token.clone();
+            async move { get(&url, &token).await.map(|(s, _, _)| s) }
+        };
+        let expect = |offered: bool| {
+            if offered {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            }
+        };
+        assert_eq!(
+            status(format!(
+                "{base}/v1.0/tenantRelationships/delegatedAdminCustomers"
+            ))
+            .await?,
+            expect(gdap),
+            "{cloud:?} GDAP"
+        );
+        assert_eq!(
+            status(format!(
+                "{base}/beta/tenantRelationships/managedTenants/tenants"
+            ))
+            .await?,
+            expect(lighthouse),
+            "{cloud:?} Lighthouse"
+        );
+        assert_eq!(
+            status(format!("{base}/v1.0/contracts")).await?,
+            StatusCode::OK,
+            "{cloud:?} contracts"
+        );
+        if cloud != NationalCloud::Global {
+            // A token for the global resource is refused at the token endpoint.
+            let (status, body) = Form::partner_refresh(&sandbox, PARTNER_SCOPE)
+                .send(&sandbox, &partner)
+                .await?;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{cloud:?}: {body}");
+            assert_eq!(body["error"], "invalid_resource", "{cloud:?}");
+        }
+    }
     Ok(())
 }

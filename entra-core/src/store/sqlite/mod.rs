@@ -18,8 +18,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    Client, ConnectionType, Contact, ContactLink, ManagedTenant, MappingState, Resolution,
-    SyncSettings, TenantMapping,
+    Client, ConnectionType, Contact, ContactLink, LinkStatus, ManagedTenant, MappingState,
+    Resolution, SyncSettings, TenantMapping,
 };
 
 use super::changes::contact_addresses;
@@ -133,6 +133,16 @@ fn link_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContactLink> {
         contact_id: r.get(2)?,
         client_id: r.get(3)?,
         active: r.get::<_, i64>(4)? != 0,
+        last_seen_at: r.get(5)?,
+        last_synced_at: r.get(6)?,
+        status: r
+            .get::<_, Option<String>>(7)?
+            .as_deref()
+            .and_then(|s| match s {
+                "active" => Some(LinkStatus::Active),
+                "closed" => Some(LinkStatus::Closed),
+                _ => None,
+            }),
     })
 }
 
@@ -215,10 +225,13 @@ fn get_contact(tx: &Transaction<'_>, contact_id: &str) -> Result<Option<Contact>
 
 fn put_link(tx: &Transaction<'_>, link: &ContactLink) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT INTO contact_links (entra_tenant_id, entra_object_id, contact_id, client_id, active)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO contact_links (entra_tenant_id, entra_object_id, contact_id, client_id, active,
+                                    last_seen_at, last_synced_at, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (entra_tenant_id, entra_object_id, contact_id)
-         DO UPDATE SET client_id = excluded.client_id, active = excluded.active",
+         DO UPDATE SET client_id = excluded.client_id, active = excluded.active,
+                       last_seen_at = excluded.last_seen_at,
+                       last_synced_at = excluded.last_synced_at, status = excluded.status",
     )
     .map_err(backend)?
     .execute(params![
@@ -226,7 +239,13 @@ fn put_link(tx: &Transaction<'_>, link: &ContactLink) -> Result<(), StoreError> 
         link.entra_object_id,
         link.contact_id,
         link.client_id,
-        i64::from(link.active)
+        i64::from(link.active),
+        link.last_seen_at,
+        link.last_synced_at,
+        link.status.map(|s| match s {
+            LinkStatus::Active => "active",
+            LinkStatus::Closed => "closed",
+        })
     ])
     .map_err(backend)?;
     Ok(())
@@ -571,7 +590,7 @@ impl SyncStore for SqliteStore {
                 link,
             );
         };
-        const COLUMNS: &str = "entra_tenant_id, entra_object_id, contact_id, client_id, active";
+        const COLUMNS: &str = "entra_tenant_id, entra_object_id, contact_id, client_id, active, last_seen_at, last_synced_at, status";
         {
             let mut stmt = conn
                 .prepare_cached(&format!(
@@ -860,7 +879,7 @@ impl SyncStore for SqliteStore {
         let links = {
             let mut stmt = conn
                 .prepare(
-                    "SELECT entra_tenant_id, entra_object_id, contact_id, client_id, active FROM contact_links
+                    "SELECT entra_tenant_id, entra_object_id, contact_id, client_id, active, last_seen_at, last_synced_at, status FROM contact_links
                      ORDER BY entra_tenant_id, entra_object_id, contact_id",
                 )
                 .map_err(backend)?;

@@ -9,9 +9,10 @@ use crate::store::StoreError;
 use super::backend;
 
 /// `(version, statements)`, in order. Never edit a released migration: append a new one.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE connections (
     connection_id   TEXT PRIMARY KEY,
     connection_type TEXT NOT NULL,
@@ -105,10 +106,20 @@ CREATE TABLE delta_links (
     updated_at_ms   INTEGER NOT NULL
 );
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+-- Sync metadata of links (what `apply_plan` outputs); contacts keep theirs in `record`.
+ALTER TABLE contact_links ADD COLUMN last_seen_at TEXT;
+ALTER TABLE contact_links ADD COLUMN last_synced_at TEXT;
+ALTER TABLE contact_links ADD COLUMN status TEXT;
+"#,
+    ),
+];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Brings the database to [`SCHEMA_VERSION`].
 pub(super) fn migrate(conn: &mut Connection, now_ms: i64) -> Result<(), StoreError> {

@@ -21,6 +21,9 @@ pub async fn domains(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> R
         Ok(t) => t,
         Err(r) => return r,
     };
+    if shared.lock().faults.domains_denied.contains(&tenant_id) {
+        return super::denied(&headers);
+    }
     let tenant = shared.lock().estate.tenant(&tenant_id).cloned();
     let Some(tenant) = tenant else {
         return error(

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::clock::{graph_error_date, unix_now};
 use super::state::{Shared, request_id};
-use super::tokens::{Claims, GRAPH_AUDIENCE, Rejection, bearer};
+use super::tokens::{Claims, Rejection, bearer};
 
 /// The Graph router, served at the root of its listener.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -28,6 +28,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1.0/users", get(users::list_v1))
         .route("/beta/users", get(users::list_beta))
         .route("/v1.0/users/delta", get(delta::delta))
+        .route("/v1.0/users/$count", get(users::count_v1))
         .route("/v1.0/users/{id}", get(users::one_v1))
         .route("/beta/users/{id}", get(users::one_beta))
         .route(
@@ -49,6 +50,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/beta/tenantRelationships/managedTenants/tenants",
             get(partner::lighthouse_tenants),
+        )
+        .route(
+            "/v1.0/tenantRelationships/{function}",
+            get(partner::tenant_information),
         )
         .fallback(unknown_segment)
         .layer(from_fn_with_state(shared.clone(), gate))
@@ -75,6 +80,24 @@ pub fn error(status: StatusCode, code: &str, message: &str, headers: &HeaderMap)
         }
     });
     let mut response = (status, axum::Json(body)).into_response();
+    set_ids(response.headers_mut(), &rid, &client_rid);
+    response
+}
+
+/// A successful `text/plain` answer (`$count`) carrying Graph's request-id headers.
+pub fn ok_text(body: String, headers: &HeaderMap) -> Response {
+    let rid = request_id();
+    let client_rid = headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| rid.clone());
+    let mut response = (
+        StatusCode::OK,
+        [(axum::http::header::CONTENT_TYPE, "text/plain")],
+        body,
+    )
+        .into_response();
     set_ids(response.headers_mut(), &rid, &client_rid);
     response
 }
@@ -109,7 +132,7 @@ pub fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<Claims, Resp
     let result = match bearer(raw) {
         None => Err(Rejection::Missing),
         Some(token) => shared.signer.verify(token, unix_now()).and_then(|claims| {
-            if claims.aud != GRAPH_AUDIENCE {
+            if claims.aud != shared.graph_audience {
                 Err(Rejection::WrongAudience)
             } else if claims.generation < shared.lock().token_generation {
                 Err(Rejection::Revoked)
@@ -154,7 +177,8 @@ pub fn directory_tenant(
     let partner = state.estate.partner.tenant_id.clone();
     if claims.delegated()
         && claims.tid != partner
-        && state.faults.gdap_role_missing.contains(&claims.tid)
+        && (state.faults.gdap_role_missing.contains(&claims.tid)
+            || state.faults.dap_only.contains(&claims.tid))
     {
         return Err(error(
             StatusCode::FORBIDDEN,
@@ -172,6 +196,27 @@ pub fn directory_tenant(
         ));
     }
     Ok(claims.tid.clone())
+}
+
+/// What Graph answers for an API the sandbox's cloud does not offer: the same 400 as for an
+/// unknown segment.
+pub fn not_in_this_cloud(segment: &str, headers: &HeaderMap) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        &format!("Resource not found for the segment '{segment}'."),
+        headers,
+    )
+}
+
+/// 403 `Authorization_RequestDenied`, as Graph answers a caller without the permission.
+pub fn denied(headers: &HeaderMap) -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+        headers,
+    )
 }
 
 /// Graph answers unknown paths with 400 naming the segment it could not resolve.

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{authenticate, error, ok};
+use super::{authenticate, denied, error, not_in_this_cloud, ok};
 use crate::sandbox::clock::iso;
 use crate::sandbox::estate::SandboxTenant;
 use crate::sandbox::listing::PageCursor;
@@ -30,6 +30,27 @@ fn visible(shared: &Shared, claims: &Claims) -> Vec<SandboxTenant> {
     } else {
         Vec::new()
     }
+}
+
+/// The GDAP customers visible to the caller: DAP-only tenants have no GDAP relationship.
+fn gdap_customers(shared: &Shared, claims: &Claims) -> Vec<SandboxTenant> {
+    let dap_only = shared.lock().faults.dap_only.clone();
+    visible(shared, claims)
+        .into_iter()
+        .filter(|t| !dap_only.contains(&t.tenant_id))
+        .collect()
+}
+
+/// The answer of a GDAP API the sandbox cannot serve: absent from the cloud (400), or refused
+/// by the `gdapUnavailable` fault (403).
+fn gdap_gate(shared: &Shared, headers: &HeaderMap, segment: &str) -> Option<Response> {
+    if !shared.cloud.offers_gdap() {
+        return Some(not_in_this_cloud(segment, headers));
+    }
+    if shared.lock().faults.gdap_unavailable {
+        return Some(denied(headers));
+    }
+    None
 }
 
 /// A paged answer over `rows`, honouring `$top` (at most `max`) and `$skiptoken`.
@@ -109,7 +130,10 @@ pub async fn customers(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let rows = visible(&shared, &claims)
+    if let Some(refused) = gdap_gate(&shared, &headers, "delegatedAdminCustomers") {
+        return refused;
+    }
+    let rows = gdap_customers(&shared, &claims)
         .iter()
         .map(|t| {
             json!({
@@ -145,6 +169,9 @@ pub async fn relationships(
         Ok(c) => c,
         Err(r) => return r,
     };
+    if let Some(refused) = gdap_gate(&shared, &headers, "delegatedAdminRelationships") {
+        return refused;
+    }
     let params = Params::parse(query.as_deref());
     let status_filter = match params.get("$filter") {
         None => None,
@@ -176,6 +203,9 @@ pub async fn relationships(
     };
     let mut rows = Vec::new();
     for (k, t) in visible(&shared, &claims).iter().enumerate() {
+        if shared.lock().faults.dap_only.contains(&t.tenant_id) {
+            continue;
+        }
         let roles = if role_missing.contains(&t.tenant_id) {
             vec![HELPDESK_ADMINISTRATOR]
         } else {
@@ -241,6 +271,9 @@ pub async fn lighthouse_tenants(
         Ok(c) => c,
         Err(r) => return r,
     };
+    if !shared.cloud.offers_lighthouse() {
+        return not_in_this_cloud("managedTenants", &headers);
+    }
     if !claims.delegated() {
         return error(
             StatusCode::FORBIDDEN,
@@ -248,6 +281,9 @@ pub async fn lighthouse_tenants(
             "Application permissions are not supported for managedTenants.",
             &headers,
         );
+    }
+    if shared.lock().faults.lighthouse_unavailable {
+        return denied(&headers);
     }
     let rows = visible(&shared, &claims)
         .iter()
@@ -297,9 +333,13 @@ pub async fn contracts(
         Ok(c) => c,
         Err(r) => return r,
     };
+    if shared.lock().faults.contracts_unavailable {
+        return denied(&headers);
+    }
+    let dap_only = shared.lock().faults.dap_only.clone();
     let rows = visible(&shared, &claims)
         .iter()
-        .filter(|t| t.dap_contract)
+        .filter(|t| t.dap_contract || dap_only.contains(&t.tenant_id))
         .map(|t| {
             json!({
                 "id": format!("{}-contract", t.tenant_id),
@@ -319,5 +359,60 @@ pub async fn contracts(
         &context,
         rows,
         999,
+    )
+}
+
+/// `GET /v1.0/tenantRelationships/findTenantInformationByTenantId(tenantId='{id}')`: what the
+/// partner side knows of any tenant (the sandbox knows its customers and the partner itself).
+/// Any other function of `tenantRelationships` is an unknown segment.
+pub async fn tenant_information(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    axum::extract::Path(function): axum::extract::Path<String>,
+) -> Response {
+    const NAME: &str = "findTenantInformationByTenantId";
+    let Some(args) = function
+        .strip_prefix(NAME)
+        .and_then(|r| r.strip_prefix("(tenantId='"))
+        .and_then(|r| r.strip_suffix("')"))
+    else {
+        let segment = function.split('(').next().unwrap_or_default().to_string();
+        return not_in_this_cloud(&segment, &headers);
+    };
+    if let Err(r) = authenticate(&shared, &headers) {
+        return r;
+    }
+    if !shared.cloud.offers_gdap() {
+        return not_in_this_cloud(NAME, &headers);
+    }
+    if shared.lock().faults.tenant_information_unavailable {
+        return denied(&headers);
+    }
+    let wanted = args.trim().to_ascii_lowercase();
+    let tenant = {
+        let state = shared.lock();
+        state.estate.tenant(&wanted).cloned().or_else(|| {
+            (state.estate.partner.tenant_id == wanted).then(|| state.estate.partner.clone())
+        })
+    };
+    let Some(t) = tenant else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &format!(
+                "Resource '{wanted}' does not exist or one of its queried reference-property objects are not present."
+            ),
+            &headers,
+        );
+    };
+    ok(
+        json!({
+            "@odata.context": format!("{}/v1.0/$metadata#microsoft.graph.tenantInformation", shared.graph_base),
+            "tenantId": t.tenant_id,
+            "federationBrandName": null,
+            "displayName": t.display_name,
+            "defaultDomainName": t.default_domain,
+        }),
+        &headers,
     )
 }

@@ -49,6 +49,39 @@ pub async fn one_beta(
     one(&shared, &headers, &id, query.as_deref(), "beta")
 }
 
+/// `GET /v1.0/users/$count`: the number of live users as `text/plain`. An advanced query:
+/// without `ConsistencyLevel: eventual` Graph refuses it.
+pub async fn count_v1(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let claims = match authenticate(&shared, &headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let tenant_id = match directory_tenant(&shared, &claims, &headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let eventual = headers
+        .get("ConsistencyLevel")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+    if !eventual {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Request_UnsupportedQuery",
+            "Count is only supported with the ConsistencyLevel header set to eventual.",
+            &headers,
+        );
+    }
+    let state = shared.lock();
+    if state.faults.user_count_denied.contains(&tenant_id) {
+        drop(state);
+        return super::denied(&headers);
+    }
+    let count = state.estate.live_users(&tenant_id).len();
+    drop(state);
+    super::ok_text(count.to_string(), &headers)
+}
+
 /// The `$select` of a request, or the Graph error answer.
 pub fn select(params: &Params, headers: &HeaderMap) -> Result<Vec<&'static str>, Response> {
     match params.get("$select").map(user_json::parse_select) {

@@ -171,7 +171,7 @@ impl UserFilter {
 }
 
 /// Guests by type, or by the `#EXT#` marker Entra puts in an invited user's UPN.
-fn is_guest(user: &EntraUser) -> bool {
+pub(crate) fn is_guest(user: &EntraUser) -> bool {
     user.user_type
         .as_deref()
         .is_some_and(|t| tokens::trimmed(t).eq_ignore_ascii_case("guest"))

@@ -583,6 +583,7 @@ async fn plan_from_store<S: Harness>(store: &S, users: &[EntraUser]) -> (PlanInp
         links: store.load_plan_links("tv", &ids).await.unwrap(),
         resolutions: vec![],
         settings,
+        group_memberships: Vec::new(),
     };
     let plan = plan_tenant_sync(&input).unwrap();
     (input, plan)

@@ -79,6 +79,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             links,
             resolutions,
             settings,
+            group_memberships: Vec::new(),
         };
         let plan = plan_tenant_sync(&input)?;
 

@@ -6,14 +6,20 @@
 const NAMES: &[(&str, &str)] = &[
     ("AAD_PREMIUM", "Microsoft Entra ID P1"),
     ("AAD_PREMIUM_P2", "Microsoft Entra ID P2"),
-    ("ATP_ENTERPRISE", "Microsoft Defender for Office 365 (Plan 1)"),
+    (
+        "ATP_ENTERPRISE",
+        "Microsoft Defender for Office 365 (Plan 1)",
+    ),
     ("DESKLESSPACK", "Office 365 F3"),
     ("DEVELOPERPACK_E5", "Microsoft 365 E5 Developer"),
     ("EMS", "Enterprise Mobility + Security E3"),
     ("EMSPREMIUM", "Enterprise Mobility + Security E5"),
     ("ENTERPRISEPACK", "Office 365 E3"),
     ("ENTERPRISEPREMIUM", "Office 365 E5"),
-    ("EXCHANGEARCHIVE_ADDON", "Exchange Online Archiving for Exchange Online"),
+    (
+        "EXCHANGEARCHIVE_ADDON",
+        "Exchange Online Archiving for Exchange Online",
+    ),
     ("EXCHANGEDESKLESS", "Exchange Online Kiosk"),
     ("EXCHANGEENTERPRISE", "Exchange Online (Plan 2)"),
     ("EXCHANGESTANDARD", "Exchange Online (Plan 1)"),
@@ -36,7 +42,10 @@ const NAMES: &[(&str, &str)] = &[
     ("STANDARDPACK", "Office 365 E1"),
     ("STREAM", "Microsoft Stream"),
     ("TEAMS_EXPLORATORY", "Microsoft Teams Exploratory"),
-    ("THREAT_INTELLIGENCE", "Microsoft Defender for Office 365 (Plan 2)"),
+    (
+        "THREAT_INTELLIGENCE",
+        "Microsoft Defender for Office 365 (Plan 2)",
+    ),
     ("VISIOCLIENT", "Visio Plan 2"),
     ("WIN_DEF_ATP", "Microsoft Defender for Endpoint P2"),
 ];

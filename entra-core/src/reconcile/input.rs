@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CoreError;
+use crate::filter::GroupMembership;
 
 use super::hashing::FastSet;
 use crate::model::nullable::or_default;
@@ -40,6 +41,10 @@ pub struct PlanInput {
     pub resolutions: Vec<Resolution>,
     #[serde(default, deserialize_with = "or_default")]
     pub settings: SyncSettings,
+    /// The transitive members of the groups named in `settings.filter`'s group settings, one
+    /// listing per group (see [`crate::filter::groups`]).
+    #[serde(default, deserialize_with = "or_default")]
+    pub group_memberships: Vec<GroupMembership>,
 }
 
 /// Empty or only whitespace (the same test as `s.trim().is_empty()`, stopping at the first
@@ -134,5 +139,6 @@ pub(crate) fn dedup_contacts(input: &PlanInput) -> Cow<'_, PlanInput> {
         links: input.links.clone(),
         resolutions: input.resolutions.clone(),
         settings: input.settings.clone(),
+        group_memberships: input.group_memberships.clone(),
     })
 }

@@ -145,6 +145,7 @@ mod tests {
             links: Vec::new(),
             resolutions: Vec::new(),
             settings: Default::default(),
+            group_memberships: Vec::new(),
         };
         let plan = plan_tenant_sync(&input).expect("plan");
         let ambiguous: Vec<_> = plan

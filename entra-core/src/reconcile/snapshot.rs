@@ -183,6 +183,7 @@ mod tests {
             links,
             resolutions: Vec::new(),
             settings: Default::default(),
+            group_memberships: Vec::new(),
         }
     }
 

@@ -336,6 +336,7 @@ fn kind_name(kind: ActionKind) -> &'static str {
         ActionKind::Conflict => "conflict",
         ActionKind::Inactivate => "inactivate",
         ActionKind::Reactivate => "reactivate",
+        ActionKind::Unlink => "unlink",
     }
 }
 
@@ -374,6 +375,7 @@ mod tests {
             }],
             resolutions: vec![],
             settings: Default::default(),
+            group_memberships: Vec::new(),
         };
         input.settings.field_sync.display_name = true;
         input

@@ -391,6 +391,8 @@ const applyPlanEnvelope = (input, plan) => (plan === undefined ? input : { input
 const applyPlan = (input, plan) => call('apply_plan', applyPlanEnvelope(input, plan))
 /** The version of a stored contact, to compare with an action's `contactVersion`. */
 const contactVersion = (contact) => call('contact_version', { contact }).contactVersion
+/** A tenant's licence summary: per SKU purchased, assigned and reclaimable; per user the SKUs. */
+const summarizeLicenses = (input) => call('summarize_licenses', input)
 
 /** Like `planTenantSync`, computed on a worker thread; the input is written and the plan read
  * in slices between turns of the event loop. */
@@ -790,6 +792,7 @@ module.exports = {
   mergeDiscovery,
   planMappingChanges,
   contactVersion,
+  summarizeLicenses,
   filterUsersAsync,
   planTenantSyncAsync,
   previewMappingsAsync,

@@ -40,13 +40,16 @@ const USER_TYPE_MEMBER: u8 = 2;
 const USER_TYPE_GUEST: u8 = 3;
 
 /// The exclusion reasons in the order of their codes (code = position + 1; 0 is "included").
-const REASONS: [ExclusionReason; 6] = [
+const REASONS: [ExclusionReason; 9] = [
     ExclusionReason::AccountDisabled,
     ExclusionReason::MissingIdentity,
     ExclusionReason::Guest,
     ExclusionReason::Unlicensed,
     ExclusionReason::ServiceAccount,
     ExclusionReason::TenantCustomPattern,
+    ExclusionReason::NotInIncludedGroup,
+    ExclusionReason::InExcludedGroup,
+    ExclusionReason::GroupScopeUnknown,
 ];
 
 /// The code of a reason in [`REASONS`]. The match is exhaustive, so a new reason in the core
@@ -59,6 +62,9 @@ fn reason_code(reason: ExclusionReason) -> u8 {
         ExclusionReason::Unlicensed => 4,
         ExclusionReason::ServiceAccount => 5,
         ExclusionReason::TenantCustomPattern => 6,
+        ExclusionReason::NotInIncludedGroup => 7,
+        ExclusionReason::InExcludedGroup => 8,
+        ExclusionReason::GroupScopeUnknown => 9,
     }
 }
 
@@ -121,6 +127,14 @@ fn decide(options: &str, flags: &[u8], texts: &str) -> napi::Result<Option<Decis
     let Ok(options) = serde_json::from_str::<Option<FilterOptions>>(options) else {
         return Ok(None);
     };
+    // The group scope reads object ids and the group listings, which these fields do not carry:
+    // the JSON entry point decides.
+    if options
+        .as_ref()
+        .is_some_and(|o| !o.include_group_ids.is_empty() || !o.exclude_group_ids.is_empty())
+    {
+        return Ok(None);
+    }
     let filter = UserFilter::new(&options.unwrap_or_default()).map_err(|e| errors::error(&e))?;
     let count = flags.len();
     let mut reasons = Vec::with_capacity(count);

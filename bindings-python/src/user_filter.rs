@@ -99,6 +99,11 @@ fn quick_decisions(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Option<
         },
         Err(_) => return Ok(None),
     };
+    // The group scope reads object ids and the group listings, which the quick reader does not
+    // carry: the typed reader decides.
+    if !options.include_group_ids.is_empty() || !options.exclude_group_ids.is_empty() {
+        return Ok(None);
+    }
     let Some(users) = users_of(input) else {
         return Ok(None);
     };

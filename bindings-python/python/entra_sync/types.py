@@ -124,6 +124,10 @@ class FilterOptions(TypedDict, total=False):
     customExclusionPatterns: List[str]
     includeGuests: bool
     licensedOnly: bool
+    includeGroupIds: List[str]
+    """Group object ids: when not empty, only their transitive members are synced."""
+    excludeGroupIds: List[str]
+    """Group object ids whose transitive members are never synced (exclusion wins)."""
 
 
 class MassInactivation(TypedDict, total=False):
@@ -140,6 +144,7 @@ class SyncSettings(TypedDict, total=False):
     filter: FilterOptions
     massInactivation: MassInactivation
     allowMassInactivation: bool
+    inactivateWhenLeavingGroupScope: bool
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,7 +157,23 @@ ExclusionReason = Literal[
     "unlicensed",
     "service_account",
     "tenant_custom_pattern",
+    "not_in_included_group",
+    "in_excluded_group",
+    "group_scope_unknown",
 ]
+
+GroupListingStatus = Literal["complete", "incomplete", "not_found"]
+
+
+class _GroupMembershipRequired(TypedDict):
+    groupId: str
+    status: GroupListingStatus
+
+
+class GroupMembership(_GroupMembershipRequired, total=False):
+    """One group's transitive member ids, as a provider listed them."""
+
+    memberIds: List[str]
 
 
 class _FilterInputRequired(TypedDict):
@@ -161,6 +182,7 @@ class _FilterInputRequired(TypedDict):
 
 class FilterInput(_FilterInputRequired, total=False):
     options: FilterOptions
+    groupMemberships: List[GroupMembership]
 
 
 class _ExcludedUserRequired(TypedDict):
@@ -172,9 +194,13 @@ class ExcludedUser(_ExcludedUserRequired, total=False):
     pattern: str
 
 
-class FilterOutput(TypedDict):
+class _FilterOutputRequired(TypedDict):
     included: List[EntraUser]
     excluded: List[ExcludedUser]
+
+
+class FilterOutput(_FilterOutputRequired, total=False):
+    warnings: List[Warning]
 
 
 class _ExcludedInputRequired(TypedDict):
@@ -228,10 +254,11 @@ class PlanInput(_PlanInputRequired, total=False):
     removedObjectIds: List[str]
     resolutions: List[Resolution]
     settings: SyncSettings
+    groupMemberships: List[GroupMembership]
 
 
 ActionKind = Literal[
-    "link", "create", "update", "queue_ambiguous", "conflict", "inactivate", "reactivate"
+    "link", "create", "update", "queue_ambiguous", "conflict", "inactivate", "reactivate", "unlink"
 ]
 
 
@@ -279,6 +306,7 @@ class Counters(TypedDict, total=False):
     reactivated: int
     excluded: int
     withheld: int
+    unlinked: int
 
 
 class SyncPlan(TypedDict, total=False):
@@ -297,6 +325,78 @@ class SyncPlan(TypedDict, total=False):
 class ApplyPlanInput(TypedDict):
     input: PlanInput
     plan: SyncPlan
+
+
+# ---------------------------------------------------------------------------------------------
+# summarize_licenses
+
+
+class _PrepaidUnits(TypedDict, total=False):
+    enabled: int
+    suspended: int
+    warning: int
+    lockedOut: int
+
+
+class _SubscribedSkuRequired(TypedDict):
+    skuId: str
+
+
+class SubscribedSku(_SubscribedSkuRequired, total=False):
+    """One entry of Graph `GET /subscribedSkus`."""
+
+    skuPartNumber: str
+    prepaidUnits: _PrepaidUnits
+    consumedUnits: int
+
+
+class LicenseInput(TypedDict, total=False):
+    entraTenantId: str
+    users: List[EntraUser]
+    subscribedSkus: List[SubscribedSku]
+
+
+class SkuSummary(TypedDict):
+    skuId: str
+    skuPartNumber: str
+    productName: str
+    subscribed: bool
+    purchased: int
+    consumed: int
+    available: int
+    assigned: int
+    assignedToEnabledMembers: int
+    assignedToDisabledUsers: int
+    assignedToGuests: int
+    reclaimable: int
+
+
+class _UserLicensesRequired(TypedDict):
+    entraObjectId: str
+    accountEnabled: bool
+    guest: bool
+    skuPartNumbers: List[str]
+
+
+class UserLicenses(_UserLicensesRequired, total=False):
+    userPrincipalName: str
+    displayName: str
+
+
+class LicenseTotals(TypedDict):
+    purchased: int
+    assigned: int
+    reclaimable: int
+    licensedUsers: int
+
+
+class LicenseSummary(TypedDict):
+    """A tenant's licences: per SKU (subscribed first), the licensed users, the totals."""
+
+    entraTenantId: str
+    skus: List[SkuSummary]
+    users: List[UserLicenses]
+    totals: LicenseTotals
 
 
 # ---------------------------------------------------------------------------------------------

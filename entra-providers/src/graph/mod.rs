@@ -9,8 +9,10 @@
 mod config;
 mod delta;
 mod discovery;
+mod groups;
 mod normalize;
 mod request;
+mod skus;
 mod users;
 mod validate;
 mod wire;
@@ -19,9 +21,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use entra_core::filter::GroupMembership;
 use entra_core::model::ConnectionType;
 use entra_core::provider::{
-    DeltaListing, EntraProvider, ProviderError, ProviderErrorCode, TenantListing, UserListing,
+    DeltaListing, EntraProvider, ProviderError, ProviderErrorCode, SkuListing, TenantListing,
+    UserListing,
 };
 use url::Url;
 
@@ -291,6 +295,29 @@ impl EntraProvider for GraphProvider {
     ) -> Result<DeltaListing, ProviderError> {
         check_customer_tenant(entra_tenant_id)?;
         delta::list_users_delta(&self.client, entra_tenant_id, delta_link).await
+    }
+
+    async fn list_group_members(
+        &self,
+        entra_tenant_id: &str,
+        group_id: &str,
+    ) -> Result<GroupMembership, ProviderError> {
+        check_customer_tenant(entra_tenant_id)?;
+        groups::list_group_members(
+            &self.client,
+            self.options.users_page_size,
+            entra_tenant_id,
+            group_id,
+        )
+        .await
+    }
+
+    async fn list_subscribed_skus(
+        &self,
+        entra_tenant_id: &str,
+    ) -> Result<SkuListing, ProviderError> {
+        check_customer_tenant(entra_tenant_id)?;
+        skus::list_subscribed_skus(&self.client, entra_tenant_id).await
     }
 }
 

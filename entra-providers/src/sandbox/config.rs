@@ -90,6 +90,9 @@ pub struct Faults {
     pub failing_page: BTreeMap<String, usize>,
     /// Status of the failing page on Graph (0 means 500); CIPP always answers its 400 `Graph Error`.
     pub failing_page_status: u16,
+    /// Per group id, the zero-based page of the group's transitive member listing that fails
+    /// (with `failingPageStatus`), so a group listing can break off half-way.
+    pub failing_group_page: BTreeMap<String, usize>,
     /// How delta tokens that were handed out are treated.
     pub delta: DeltaFault,
     /// A CIPP access denial (403 plain text) for every CIPP endpoint but `/api/me`.

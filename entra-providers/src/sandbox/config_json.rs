@@ -61,6 +61,7 @@ struct FaultsJson {
     gdap_role_missing: Option<BTreeSet<String>>,
     failing_page: Option<BTreeMap<String, usize>>,
     failing_page_status: Option<u16>,
+    failing_group_page: Option<BTreeMap<String, usize>>,
     delta: Option<DeltaFault>,
     #[serde(default, deserialize_with = "present")]
     cipp_denial: Option<Option<CippDenial>>,
@@ -106,6 +107,7 @@ impl FaultsJson {
             gdap_role_missing,
             failing_page,
             failing_page_status,
+            failing_group_page,
             delta,
             cipp_denial,
             cipp_tenants_error_row,
@@ -166,6 +168,7 @@ impl Faults {
             "gdapRoleMissing": self.gdap_role_missing,
             "failingPage": self.failing_page,
             "failingPageStatus": self.failing_page_status,
+            "failingGroupPage": self.failing_group_page,
             "delta": self.delta,
             "cippDenial": self.cipp_denial,
             "cippTenantsErrorRow": self.cipp_tenants_error_row,

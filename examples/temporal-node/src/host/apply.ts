@@ -65,13 +65,21 @@ async function applyAction(tx: Tx, runId: string, action: Action): Promise<void>
           WHERE contact_id = $1`,
         [action.contactId],
       );
-      if (action.reason === 'deleted_upstream') {
+      if (action.reason === 'deleted_upstream' || action.reason === 'left_group_scope') {
         await tx.query(
           `UPDATE contact_links SET active = false, closed_at = now()
             WHERE entra_tenant_id = $1 AND entra_object_id = $2 AND active`,
           [action.entraTenantId, action.entraObjectId],
         );
       }
+      return;
+    case 'unlink':
+      // The user left the tenant's group scope: the link closes, the contact stays as it is.
+      await tx.query(
+        `UPDATE contact_links SET active = false, closed_at = now()
+          WHERE entra_tenant_id = $1 AND entra_object_id = $2 AND active`,
+        [action.entraTenantId, action.entraObjectId],
+      );
       return;
     case 'reactivate':
       await tx.query(

@@ -31,7 +31,9 @@ use url::Url;
 
 pub use crate::validation::{CheckStatus, ValidationCheck, ValidationReport};
 pub use config::{GraphConfig, GraphOptions, GraphSettings};
+pub(crate) use groups::check_group_id;
 pub use normalize::{UsersPage, parse_users_page, user_from_graph};
+pub(crate) use skus::SKU_SELECT;
 
 use crate::auth::{
     SecretsTokenSink, TokenClient, TokenManager, TokenManagerConfig, TokenRotationSink, TokenSet,

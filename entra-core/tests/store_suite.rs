@@ -98,6 +98,7 @@ fn result(run_id: &str, tenant: &str) -> TenantRunResult {
         error: None,
         duration_ms: 5,
         finished_at_ms: 2_000,
+        license_summary: None,
     }
 }
 

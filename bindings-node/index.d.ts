@@ -609,6 +609,8 @@ export interface SandboxFaults {
   gdapRoleMissing?: Array<string>
   failingPage?: Record<string, number>
   failingPageStatus?: number
+  /** Per group id, the zero-based page of its transitive member listing that fails. */
+  failingGroupPage?: Record<string, number>
   delta?: 'none' | 'expired' | 'gone'
   cippDenial?: 'role_lacks_permission' | 'ip_not_allowed' | 'tenant_not_allowed' | 'subscription_ended' | null
   cippTenantsErrorRow?: boolean

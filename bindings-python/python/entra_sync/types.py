@@ -212,11 +212,15 @@ class ExcludedInput(_ExcludedInputRequired, total=False):
     pattern: str
 
 
-class FilterInputsOutput(TypedDict):
-    """`filter_users(..., returns="inputs")`: the caller's own user objects, whatever their shape."""
-
+class _FilterInputsOutputRequired(TypedDict):
     included: List[Dict[str, Any]]
     excluded: List[ExcludedInput]
+
+
+class FilterInputsOutput(_FilterInputsOutputRequired, total=False):
+    """`filter_users(..., returns="inputs")`: the caller's own user objects, whatever their shape."""
+
+    warnings: List[Warning]
 
 
 class _ExcludedPositionRequired(TypedDict):
@@ -228,11 +232,15 @@ class ExcludedPosition(_ExcludedPositionRequired, total=False):
     pattern: str
 
 
-class FilterPositions(TypedDict):
-    """`filter_users(..., returns="positions")`: indices into the input's `users`."""
-
+class _FilterPositionsRequired(TypedDict):
     included: List[int]
     excluded: List[ExcludedPosition]
+
+
+class FilterPositions(_FilterPositionsRequired, total=False):
+    """`filter_users(..., returns="positions")`: indices into the input's `users`."""
+
+    warnings: List[Warning]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -794,6 +802,7 @@ class SandboxFaults(TypedDict, total=False):
     gdapRoleMissing: List[str]
     failingPage: Dict[str, int]
     failingPageStatus: int
+    failingGroupPage: Dict[str, int]
     delta: Literal["none", "expired", "gone"]
     cippDenial: Optional[
         Literal["role_lacks_permission", "ip_not_allowed", "tenant_not_allowed", "subscription_ended"]

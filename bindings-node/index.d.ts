@@ -710,6 +710,8 @@ export interface TenantSyncReport {
   plan: SyncPlan
   warnings: Array<Warning>
   durationMs: number
+  /** Made from a full, complete listing and the subscribed SKUs; absent otherwise. */
+  licenseSummary?: LicenseSummary
 }
 
 export interface FailureInfo {
@@ -745,6 +747,8 @@ export interface TenantRunResult {
   error: FailureInfo | null
   durationMs: number
   finishedAtMs: number
+  /** The tenant's licence summary of this run, when one was made. */
+  licenseSummary?: LicenseSummary
 }
 
 export interface RunReport {

@@ -907,7 +907,7 @@ class DiscoveryReport(TypedDict):
     warnings: List[Warning]
 
 
-class TenantSyncReport(TypedDict):
+class _TenantSyncReportRequired(TypedDict):
     entraTenantId: str
     clientId: str
     mode: Literal["full", "delta"]
@@ -917,6 +917,11 @@ class TenantSyncReport(TypedDict):
     plan: SyncPlan
     warnings: List[Warning]
     durationMs: int
+
+
+class TenantSyncReport(_TenantSyncReportRequired, total=False):
+    licenseSummary: LicenseSummary
+    """Made from a full, complete listing and the subscribed SKUs; absent otherwise."""
 
 
 class FailureInfo(TypedDict):
@@ -952,6 +957,7 @@ class TenantRunResult(TypedDict, total=False):
     error: Optional[FailureInfo]
     durationMs: int
     finishedAtMs: int
+    licenseSummary: LicenseSummary
 
 
 class RunReport(TypedDict):

@@ -61,7 +61,7 @@ pub fn group_id(tenant_id: &str, name: &str) -> String {
 fn direct_member(name: &str, position: usize, user: &SandboxUser) -> bool {
     match name {
         "All Staff" => position % 2 == 1,
-        "Sales" => position % 4 == 0,
+        "Sales" => position.is_multiple_of(4),
         "Sales EMEA" => position % 6 == 2,
         "Contractors" => position % 5 == 2 || user.user_type.eq_ignore_ascii_case("guest"),
         _ => false,

@@ -113,6 +113,10 @@ export interface FilterOptions {
   customExclusionPatterns?: Array<string>
   includeGuests?: boolean
   licensedOnly?: boolean
+  /** Group object ids: when not empty, only their transitive members are synced. */
+  includeGroupIds?: Array<string>
+  /** Group object ids whose transitive members are never synced (exclusion wins). */
+  excludeGroupIds?: Array<string>
 }
 
 export interface MassInactivation {
@@ -127,13 +131,34 @@ export interface SyncSettings {
   filter?: FilterOptions
   massInactivation?: MassInactivation
   allowMassInactivation?: boolean
+  /** A linked user leaving the group scope: off (default) closes the link and leaves the
+   * contact as it is; on also inactivates the contact (only when every group listing is complete). */
+  inactivateWhenLeavingGroupScope?: boolean
 }
 
-export type ExclusionReason = 'account_disabled' | 'missing_identity' | 'guest' | 'unlicensed' | 'service_account' | 'tenant_custom_pattern'
+export type ExclusionReason =
+  | 'account_disabled'
+  | 'missing_identity'
+  | 'guest'
+  | 'unlicensed'
+  | 'service_account'
+  | 'tenant_custom_pattern'
+  | 'not_in_included_group'
+  | 'in_excluded_group'
+  | 'group_scope_unknown'
+
+/** One group's transitive member ids, as a provider listed them. */
+export interface GroupMembership {
+  groupId: string
+  memberIds?: Array<string>
+  /** Required: absence from a listing that is not `complete` means nothing. */
+  status: 'complete' | 'incomplete' | 'not_found'
+}
 
 export interface FilterInput {
   users: Array<EntraUser>
   options?: FilterOptions
+  groupMemberships?: Array<GroupMembership>
 }
 
 export interface ExcludedUser {
@@ -145,6 +170,8 @@ export interface ExcludedUser {
 export interface FilterOutput {
   included: Array<EntraUser>
   excluded: Array<ExcludedUser>
+  /** Why the group scope could not place some users; left out when there is none. */
+  warnings?: Array<Warning>
 }
 
 export interface PlanInput {
@@ -163,6 +190,7 @@ export interface PlanInput {
   /** Stamped as `lastSyncedBy`; `entra-sync` when omitted (the engine passes
    * `entra-sync:<connection type>`). */
   syncedBy?: string
+  groupMemberships?: Array<GroupMembership>
 }
 
 export type ActionKind = Action['kind']
@@ -254,7 +282,15 @@ export interface ConflictAction extends ActionBase {
 export interface InactivateAction extends ActionBase {
   kind: 'inactivate'
   contactId: string
-  reason: 'disabled_upstream' | 'deleted_upstream'
+  reason: 'disabled_upstream' | 'deleted_upstream' | 'left_group_scope'
+  contactVersion?: string
+}
+
+/** Close the identity's link and leave the contact as it is (the user left the group scope). */
+export interface UnlinkAction extends ActionBase {
+  kind: 'unlink'
+  contactId: string
+  reason: 'left_group_scope'
   contactVersion?: string
 }
 
@@ -275,6 +311,7 @@ export type Action =
   | ConflictAction
   | InactivateAction
   | ReactivateAction
+  | UnlinkAction
 
 /** Output records below list as required every field the core always writes. */
 export interface Counters {
@@ -288,6 +325,7 @@ export interface Counters {
   reactivated: number
   excluded: number
   withheld: number
+  unlinked: number
 }
 
 export interface SyncPlan {
@@ -658,6 +696,8 @@ export interface SandboxFaults {
   pageFaults?: Record<string, SandboxPageFault>
   /** Seconds a `stall` page waits before it is answered. */
   pageStall?: number
+  /** Per group id, the zero-based page of its transitive member listing that fails. */
+  failingGroupPage?: Record<string, number>
   delta?: 'none' | 'expired' | 'gone'
   cippDenial?: 'role_lacks_permission' | 'ip_not_allowed' | 'tenant_not_allowed' | 'subscription_ended' | null
   cippTenantsErrorRow?: boolean
@@ -773,6 +813,8 @@ export interface TenantSyncReport {
   plan: SyncPlan
   warnings: Array<Warning>
   durationMs: number
+  /** Made from a full, complete listing and the subscribed SKUs; absent otherwise. */
+  licenseSummary?: LicenseSummary
 }
 
 export interface FailureInfo {
@@ -808,6 +850,8 @@ export interface TenantRunResult {
   error: FailureInfo | null
   durationMs: number
   finishedAtMs: number
+  /** The tenant's licence summary of this run, when one was made. */
+  licenseSummary?: LicenseSummary
 }
 
 export interface RunReport {
@@ -911,6 +955,7 @@ export interface FunctionSignatures {
   plan_mapping_changes: [MappingChangesInput, MappingChangesOutput]
   run_id: [RunKey & { attempt?: number }, { runId: string }]
   contact_version: [Contact | { contact: Contact }, { contactVersion: string }]
+  summarize_licenses: [LicenseInput, LicenseSummary]
 }
 export type FunctionName = keyof FunctionSignatures
 
@@ -944,6 +989,58 @@ export declare function applyPlanAsync(input: ApplyPlanInput): Promise<PlanInput
 /** The version of a stored contact (32 hex digits, compare only for equality): apply an
  * action carrying `contactVersion` only while the stored contact still has that version. */
 export declare function contactVersion(contact: Contact): string
+
+/** One entry of Graph `GET /subscribedSkus`. */
+export interface SubscribedSku {
+  skuId: string
+  skuPartNumber?: string | null
+  prepaidUnits?: { enabled?: number; suspended?: number; warning?: number; lockedOut?: number } | null
+  consumedUnits?: number | null
+}
+
+export interface LicenseInput {
+  entraTenantId?: string
+  users?: Array<EntraUser>
+  subscribedSkus?: Array<SubscribedSku>
+}
+
+/** One SKU's counts; `assigned` = enabled members + disabled users + enabled guests. */
+export interface SkuSummary {
+  skuId: string
+  /** The SKU id when the SKU is not among the subscribed SKUs. */
+  skuPartNumber: string
+  /** The common product name, or the part number when unknown. */
+  productName: string
+  subscribed: boolean
+  purchased: number
+  consumed: number
+  available: number
+  assigned: number
+  assignedToEnabledMembers: number
+  assignedToDisabledUsers: number
+  assignedToGuests: number
+  /** Disabled users + enabled guests: licences to reclaim. */
+  reclaimable: number
+}
+
+export interface UserLicenses {
+  entraObjectId: string
+  userPrincipalName?: string
+  displayName?: string
+  accountEnabled: boolean
+  guest: boolean
+  skuPartNumbers: Array<string>
+}
+
+export interface LicenseSummary {
+  entraTenantId: string
+  skus: Array<SkuSummary>
+  users: Array<UserLicenses>
+  totals: { purchased: number; assigned: number; reclaimable: number; licensedUsers: number }
+}
+
+/** A tenant's licence summary from its user listing and subscribed SKUs. */
+export declare function summarizeLicenses(input: LicenseInput): LicenseSummary
 /** The deterministic id of a run; `attempt` > 1 names a later attempt of a finished run. */
 export declare function runId(key: RunKey, attempt?: number): string
 

@@ -343,8 +343,24 @@ function filterArgs(input) {
   }
   if (options === undefined) options = 'null'
   const fields = filterFields(users)
-  return fields === null ? null : { users, args: [options, ...fields] }
+  if (fields === null) return null
+  // The group scope decides from the object ids and the group listings.
+  const o = input.options
+  const grouped =
+    input.groupMemberships != null ||
+    (o != null && typeof o === 'object' && (nonEmpty(o.includeGroupIds) || nonEmpty(o.excludeGroupIds)))
+  let scope = null
+  if (grouped) {
+    try {
+      scope = JSON.stringify({ objectIds: users.map((u) => u.entraObjectId), groupMemberships: input.groupMemberships ?? [] })
+    } catch (_) {
+      return null
+    }
+  }
+  return { users, args: [options, ...fields, scope] }
 }
+
+const nonEmpty = (v) => v != null && (!Array.isArray(v) || v.length > 0)
 
 /** The result from the caller's own users and the native decisions. */
 function filterResult(users, decisions) {
@@ -362,7 +378,9 @@ function filterResult(users, decisions) {
     if (p !== 0) entry.pattern = patterns[p - 1]
     excluded.push(entry)
   }
-  return { included, excluded }
+  const out = { included, excluded }
+  if (decisions.warningsJson != null) out.warnings = fromJson(decisions.warningsJson)
+  return out
 }
 
 /** Splits the users into included and excluded (with a reason). The users in the result are the
@@ -396,6 +414,8 @@ const applyPlanEnvelope = (input, plan) => (plan === undefined ? input : { input
 const applyPlan = (input, plan) => call('apply_plan', applyPlanEnvelope(input, plan))
 /** The version of a stored contact, to compare with an action's `contactVersion`. */
 const contactVersion = (contact) => call('contact_version', { contact }).contactVersion
+/** A tenant's licence summary: per SKU purchased, assigned and reclaimable; per user the SKUs. */
+const summarizeLicenses = (input) => call('summarize_licenses', input)
 
 /** Like `planTenantSync`, computed on a worker thread; the input is written and the plan read
  * in slices between turns of the event loop. */
@@ -795,6 +815,7 @@ module.exports = {
   mergeDiscovery,
   planMappingChanges,
   contactVersion,
+  summarizeLicenses,
   filterUsersAsync,
   planTenantSyncAsync,
   previewMappingsAsync,

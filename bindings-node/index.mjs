@@ -28,6 +28,7 @@ export const {
   previewMappings,
   mergeDiscovery,
   planMappingChanges,
+  summarizeLicenses,
   filterUsersAsync,
   planTenantSyncAsync,
   previewMappingsAsync,

@@ -258,6 +258,7 @@ async fn sandbox_story<P: EntraProvider>(
         initial.run.status.as_str()
     );
     summary(&initial, &names);
+    licences(&initial, &names);
 
     heading("7. Changes upstream");
     let Some(tenant) = mapped.first() else {
@@ -340,6 +341,7 @@ async fn run_real<P: EntraProvider>(provider: P, store: SqliteStore) -> Result<(
     let report = engine.sync_all(options("real", !apply)).await?;
     print_plan_samples(&report, 10, &BTreeMap::new());
     summary(&report, &names);
+    licences(&report, &names);
     Ok(())
 }
 
@@ -675,6 +677,43 @@ fn print_plan_samples(report: &RunReport, per_tenant: usize, users: &BTreeMap<St
         if plan.actions.len() > per_tenant {
             println!("    … and {} more", plan.actions.len() - per_tenant);
         }
+    }
+}
+
+/// The licence summary each tenant's full listing produced: per SKU, what is bought, what is
+/// assigned and what could be reclaimed (licences of disabled users and guests).
+fn licences(report: &RunReport, names: &BTreeMap<String, String>) {
+    println!("  licences (purchased / assigned / to reclaim: disabled users and guests):");
+    let mut shown = 0;
+    for r in &report.results {
+        let Some(summary) = &r.license_summary else {
+            continue;
+        };
+        shown += 1;
+        let name = names
+            .get(&r.entra_tenant_id)
+            .cloned()
+            .unwrap_or_else(|| r.entra_tenant_id.clone());
+        let skus: Vec<String> = summary
+            .skus
+            .iter()
+            .filter(|s| s.assigned > 0 || s.purchased < 10_000)
+            .map(|s| {
+                format!(
+                    "{} {}/{}/{}",
+                    s.product_name, s.purchased, s.assigned, s.reclaimable
+                )
+            })
+            .collect();
+        println!(
+            "    {:<30} {} licensed user(s); {}",
+            name.chars().take(30).collect::<String>(),
+            summary.totals.licensed_users,
+            skus.join("; ")
+        );
+    }
+    if shown == 0 {
+        println!("    (no summary: the listings were not full, or the provider reads no SKUs)");
     }
 }
 

@@ -20,7 +20,8 @@ async function assertSameDecisions(input, label) {
   const expected = es.call('filter_users', input)
   for (const out of [es.filterUsers(input), await es.filterUsersAsync(input)]) {
     assert.deepEqual(decisions(out), decisions(expected), label)
-    assert.deepEqual(Object.keys(out), ['included', 'excluded'])
+    assert.deepEqual(Object.keys(out), expected.warnings === undefined ? ['included', 'excluded'] : ['included', 'excluded', 'warnings'])
+    assert.deepEqual(out.warnings, expected.warnings, label)
     for (const e of out.excluded) assert.deepEqual(Object.keys(e), e.pattern === undefined ? ['user', 'reason'] : ['user', 'reason', 'pattern'])
     const own = new Set(input.users)
     for (const u of [...out.included, ...out.excluded.map((e) => e.user)]) {
@@ -51,10 +52,11 @@ test('filterUsers decides as the entry point over the shared vectors', async () 
     if (!Array.isArray(users) || 'expectedError' in c) continue
     const canonical = es.call('filter_users', { users })
     const canonicalUsers = [...canonical.included, ...canonical.excluded.map((e) => e.user)]
+    const groupMemberships = c.function === 'filter_users' ? c.input.groupMemberships : undefined
     for (const options of [c.function === 'filter_users' ? c.input.options : undefined, ...OPTIONS]) {
-      await assertSameDecisions({ users, options }, file)
+      await assertSameDecisions({ users, options, groupMemberships }, file)
       // Canonical users: the whole result equals the entry point's.
-      const input = { users: canonicalUsers, options }
+      const input = { users: canonicalUsers, options, groupMemberships }
       assert.deepEqual(es.filterUsers(input), es.call('filter_users', input), file)
       cases++
     }

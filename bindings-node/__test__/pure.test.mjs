@@ -6,7 +6,7 @@ import { es, graphUsers } from './helpers.mjs'
 import * as esm from '../index.mjs'
 
 test('functions() lists what call accepts', () => {
-  assert.deepEqual(es.functions(), ['filter_users', 'validate_patterns', 'plan_tenant_sync', 'apply_plan', 'merge_discovery', 'preview_mappings', 'plan_mapping_changes', 'run_id', 'contact_version'])
+  assert.deepEqual(es.functions(), ['filter_users', 'validate_patterns', 'plan_tenant_sync', 'apply_plan', 'merge_discovery', 'preview_mappings', 'plan_mapping_changes', 'run_id', 'contact_version', 'summarize_licenses'])
 })
 
 test('the named functions equal call, sync and async', async () => {
@@ -122,4 +122,28 @@ test('inputs and results larger than one piece cross whole', () => {
   const out = es.filterUsers({ users })
   assert.equal(out.included.length + out.excluded.length, users.length)
   assert.deepEqual(out, expected)
+})
+
+test('summarizeLicenses counts reclaimable licences and equals call, also from the ESM entry point', () => {
+  const spb = 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46'
+  const input = {
+    entraTenantId: 't1',
+    subscribedSkus: [{ skuId: spb, skuPartNumber: 'SPB', prepaidUnits: { enabled: 5 }, consumedUnits: 3 }],
+    users: [
+      { entraObjectId: 'u1', accountEnabled: true, userType: 'Member', assignedLicenseSkuIds: [spb] },
+      { entraObjectId: 'u2', accountEnabled: false, userType: 'Member', assignedLicenseSkuIds: [spb] },
+      { entraObjectId: 'u3', accountEnabled: true, userType: 'Guest', assignedLicenseSkuIds: [spb] },
+    ],
+  }
+  const summary = es.summarizeLicenses(input)
+  assert.deepEqual(summary, es.call('summarize_licenses', input))
+  assert.deepEqual(esm.summarizeLicenses(input), summary)
+  const [row] = summary.skus
+  assert.equal(row.productName, 'Microsoft 365 Business Premium')
+  assert.deepEqual([row.purchased, row.assigned, row.reclaimable, row.assignedToGuests], [5, 3, 2, 1])
+  assert.deepEqual(summary.users.map((u) => u.skuPartNumbers), [['SPB'], ['SPB'], ['SPB']])
+  assert.throws(
+    () => es.summarizeLicenses({ subscribedSkus: [{ skuId: spb }, { skuId: spb }] }),
+    (err) => err.code === 'invalid_input' && /subscribedSkus\[1\]\.skuId/.test(err.message),
+  )
 })

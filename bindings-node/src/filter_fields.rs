@@ -13,12 +13,15 @@
 //! contains NUL makes the count of texts wrong; the function then answers `null` and `index.js`
 //! takes the JSON entry point instead.
 //!
+//! With group settings, `index.js` also passes the users' object ids and the group listings (one
+//! JSON string), which the group scope decides from.
+//!
 //! If the filter ever reads another field of the user, this module and `index.js` must pass it
 //! too; `__test__/filter.test.mjs` compares every decision with `call('filter_users', ...)`.
 
 use std::collections::HashMap;
 
-use entra_core::filter::{ExclusionReason, UserFilter};
+use entra_core::filter::{ExclusionReason, GroupMembership, UserFilter};
 use entra_core::model::{EntraUser, FilterOptions};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array, Uint32Array};
 use napi::{Env, Task};
@@ -40,13 +43,16 @@ const USER_TYPE_MEMBER: u8 = 2;
 const USER_TYPE_GUEST: u8 = 3;
 
 /// The exclusion reasons in the order of their codes (code = position + 1; 0 is "included").
-const REASONS: [ExclusionReason; 6] = [
+const REASONS: [ExclusionReason; 9] = [
     ExclusionReason::AccountDisabled,
     ExclusionReason::MissingIdentity,
     ExclusionReason::Guest,
     ExclusionReason::Unlicensed,
     ExclusionReason::ServiceAccount,
     ExclusionReason::TenantCustomPattern,
+    ExclusionReason::NotInIncludedGroup,
+    ExclusionReason::InExcludedGroup,
+    ExclusionReason::GroupScopeUnknown,
 ];
 
 /// The code of a reason in [`REASONS`]. The match is exhaustive, so a new reason in the core
@@ -59,6 +65,9 @@ fn reason_code(reason: ExclusionReason) -> u8 {
         ExclusionReason::Unlicensed => 4,
         ExclusionReason::ServiceAccount => 5,
         ExclusionReason::TenantCustomPattern => 6,
+        ExclusionReason::NotInIncludedGroup => 7,
+        ExclusionReason::InExcludedGroup => 8,
+        ExclusionReason::GroupScopeUnknown => 9,
     }
 }
 
@@ -83,6 +92,8 @@ pub struct FilterDecisions {
     pub pattern_ids: Uint32Array,
     /// The distinct patterns (custom pattern, or built-in rule name) the decisions name.
     pub patterns: Vec<String>,
+    /// The group scope's warnings as a JSON array, when there are any.
+    pub warnings_json: Option<String>,
 }
 
 /// The decisions as plain vectors (built off the JavaScript thread for the async variant).
@@ -90,6 +101,17 @@ pub struct Decisions {
     reasons: Vec<u8>,
     pattern_ids: Vec<u32>,
     patterns: Vec<String>,
+    warnings_json: Option<String>,
+}
+
+/// What the group scope reads besides the flags: each user's object id (in order) and the
+/// group listings.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Scope {
+    object_ids: Vec<String>,
+    #[serde(default)]
+    group_memberships: Vec<GroupMembership>,
 }
 
 impl From<Decisions> for FilterDecisions {
@@ -98,6 +120,7 @@ impl From<Decisions> for FilterDecisions {
             reasons: Uint8Array::new(d.reasons),
             pattern_ids: Uint32Array::new(d.pattern_ids),
             patterns: d.patterns,
+            warnings_json: d.warnings_json,
         }
     }
 }
@@ -117,11 +140,31 @@ fn set(field: &mut Option<String>, text: Option<&str>) {
 /// Decides every user (see the module doc); `None` when `texts` does not hold exactly the texts
 /// `flags` announce or the options are not the contract's (the caller then takes the JSON entry
 /// point, which names what is wrong).
-fn decide(options: &str, flags: &[u8], texts: &str) -> napi::Result<Option<Decisions>> {
+fn decide(
+    options: &str,
+    flags: &[u8],
+    texts: &str,
+    scope: Option<&str>,
+) -> napi::Result<Option<Decisions>> {
     let Ok(options) = serde_json::from_str::<Option<FilterOptions>>(options) else {
         return Ok(None);
     };
-    let filter = UserFilter::new(&options.unwrap_or_default()).map_err(|e| errors::error(&e))?;
+    let options = options.unwrap_or_default();
+    // The group scope decides from the users' object ids and the group listings.
+    let (object_ids, memberships) = match scope {
+        None => (None, Vec::new()),
+        Some(scope) => match serde_json::from_str::<Scope>(scope) {
+            Ok(s) if s.object_ids.len() == flags.len() => (Some(s.object_ids), s.group_memberships),
+            _ => return Ok(None),
+        },
+    };
+    let (filter, warnings) =
+        UserFilter::with_groups(&options, &memberships).map_err(|e| errors::error(&e))?;
+    let warnings_json = if warnings.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&warnings).map_err(|_| errors::internal("warnings"))?)
+    };
     let count = flags.len();
     let mut reasons = Vec::with_capacity(count);
     let mut pattern_ids = Vec::with_capacity(count);
@@ -144,7 +187,10 @@ fn decide(options: &str, flags: &[u8], texts: &str) -> napi::Result<Option<Decis
         }
         part.map(Some)
     };
-    for &f in flags {
+    for (i, &f) in flags.iter().enumerate() {
+        if let Some(id) = object_ids.as_ref().and_then(|ids| ids.get(i)) {
+            user.entra_object_id.clone_from(id);
+        }
         let user_type = f >> USER_TYPE_SHIFT;
         let (Some(upn), Some(mail), Some(name), Some(kind)) = (
             next(f & FLAG_UPN != 0),
@@ -201,6 +247,7 @@ fn decide(options: &str, flags: &[u8], texts: &str) -> napi::Result<Option<Decis
         reasons,
         pattern_ids,
         patterns,
+        warnings_json,
     }))
 }
 
@@ -211,8 +258,9 @@ pub fn filter_user_fields(
     options: String,
     flags: Uint8Array,
     texts: String,
+    scope: Option<String>,
 ) -> napi::Result<Option<FilterDecisions>> {
-    errors::guard(|| Ok(decide(&options, &flags, &texts)?.map(Into::into)))
+    errors::guard(|| Ok(decide(&options, &flags, &texts, scope.as_deref())?.map(Into::into)))
 }
 
 /// [`filter_user_fields`] on libuv's worker pool.
@@ -220,6 +268,7 @@ pub struct FilterFieldsTask {
     options: String,
     flags: Vec<u8>,
     texts: String,
+    scope: Option<String>,
 }
 
 impl Task for FilterFieldsTask {
@@ -227,7 +276,14 @@ impl Task for FilterFieldsTask {
     type JsValue = Option<FilterDecisions>;
 
     fn compute(&mut self) -> napi::Result<Option<Decisions>> {
-        errors::guard(|| decide(&self.options, &self.flags, &self.texts))
+        errors::guard(|| {
+            decide(
+                &self.options,
+                &self.flags,
+                &self.texts,
+                self.scope.as_deref(),
+            )
+        })
     }
 
     fn resolve(&mut self, _env: Env, output: Option<Decisions>) -> napi::Result<Self::JsValue> {
@@ -241,10 +297,12 @@ pub fn filter_user_fields_async(
     options: String,
     flags: Uint8Array,
     texts: String,
+    scope: Option<String>,
 ) -> AsyncTask<FilterFieldsTask> {
     AsyncTask::new(FilterFieldsTask {
         options,
         flags: flags.to_vec(),
         texts,
+        scope,
     })
 }

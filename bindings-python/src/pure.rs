@@ -257,6 +257,9 @@ core_functions! {
     /// Turns operator decisions (confirm, skip, remap, unmap) into the mapping changes to persist,
     /// or raises `MappingConflict` / `StaleMapping`.
     plan_mapping_changes => invoke;
+    /// Summarizes one tenant's licences from its user listing and subscribed SKUs: per SKU,
+    /// purchased, assigned and reclaimable (disabled users, guests); per user, the part numbers.
+    summarize_licenses => invoke;
 }
 
 /// Splits the users into included and excluded (with a reason): input `{users, options}`.
@@ -379,6 +382,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(preview_mappings, m)?)?;
     m.add_function(wrap_pyfunction!(merge_discovery, m)?)?;
     m.add_function(wrap_pyfunction!(plan_mapping_changes, m)?)?;
+    m.add_function(wrap_pyfunction!(summarize_licenses, m)?)?;
     m.add_function(wrap_pyfunction!(run_id, m)?)?;
     Ok(())
 }

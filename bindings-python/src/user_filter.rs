@@ -63,12 +63,19 @@ pub fn filter<'py>(
     input: &Bound<'py, PyAny>,
     returns: Returns,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let decisions = match quick_decisions(py, input)? {
-        Some(decisions) => decisions,
+    let (decisions, warnings) = match quick_decisions(py, input)? {
+        Some(decisions) => (decisions, Vec::new()),
         None => full_decisions(py, input)?,
     };
     let users = users_of(input);
-    write(py, users.as_ref(), &decisions, returns)
+    let out = write(py, users.as_ref(), &decisions, returns)?;
+    if !warnings.is_empty() {
+        // The group scope's warnings, as the canonical form carries them.
+        let value = serde_json::to_value(&warnings)
+            .map_err(|e| errors::internal(format!("warnings: {e}")))?;
+        out.set_item(intern!(py, "warnings"), crate::convert::to_py(py, &value)?)?;
+    }
+    Ok(out)
 }
 
 /// The `users` sequence of the input dict, when it is a list or tuple.
@@ -99,6 +106,11 @@ fn quick_decisions(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Option<
         },
         Err(_) => return Ok(None),
     };
+    // The group scope reads object ids and the group listings, which the quick reader does not
+    // carry: the typed reader decides.
+    if !options.include_group_ids.is_empty() || !options.exclude_group_ids.is_empty() {
+        return Ok(None);
+    }
     let Some(users) = users_of(input) else {
         return Ok(None);
     };
@@ -209,7 +221,10 @@ impl<'a, 'py> Items<'a, 'py> {
 
 /// Decisions from the users read in full (the canonical form's reader), for input the quick
 /// reader refused; input the full reader refuses raises the canonical form's error.
-fn full_decisions(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Vec<Decision>> {
+fn full_decisions(
+    py: Python<'_>,
+    input: &Bound<'_, PyAny>,
+) -> PyResult<(Vec<Decision>, Vec<entra_core::model::Warning>)> {
     let typed: entra_core::filter::FilterInput =
         match entra_core::filter::FilterInput::deserialize(PyDeserializer::new(input)) {
             Ok(typed) => typed,
@@ -233,7 +248,7 @@ fn full_decisions(py: Python<'_>, input: &Bound<'_, PyAny>) -> PyResult<Vec<Deci
         )
         .collect();
     decisions.sort_unstable_by_key(|(index, _)| *index);
-    Ok(decisions)
+    Ok((decisions, positions.warnings))
 }
 
 /// The fields the filter decides on for one user; texts are ranges of their chunk's `text`.

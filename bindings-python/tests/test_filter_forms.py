@@ -31,7 +31,10 @@ def expected_from_positions(users: List[Any], positions: Dict[str, Any]) -> Dict
         if "pattern" in entry:
             record["pattern"] = entry["pattern"]
         excluded.append(record)
-    return {"included": [canonical(users[i]) for i in positions["included"]], "excluded": excluded}
+    out = {"included": [canonical(users[i]) for i in positions["included"]], "excluded": excluded}
+    if "warnings" in positions:
+        out["warnings"] = positions["warnings"]
+    return out
 
 
 def assert_forms_agree_with_call(request: Dict[str, Any]) -> None:
@@ -39,10 +42,11 @@ def assert_forms_agree_with_call(request: Dict[str, Any]) -> None:
     expected = entra_sync.call("filter_users", request)
     assert entra_sync.filter_users(request) == expected
     positions = entra_sync.filter_users(request, returns="positions")
-    assert set(positions) == {"included", "excluded"}
+    assert set(positions) == {"included", "excluded"} | ({"warnings"} if "warnings" in expected else set())
     assert all(type(i) is int for i in positions["included"])
     assert expected_from_positions(users, positions) == expected
     own = entra_sync.filter_users(request, returns="inputs")
+    assert own.get("warnings") == expected.get("warnings")
     assert len(own["included"]) == len(positions["included"])
     for user, index in zip(own["included"], positions["included"]):
         assert user is users[index]

@@ -224,3 +224,35 @@ def test_non_ascii_and_unencodable_strings_on_the_fast_path() -> None:
     inp["users"][1]["displayName"] = "bad \ud800 text"
     with pytest.raises(entra_sync.InvalidInput):
         entra_sync.plan_tenant_sync(inp)
+
+
+def test_summarize_licenses_counts_reclaimable_licences_and_agrees_with_call() -> None:
+    spb = "cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46"
+    listing = {
+        "entraTenantId": "t1",
+        "subscribedSkus": [
+            {"skuId": spb, "skuPartNumber": "SPB", "prepaidUnits": {"enabled": 5}, "consumedUnits": 3},
+            {"skuId": "11111111-0000-0000-0000-000000000000", "skuPartNumber": "CONTOSO_ADDON"},
+        ],
+        "users": [
+            {"entraObjectId": "u1", "accountEnabled": True, "userType": "Member", "assignedLicenseSkuIds": [spb]},
+            {"entraObjectId": "u2", "accountEnabled": False, "userType": "Member", "assignedLicenseSkuIds": [spb]},
+            {"entraObjectId": "u3", "accountEnabled": True, "userType": "Guest", "assignedLicenseSkuIds": [spb]},
+        ],
+    }
+    summary = entra_sync.summarize_licenses(listing)
+    assert summary == entra_sync.call("summarize_licenses", listing)
+    row = summary["skus"][0]
+    assert row["productName"] == "Microsoft 365 Business Premium"
+    assert (row["purchased"], row["assigned"], row["reclaimable"]) == (5, 3, 2)
+    assert summary["skus"][1]["productName"] == "CONTOSO_ADDON"
+    assert [u["skuPartNumbers"] for u in summary["users"]] == [["SPB"]] * 3
+    assert "summarize_licenses" in entra_sync.functions()
+
+
+def test_summarize_licenses_rejects_a_sku_listed_twice_with_invalid_input() -> None:
+    sku = {"skuId": "cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46", "skuPartNumber": "SPB"}
+    with pytest.raises(entra_sync.InvalidInput) as err:
+        entra_sync.summarize_licenses({"subscribedSkus": [sku, sku], "users": []})
+    assert err.value.code == "invalid_input"
+    assert "subscribedSkus[1].skuId" in str(err.value)

@@ -41,6 +41,7 @@ fn bench(c: &mut Criterion) {
     let input = FilterInput {
         users: users.clone(),
         options,
+        group_memberships: Vec::new(),
     };
     group.bench_function("filter_users_1m", |b| {
         b.iter(|| filter_users(black_box(&input)).expect("filter"))
@@ -52,6 +53,7 @@ fn bench(c: &mut Criterion) {
     let three = FilterInput {
         users: users.clone(),
         options: sync_data::filter_options_three_patterns(),
+        group_memberships: Vec::new(),
     };
     group.bench_function("filter_users_1m_3_patterns_borrowed", |b| {
         b.iter_with_large_drop(|| filter_users(black_box(&three)).expect("filter"))

@@ -19,6 +19,7 @@ pub const FUNCTIONS: &[&str] = &[
     "plan_mapping_changes",
     "run_id",
     "contact_version",
+    "summarize_licenses",
 ];
 
 /// Runs the pure function `function` on a JSON `input` in the canonical contract shape.
@@ -33,6 +34,9 @@ pub fn call(function: &str, input: &Value) -> Result<Value, CoreError> {
         "plan_mapping_changes" => to_value(&mapping::plan_mapping_changes(&from_value(input)?)?),
         "run_id" => crate::ids::run_id_json(input),
         "contact_version" => contact_version(input),
+        "summarize_licenses" => {
+            to_value(&crate::licenses::summarize_licenses(&from_value(input)?)?)
+        }
         other => Err(CoreError::UnknownFunction {
             name: crate::error::echo(other).into_owned(),
         }),

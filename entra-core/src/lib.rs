@@ -21,6 +21,7 @@ pub mod error_kind;
 pub mod filter;
 pub mod ids;
 pub mod json;
+pub mod licenses;
 pub mod mapping;
 pub mod model;
 pub mod provider;

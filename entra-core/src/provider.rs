@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ConnectionType, EntraUser, ManagedTenant, Warning};
+use crate::filter::GroupMembership;
+use crate::model::{ConnectionType, EntraUser, ManagedTenant, SubscribedSku, Warning};
 
 mod error;
 mod shared;
@@ -34,6 +35,17 @@ pub struct UserListing {
     /// Non-fatal findings of the listing (rows left out, users listed twice), for the run report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
+}
+
+/// A tenant's subscribed SKUs (Graph `/subscribedSkus`), for the licence summary. A page
+/// failing after the first yields `complete: false` with what arrived and the error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkuListing {
+    pub skus: Vec<SubscribedSku>,
+    pub complete: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ProviderError>,
 }
 
 /// Why a delta query reported a user as removed. Both count as removed for contact purposes.
@@ -111,6 +123,34 @@ pub trait EntraProvider: Send + Sync {
         Err(ProviderError::new(
             ProviderErrorCode::Unsupported,
             "this provider does not support delta queries",
+        ))
+    }
+
+    /// The transitive user members of one group (object ids only), read once per group and run.
+    /// A group that does not exist is `status: not_found` (never an empty group); a page failing
+    /// after the first is `status: incomplete` with the ids that arrived. An error on the first
+    /// page is an `Err`: the caller treats the group as incomplete.
+    async fn list_group_members(
+        &self,
+        entra_tenant_id: &str,
+        group_id: &str,
+    ) -> Result<GroupMembership, ProviderError> {
+        let _ = (entra_tenant_id, group_id);
+        Err(ProviderError::new(
+            ProviderErrorCode::Unsupported,
+            "this provider does not read group memberships",
+        ))
+    }
+
+    /// The tenant's subscribed SKUs, with the same paging, throttling and error rules as users.
+    async fn list_subscribed_skus(
+        &self,
+        entra_tenant_id: &str,
+    ) -> Result<SkuListing, ProviderError> {
+        let _ = entra_tenant_id;
+        Err(ProviderError::new(
+            ProviderErrorCode::Unsupported,
+            "this provider does not read subscribed SKUs",
         ))
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use entra_core::CoreError;
+use entra_core::filter::{ExclusionReason, GroupListingStatus, GroupMembership};
 use entra_core::model::{
     Contact, ContactLink, EntraUser, FieldSync, InactiveSource, LinkStatus, PhoneNumber, PhoneType,
     Resolution, ResolutionDecision, SyncSettings, SyncState,
@@ -231,6 +232,7 @@ fn input() -> impl Strategy<Value = PlanInput> {
                     links,
                     resolutions,
                     settings,
+                    group_memberships: Vec::new(),
                     now: None,
                     synced_by: None,
                 },
@@ -882,5 +884,152 @@ proptest! {
         // At the same `now`, the output is a fixed point.
         let same = plan_tenant_sync(&after).unwrap();
         prop_assert_eq!(apply_plan(&after, &same).unwrap(), after);
+    }
+}
+
+/// Group settings over the input's users (`u0`..`u8`) and their listings, each listing complete,
+/// incomplete or gone at random (`complete` forces every listing complete).
+fn groups(
+    complete: bool,
+) -> impl Strategy<Value = (Vec<String>, Vec<String>, Vec<GroupMembership>)> {
+    let status = if complete {
+        Just(GroupListingStatus::Complete).boxed()
+    } else {
+        prop::sample::select(
+            &[
+                GroupListingStatus::Complete,
+                GroupListingStatus::Incomplete,
+                GroupListingStatus::NotFound,
+            ][..],
+        )
+        .boxed()
+    };
+    let members = prop::collection::vec((0..9usize).prop_map(|u| format!("u{u}")), 0..6);
+    (
+        prop::collection::vec((0..3usize, any::<bool>()), 1..4),
+        prop::collection::vec((members, status), 3),
+        any::<bool>(),
+    )
+        .prop_map(move |(picks, listings, drop_one)| {
+            let mut include = Vec::new();
+            let mut exclude = Vec::new();
+            for (g, excluded) in picks {
+                let id = format!("g{g}");
+                if excluded {
+                    exclude.push(id)
+                } else {
+                    include.push(id)
+                }
+            }
+            let mut memberships: Vec<GroupMembership> = listings
+                .into_iter()
+                .enumerate()
+                .map(|(g, (member_ids, status))| GroupMembership {
+                    group_id: format!("g{g}"),
+                    member_ids,
+                    status,
+                })
+                .collect();
+            if drop_one && !complete {
+                memberships.pop();
+            }
+            (include, exclude, memberships)
+        })
+}
+
+/// (object id, reason) of every inactivation a plan makes or withholds.
+fn inactivated(plan: &SyncPlan) -> HashSet<(String, Option<ActionReason>)> {
+    plan.actions
+        .iter()
+        .chain(&plan.withheld)
+        .filter(|a| a.kind == ActionKind::Inactivate)
+        .map(|a| (a.entra_object_id.clone(), a.reason))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// By default, a user leaving the group scope is never inactivated, and the group scope makes
+    /// no inactivation the same input without group settings would not make.
+    #[test]
+    fn leaving_group_scope_never_inactivates_by_default(
+        mut input in input(),
+        (include, exclude, memberships) in groups(false),
+    ) {
+        let ungrouped = plan_tenant_sync(&input).unwrap();
+        input.settings.filter.include_group_ids = include;
+        input.settings.filter.exclude_group_ids = exclude;
+        input.group_memberships = memberships;
+        let plan = plan_tenant_sync(&input).unwrap();
+        let with_groups = inactivated(&plan);
+        prop_assert!(with_groups.is_subset(&inactivated(&ungrouped)), "{:?}", with_groups);
+        for a in plan.actions.iter().chain(&plan.withheld) {
+            prop_assert!(a.kind != ActionKind::Inactivate || a.reason != Some(ActionReason::LeftGroupScope));
+            if a.kind == ActionKind::Unlink {
+                let reason = plan.excluded.iter().find(|e| e.user.entra_object_id == a.entra_object_id).map(|e| e.reason);
+                prop_assert!(reason.is_some_and(|r| r.is_out_of_group_scope()), "unlinked {} in scope", a.entra_object_id);
+            }
+        }
+        // Applying the plan never changes a contact for leaving the scope.
+        let after = apply_plan(&input, &plan).unwrap();
+        let replanned = plan_tenant_sync(&after).unwrap();
+        prop_assert!(!replanned.actions.iter().any(|a| a.kind == ActionKind::Unlink), "unlink is not idempotent");
+    }
+
+    /// A group listing that failed, stopped or names a deleted group never inactivates anybody,
+    /// even with inactivation on leaving the scope turned on; users it cannot place get no
+    /// action at all (unless reported removed).
+    #[test]
+    fn an_incomplete_group_listing_never_inactivates(
+        mut input in input(),
+        (include, exclude, mut memberships) in groups(false),
+        which in 0..3usize,
+    ) {
+        let ungrouped = plan_tenant_sync(&input).unwrap();
+        if let Some(m) = memberships.get_mut(which) {
+            m.status = GroupListingStatus::Incomplete;
+        }
+        input.settings.filter.include_group_ids = include.clone();
+        input.settings.filter.exclude_group_ids = exclude.clone();
+        let needed = include.iter().chain(&exclude).any(|g| *g == format!("g{which}"));
+        input.group_memberships = memberships;
+        input.settings.inactivate_when_leaving_group_scope = true;
+        let plan = plan_tenant_sync(&input).unwrap();
+        if needed {
+            prop_assert!(inactivated(&plan).is_subset(&inactivated(&ungrouped)));
+            prop_assert!(plan.warnings.iter().any(|w| w.code == "group_listing_incomplete"));
+        }
+        let unknown: HashSet<&str> = plan
+            .excluded
+            .iter()
+            .filter(|e| e.reason == ExclusionReason::GroupScopeUnknown)
+            .map(|e| e.user.entra_object_id.as_str())
+            .collect();
+        // (An identity reported removed by a delta query is deleted upstream, whatever its groups.)
+        let removed: HashSet<&str> = input.removed_object_ids.iter().map(String::as_str).collect();
+        for a in plan.actions.iter().chain(&plan.withheld) {
+            let id = a.entra_object_id.as_str();
+            prop_assert!(!unknown.contains(id) || removed.contains(id), "{:?} acts on a user of unknown scope", a.kind);
+        }
+    }
+
+    /// With every listing complete and the host's switch on, a linked user who left the scope has
+    /// the contact inactivated or withheld, or (contact locked, inactive or held) the link closed.
+    #[test]
+    fn leaving_a_complete_group_scope_inactivates_only_when_turned_on(
+        mut input in input(),
+        (include, exclude, memberships) in groups(true),
+        on in any::<bool>(),
+    ) {
+        input.settings.filter.include_group_ids = include;
+        input.settings.filter.exclude_group_ids = exclude;
+        input.group_memberships = memberships;
+        input.settings.inactivate_when_leaving_group_scope = on;
+        let plan = plan_tenant_sync(&input).unwrap();
+        let left = plan.actions.iter().chain(&plan.withheld).filter(|a| a.reason == Some(ActionReason::LeftGroupScope));
+        for a in left {
+            prop_assert!(on || a.kind == ActionKind::Unlink);
+        }
     }
 }

@@ -101,6 +101,7 @@ fn result(run_id: &str, tenant: &str) -> TenantRunResult {
         error: None,
         duration_ms: 5,
         finished_at_ms: 2_000,
+        license_summary: None,
     }
 }
 
@@ -588,6 +589,7 @@ async fn plan_from_store<S: Harness>(store: &S, users: &[EntraUser]) -> (PlanInp
         settings,
         now: None,
         synced_by: None,
+        group_memberships: Vec::new(),
     };
     let plan = plan_tenant_sync(&input).unwrap();
     (input, plan)

@@ -276,3 +276,80 @@ async fn the_connection_validates_against_the_sandbox() -> TestResult {
     assert_eq!(token.error_code.as_deref(), Some("invalid_client"));
     Ok(())
 }
+
+/// Through CIPP, a group's transitive members come from `ListGraphRequest` one page per call
+/// (one listing per group, never a request per user); a deleted group is `not_found`, a listing
+/// broken half-way `incomplete`.
+#[tokio::test]
+async fn group_members_are_listed_through_list_graph_request() -> TestResult {
+    use entra_core::filter::GroupListingStatus;
+    let sandbox = sandbox().await?;
+    let provider = provider(&sandbox)?;
+    let tenant = sandbox.tenants()[0].tenant_id.clone();
+    let staff = sandbox.group_id(&tenant, "All Staff");
+    let before = sandbox.request_count("/api/ListGraphRequest");
+    let listing = provider.list_group_members(&tenant, &staff).await?;
+    assert_eq!(listing.status, GroupListingStatus::Complete);
+    let mut got = listing.member_ids.clone();
+    got.sort();
+    let want = sandbox
+        .expected_group_members(&tenant, &staff)
+        .ok_or("no All Staff")?;
+    assert_eq!(got, want);
+    let calls = sandbox.request_count("/api/ListGraphRequest") - before;
+    assert_eq!(
+        calls as usize,
+        want.len().div_ceil(PAGE as usize),
+        "one call per page"
+    );
+
+    let gone = provider
+        .list_group_members(&tenant, "00000000-0000-4000-8000-00000000dead")
+        .await?;
+    assert_eq!(gone.status, GroupListingStatus::NotFound);
+
+    sandbox.update_faults(|f| {
+        f.failing_group_page.insert(staff.clone(), 1);
+    });
+    let broken = provider.list_group_members(&tenant, &staff).await?;
+    assert_eq!(broken.status, GroupListingStatus::Incomplete);
+    assert_eq!(broken.member_ids.len(), PAGE as usize);
+
+    sandbox.update_faults(|f| {
+        f.gdap_role_missing.insert(tenant.clone());
+    });
+    let err = provider
+        .list_group_members(&tenant, &staff)
+        .await
+        .expect_err("a first page that fails is an error");
+    assert_eq!(err.code(), "gdap_role_missing");
+    Ok(())
+}
+
+/// Subscribed SKUs through CIPP equal Graph's, rows tagged by CIPP and all.
+#[tokio::test]
+async fn subscribed_skus_are_listed_through_list_graph_request() -> TestResult {
+    let sandbox = sandbox().await?;
+    let provider = provider(&sandbox)?;
+    let tenant = sandbox.tenants()[2].tenant_id.clone();
+    let listing = provider.list_subscribed_skus(&tenant).await?;
+    assert!(listing.complete);
+    let want: Vec<String> = sandbox
+        .subscribed_skus(&tenant)
+        .iter()
+        .filter_map(|s| s["skuPartNumber"].as_str().map(str::to_string))
+        .collect();
+    let got: Vec<String> = listing
+        .skus
+        .iter()
+        .filter_map(|s| s.sku_part_number.clone())
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        listing
+            .skus
+            .iter()
+            .any(|s| s.consumed_units > 0 && s.prepaid_units.enabled == s.consumed_units + 5)
+    );
+    Ok(())
+}

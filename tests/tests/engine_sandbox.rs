@@ -403,3 +403,138 @@ async fn overlapping_runs_join_and_cancelled_runs_resume() -> TestResult {
     assert_eq!(resumed.plans.len(), mapped.len() - 1);
     Ok(())
 }
+
+/// Group-scoped sync through the engine: an included group limits who becomes a contact; a user
+/// leaving the scope has the link closed and the contact left as it is; a group listing that
+/// breaks off unlinks and inactivates nobody and says why. Each run keeps the tenant's licence
+/// summary with its result.
+#[tokio::test]
+async fn group_scope_and_licence_summary_through_the_engine() -> TestResult {
+    use entra_core::filter::ExclusionReason;
+    use entra_core::reconcile::{ActionKind, ActionReason};
+    let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    let store = SqliteStore::open_in_memory()?;
+    let engine = SyncEngine::new(graph(&sandbox)?, store);
+    let mapped = onboard(&sandbox, &engine).await?;
+    let tenant = mapped.first().ok_or("nothing mapped")?.clone();
+    let staff = sandbox.group_id(&tenant, "All Staff");
+    let sales = sandbox.group_id(&tenant, "Sales");
+    let staff_ids: BTreeSet<String> = sandbox
+        .expected_group_members(&tenant, &staff)
+        .ok_or("no All Staff")?
+        .into_iter()
+        .collect();
+    let sales_ids: BTreeSet<String> = sandbox
+        .expected_group_members(&tenant, &sales)
+        .ok_or("no Sales")?
+        .into_iter()
+        .collect();
+    let mut settings = engine.store().load_sync_settings(&tenant).await?;
+    settings.filter.include_group_ids = vec![staff.clone()];
+    engine
+        .store()
+        .save_sync_settings(&tenant, &settings)
+        .await?;
+
+    let first = engine.sync_all(keyed("groups-1")).await?;
+    let plan = first
+        .plans
+        .iter()
+        .find(|p| p.entra_tenant_id == tenant)
+        .ok_or("no plan")?;
+    for action in plan.actions.iter().filter(|a| a.kind == ActionKind::Create) {
+        assert!(
+            staff_ids.contains(&action.entra_object_id),
+            "created outside the scope"
+        );
+    }
+    assert!(
+        plan.excluded
+            .iter()
+            .any(|e| e.reason == ExclusionReason::NotInIncludedGroup)
+    );
+    let result = first
+        .results
+        .iter()
+        .find(|r| r.entra_tenant_id == tenant)
+        .ok_or("no result")?;
+    let summary = result
+        .license_summary
+        .as_ref()
+        .ok_or("no licence summary")?;
+    assert!(summary.totals.licensed_users > 0);
+    assert!(summary.skus.iter().any(|s| s.sku_part_number == "SPB"));
+    let stored = engine
+        .store()
+        .load_tenant_results(&first.run.run_id)
+        .await?;
+    assert_eq!(
+        stored
+            .iter()
+            .find(|r| r.entra_tenant_id == tenant)
+            .and_then(|r| r.license_summary.as_ref()),
+        Some(summary),
+        "the summary is kept with the run"
+    );
+
+    // Narrow the scope to `Sales`, but the listing breaks off: nobody is unlinked.
+    settings.filter.include_group_ids = vec![sales.clone()];
+    engine
+        .store()
+        .save_sync_settings(&tenant, &settings)
+        .await?;
+    sandbox.update_faults(|f| {
+        f.failing_group_page.insert(sales.clone(), 0);
+    });
+    let broken = engine.sync_all(keyed("groups-2")).await?;
+    let plan = broken
+        .plans
+        .iter()
+        .find(|p| p.entra_tenant_id == tenant)
+        .ok_or("no plan")?;
+    assert!(
+        !plan
+            .actions
+            .iter()
+            .any(|a| matches!(a.kind, ActionKind::Unlink | ActionKind::Inactivate)),
+        "{:?}",
+        plan.actions
+    );
+    let result = broken
+        .results
+        .iter()
+        .find(|r| r.entra_tenant_id == tenant)
+        .ok_or("no result")?;
+    assert!(
+        result
+            .warnings
+            .iter()
+            .any(|w| w.code == "group_listing_failed")
+    );
+
+    // The listing works again: users of `All Staff` outside `Sales` leave the scope.
+    sandbox.update_faults(|f| f.failing_group_page.clear());
+    let narrowed = engine.sync_all(keyed("groups-3")).await?;
+    let plan = narrowed
+        .plans
+        .iter()
+        .find(|p| p.entra_tenant_id == tenant)
+        .ok_or("no plan")?;
+    let unlinked: Vec<&str> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Unlink)
+        .map(|a| a.entra_object_id.as_str())
+        .collect();
+    assert!(!unlinked.is_empty());
+    for id in &unlinked {
+        assert!(!sales_ids.contains(*id), "{id} is still in scope");
+        let (contact, active) = contact_of(engine.store(), &tenant, id).await?;
+        assert!(!active, "the link is closed");
+        assert!(!contact.is_inactive, "the contact is left as it is");
+    }
+    assert!(!plan.actions.iter().any(
+        |a| a.reason == Some(ActionReason::LeftGroupScope) && a.kind == ActionKind::Inactivate
+    ));
+    Ok(())
+}

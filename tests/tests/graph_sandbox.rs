@@ -430,3 +430,148 @@ async fn the_partner_sign_in_flow_yields_tokens_that_read_the_estate() -> TestRe
     assert_eq!(listing.tenants.len(), 2);
     Ok(())
 }
+
+/// Group-scoped sync reads each group once, transitively and in pages: `All Staff` reaches the
+/// members of `Sales EMEA` through two levels of nesting, with no request per user.
+#[tokio::test]
+async fn group_members_are_read_transitively_in_pages_once_per_group() -> TestResult {
+    use entra_core::filter::GroupListingStatus;
+    let sandbox = sandbox().await?;
+    let provider = GraphProvider::new(settings(&sandbox, options())?)?;
+    let tenant = sandbox.tenants()[0].tenant_id.clone();
+    let cases = [("All Staff", 2usize), ("Sales", 1), ("Contractors", 1)];
+    for (name, min_pages) in cases {
+        let group = sandbox.group_id(&tenant, name);
+        let listing = provider.list_group_members(&tenant, &group).await?;
+        assert_eq!(listing.status, GroupListingStatus::Complete, "{name}");
+        assert_eq!(listing.group_id, group);
+        let mut got = listing.member_ids.clone();
+        got.sort();
+        let want = sandbox
+            .expected_group_members(&tenant, &group)
+            .ok_or("no such group")?;
+        assert_eq!(got, want, "{name}");
+        let path = format!("/v1.0/groups/{group}/transitiveMembers/microsoft.graph.user");
+        let pages = sandbox.request_count(&path) as usize;
+        assert_eq!(
+            pages,
+            want.len().div_ceil(7).max(1),
+            "{name}: one request per page"
+        );
+        assert!(pages >= min_pages, "{name}: {pages} pages");
+    }
+    // Nesting: a member of `Sales EMEA` only is a transitive member of `All Staff`.
+    let staff = sandbox
+        .expected_group_members(&tenant, &sandbox.group_id(&tenant, "All Staff"))
+        .ok_or("no All Staff")?;
+    let emea = sandbox
+        .expected_group_members(&tenant, &sandbox.group_id(&tenant, "Sales EMEA"))
+        .ok_or("no Sales EMEA")?;
+    assert!(!emea.is_empty() && emea.iter().all(|id| staff.contains(id)));
+    assert_eq!(
+        sandbox.request_count("/v1.0/users"),
+        0,
+        "no user listing was needed"
+    );
+    Ok(())
+}
+
+/// A group that no longer exists is `not_found`, never an empty group; a member listing that
+/// breaks off half-way is `incomplete` with what arrived; a first page that fails is an error.
+#[tokio::test]
+async fn a_missing_group_is_not_found_and_a_broken_member_listing_is_incomplete() -> TestResult {
+    use entra_core::filter::GroupListingStatus;
+    let sandbox = sandbox().await?;
+    let provider = GraphProvider::new(settings(&sandbox, options())?)?;
+    let tenant = sandbox.tenants()[1].tenant_id.clone();
+
+    let gone = provider
+        .list_group_members(&tenant, "00000000-0000-4000-8000-00000000dead")
+        .await?;
+    assert_eq!(gone.status, GroupListingStatus::NotFound);
+    assert!(gone.member_ids.is_empty());
+
+    let staff = sandbox.group_id(&tenant, "All Staff");
+    sandbox.update_faults(|f| {
+        f.failing_group_page.insert(staff.clone(), 1);
+    });
+    let broken = provider.list_group_members(&tenant, &staff).await?;
+    assert_eq!(broken.status, GroupListingStatus::Incomplete);
+    assert_eq!(broken.member_ids.len(), 7, "the first page arrived");
+
+    sandbox.update_faults(|f| {
+        f.failing_group_page.insert(staff.clone(), 0);
+    });
+    let err = provider
+        .list_group_members(&tenant, &staff)
+        .await
+        .expect_err("a failing first page is an error");
+    assert_eq!(err.code(), "upstream_unavailable");
+
+    let err = provider
+        .list_group_members(&tenant, "not a/guid")
+        .await
+        .expect_err("a malformed id never reaches a URL");
+    assert_eq!(err.code(), "configuration");
+    Ok(())
+}
+
+/// Subscribed SKUs are read from `/subscribedSkus`; with the users' `assignedLicenses` they make
+/// the tenant's licence summary.
+#[tokio::test]
+async fn subscribed_skus_are_read_and_summarized_with_the_user_listing() -> TestResult {
+    use entra_core::licenses::{LicenseInput, summarize_licenses};
+    let sandbox = sandbox().await?;
+    let provider = GraphProvider::new(settings(&sandbox, options())?)?;
+    let tenant = sandbox.tenants()[0].tenant_id.clone();
+    let skus = provider.list_subscribed_skus(&tenant).await?;
+    assert!(skus.complete);
+    assert_eq!(skus.skus.len(), sandbox.subscribed_skus(&tenant).len());
+    let users = provider.list_users(&tenant).await?;
+    let summary = summarize_licenses(&LicenseInput {
+        entra_tenant_id: tenant.clone(),
+        users: users.users.clone(),
+        subscribed_skus: skus.skus.clone(),
+    })?;
+    let holders = users
+        .users
+        .iter()
+        .filter(|u| !u.assigned_license_sku_ids.is_empty())
+        .count() as u64;
+    assert_eq!(summary.totals.licensed_users, holders);
+    for row in &summary.skus {
+        assert!(row.subscribed, "{row:?}: every held SKU is subscribed");
+        assert_eq!(
+            row.assigned, row.consumed,
+            "{row:?}: the listing is the whole tenant"
+        );
+        assert_eq!(
+            row.assigned,
+            row.assigned_to_enabled_members
+                + row.assigned_to_disabled_users
+                + row.assigned_to_guests
+        );
+    }
+    assert!(
+        summary
+            .skus
+            .iter()
+            .any(|r| r.product_name == "Microsoft 365 Business Premium")
+    );
+    let free = summary
+        .skus
+        .iter()
+        .find(|r| r.sku_part_number == "POWER_BI_STANDARD")
+        .ok_or("the free SKU")?;
+    assert_eq!((free.assigned, free.purchased), (0, 1_000_000));
+
+    sandbox.update_faults(|f| {
+        f.gdap_role_missing.insert(tenant.clone());
+    });
+    let err = provider
+        .list_subscribed_skus(&tenant)
+        .await
+        .expect_err("the users' error rules apply");
+    assert_eq!(err.code(), "gdap_role_missing");
+    Ok(())
+}

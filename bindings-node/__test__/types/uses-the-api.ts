@@ -23,6 +23,7 @@ function describe(action: Action): string {
       return `conflict ${action.reason}`
     case 'inactivate':
     case 'reactivate':
+    case 'unlink':
       return `${action.kind} ${action.contactId}`
   }
 }
@@ -120,3 +121,15 @@ async function main(): Promise<void> {
 }
 
 console.log(reason, lines, after, preview, merged, changes, id, viaCall, names, secret, main)
+
+// Licence summary and group scope.
+const licences = es.summarizeLicenses({ subscribedSkus: [{ skuId: 's', skuPartNumber: 'SPB' }], users: [] })
+const reclaimable: number = licences.skus[0].reclaimable
+const licencesViaCall: Array<string> = es.call('summarize_licenses', { users: [] }).users.map((u) => u.skuPartNumbers[0])
+const scoped: es.FilterOutput = es.filterUsers({
+  users: [],
+  options: { includeGroupIds: ['g1'], excludeGroupIds: [] },
+  groupMemberships: [{ groupId: 'g1', memberIds: [], status: 'incomplete' }],
+})
+const scopeReason: es.ExclusionReason = 'group_scope_unknown'
+void [reclaimable, licencesViaCall, scoped, scopeReason]

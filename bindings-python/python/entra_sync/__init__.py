@@ -6,6 +6,7 @@ byte-identical plans:
 * pure functions over plain dicts in the canonical contract shape (camelCase keys):
   :func:`filter_users`, :func:`validate_patterns`, :func:`plan_tenant_sync`, :func:`apply_plan`,
   :func:`preview_mappings`, :func:`merge_discovery`, :func:`plan_mapping_changes`, :func:`run_id`,
+  :func:`summarize_licenses`,
   and :func:`call` for any core function by name; :class:`ClientIndex` indexes the clients once
   for many mapping previews;
 * one exception hierarchy under :class:`EntraSyncError`, whose ``.code`` is the stable code.
@@ -57,6 +58,7 @@ from ._native import (
     refresh_log_level,
     refresh_tokens,
     run_id,
+    summarize_licenses,
     validate_patterns,
     verify_state,
 )
@@ -70,6 +72,7 @@ NAMED_FUNCTIONS = (
     "preview_mappings",
     "merge_discovery",
     "plan_mapping_changes",
+    "summarize_licenses",
 )
 
 
@@ -193,6 +196,7 @@ __all__ = [
     "refresh_tokens",
     "run",
     "run_id",
+    "summarize_licenses",
     "sync_all_events",
     "validate_patterns",
     "verify_state",

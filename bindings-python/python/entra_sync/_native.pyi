@@ -23,6 +23,8 @@ from entra_sync.types import (
     MappingChangesOutput,
     MergeDiscoveryInput,
     MergeDiscoveryOutput,
+    LicenseInput,
+    LicenseSummary,
     PlanInput,
     PreviewInput,
     PreviewOptions,
@@ -155,6 +157,9 @@ class ClientIndex:
     def __len__(self) -> int: ...
 def merge_discovery(input: MergeDiscoveryInput) -> MergeDiscoveryOutput: ...
 def plan_mapping_changes(input: MappingChangesInput) -> MappingChangesOutput: ...
+def summarize_licenses(input: LicenseInput) -> LicenseSummary:
+    """Per SKU: purchased, assigned, held by enabled members, disabled users and guests
+    (reclaimable); per licensed user: the SKU part numbers."""
 def run_id(key: RunKey, attempt: int = 1) -> str: ...
 
 # ---- partner sign-in ------------------------------------------------------------------------

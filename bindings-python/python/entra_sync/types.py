@@ -149,6 +149,10 @@ class FilterOptions(TypedDict, total=False):
     customExclusionPatterns: List[str]
     includeGuests: bool
     licensedOnly: bool
+    includeGroupIds: List[str]
+    """Group object ids: when not empty, only their transitive members are synced."""
+    excludeGroupIds: List[str]
+    """Group object ids whose transitive members are never synced (exclusion wins)."""
 
 
 class MassInactivation(TypedDict, total=False):
@@ -165,6 +169,7 @@ class SyncSettings(TypedDict, total=False):
     filter: FilterOptions
     massInactivation: MassInactivation
     allowMassInactivation: bool
+    inactivateWhenLeavingGroupScope: bool
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,7 +182,23 @@ ExclusionReason = Literal[
     "unlicensed",
     "service_account",
     "tenant_custom_pattern",
+    "not_in_included_group",
+    "in_excluded_group",
+    "group_scope_unknown",
 ]
+
+GroupListingStatus = Literal["complete", "incomplete", "not_found"]
+
+
+class _GroupMembershipRequired(TypedDict):
+    groupId: str
+    status: GroupListingStatus
+
+
+class GroupMembership(_GroupMembershipRequired, total=False):
+    """One group's transitive member ids, as a provider listed them."""
+
+    memberIds: List[str]
 
 
 class _FilterInputRequired(TypedDict):
@@ -186,6 +207,7 @@ class _FilterInputRequired(TypedDict):
 
 class FilterInput(_FilterInputRequired, total=False):
     options: FilterOptions
+    groupMemberships: List[GroupMembership]
 
 
 class _ExcludedUserRequired(TypedDict):
@@ -197,9 +219,13 @@ class ExcludedUser(_ExcludedUserRequired, total=False):
     pattern: str
 
 
-class FilterOutput(TypedDict):
+class _FilterOutputRequired(TypedDict):
     included: List[EntraUser]
     excluded: List[ExcludedUser]
+
+
+class FilterOutput(_FilterOutputRequired, total=False):
+    warnings: List[Warning]
 
 
 class _ExcludedInputRequired(TypedDict):
@@ -211,11 +237,15 @@ class ExcludedInput(_ExcludedInputRequired, total=False):
     pattern: str
 
 
-class FilterInputsOutput(TypedDict):
-    """`filter_users(..., returns="inputs")`: the caller's own user objects, whatever their shape."""
-
+class _FilterInputsOutputRequired(TypedDict):
     included: List[Dict[str, Any]]
     excluded: List[ExcludedInput]
+
+
+class FilterInputsOutput(_FilterInputsOutputRequired, total=False):
+    """`filter_users(..., returns="inputs")`: the caller's own user objects, whatever their shape."""
+
+    warnings: List[Warning]
 
 
 class _ExcludedPositionRequired(TypedDict):
@@ -227,11 +257,15 @@ class ExcludedPosition(_ExcludedPositionRequired, total=False):
     pattern: str
 
 
-class FilterPositions(TypedDict):
-    """`filter_users(..., returns="positions")`: indices into the input's `users`."""
-
+class _FilterPositionsRequired(TypedDict):
     included: List[int]
     excluded: List[ExcludedPosition]
+
+
+class FilterPositions(_FilterPositionsRequired, total=False):
+    """`filter_users(..., returns="positions")`: indices into the input's `users`."""
+
+    warnings: List[Warning]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,10 +291,11 @@ class PlanInput(_PlanInputRequired, total=False):
     now: str
     # Stamped as lastSyncedBy ("entra-sync" when omitted).
     syncedBy: str
+    groupMemberships: List[GroupMembership]
 
 
 ActionKind = Literal[
-    "link", "create", "update", "queue_ambiguous", "conflict", "inactivate", "reactivate"
+    "link", "create", "update", "queue_ambiguous", "conflict", "inactivate", "reactivate", "unlink"
 ]
 
 
@@ -341,6 +376,7 @@ class Counters(TypedDict, total=False):
     reactivated: int
     excluded: int
     withheld: int
+    unlinked: int
 
 
 class SyncPlan(TypedDict, total=False):
@@ -361,6 +397,78 @@ class SyncPlan(TypedDict, total=False):
 class ApplyPlanInput(TypedDict):
     input: PlanInput
     plan: SyncPlan
+
+
+# ---------------------------------------------------------------------------------------------
+# summarize_licenses
+
+
+class _PrepaidUnits(TypedDict, total=False):
+    enabled: int
+    suspended: int
+    warning: int
+    lockedOut: int
+
+
+class _SubscribedSkuRequired(TypedDict):
+    skuId: str
+
+
+class SubscribedSku(_SubscribedSkuRequired, total=False):
+    """One entry of Graph `GET /subscribedSkus`."""
+
+    skuPartNumber: str
+    prepaidUnits: _PrepaidUnits
+    consumedUnits: int
+
+
+class LicenseInput(TypedDict, total=False):
+    entraTenantId: str
+    users: List[EntraUser]
+    subscribedSkus: List[SubscribedSku]
+
+
+class SkuSummary(TypedDict):
+    skuId: str
+    skuPartNumber: str
+    productName: str
+    subscribed: bool
+    purchased: int
+    consumed: int
+    available: int
+    assigned: int
+    assignedToEnabledMembers: int
+    assignedToDisabledUsers: int
+    assignedToGuests: int
+    reclaimable: int
+
+
+class _UserLicensesRequired(TypedDict):
+    entraObjectId: str
+    accountEnabled: bool
+    guest: bool
+    skuPartNumbers: List[str]
+
+
+class UserLicenses(_UserLicensesRequired, total=False):
+    userPrincipalName: str
+    displayName: str
+
+
+class LicenseTotals(TypedDict):
+    purchased: int
+    assigned: int
+    reclaimable: int
+    licensedUsers: int
+
+
+class LicenseSummary(TypedDict):
+    """A tenant's licences: per SKU (subscribed first), the licensed users, the totals."""
+
+    entraTenantId: str
+    skus: List[SkuSummary]
+    users: List[UserLicenses]
+    totals: LicenseTotals
 
 
 # ---------------------------------------------------------------------------------------------
@@ -786,6 +894,7 @@ class SandboxFaults(TypedDict, total=False):
     failingPageStatus: int
     pageFaults: Dict[str, SandboxPageFault]
     pageStall: float
+    failingGroupPage: Dict[str, int]
     delta: Literal["none", "expired", "gone"]
     cippDenial: Optional[
         Literal["role_lacks_permission", "ip_not_allowed", "tenant_not_allowed", "subscription_ended"]
@@ -898,7 +1007,7 @@ class DiscoveryReport(TypedDict):
     warnings: List[Warning]
 
 
-class TenantSyncReport(TypedDict):
+class _TenantSyncReportRequired(TypedDict):
     entraTenantId: str
     clientId: str
     mode: Literal["full", "delta"]
@@ -908,6 +1017,11 @@ class TenantSyncReport(TypedDict):
     plan: SyncPlan
     warnings: List[Warning]
     durationMs: int
+
+
+class TenantSyncReport(_TenantSyncReportRequired, total=False):
+    licenseSummary: LicenseSummary
+    """Made from a full, complete listing and the subscribed SKUs; absent otherwise."""
 
 
 class FailureInfo(TypedDict):
@@ -943,6 +1057,7 @@ class TenantRunResult(TypedDict, total=False):
     error: Optional[FailureInfo]
     durationMs: int
     finishedAtMs: int
+    licenseSummary: LicenseSummary
 
 
 class RunReport(TypedDict):

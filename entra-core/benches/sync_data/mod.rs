@@ -59,6 +59,7 @@ pub fn filter_options() -> FilterOptions {
         custom_exclusion_patterns: vec!["^ext-".into(), "@contractors\\.contoso\\.com$".into()],
         include_guests: false,
         licensed_only: true,
+        ..FilterOptions::default()
     }
 }
 
@@ -73,6 +74,7 @@ pub fn filter_options_three_patterns() -> FilterOptions {
         ],
         include_guests: false,
         licensed_only: true,
+        ..FilterOptions::default()
     }
 }
 
@@ -146,5 +148,6 @@ pub fn plan_input(n: usize) -> PlanInput {
         },
         now: None,
         synced_by: None,
+        group_memberships: Vec::new(),
     }
 }

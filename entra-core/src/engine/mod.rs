@@ -12,6 +12,7 @@ mod options;
 mod progress;
 mod report;
 mod run;
+mod scope;
 mod tenant;
 
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::licenses::LicenseSummary;
 use crate::mapping::MergeDiscoveryOutput;
 use crate::model::Warning;
 use crate::reconcile::{Counters, SyncPlan};
@@ -33,6 +34,10 @@ pub struct TenantSyncReport {
     /// The plan's warnings plus the listing's.
     pub warnings: Vec<Warning>,
     pub duration_ms: u64,
+    /// The tenant's licence summary, made from this run's full, complete listing and the
+    /// subscribed SKUs; absent when either was not whole or the provider reads no SKUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_summary: Option<LicenseSummary>,
 }
 
 impl TenantSyncReport {

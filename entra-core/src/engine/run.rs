@@ -476,6 +476,7 @@ fn to_result(
                 error: None,
                 duration_ms: report.duration_ms,
                 finished_at_ms,
+                license_summary: report.license_summary,
             },
             Some(report.plan),
         ),
@@ -498,6 +499,7 @@ fn to_result(
                     }),
                     duration_ms: elapsed_ms,
                     finished_at_ms,
+                    license_summary: None,
                 },
                 None,
             )

@@ -8,7 +8,7 @@ use tracing::{Instrument, Span, info, info_span};
 use crate::model::{MappingState, TenantMapping, Warning};
 use crate::provider::EntraProvider;
 use crate::reconcile::{PlanInput, plan_tenant_sync};
-use crate::store::{SyncStore, changes_from_plan, user_addresses};
+use crate::store::{ListingMode, SyncStore, changes_from_plan, user_addresses};
 
 use super::{EngineError, SyncEngine, SyncOptions, TenantSyncReport};
 
@@ -56,7 +56,21 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
     ) -> Result<TenantSyncReport, EngineError> {
         let started = self.clock.now_ms();
         let settings = self.store.load_sync_settings(tenant).await?;
-        let listing = self.read_users(tenant, options).await?;
+        // A delta round lists only users that changed, and a change of group membership or of
+        // the group settings changes no user: a group-scoped tenant is always listed in full.
+        let grouped = !settings.filter.include_group_ids.is_empty()
+            || !settings.filter.exclude_group_ids.is_empty();
+        let full_only;
+        let listing_options = if grouped && options.use_delta {
+            full_only = SyncOptions {
+                use_delta: false,
+                ..options.clone()
+            };
+            &full_only
+        } else {
+            options
+        };
+        let listing = self.read_users(tenant, listing_options).await?;
 
         let addresses: BTreeSet<String> = listing.users.iter().flat_map(user_addresses).collect();
         let addresses: Vec<String> = addresses.into_iter().collect();
@@ -67,6 +81,8 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         let contact_ids: Vec<String> = contacts.iter().map(|c| c.contact_id.clone()).collect();
         let links = self.store.load_plan_links(tenant, &contact_ids).await?;
         let resolutions = self.store.load_resolutions(tenant).await?;
+        let (group_memberships, group_warnings) =
+            self.read_group_memberships(tenant, &settings).await;
 
         let users_listed = listing.users.len() as u64;
         let input = PlanInput {
@@ -84,8 +100,13 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 "entra-sync:{}",
                 self.provider.connection_type().as_str()
             )),
+            group_memberships,
         };
         let plan = plan_tenant_sync(&input)?;
+        let full_and_complete = listing.complete && listing.mode == ListingMode::Full;
+        let (license_summary, license_warning) = self
+            .read_license_summary(tenant, &input.users, full_and_complete)
+            .await;
 
         let mut skipped_contact_ids = Vec::new();
         if !options.dry_run {
@@ -115,6 +136,8 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             .cloned()
             .collect();
         warnings.extend(listing.warnings);
+        warnings.extend(group_warnings);
+        warnings.extend(license_warning);
         if !skipped_contact_ids.is_empty() {
             warnings.push(Warning::new(
                 "contact_changed_since_planning",
@@ -167,6 +190,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             plan,
             warnings,
             duration_ms: self.clock.now_ms().saturating_sub(started),
+            license_summary,
         })
     }
 }

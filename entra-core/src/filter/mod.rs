@@ -2,8 +2,11 @@
 //!
 //! Rules run in a fixed order and the first hit wins, so every excluded user carries exactly one
 //! reason an operator can act on: `account_disabled`, `missing_identity`, `guest`, `unlicensed`,
-//! `service_account`, `tenant_custom_pattern`.
+//! `service_account`, `tenant_custom_pattern`. With group settings, the group scope runs right
+//! after `account_disabled`: `in_excluded_group`, `not_in_included_group`, or
+//! `group_scope_unknown` when a group listing cannot place the user (see [`groups`]).
 
+pub mod groups;
 mod patterns;
 #[cfg(test)]
 mod reference;
@@ -16,7 +19,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CoreError;
-use crate::model::{EntraUser, FilterOptions};
+use crate::model::{EntraUser, FilterOptions, Warning};
+
+pub use groups::{GroupListingStatus, GroupMembership, GroupScope};
 
 pub use patterns::{COMBINED_SIZE_LIMIT, MAX_PATTERN_LEN, MAX_PATTERNS, SEARCH_CACHE_LIMIT};
 
@@ -27,6 +32,9 @@ pub struct FilterInput {
     pub users: Vec<EntraUser>,
     #[serde(default, deserialize_with = "crate::model::nullable::or_default")]
     pub options: FilterOptions,
+    /// The transitive members of the groups named in the options' group settings.
+    #[serde(default, deserialize_with = "crate::model::nullable::or_default")]
+    pub group_memberships: Vec<GroupMembership>,
 }
 
 /// Output of [`filter_users`]; both lists keep the input order.
@@ -35,6 +43,9 @@ pub struct FilterInput {
 pub struct FilterOutput {
     pub included: Vec<EntraUser>,
     pub excluded: Vec<ExcludedUser>,
+    /// Why the group scope could not place some users (a group listing incomplete or gone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 /// A user the filter keeps out of contact sync, with the reason an operator sees.
@@ -59,6 +70,24 @@ pub enum ExclusionReason {
     Unlicensed,
     ServiceAccount,
     TenantCustomPattern,
+    /// Group settings name included groups and the user is in none of them.
+    NotInIncludedGroup,
+    /// The user is a member of an excluded group (exclusion wins over inclusion).
+    InExcludedGroup,
+    /// A group listing the scope needs failed, stopped or names a group that no longer exists:
+    /// whether the user is in scope is unknown, so nothing is done for them.
+    GroupScopeUnknown,
+}
+
+impl ExclusionReason {
+    /// Whether the user is known to be outside the configured group scope (a linked user so
+    /// classified has left the scope).
+    pub fn is_out_of_group_scope(self) -> bool {
+        matches!(
+            self,
+            ExclusionReason::NotInIncludedGroup | ExclusionReason::InExcludedGroup
+        )
+    }
 }
 
 /// A filter compiled once from [`FilterOptions`] and reused for every user of a listing.
@@ -68,17 +97,40 @@ pub struct UserFilter {
     licensed_only: bool,
     /// The custom patterns in one automaton, shared with other filters of the same settings.
     patterns: Arc<patterns::CompiledPatterns>,
+    /// The group scope; empty when no group setting is configured.
+    scope: Arc<GroupScope>,
 }
 
 impl UserFilter {
     /// Compiles the options; an invalid custom pattern (or a list over the limits) is an
     /// `invalid_pattern` error. A pattern list compiled by a recent call is reused.
+    ///
+    /// Group settings without membership listings leave every enabled user `group_scope_unknown`;
+    /// use [`UserFilter::with_groups`] to pass the listings.
     pub fn new(options: &FilterOptions) -> Result<Self, CoreError> {
-        Ok(Self {
+        Ok(Self::with_groups(options, &[])?.0)
+    }
+
+    /// [`UserFilter::new`] with the group listings the scope decides from, and the warnings for
+    /// groups whose listing cannot place everybody.
+    pub fn with_groups(
+        options: &FilterOptions,
+        memberships: &[GroupMembership],
+    ) -> Result<(Self, Vec<Warning>), CoreError> {
+        let (scope, warnings) = GroupScope::build(options, memberships)?;
+        let filter = Self {
             include_guests: options.include_guests,
             licensed_only: options.licensed_only,
             patterns: patterns::compile_cached(&options.custom_exclusion_patterns)?,
-        })
+            scope: Arc::new(scope),
+        };
+        Ok((filter, warnings))
+    }
+
+    /// Whether every group listing the scope needs was read completely (true without group
+    /// settings).
+    pub fn group_scope_complete(&self) -> bool {
+        self.scope.is_complete()
     }
 
     /// The first rule that excludes `user`, with the matching pattern or built-in rule name;
@@ -92,6 +144,9 @@ impl UserFilter {
     pub fn classify(&self, user: &EntraUser) -> Option<(ExclusionReason, Option<String>)> {
         if !user.account_enabled {
             return Some((ExclusionReason::AccountDisabled, None));
+        }
+        if let Some(reason) = self.scope.verdict(&user.entra_object_id) {
+            return Some((reason, None));
         }
         let upn = user.user_principal_name.as_deref();
         // Most users' mail is their UPN: read it once.
@@ -166,12 +221,13 @@ impl UserFilter {
         FilterOutput {
             included: users,
             excluded,
+            warnings: Vec::new(),
         }
     }
 }
 
 /// Guests by type, or by the `#EXT#` marker Entra puts in an invited user's UPN.
-fn is_guest(user: &EntraUser) -> bool {
+pub(crate) fn is_guest(user: &EntraUser) -> bool {
     user.user_type
         .as_deref()
         .is_some_and(|t| tokens::trimmed(t).eq_ignore_ascii_case("guest"))
@@ -185,7 +241,7 @@ fn is_guest(user: &EntraUser) -> bool {
 /// user into the output; a caller that owns its input should call [`filter_users_owned`], and
 /// one that keeps its own records [`filter_user_positions`].
 pub fn filter_users(input: &FilterInput) -> Result<FilterOutput, CoreError> {
-    let filter = UserFilter::new(&input.options)?;
+    let (filter, warnings) = UserFilter::with_groups(&input.options, &input.group_memberships)?;
     let mut included = Vec::with_capacity(input.users.len());
     let mut excluded = Vec::new();
     for user in &input.users {
@@ -198,14 +254,20 @@ pub fn filter_users(input: &FilterInput) -> Result<FilterOutput, CoreError> {
             }),
         }
     }
-    Ok(FilterOutput { included, excluded })
+    Ok(FilterOutput {
+        included,
+        excluded,
+        warnings,
+    })
 }
 
 /// [`filter_users`] on an input the caller owns: the users are moved into the output, not
 /// copied. The same result as `filter_users(&input)`.
 pub fn filter_users_owned(input: FilterInput) -> Result<FilterOutput, CoreError> {
-    let filter = UserFilter::new(&input.options)?;
-    Ok(filter.split(input.users))
+    let (filter, warnings) = UserFilter::with_groups(&input.options, &input.group_memberships)?;
+    let mut out = filter.split(input.users);
+    out.warnings = warnings;
+    Ok(out)
 }
 
 /// The positions form of [`filter_users`]: which users (by index in `input.users`) are
@@ -213,7 +275,7 @@ pub fn filter_users_owned(input: FilterInput) -> Result<FilterOutput, CoreError>
 /// their own user objects (the language bindings) return those objects instead of rebuilding
 /// records. The same decisions, in the same order, as `filter_users(input)`.
 pub fn filter_user_positions(input: &FilterInput) -> Result<FilterPositions, CoreError> {
-    let filter = UserFilter::new(&input.options)?;
+    let (filter, warnings) = UserFilter::with_groups(&input.options, &input.group_memberships)?;
     let mut included = Vec::with_capacity(input.users.len());
     let mut excluded = Vec::new();
     for (index, user) in input.users.iter().enumerate() {
@@ -226,7 +288,11 @@ pub fn filter_user_positions(input: &FilterInput) -> Result<FilterPositions, Cor
             }),
         }
     }
-    Ok(FilterPositions { included, excluded })
+    Ok(FilterPositions {
+        included,
+        excluded,
+        warnings,
+    })
 }
 
 /// Output of [`filter_user_positions`]: indices into the input's `users`, in input order.
@@ -235,6 +301,8 @@ pub fn filter_user_positions(input: &FilterInput) -> Result<FilterPositions, Cor
 pub struct FilterPositions {
     pub included: Vec<usize>,
     pub excluded: Vec<ExcludedPosition>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 /// An excluded user by its index in the input, with the same `reason` and `pattern` as
@@ -352,10 +420,12 @@ mod tests {
             ],
             include_guests: false,
             licensed_only: true,
+            ..FilterOptions::default()
         };
         let input = FilterInput {
             users: listing(),
             options,
+            group_memberships: vec![],
         };
         let borrowed = filter_users(&input).expect("filter");
         assert_eq!(borrowed.excluded.len(), 12, "{borrowed:#?}");

@@ -229,6 +229,7 @@ fn options() -> impl Strategy<Value = FilterOptions> {
             custom_exclusion_patterns: patterns.into_iter().map(String::from).collect(),
             include_guests,
             licensed_only,
+            ..FilterOptions::default()
         })
 }
 
@@ -244,7 +245,7 @@ proptest! {
         for user in &users {
             prop_assert_eq!(filter.classify(user), reference(&options, user), "{:?}", user);
         }
-        let input = FilterInput { users, options };
+        let input = FilterInput { users, options, group_memberships: Vec::new() };
         let positions = filter_user_positions(&input).expect("positions");
         let excluded: Vec<_> = positions.excluded.iter().map(|p| p.index).collect();
         let owned = filter_users_owned(input.clone()).expect("owned");

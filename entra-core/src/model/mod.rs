@@ -5,6 +5,7 @@
 
 mod client;
 mod contact;
+mod license;
 mod link;
 pub(crate) mod nullable;
 mod settings;
@@ -14,6 +15,7 @@ mod warning;
 
 pub use client::Client;
 pub use contact::{Contact, InactiveSource, PhoneNumber, PhoneType, SyncState, SyncStatus};
+pub use license::{PrepaidUnits, SubscribedSku};
 pub use link::{ContactLink, LinkStatus, Resolution, ResolutionDecision};
 pub use settings::{FieldSync, FilterOptions, MassInactivation, SyncSettings};
 pub use tenant::{

@@ -10,6 +10,10 @@ pub struct SyncSettings {
     pub filter: FilterOptions,
     pub mass_inactivation: MassInactivation,
     pub allow_mass_inactivation: bool,
+    /// What happens to the contact of a linked user who leaves the group scope (no longer in an
+    /// included group, or now in an excluded one). Off (the default): the link is closed and
+    /// the contact left as it is. On: the contact is also inactivated (under the mass guard).
+    pub inactivate_when_leaving_group_scope: bool,
 }
 
 impl Default for SyncSettings {
@@ -21,6 +25,7 @@ impl Default for SyncSettings {
             filter: FilterOptions::default(),
             mass_inactivation: MassInactivation::default(),
             allow_mass_inactivation: false,
+            inactivate_when_leaving_group_scope: false,
         }
     }
 }
@@ -44,6 +49,13 @@ pub struct FilterOptions {
     pub custom_exclusion_patterns: Vec<String>,
     pub include_guests: bool,
     pub licensed_only: bool,
+    /// Group object ids: when not empty, only their (transitive) members are synced.
+    #[serde(deserialize_with = "super::nullable::or_default")]
+    pub include_group_ids: Vec<String>,
+    /// Group object ids whose (transitive) members are never synced; exclusion wins over
+    /// inclusion.
+    #[serde(deserialize_with = "super::nullable::or_default")]
+    pub exclude_group_ids: Vec<String>,
 }
 
 /// The mass-inactivation guard: more than `max(minCount, maxShare × synced users)` inactivations

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{DeltaListing, EntraProvider, ProviderError, TenantListing, UserListing};
+use super::{DeltaListing, EntraProvider, ProviderError, SkuListing, TenantListing, UserListing};
+use crate::filter::GroupMembership;
 use crate::model::ConnectionType;
 
 /// Any provider, chosen at run time.
@@ -42,6 +43,21 @@ macro_rules! forward_provider {
                 delta_link: Option<&str>,
             ) -> Result<DeltaListing, ProviderError> {
                 (**self).list_users_delta(entra_tenant_id, delta_link).await
+            }
+
+            async fn list_group_members(
+                &self,
+                entra_tenant_id: &str,
+                group_id: &str,
+            ) -> Result<GroupMembership, ProviderError> {
+                (**self).list_group_members(entra_tenant_id, group_id).await
+            }
+
+            async fn list_subscribed_skus(
+                &self,
+                entra_tenant_id: &str,
+            ) -> Result<SkuListing, ProviderError> {
+                (**self).list_subscribed_skus(entra_tenant_id).await
             }
         }
     };

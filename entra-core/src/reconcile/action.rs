@@ -22,10 +22,13 @@ pub enum ActionKind {
     QueueAmbiguous,
     /// Sync cannot proceed safely for this identity; `reason` says why, `contactIds` which contacts.
     Conflict,
-    /// Mark the contact inactive (source `entra_sync`); `deleted_upstream` also closes the link.
+    /// Mark the contact inactive (source `entra_sync`); `deleted_upstream` and `left_group_scope`
+    /// also close the link.
     Inactivate,
     /// Mark a contact that sync inactivated active again.
     Reactivate,
+    /// Close the identity's link and leave the contact as it is (the user left the group scope).
+    Unlink,
 }
 
 impl ActionKind {
@@ -43,6 +46,7 @@ impl ActionKind {
             ActionKind::Conflict => "conflict",
             ActionKind::Inactivate => "inactivate",
             ActionKind::Reactivate => "reactivate",
+            ActionKind::Unlink => "unlink",
         }
     }
 }
@@ -80,6 +84,8 @@ pub enum ActionReason {
     EmailInOtherClient,
     /// The resolution names a contact that is missing or belongs to another client.
     ResolutionContactUnavailable,
+    /// The user is no longer in an included group, or is now in an excluded one.
+    LeftGroupScope,
 }
 
 impl ActionReason {
@@ -103,6 +109,7 @@ impl ActionReason {
             }
             ActionReason::EmailInOtherClient => "email_in_other_client",
             ActionReason::ResolutionContactUnavailable => "resolution_contact_unavailable",
+            ActionReason::LeftGroupScope => "left_group_scope",
         }
     }
 }

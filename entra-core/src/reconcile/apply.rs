@@ -142,17 +142,14 @@ fn apply_change(
                 contact.is_inactive = true;
                 contact.inactive_source = Some(InactiveSource::EntraSync);
             }
-            if action.reason == Some(ActionReason::DeletedUpstream) {
-                for link in &mut out.links {
-                    if link.active
-                        && link.entra_tenant_id == action.entra_tenant_id
-                        && link.entra_object_id == action.entra_object_id
-                    {
-                        link.active = false;
-                    }
-                }
+            if matches!(
+                action.reason,
+                Some(ActionReason::DeletedUpstream | ActionReason::LeftGroupScope)
+            ) {
+                close_links(out, action);
             }
         }
+        ActionKind::Unlink => close_links(out, action),
         ActionKind::Reactivate => {
             if let Some(contact) = contact {
                 contact.is_inactive = false;
@@ -160,6 +157,18 @@ fn apply_change(
             }
         }
         ActionKind::QueueAmbiguous | ActionKind::Conflict => {}
+    }
+}
+
+/// Closes the identity's active links (`active: false`; nothing is removed).
+fn close_links(out: &mut PlanInput, action: &Action) {
+    for link in &mut out.links {
+        if link.active
+            && link.entra_tenant_id == action.entra_tenant_id
+            && link.entra_object_id == action.entra_object_id
+        {
+            link.active = false;
+        }
     }
 }
 

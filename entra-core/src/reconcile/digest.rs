@@ -19,6 +19,8 @@ use crate::model::{
     PhoneNumber, PhoneType, Resolution, ResolutionDecision, SyncSettings,
 };
 
+use crate::filter::{GroupListingStatus, GroupMembership};
+
 use super::action::hex;
 use super::input::PlanInput;
 
@@ -278,6 +280,25 @@ impl FieldHasher {
         self.end();
     }
 
+    fn group_membership(&mut self, membership: &GroupMembership) {
+        let GroupMembership {
+            group_id,
+            member_ids,
+            status,
+        } = membership;
+        self.str(1, group_id);
+        self.strs(2, member_ids);
+        self.byte(
+            3,
+            match status {
+                GroupListingStatus::Complete => 0,
+                GroupListingStatus::Incomplete => 1,
+                GroupListingStatus::NotFound => 2,
+            },
+        );
+        self.end();
+    }
+
     fn settings(&mut self, settings: &SyncSettings) {
         let SyncSettings {
             field_sync,
@@ -286,6 +307,7 @@ impl FieldHasher {
             filter,
             mass_inactivation,
             allow_mass_inactivation,
+            inactivate_when_leaving_group_scope,
         } = settings;
         let FieldSync {
             display_name,
@@ -298,6 +320,8 @@ impl FieldHasher {
             custom_exclusion_patterns,
             include_guests,
             licensed_only,
+            include_group_ids,
+            exclude_group_ids,
         } = filter;
         let MassInactivation {
             max_share,
@@ -318,6 +342,16 @@ impl FieldHasher {
         self.tag(12);
         self.bytes(&min_count.to_le_bytes());
         self.flag(13, *allow_mass_inactivation);
+        // Written only when set, so inputs without group settings keep their digests.
+        if !include_group_ids.is_empty() {
+            self.strs(14, include_group_ids);
+        }
+        if !exclude_group_ids.is_empty() {
+            self.strs(15, exclude_group_ids);
+        }
+        if *inactivate_when_leaving_group_scope {
+            self.flag(16, true);
+        }
         self.end();
     }
 }
@@ -338,6 +372,7 @@ pub fn input_digest(input: &PlanInput) -> String {
         settings,
         now,
         synced_by,
+        group_memberships,
     } = input;
     let mut h = FieldHasher::new(b"entra-sync plan input v2", CHUNK);
     h.str(1, entra_tenant_id);
@@ -368,6 +403,13 @@ pub fn input_digest(input: &PlanInput) -> String {
     }
     if let Some(by) = synced_by {
         h.str(11, by);
+    }
+    // Written only when given, so inputs without group listings keep their digests.
+    if !group_memberships.is_empty() {
+        h.list(12, group_memberships.len());
+        for m in group_memberships {
+            h.group_membership(m);
+        }
     }
     hex(&h.finish())
 }
@@ -511,6 +553,7 @@ mod tests {
             },
             now: None,
             synced_by: None,
+            group_memberships: Vec::new(),
         }
     }
 
@@ -623,6 +666,36 @@ mod tests {
             ("minCount", |i| i.settings.mass_inactivation.min_count = 11),
             ("allowMassInactivation", |i| {
                 i.settings.allow_mass_inactivation = true;
+            }),
+            ("includeGroupIds", |i| {
+                i.settings.filter.include_group_ids = vec!["g1".into()];
+            }),
+            ("excludeGroupIds", |i| {
+                i.settings.filter.exclude_group_ids = vec!["g1".into()];
+            }),
+            ("inactivateWhenLeavingGroupScope", |i| {
+                i.settings.inactivate_when_leaving_group_scope = true;
+            }),
+            ("groupMemberships complete", |i| {
+                i.group_memberships = vec![GroupMembership {
+                    group_id: "g1".into(),
+                    member_ids: vec!["u1".into()],
+                    status: GroupListingStatus::Complete,
+                }];
+            }),
+            ("groupMemberships incomplete", |i| {
+                i.group_memberships = vec![GroupMembership {
+                    group_id: "g1".into(),
+                    member_ids: vec!["u1".into()],
+                    status: GroupListingStatus::Incomplete,
+                }];
+            }),
+            ("groupMemberships not found", |i| {
+                i.group_memberships = vec![GroupMembership {
+                    group_id: "g1".into(),
+                    member_ids: vec!["u1".into()],
+                    status: GroupListingStatus::NotFound,
+                }];
             }),
         ];
         let base = full_input();

@@ -5,6 +5,7 @@
 //! reported removed. When a plan would inactivate too many contacts at once, the inactivations are
 //! withheld: a half-broken upstream must not empty a client's contact list. A complete listing
 //! with no users at all proves nothing about absence: those inactivations are always withheld.
+//! Leaving the group scope inactivates only when the host turns that on.
 
 use super::hashing::FastSet;
 
@@ -26,12 +27,15 @@ pub(crate) struct Inactivations<'a> {
 
 /// Plans the inactivations of this tenant; `classes[u]` is the filter's verdict on `users[u]`.
 ///
-/// `live_links[c]` counts the enabled, included, listed identities still linked to contact `c`:
-/// such a contact stays active even when another identity linked to it is disabled or gone.
+/// `live_links[c]` counts the listed identities still holding contact `c` (enabled and included,
+/// or left alone by the group scope): such a contact stays active even when another identity
+/// linked to it is disabled or gone. `leave_inactivates`: a user who left the group scope has
+/// their contact inactivated (the host turned it on and every group listing is complete).
 pub(crate) fn plan<'a>(
     snap: &Snapshot<'a>,
     classes: &[Option<ExclusionReason>],
     live_links: &[u32],
+    leave_inactivates: bool,
 ) -> Inactivations<'a> {
     let input = snap.input;
     let mut planned: Vec<(Action, usize, Option<&'a str>)> = Vec::new();
@@ -87,6 +91,24 @@ pub(crate) fn plan<'a>(
                 let object_id = user.entra_object_id.as_str();
                 let action = inactivate(snap, object_id, c, ActionReason::DisabledUpstream);
                 planned.push((action, c, None));
+            }
+        }
+    }
+
+    // A user who left the group scope: inactivated only when the host turned that on (by
+    // default the planner closes the link and leaves the contact as it is).
+    if leave_inactivates {
+        for (u, (user, class)) in input.users.iter().zip(classes).enumerate() {
+            if !class.is_some_and(ExclusionReason::is_out_of_group_scope) || snap.is_removed(u) {
+                continue;
+            }
+            let Some((_, Some(c))) = snap.link_of_user(u) else {
+                continue;
+            };
+            if !alive(c) && inactivatable(snap, c) {
+                let object_id = user.entra_object_id.as_str();
+                let action = inactivate(snap, object_id, c, ActionReason::LeftGroupScope);
+                planned.push((action, c, Some(object_id)));
             }
         }
     }
@@ -219,6 +241,7 @@ mod tests {
             settings: Default::default(),
             now: None,
             synced_by: None,
+            group_memberships: Vec::new(),
         };
         input.settings.allow_mass_inactivation = true;
         let plan = plan_tenant_sync(&input).unwrap();

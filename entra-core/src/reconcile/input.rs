@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CoreError;
+use crate::filter::GroupMembership;
 
 use super::hashing::FastSet;
 use crate::model::nullable::or_default;
@@ -48,6 +49,10 @@ pub struct PlanInput {
     /// absent. The engine passes `entra-sync:<connection type>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synced_by: Option<String>,
+    /// The transitive members of the groups named in `settings.filter`'s group settings, one
+    /// listing per group (see [`crate::filter::groups`]).
+    #[serde(default, deserialize_with = "or_default")]
+    pub group_memberships: Vec<GroupMembership>,
 }
 
 /// The `lastSyncedBy` of a plan whose input names no `syncedBy`.
@@ -147,5 +152,6 @@ pub(crate) fn dedup_contacts(input: &PlanInput) -> Cow<'_, PlanInput> {
         settings: input.settings.clone(),
         now: input.now.clone(),
         synced_by: input.synced_by.clone(),
+        group_memberships: input.group_memberships.clone(),
     })
 }

@@ -147,6 +147,7 @@ mod tests {
             settings: Default::default(),
             now: None,
             synced_by: None,
+            group_memberships: Vec::new(),
         };
         let plan = plan_tenant_sync(&input).expect("plan");
         let ambiguous: Vec<_> = plan

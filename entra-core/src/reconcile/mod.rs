@@ -11,7 +11,7 @@ mod addresses;
 mod apply;
 mod digest;
 mod fields;
-mod hashing;
+pub(crate) mod hashing;
 mod inactivation;
 mod input;
 mod matching;

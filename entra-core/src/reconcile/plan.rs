@@ -68,4 +68,6 @@ pub struct Counters {
     pub reactivated: u64,
     pub excluded: u64,
     pub withheld: u64,
+    /// Links closed because the user left the group scope (contact left as it is).
+    pub unlinked: u64,
 }

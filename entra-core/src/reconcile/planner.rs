@@ -23,6 +23,8 @@ use super::snapshot::{Snapshot, contact_index};
 enum Decision<'a> {
     /// Excluded, removed upstream, or dismissed by an operator: nothing to do.
     Nothing,
+    /// Left the group scope: close the link to this contact, leave the contact as it is.
+    Unlink(usize),
     /// Already linked to this contact of the mapped client.
     Linked(usize),
     /// Link to this contact.
@@ -47,7 +49,8 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
             (&deduped, contact_index(&deduped.contacts).0)
         }
     };
-    let filter = UserFilter::new(&input.settings.filter)?;
+    let (filter, scope_warnings) =
+        UserFilter::with_groups(&input.settings.filter, &input.group_memberships)?;
     let snap = Snapshot::build(input, contact_by_id)?;
     let contacts = &input.contacts;
 
@@ -79,14 +82,67 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
         }
     }
 
-    let mut inactivations = inactivation::plan(&snap, &classes, &live_links);
+    // Linked users the group scope leaves alone still hold their contact: a user whose scope is
+    // unknown always, a user who left the scope unless leaving inactivates (only on a complete
+    // scope, when the host turned it on). Their contact is not inactivated for another identity.
+    let leave_inactivates =
+        input.settings.inactivate_when_leaving_group_scope && filter.group_scope_complete();
+    let mut held = live_links.clone();
+    for (u, class) in classes.iter().enumerate() {
+        let holds = match class {
+            Some(ExclusionReason::GroupScopeUnknown) => true,
+            Some(reason) if reason.is_out_of_group_scope() => !leave_inactivates,
+            _ => false,
+        };
+        if holds
+            && !snap.is_removed(u)
+            && let Some((_, Some(c))) = snap.link_of_user(u)
+            && let Some(n) = held.get_mut(c)
+        {
+            *n += 1;
+        }
+    }
+
+    let mut inactivations = inactivation::plan(&snap, &classes, &held, leave_inactivates);
     let inactivated = inactivations.actions.len() as u64;
 
     // Contacts taken by an identity that is still there. An identity gone upstream (reported
     // removed, or absent from a complete listing) no longer holds its contact, whether this plan
     // closes its link or its contact was already inactive or locked, so a user re-created with the
     // same address gets the contact back; only a withheld inactivation keeps it held.
+    // Linked users who left the group scope and whose contact this plan does not inactivate
+    // (the default, or a contact sync may not inactivate): their link is closed, the contact
+    // left as it is. A withheld inactivation keeps the link.
+    let withheld_ids: FastSet<&str> = inactivations
+        .withheld
+        .iter()
+        .map(|a| a.entra_object_id.as_str())
+        .collect();
+    let mut unlinks: Vec<Option<usize>> = vec![None; input.users.len()];
+    for (u, user) in input.users.iter().enumerate() {
+        let id = user.entra_object_id.as_str();
+        if classes
+            .get(u)
+            .copied()
+            .flatten()
+            .is_some_and(ExclusionReason::is_out_of_group_scope)
+            && !snap.is_removed(u)
+            && !inactivations.closed.contains(id)
+            && !withheld_ids.contains(id)
+            && let Some((_, Some(c))) = snap.link_of_user(u)
+            && snap.contact_at(c).is_some_and(|x| snap.in_client(x))
+            && let Some(slot) = unlinks.get_mut(u)
+        {
+            *slot = Some(c);
+        }
+    }
+
     let mut released: FastSet<&str> = inactivations.closed.clone();
+    for (user, unlink) in input.users.iter().zip(&unlinks) {
+        if unlink.is_some() {
+            released.insert(user.entra_object_id.as_str());
+        }
+    }
     for &li in &snap.unlisted_links {
         if let Some(link) = input.links.get(li)
             && (input.listing_complete || snap.removed.contains(link.entra_object_id.as_str()))
@@ -120,7 +176,10 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     let mut decisions: Vec<Option<Decision>> = Vec::with_capacity(input.users.len());
     for (u, user) in input.users.iter().enumerate() {
         if !active(u) {
-            decisions.push(Some(Decision::Nothing));
+            decisions.push(Some(match unlinks.get(u).copied().flatten() {
+                Some(c) => Decision::Unlink(c),
+                None => Decision::Nothing,
+            }));
             continue;
         }
         if let Some((li, c)) = snap.link_of_user(u) {
@@ -272,7 +331,7 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     counters.withheld = inactivations.withheld.len() as u64;
     counters.excluded = excluded.len() as u64;
 
-    let mut warnings = Vec::new();
+    let mut warnings = scope_warnings;
     if !input.listing_complete {
         warnings.push(Warning::new(
             "listing_incomplete",
@@ -382,6 +441,15 @@ impl Emitter<'_, '_> {
     fn emit(&mut self, user: &EntraUser, decision: Decision<'_>) {
         match decision {
             Decision::Nothing => {}
+            Decision::Unlink(i) => {
+                let mut action =
+                    self.action(ActionKind::Unlink, user, ActionReason::LeftGroupScope);
+                if let Some(contact) = self.snap.contact_at(i) {
+                    action = action.on_contact(contact);
+                }
+                self.actions.push(action.sealed());
+                self.counters.unlinked += 1;
+            }
             Decision::Linked(i) => {
                 if !self.follow_ups(user, i) {
                     self.counters.unchanged += 1;

@@ -188,6 +188,7 @@ mod tests {
             settings: Default::default(),
             now: None,
             synced_by: None,
+            group_memberships: Vec::new(),
         }
     }
 

@@ -336,6 +336,7 @@ fn kind_name(kind: ActionKind) -> &'static str {
         ActionKind::Conflict => "conflict",
         ActionKind::Inactivate => "inactivate",
         ActionKind::Reactivate => "reactivate",
+        ActionKind::Unlink => "unlink",
     }
 }
 
@@ -379,6 +380,7 @@ mod tests {
             settings: Default::default(),
             now: None,
             synced_by: None,
+            group_memberships: Vec::new(),
         };
         input.settings.field_sync.display_name = true;
         input

@@ -126,6 +126,10 @@ pub struct TenantRunResult {
     pub error: Option<FailureInfo>,
     pub duration_ms: u64,
     pub finished_at_ms: u64,
+    /// The tenant's licence summary of this run (see
+    /// [`crate::engine::TenantSyncReport::license_summary`]), kept with the run's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_summary: Option<crate::licenses::LicenseSummary>,
 }
 
 /// What [`crate::store::SyncStore::begin_run`] found.

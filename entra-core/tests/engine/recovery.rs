@@ -162,6 +162,7 @@ async fn crashed_run<S: Harness>(
             error: None,
             duration_ms: 10,
             finished_at_ms: t0 + 60_000,
+            license_summary: None,
         })
         .await
         .unwrap();

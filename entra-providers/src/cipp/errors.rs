@@ -169,6 +169,14 @@ fn classify_graph_error(reason: &str) -> (ProviderErrorCode, String) {
             ProviderErrorCode::TenantNotFound,
             "the tenant no longer exists upstream",
         )
+    } else if has(&[
+        "does not exist or one of its queried reference-property objects",
+        "request_resourcenotfound",
+    ]) {
+        (
+            ProviderErrorCode::NotFound,
+            "the directory object does not exist in this tenant (deleted, or a wrong id)",
+        )
     } else {
         (ProviderErrorCode::BadRequest, "CIPP's Graph request failed")
     };

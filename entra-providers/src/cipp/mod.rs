@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod config;
+mod directory;
 pub mod errors;
 pub mod provider;
 pub mod tenants;

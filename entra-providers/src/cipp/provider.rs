@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
+use entra_core::filter::GroupMembership;
 use entra_core::model::{ConnectionType, Warning};
-use entra_core::provider::{EntraProvider, ProviderError, TenantListing, UserListing};
+use entra_core::provider::{EntraProvider, ProviderError, SkuListing, TenantListing, UserListing};
 
 use super::client::{CippApi, invalid_argument};
 use super::config::CippConfig;
@@ -151,6 +152,21 @@ impl EntraProvider for CippProvider {
 
     fn supports_delta(&self) -> bool {
         false
+    }
+
+    async fn list_group_members(
+        &self,
+        entra_tenant_id: &str,
+        group_id: &str,
+    ) -> Result<GroupMembership, ProviderError> {
+        super::directory::list_group_members(&self.api, entra_tenant_id, group_id).await
+    }
+
+    async fn list_subscribed_skus(
+        &self,
+        entra_tenant_id: &str,
+    ) -> Result<SkuListing, ProviderError> {
+        super::directory::list_subscribed_skus(&self.api, entra_tenant_id).await
     }
 }
 

@@ -9,8 +9,10 @@
 mod config;
 mod delta;
 mod discovery;
+mod groups;
 mod normalize;
 mod request;
+mod skus;
 mod users;
 mod validate;
 mod wire;
@@ -19,15 +21,19 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use entra_core::filter::GroupMembership;
 use entra_core::model::ConnectionType;
 use entra_core::provider::{
-    DeltaListing, EntraProvider, ProviderError, ProviderErrorCode, TenantListing, UserListing,
+    DeltaListing, EntraProvider, ProviderError, ProviderErrorCode, SkuListing, TenantListing,
+    UserListing,
 };
 use url::Url;
 
 pub use crate::validation::{CheckStatus, ValidationCheck, ValidationReport};
 pub use config::{GraphConfig, GraphOptions, GraphSettings};
+pub(crate) use groups::check_group_id;
 pub use normalize::{UsersPage, parse_users_page, user_from_graph};
+pub(crate) use skus::SKU_SELECT;
 
 use crate::auth::{
     SecretsTokenSink, TokenClient, TokenManager, TokenManagerConfig, TokenRotationSink, TokenSet,
@@ -293,6 +299,29 @@ impl EntraProvider for GraphProvider {
     ) -> Result<DeltaListing, ProviderError> {
         check_customer_tenant(entra_tenant_id)?;
         delta::list_users_delta(&self.client, entra_tenant_id, delta_link).await
+    }
+
+    async fn list_group_members(
+        &self,
+        entra_tenant_id: &str,
+        group_id: &str,
+    ) -> Result<GroupMembership, ProviderError> {
+        check_customer_tenant(entra_tenant_id)?;
+        groups::list_group_members(
+            &self.client,
+            self.options.users_page_size,
+            entra_tenant_id,
+            group_id,
+        )
+        .await
+    }
+
+    async fn list_subscribed_skus(
+        &self,
+        entra_tenant_id: &str,
+    ) -> Result<SkuListing, ProviderError> {
+        check_customer_tenant(entra_tenant_id)?;
+        skus::list_subscribed_skus(&self.client, entra_tenant_id).await
     }
 }
 

@@ -127,6 +127,9 @@ pub struct Faults {
     pub page_faults: BTreeMap<String, PageFault>,
     /// How long a [`PageFaultKind::Stall`] page waits before it is answered.
     pub page_stall: Duration,
+    /// Per group id, the zero-based page of the group's transitive member listing that fails
+    /// (with `failingPageStatus`), so a group listing can break off half-way.
+    pub failing_group_page: BTreeMap<String, usize>,
     /// How delta tokens that were handed out are treated.
     pub delta: DeltaFault,
     /// A CIPP access denial (403 plain text) for every CIPP endpoint but `/api/me`.

@@ -68,6 +68,7 @@ struct FaultsJson {
     failing_page_status: Option<u16>,
     page_faults: Option<BTreeMap<String, PageFault>>,
     page_stall: Option<f64>,
+    failing_group_page: Option<BTreeMap<String, usize>>,
     delta: Option<DeltaFault>,
     #[serde(default, deserialize_with = "present")]
     cipp_denial: Option<Option<CippDenial>>,
@@ -125,6 +126,7 @@ impl FaultsJson {
             failing_page,
             failing_page_status,
             page_faults,
+            failing_group_page,
             delta,
             cipp_denial,
             cipp_tenants_error_row,
@@ -195,6 +197,7 @@ impl Faults {
             "failingPageStatus": self.failing_page_status,
             "pageFaults": self.page_faults,
             "pageStall": self.page_stall.as_secs_f64(),
+            "failingGroupPage": self.failing_group_page,
             "delta": self.delta,
             "cippDenial": self.cipp_denial,
             "cippTenantsErrorRow": self.cipp_tenants_error_row,

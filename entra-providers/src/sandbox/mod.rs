@@ -33,6 +33,7 @@ mod estate;
 mod filter;
 #[allow(clippy::result_large_err)]
 mod graph;
+mod groups;
 mod ids;
 mod listing;
 #[allow(clippy::result_large_err)]

@@ -213,6 +213,31 @@ impl Sandbox {
             .collect()
     }
 
+    /// The groups of a customer tenant as Graph lists them (`id`, `displayName`, ...); see
+    /// `SANDBOX.md` for who is in which, and the nesting.
+    pub fn groups(&self, tenant_id: &str) -> Vec<serde_json::Value> {
+        super::groups::groups(&self.shared.lock().estate, tenant_id)
+    }
+
+    /// The id of the group named `name` (`All Staff`, `Sales`, `Sales EMEA`, `Contractors`) in a
+    /// tenant.
+    pub fn group_id(&self, tenant_id: &str, name: &str) -> String {
+        super::groups::group_id(tenant_id, name)
+    }
+
+    /// The object ids (sorted) a correct transitive member listing of a group returns right
+    /// now; `None` for a group the tenant does not have.
+    pub fn expected_group_members(&self, tenant_id: &str, group_id: &str) -> Option<Vec<String>> {
+        let state = self.shared.lock();
+        super::groups::transitive_members(&state.estate, tenant_id, group_id)
+            .map(|users| users.into_iter().map(|u| u.id.clone()).collect())
+    }
+
+    /// The tenant's subscribed SKUs, as Graph `/subscribedSkus` returns them.
+    pub fn subscribed_skus(&self, tenant_id: &str) -> Vec<serde_json::Value> {
+        super::groups::subscribed_skus(&self.shared.lock().estate, tenant_id)
+    }
+
     /// The canonical records a correct provider returns for a tenant right now.
     pub fn expected_users(&self, tenant_id: &str) -> Vec<EntraUser> {
         self.users(tenant_id)

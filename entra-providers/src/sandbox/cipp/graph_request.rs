@@ -43,6 +43,9 @@ fn answer(shared: &Shared, params: &Params) -> Response {
             ),
         );
     }
+    if let Some(kind) = directory_endpoint(&endpoint) {
+        return directory_answer(shared, params, &endpoint, &version, kind);
+    }
     if !endpoint
         .trim_start_matches('/')
         .eq_ignore_ascii_case("users")
@@ -203,4 +206,134 @@ fn answer(shared: &Shared, params: &Params) -> Response {
         metadata.insert("nextLink".into(), json!(link));
     }
     axum::Json(json!({"Results": results, "Metadata": metadata})).into_response()
+}
+
+/// The directory reads besides users that group-scoped sync and the licence summary need.
+enum Directory {
+    SubscribedSkus,
+    /// `groups/{id}/transitiveMembers/microsoft.graph.user`, with the group id.
+    TransitiveUsers(String),
+}
+
+fn directory_endpoint(endpoint: &str) -> Option<Directory> {
+    let path = endpoint.trim().trim_matches('/');
+    if path.eq_ignore_ascii_case("subscribedSkus") {
+        return Some(Directory::SubscribedSkus);
+    }
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        [groups, id, members, cast]
+            if groups.eq_ignore_ascii_case("groups")
+                && members.eq_ignore_ascii_case("transitiveMembers")
+                && cast.eq_ignore_ascii_case("microsoft.graph.user") =>
+        {
+            Some(Directory::TransitiveUsers(id.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// `subscribedSkus` (one page) and a group's transitive user members (Graph's pages relayed one
+/// at a time, `Metadata.nextLink` on graph.microsoft.com), with the users' tenant and fault
+/// rules and CIPP's 400 `Graph Error` on failure.
+fn directory_answer(
+    shared: &Shared,
+    params: &Params,
+    endpoint: &str,
+    version: &str,
+    kind: Directory,
+) -> Response {
+    let tenant_filter = params.get("tenantFilter").unwrap_or("").trim().to_string();
+    let Some(tenant) = resolve(shared, params) else {
+        return graph_error(
+            &format!(
+                "Exception at C:\\home\\site\\wwwroot\\Modules\\CIPPCore\\Public\\GraphRequests\\Get-GraphRequestList.ps1:212 - Graph request denied for '{tenant_filter}': the tenant is not in CIPP's tenant list."
+            ),
+            endpoint,
+        );
+    };
+    {
+        let state = shared.lock();
+        if let Some(fault) = state.faults.token_errors.get(&tenant.tenant_id).copied() {
+            return graph_error(normalized_token_error(fault), endpoint);
+        }
+        if tenant.tenant_id != state.estate.partner.tenant_id
+            && state.faults.gdap_role_missing.contains(&tenant.tenant_id)
+        {
+            return graph_error(
+                "Insufficient privileges to complete the operation.",
+                endpoint,
+            );
+        }
+    }
+    let tag = |mut row: Value| {
+        if let Value::Object(map) = &mut row {
+            map.insert("Tenant".into(), json!(tenant_filter));
+            map.insert("CippStatus".into(), json!("Good"));
+        }
+        row
+    };
+    let (rows, next_link) = match kind {
+        Directory::SubscribedSkus => {
+            let skus =
+                crate::sandbox::groups::subscribed_skus(&shared.lock().estate, &tenant.tenant_id);
+            (skus.into_iter().map(tag).collect::<Vec<_>>(), None)
+        }
+        Directory::TransitiveUsers(group) => {
+            let query = match params.get("nextLink") {
+                None => params.clone(),
+                Some(link) => {
+                    let Ok(url) = url::Url::parse(link) else {
+                        return graph_error("Invalid nextLink.", endpoint);
+                    };
+                    if url.scheme() != "https" || url.host_str() != Some(GRAPH_HOST) {
+                        return graph_error(
+                            "Invalid nextLink: only https://graph.microsoft.com links are followed.",
+                            endpoint,
+                        );
+                    }
+                    Params::parse(url.query())
+                }
+            };
+            let page = crate::sandbox::graph::groups::member_page(
+                shared,
+                &tenant.tenant_id,
+                &group,
+                &query,
+            );
+            let body = match page {
+                Ok(body) => body,
+                Err((_, _, message)) => return graph_error(&message, endpoint),
+            };
+            let rows = body["value"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(tag)
+                .collect();
+            let next = body["@odata.nextLink"].as_str().map(|link| {
+                link.replacen(
+                    shared.graph_base.as_str(),
+                    &format!("https://{GRAPH_HOST}"),
+                    1,
+                )
+            });
+            (rows, next)
+        }
+    };
+    let mut metadata = Map::new();
+    metadata.insert("Endpoint".into(), json!(endpoint));
+    metadata.insert("Parameters".into(), json!({}));
+    metadata.insert("CippLink".into(), Value::Null);
+    metadata.insert("TenantFilter".into(), json!(tenant_filter));
+    metadata.insert("Version".into(), json!(version));
+    metadata.insert(
+        "ManualPagination".into(),
+        json!(params.flag("manualPagination")),
+    );
+    if let Some(link) = next_link {
+        metadata.insert("nextLink".into(), json!(link));
+    }
+    axum::Json(json!({"Results": rows, "Metadata": metadata})).into_response()
 }

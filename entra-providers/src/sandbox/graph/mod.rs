@@ -1,9 +1,11 @@
 //! The Microsoft Graph service: the partner (GDAP, Lighthouse, DAP) endpoints read with a
 //! partner-tenant token, and the directory endpoints (`/users`, `/users/delta`, `/domains`,
-//! `/organization`) that serve whichever tenant the token was minted for.
+//! `/organization`, `/groups` with transitive members, `/subscribedSkus`) that serve whichever
+//! tenant the token was minted for.
 
 mod delta;
 mod directory;
+pub(crate) mod groups;
 mod partner;
 mod users;
 
@@ -35,6 +37,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/v1.0/users/{id}/mailboxSettings",
             get(directory::mailbox_settings),
         )
+        .route("/v1.0/groups", get(groups::list))
+        .route(
+            "/v1.0/groups/{id}/transitiveMembers/microsoft.graph.user",
+            get(groups::transitive_users),
+        )
+        .route("/v1.0/subscribedSkus", get(groups::subscribed_skus))
         .route("/v1.0/domains", get(directory::domains))
         .route("/beta/domains", get(directory::domains))
         .route("/v1.0/organization", get(directory::organization))

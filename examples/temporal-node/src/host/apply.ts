@@ -34,7 +34,11 @@ export async function applyPlan(
     () => settleQueueItems(tx, runId, links),
     () => patchContacts(tx, of('update')),
     () => setInactive(tx, of('inactivate').map((a) => a.contactId), true),
-    () => closeLinks(tx, of('inactivate').filter((a) => a.reason === 'deleted_upstream')),
+    // Deleted upstream, or out of the tenant's group scope: the link closes.
+    () => closeLinks(tx, [
+      ...of('inactivate').filter((a) => a.reason === 'deleted_upstream' || a.reason === 'left_group_scope'),
+      ...of('unlink'),
+    ]),
     () => setInactive(tx, of('reactivate').map((a) => a.contactId), false),
     () => queueItems(tx, runId, [...of('queue_ambiguous'), ...of('conflict')]),
   ];
@@ -162,7 +166,7 @@ async function setInactive(tx: Tx, contactIds: readonly string[], inactive: bool
   );
 }
 
-/** Closes the links of identities deleted upstream; nothing is deleted. */
+/** Closes the links of identities deleted upstream or out of the group scope; nothing is deleted. */
 async function closeLinks(tx: Tx, actions: readonly Action[]): Promise<void> {
   await batch(
     tx,

@@ -8,6 +8,7 @@ mod contact;
 mod link;
 pub(crate) mod nullable;
 mod settings;
+mod settings_layers;
 mod tenant;
 mod user;
 mod warning;
@@ -15,7 +16,13 @@ mod warning;
 pub use client::Client;
 pub use contact::{Contact, InactiveSource, PhoneNumber, PhoneType};
 pub use link::{ContactLink, Resolution, ResolutionDecision};
-pub use settings::{FieldSync, FilterOptions, MassInactivation, SyncSettings};
+pub use settings::{
+    DEFAULT_SYNC_INTERVAL_MINUTES, FieldSync, FilterOptions, MAX_SYNC_INTERVAL_MINUTES,
+    MIN_SYNC_INTERVAL_MINUTES, MassInactivation, SyncSettings,
+};
+pub use settings_layers::{
+    ResolvedSetting, ResolvedSettings, SettingSource, SettingsOverrides, resolve_settings,
+};
 pub use tenant::{ConnectionType, ManagedTenant, MappingState, TenantMapping, TenantStatus};
 pub use user::EntraUser;
 pub use warning::Warning;

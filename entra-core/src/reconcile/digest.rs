@@ -277,6 +277,9 @@ impl FieldHasher {
             filter,
             mass_inactivation,
             allow_mass_inactivation,
+            // Scheduling only: neither changes what a plan decides.
+            sync_enabled: _,
+            sync_interval_minutes: _,
         } = settings;
         let FieldSync {
             display_name,

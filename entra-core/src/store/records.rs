@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{RunScope, RunTrigger};
 use crate::model::{
-    Client, Contact, ContactLink, ManagedTenant, Resolution, SyncSettings, TenantMapping, Warning,
+    Client, Contact, ContactLink, ManagedTenant, Resolution, SettingsOverrides, TenantMapping,
+    Warning,
 };
 use crate::reconcile::Counters;
 
@@ -274,12 +275,13 @@ pub struct MappingHistoryEntry {
     pub closed_at: Option<String>,
 }
 
-/// Per-tenant settings as stored.
+/// A tenant's settings overrides as stored (the fields it sets; the others inherit from the
+/// account's defaults, then the built-in defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TenantSettings {
     pub entra_tenant_id: String,
-    pub settings: SyncSettings,
+    pub settings: SettingsOverrides,
 }
 
 /// A stored delta link of one tenant.
@@ -305,4 +307,10 @@ pub struct StoreSnapshot {
     pub runs: Vec<RunRecord>,
     pub tenant_results: Vec<TenantRunResult>,
     pub delta_links: Vec<TenantDeltaLink>,
+    /// The account-wide settings defaults, when any were saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_settings: Option<SettingsOverrides>,
+    /// Every connection the account ever had, oldest first.
+    #[serde(default)]
+    pub connections: Vec<super::AccountConnection>,
 }

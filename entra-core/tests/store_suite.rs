@@ -84,6 +84,10 @@ fn run(id: &str) -> RunRecord {
         tenants_succeeded: 0,
         tenants_failed: 0,
         counters: Counters::default(),
+        client_id: None,
+        tenants_skipped: 0,
+        error: None,
+        discovery: None,
     }
 }
 
@@ -101,6 +105,7 @@ fn result(run_id: &str, tenant: &str) -> TenantRunResult {
         error: None,
         duration_ms: 5,
         finished_at_ms: 2_000,
+        skip_reason: None,
     }
 }
 

@@ -39,10 +39,10 @@ pub use fault::ApplyFault;
 pub use memory::MemoryStore;
 pub use nonce::{MAX_NONCE_LEN, NonceStore};
 pub use records::{
-    AppliedChanges, ContactExpectation, FailureInfo, ListingMode, MappingHistoryEntry,
-    MappingUpdate, QueueItem, QueueItemKind, QueueObservation, QueueState, RunRecord, RunStart,
-    RunStatus, StoreSnapshot, TenantChanges, TenantDeltaLink, TenantOutcome, TenantRunResult,
-    TenantSettings,
+    AppliedChanges, ContactExpectation, DiscoverySummary, FailureInfo, ListingMode,
+    MappingHistoryEntry, MappingUpdate, QueueItem, QueueItemKind, QueueObservation, QueueState,
+    RunRecord, RunStart, RunStatus, StoreSnapshot, TenantChanges, TenantDeltaLink, TenantOutcome,
+    TenantRunResult, TenantSettings,
 };
 pub use shared::{DynNonceStore, DynStore};
 #[cfg(feature = "sqlite")]

@@ -75,6 +75,29 @@ pub struct RunRecord {
     /// The sum of the tenants' counters.
     #[serde(default)]
     pub counters: Counters,
+    /// The client of a `client` run (every tenant mapped to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Tenants the run left alone on purpose (their effective `syncEnabled` is off).
+    #[serde(default)]
+    pub tenants_skipped: u32,
+    /// Why a run that syncs no tenant (a discovery) failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<FailureInfo>,
+    /// What a discovery run found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoverySummary>,
+}
+
+/// What a discovery run found, in counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoverySummary {
+    pub listing_complete: bool,
+    pub inserted: u32,
+    pub updated: u32,
+    pub not_listed: u32,
+    pub unchanged: u32,
 }
 
 /// How a tenant's users were read.
@@ -93,6 +116,8 @@ pub enum ListingMode {
 pub enum TenantOutcome {
     Succeeded,
     Failed,
+    /// Not synced on purpose (see `skipReason`): neither a success nor a failure.
+    Skipped,
 }
 
 /// Why a tenant failed, in the shape operators and hosts switch on.
@@ -127,6 +152,9 @@ pub struct TenantRunResult {
     pub error: Option<FailureInfo>,
     pub duration_ms: u64,
     pub finished_at_ms: u64,
+    /// Why a `skipped` tenant was not synced, e.g. `sync_disabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
 }
 
 /// What [`crate::store::SyncStore::begin_run`] found.

@@ -141,6 +141,10 @@ async fn crashed_run<S: Harness>(
         tenants_succeeded: 0,
         tenants_failed: 0,
         counters: Counters::default(),
+        client_id: None,
+        tenants_skipped: 0,
+        error: None,
+        discovery: None,
     };
     engine.store().begin_run(&crashed).await.unwrap();
     let counters = Counters {
@@ -162,6 +166,7 @@ async fn crashed_run<S: Harness>(
             error: None,
             duration_ms: 10,
             finished_at_ms: t0 + 60_000,
+            skip_reason: None,
         })
         .await
         .unwrap();

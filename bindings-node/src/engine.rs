@@ -33,9 +33,9 @@ fn engine_error(err: EngineError) -> napi::Error {
         EngineError::Store(e) => errors::error(e),
         EngineError::Core(e) => errors::error(e),
         EngineError::RunId(e) => errors::error(e),
-        EngineError::NotMapped { .. } | EngineError::AttemptsExhausted { .. } => {
-            errors::error(&err)
-        }
+        EngineError::NotMapped { .. }
+        | EngineError::ClientNotMapped { .. }
+        | EngineError::AttemptsExhausted { .. } => errors::error(&err),
     }
 }
 

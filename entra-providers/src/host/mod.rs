@@ -10,6 +10,8 @@
 //!   by the provider call during which it happened.
 //! - [`auth`]: the partner sign-in (authorize URL, state check, code exchange, refresh) over
 //!   [`AuthSettings`], with JSON results.
+//! - [`connection`]: the account's connection lifecycle (connect, record a validation,
+//!   disconnect, save the CIPP settings) over the sync store and the secret provider.
 //! - `sandbox` (with the `sandbox` feature): the sandbox's credentials and ready-made provider
 //!   settings as JSON. The sandbox configuration itself is read by
 //!   [`crate::sandbox::SandboxConfig::from_json`].
@@ -19,6 +21,7 @@
 //! `entra_core::engine::RunRequest` (camelCase JSON or filled by the binding).
 
 pub mod auth;
+pub mod connection;
 mod error;
 pub mod rotation;
 #[cfg(feature = "sandbox")]
@@ -26,6 +29,9 @@ pub mod sandbox;
 pub mod settings;
 pub mod token_set;
 
+pub use connection::{
+    CippSettingsInput, connect, disconnect, record_validation, save_cipp_settings,
+};
 pub use error::HostError;
 pub use rotation::{
     HostCallbackSink, HostGraphProvider, HostTokenCallback, RotationFailures,

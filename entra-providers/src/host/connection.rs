@@ -19,24 +19,48 @@ use crate::validation::ValidationReport;
 
 use super::HostError;
 
-/// Opens the account's connection of `connection_type`. The other type's secrets are cleared
-/// (switching types never leaves stale credentials behind); an active connection of the other
-/// type is closed as `disconnected`. Connecting to the type already active returns it unchanged.
-pub async fn connect(
+/// The secret names to clear when connecting with `connecting` (the other type's), or when
+/// disconnecting (`None`: both types'). The Microsoft app credentials are never among them.
+pub fn secrets_to_clear(connecting: Option<ConnectionType>) -> Vec<&'static str> {
+    match connecting {
+        Some(ConnectionType::Direct) => names::CIPP_CONNECTION.to_vec(),
+        Some(ConnectionType::Cipp) => names::DIRECT_CONNECTION.to_vec(),
+        None => names::DIRECT_CONNECTION
+            .iter()
+            .chain(names::CIPP_CONNECTION.iter())
+            .copied()
+            .collect(),
+    }
+}
+
+/// What connecting changed in the store: the active connection, and whether it is new (then the
+/// other type's secrets must be cleared, see [`secrets_to_clear`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionChange {
+    pub connection: AccountConnection,
+    pub opened: bool,
+}
+
+/// The store half of [`connect`], for hosts that keep secrets in their own vault: opens the
+/// account's connection of `connection_type` (closing an active one of the other type as
+/// `disconnected`), or returns the active one of that type unchanged (`opened: false`).
+pub async fn open_connection(
     store: &(dyn SyncStore + '_),
-    secrets: &(dyn SecretProvider + '_),
     connection_type: ConnectionType,
     now_ms: u64,
-) -> Result<AccountConnection, HostError> {
+) -> Result<ConnectionChange, HostError> {
     let history = store.load_connection_history().await?;
-    if let Some(active) = history.iter().rev().find(|c| c.is_active())
+    let active = history.iter().rev().find(|c| c.is_active());
+    if let Some(active) = active
         && active.connection_type == connection_type
     {
-        return Ok(active.clone());
+        return Ok(ConnectionChange {
+            connection: active.clone(),
+            opened: false,
+        });
     }
-    switch_connection_type(secrets, store.account_id(), connection_type).await?;
     let now = rfc3339(now_ms);
-    if let Some(active) = history.iter().rev().find(|c| c.is_active()) {
+    if let Some(active) = active {
         let mut closed = active.clone();
         closed.status = ConnectionStatus::Disconnected;
         closed.disconnected_at = Some(now.clone());
@@ -52,7 +76,46 @@ pub async fn connect(
         last_validation: None,
     };
     store.save_account_connection(&opened).await?;
-    Ok(opened)
+    Ok(ConnectionChange {
+        connection: opened,
+        opened: true,
+    })
+}
+
+/// Opens the account's connection of `connection_type`. The other type's secrets are cleared
+/// first (switching types never leaves stale credentials behind, reusing
+/// [`switch_connection_type`]); an active connection of the other type is closed as
+/// `disconnected`. Connecting to the type already active returns it unchanged.
+pub async fn connect(
+    store: &(dyn SyncStore + '_),
+    secrets: &(dyn SecretProvider + '_),
+    connection_type: ConnectionType,
+    now_ms: u64,
+) -> Result<AccountConnection, HostError> {
+    if let Some(active) = store.load_active_connection().await?
+        && active.connection_type == connection_type
+    {
+        return Ok(active);
+    }
+    switch_connection_type(secrets, store.account_id(), connection_type).await?;
+    Ok(open_connection(store, connection_type, now_ms)
+        .await?
+        .connection)
+}
+
+/// The store half of [`disconnect`]: closes the active connection as `disconnected` (returned;
+/// `None` when none was active). The host then clears [`secrets_to_clear`]`(None)`.
+pub async fn close_connection(
+    store: &(dyn SyncStore + '_),
+    now_ms: u64,
+) -> Result<Option<AccountConnection>, HostError> {
+    let Some(mut active) = store.load_active_connection().await? else {
+        return Ok(None);
+    };
+    active.status = ConnectionStatus::Disconnected;
+    active.disconnected_at = Some(rfc3339(now_ms));
+    store.save_account_connection(&active).await?;
+    Ok(Some(active))
 }
 
 /// Records a validation report on the active connection: `connected` when every check passed,
@@ -92,19 +155,10 @@ pub async fn disconnect(
     now_ms: u64,
 ) -> Result<Option<AccountConnection>, HostError> {
     let account = store.account_id();
-    for name in names::DIRECT_CONNECTION
-        .iter()
-        .chain(names::CIPP_CONNECTION.iter())
-    {
+    for name in secrets_to_clear(None) {
         secrets.delete(account, name).await?;
     }
-    let Some(mut active) = store.load_active_connection().await? else {
-        return Ok(None);
-    };
-    active.status = ConnectionStatus::Disconnected;
-    active.disconnected_at = Some(rfc3339(now_ms));
-    store.save_account_connection(&active).await?;
-    Ok(Some(active))
+    close_connection(store, now_ms).await
 }
 
 /// The CIPP settings an operator enters: `{baseUrl, clientId, clientSecret, tenantId}`, all
@@ -163,6 +217,32 @@ impl CippSettingsInput {
     }
 }
 
+impl CippSettingsInput {
+    /// The validated settings as `(canonical secret name, value)` pairs, for hosts that write
+    /// their own vault; `invalid_input` when [`CippSettingsInput::validate`] refuses them.
+    pub fn secret_values(&self) -> Result<Vec<(&'static str, Secret)>, CoreError> {
+        self.validate()?;
+        Ok(vec![
+            (
+                names::ENTRA_CIPP_BASE_URL,
+                Secret::new(self.base_url.trim().trim_end_matches('/')),
+            ),
+            (
+                names::ENTRA_CIPP_CLIENT_ID,
+                Secret::new(self.client_id.trim()),
+            ),
+            (
+                names::ENTRA_CIPP_CLIENT_SECRET,
+                Secret::new(self.client_secret.clone()),
+            ),
+            (
+                names::ENTRA_CIPP_TENANT_ID,
+                Secret::new(self.tenant_id.trim()),
+            ),
+        ])
+    }
+}
+
 /// Validates the CIPP settings, then writes them to the account's secrets under the canonical
 /// names in one `set_many` (all or nothing where the provider supports it). Invalid settings are
 /// `invalid_input` and nothing is written. Returns the names written.
@@ -171,25 +251,7 @@ pub async fn save_cipp_settings(
     secrets: &(dyn SecretProvider + '_),
     settings: &CippSettingsInput,
 ) -> Result<Vec<&'static str>, HostError> {
-    settings.validate()?;
-    let values = [
-        (
-            names::ENTRA_CIPP_BASE_URL,
-            Secret::new(settings.base_url.trim().trim_end_matches('/')),
-        ),
-        (
-            names::ENTRA_CIPP_CLIENT_ID,
-            Secret::new(settings.client_id.trim()),
-        ),
-        (
-            names::ENTRA_CIPP_CLIENT_SECRET,
-            Secret::new(settings.client_secret.clone()),
-        ),
-        (
-            names::ENTRA_CIPP_TENANT_ID,
-            Secret::new(settings.tenant_id.trim()),
-        ),
-    ];
+    let values = settings.secret_values()?;
     secrets.set_many(store.account_id(), &values).await?;
     Ok(values.iter().map(|(name, _)| *name).collect())
 }

@@ -22,6 +22,7 @@
 
 pub mod auth;
 pub mod connection;
+pub mod connection_json;
 mod error;
 pub mod rotation;
 #[cfg(feature = "sandbox")]
@@ -30,7 +31,12 @@ pub mod settings;
 pub mod token_set;
 
 pub use connection::{
-    CippSettingsInput, connect, disconnect, record_validation, save_cipp_settings,
+    CippSettingsInput, ConnectionChange, close_connection, connect, disconnect, open_connection,
+    record_validation, save_cipp_settings, secrets_to_clear,
+};
+pub use connection_json::{
+    cipp_secrets_json, connect_json, connection_status_json, connection_type_from_name,
+    disconnect_json, record_validation_json,
 };
 pub use error::HostError;
 pub use rotation::{

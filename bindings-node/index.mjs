@@ -43,6 +43,7 @@ export const {
   MemoryStore,
   SqliteStore,
   SyncEngine,
+  cippSecrets,
   Sandbox,
   setLogger,
   version,

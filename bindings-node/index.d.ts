@@ -134,6 +134,59 @@ export interface SyncSettings {
   /** A linked user leaving the group scope: off (default) closes the link and leaves the
    * contact as it is; on also inactivates the contact (only when every group listing is complete). */
   inactivateWhenLeavingGroupScope?: boolean
+  /** Off: runs record the tenant as skipped (`skipReason: 'sync_disabled'`). Default true. */
+  syncEnabled?: boolean
+  /** The host's recurring-sync interval, 5..=10080 minutes. Default 1440. */
+  syncIntervalMinutes?: number
+}
+
+/** One settings layer (account-wide defaults or a tenant's overrides): absent keys inherit. */
+export type SettingsOverrides = SyncSettings
+
+export type SettingSource = 'default' | 'account' | 'tenant'
+
+export interface ResolvedSetting {
+  value: Json
+  source: SettingSource
+}
+
+export interface ResolvedSettings {
+  effective: SyncSettings
+  fields: { [field: string]: ResolvedSetting }
+}
+
+export type ConnectionStatus = 'connected' | 'disconnected' | 'validation_failed'
+
+export interface AccountConnection {
+  connectionId: string
+  connectionType: 'direct' | 'cipp'
+  status: ConnectionStatus
+  connectedAt: string | null
+  disconnectedAt: string | null
+  lastValidatedAt: string | null
+  lastValidation: { [key: string]: Json } | null
+}
+
+/** `secretsToClear`: canonical secret names the host deletes from its vault. */
+export interface ConnectionChange {
+  connection: AccountConnection | null
+  secretsToClear: Array<string>
+}
+
+export interface ConnectionStatusReport {
+  active: AccountConnection | null
+  history: Array<AccountConnection>
+}
+
+export interface CippSettingsInput {
+  baseUrl: string
+  clientId: string
+  clientSecret: string
+  tenantId: string
+}
+
+export interface CippSecrets {
+  secrets: { [name: string]: string }
 }
 
 export type ExclusionReason =
@@ -773,7 +826,7 @@ export interface SandboxMutation {
   accountEnabled?: boolean
 }
 
-export type RunScope = 'all_tenants' | 'tenant' | 'discovery'
+export type RunScope = 'all_tenants' | 'tenant' | 'discovery' | 'client'
 
 export type RunTrigger = 'initial' | 'manual' | 'scheduled'
 
@@ -793,6 +846,7 @@ export interface RunKey {
   trigger: RunTrigger
   discriminator: RequestKeyDiscriminator | TimeBucketDiscriminator
   entraTenantId?: string | null
+  clientId?: string | null
 }
 
 export type RunStatus = 'running' | 'completed' | 'partial' | 'failed' | 'cancelled'
@@ -835,13 +889,31 @@ export interface RunRecord {
   tenantsSucceeded: number
   tenantsFailed: number
   counters: Counters
+  clientId?: string | null
+  tenantsSkipped: number
+  error?: FailureInfo | null
+  discovery?: DiscoverySummary | null
+}
+
+export interface DiscoverySummary {
+  listingComplete: boolean
+  inserted: number
+  updated: number
+  notListed: number
+  unchanged: number
+}
+
+export interface DiscoveryRunReport {
+  run: RunRecord
+  report: DiscoveryReport | null
+  joined: boolean
 }
 
 export interface TenantRunResult {
   runId: string
   entraTenantId: string
   clientId: string | null
-  outcome: 'succeeded' | 'failed'
+  outcome: 'succeeded' | 'failed' | 'skipped'
   mode: 'full' | 'delta' | null
   listingComplete: boolean
   dryRun: boolean
@@ -852,6 +924,7 @@ export interface TenantRunResult {
   finishedAtMs: number
   /** The tenant's licence summary of this run, when one was made. */
   licenseSummary?: LicenseSummary
+  skipReason?: string | null
 }
 
 export interface RunReport {
@@ -879,7 +952,7 @@ export interface TenantFinishedEvent {
   event: 'tenantFinished'
   runId: string
   entraTenantId: string
-  outcome: 'succeeded' | 'failed'
+  outcome: 'succeeded' | 'failed' | 'skipped'
   counters: Counters
   totals: Counters
   tenantsDone: number
@@ -1132,14 +1205,23 @@ export declare abstract class Store {
   loadSyncSettings(tenantId: string): Promise<SyncSettings>
   saveSyncSettings(tenantId: string, settings: SyncSettings): Promise<null>
   snapshot(): Promise<StoreSnapshot>
+  /** The PSA account whose records this store reads and writes. */
+  readonly accountId: string
+  loadSettingsOverrides(tenantId?: string | null): Promise<SettingsOverrides>
+  saveSettingsOverrides(overrides: SettingsOverrides, tenantId?: string | null): Promise<null>
+  resolveSyncSettings(tenantId: string): Promise<ResolvedSettings>
+  connectionStatus(): Promise<ConnectionStatusReport>
+  connect(connectionType: 'direct' | 'cipp'): Promise<ConnectionChange>
+  recordValidation(report: { ok: boolean; checks: Array<{ [key: string]: Json }> }): Promise<AccountConnection>
+  disconnect(): Promise<ConnectionChange>
 }
 /** Everything a store holds. */
 export type StoreSnapshot = { [key: string]: Json }
 export declare class MemoryStore extends Store {
-  constructor()
+  constructor(accountId?: string | null)
 }
 export declare class SqliteStore extends Store {
-  constructor(path: string)
+  constructor(path: string, accountId?: string | null)
   static inMemory(): SqliteStore
 }
 
@@ -1166,7 +1248,14 @@ export declare class SyncEngine {
   applyMappingChanges(operations: Array<MappingOperation>): Promise<MappingChangesOutput>
   syncTenant(mapping: TenantMapping, options?: SyncTenantOptions): Promise<TenantSyncReport>
   syncAll(options?: SyncAllOptions): Promise<RunReport>
+  /** "Sync now" on a client: its tenants as one recorded run of scope `client`. */
+  syncClient(clientId: string, options?: Omit<SyncAllOptions, 'onProgress'>): Promise<RunReport>
+  /** Discovery as a recorded run of scope `discovery`. */
+  discoverRun(options?: { trigger?: RunTrigger; requestKey?: string | null; bucketSeconds?: number }): Promise<DiscoveryRunReport>
 }
+
+/** Validates CIPP settings and returns the secrets to write under their canonical names. */
+export declare function cippSecrets(settings: CippSettingsInput): CippSecrets
 
 // -------------------------------------------------------------------------------------------
 // Sandbox

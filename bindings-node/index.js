@@ -589,19 +589,53 @@ class Store {
   snapshot() {
     return jsonPromise(() => this._native.snapshot())
   }
-}
-
-/** The reference in-memory store: for tests, demos and embedding. */
-class MemoryStore extends Store {
-  constructor() {
-    super(native.Store.memory())
+  /** The PSA account whose records this store reads and writes. */
+  get accountId() {
+    return this._native.accountId
+  }
+  /** A settings layer: the account-wide defaults (no `tenantId`) or a tenant's overrides. */
+  loadSettingsOverrides(tenantId = null) {
+    return jsonPromise(() => this._native.loadSettingsOverrides(tenantId))
+  }
+  /** Replaces a settings layer (no `tenantId`: the account-wide defaults); `{}` forgets it. */
+  saveSettingsOverrides(overrides, tenantId = null) {
+    return jsonPromise(() => this._native.saveSettingsOverrides(toJson(overrides, 'overrides'), tenantId))
+  }
+  /** A tenant's effective settings and, per field, `{value, source}`. */
+  resolveSyncSettings(tenantId) {
+    return jsonPromise(() => this._native.resolveSyncSettings(tenantId))
+  }
+  /** The account's connections: `{active, history}`. */
+  connectionStatus() {
+    return jsonPromise(() => this._native.connectionStatus())
+  }
+  /** Connects (`'direct'` or `'cipp'`): `{connection, secretsToClear}`; delete those secrets. */
+  connect(connectionType) {
+    return jsonPromise(() => this._native.connect(connectionType))
+  }
+  /** Records a provider's validation report on the active connection. */
+  recordValidation(report) {
+    return jsonPromise(() => this._native.recordValidation(toJson(report, 'report')))
+  }
+  /** Disconnects: `{connection, secretsToClear}` with both types' secret names. */
+  disconnect() {
+    return jsonPromise(() => this._native.disconnect())
   }
 }
 
-/** The durable embedded store: one SQLite file (created with its schema when missing). */
+/** The reference in-memory store: for tests, demos and embedding. `accountId`: the PSA account
+ * it serves (default `'default'`). */
+class MemoryStore extends Store {
+  constructor(accountId = null) {
+    super(guard(() => native.Store.memory(accountId)))
+  }
+}
+
+/** The durable embedded store: one SQLite file (created with its schema when missing), one
+ * account's rows of it (`accountId`, default `'default'`). */
 class SqliteStore extends Store {
-  constructor(path) {
-    super(guard(() => native.Store.sqlite(String(path))))
+  constructor(path, accountId = null) {
+    super(guard(() => native.Store.sqlite(String(path), accountId)))
   }
   /** A private in-memory database, gone when the store is garbage-collected. */
   static inMemory() {
@@ -659,6 +693,33 @@ class SyncEngine {
       }
     })
   }
+  /** "Sync now" on a client: every tenant mapped to `clientId` as one recorded run (scope
+   * `client`); options as `syncAll`'s, with an optional abort `signal`. */
+  syncClient(clientId, options = {}) {
+    const { signal, ...rest } = options || {}
+    return guardAsync(async () => {
+      const token = new native.CancelToken()
+      const abort = () => token.cancel()
+      if (signal) {
+        if (signal.aborted) abort()
+        else signal.addEventListener('abort', abort, { once: true })
+      }
+      try {
+        return fromJson(await this._native.syncClient(clientId, toJson(rest, 'options'), token))
+      } finally {
+        if (signal) signal.removeEventListener('abort', abort)
+      }
+    })
+  }
+  /** Discovery as a recorded run (scope `discovery`): `{run, report, joined}`. */
+  discoverRun(options = {}) {
+    return jsonPromise(() => this._native.discoverRun(toJson(options, 'options')))
+  }
+}
+
+/** Validates CIPP settings and returns `{secrets: {<canonical name>: value}}` to write. */
+function cippSecrets(settings) {
+  return fromJson(guard(() => native.cippSecrets(toJson(settings, 'settings'))))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -831,6 +892,7 @@ module.exports = {
   MemoryStore,
   SqliteStore,
   SyncEngine,
+  cippSecrets,
   Sandbox,
   setLogger,
   version: native.version(),

@@ -44,6 +44,7 @@ export const {
   MemoryStore,
   SqliteStore,
   SyncEngine,
+  cippSecrets,
   Sandbox,
   setLogger,
   version,

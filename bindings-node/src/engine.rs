@@ -5,15 +5,20 @@
 
 use std::sync::Arc;
 
+use entra_core::clock::now_ms;
 use entra_core::engine::{
     CancelToken as RustCancelToken, DynEngine, EngineError, ProgressEvent, SyncAllOptions,
     SyncEngine as Engine, SyncOptions,
 };
 use entra_core::mapping::{MappingOperation, PreviewOptions};
-use entra_core::model::{Client, Contact, Resolution, SyncSettings, TenantMapping};
-use entra_core::store::{
-    DynStore, MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore, StoreError,
+use entra_core::model::{
+    Client, Contact, Resolution, SettingsOverrides, SyncSettings, TenantMapping,
 };
+use entra_core::store::{
+    DEFAULT_ACCOUNT_ID, DynStore, MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore,
+    StoreError,
+};
+use entra_providers::host::{self, HostError};
 use napi::Env;
 use napi::bindgen_prelude::{Function, PromiseRaw};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
@@ -33,9 +38,9 @@ fn engine_error(err: EngineError) -> napi::Error {
         EngineError::Store(e) => errors::error(e),
         EngineError::Core(e) => errors::error(e),
         EngineError::RunId(e) => errors::error(e),
-        EngineError::NotMapped { .. } | EngineError::AttemptsExhausted { .. } => {
-            errors::error(&err)
-        }
+        EngineError::NotMapped { .. }
+        | EngineError::ClientNotMapped { .. }
+        | EngineError::AttemptsExhausted { .. } => errors::error(&err),
     }
 }
 
@@ -60,19 +65,30 @@ pub struct Store {
 
 #[napi]
 impl Store {
-    /// The reference in-memory store: for tests, demos and embedding.
+    /// The reference in-memory store: for tests, demos and embedding. `accountId`: the PSA
+    /// account it serves (default `"default"`).
     #[napi(factory)]
-    pub fn memory() -> Self {
-        Self {
-            store: Arc::new(RustMemoryStore::new()),
-        }
+    pub fn memory(account_id: Option<String>) -> napi::Result<Self> {
+        let store = match account_id {
+            Some(account) => {
+                RustMemoryStore::for_account(&account).map_err(|e| errors::error(&e))?
+            }
+            None => RustMemoryStore::new(),
+        };
+        Ok(Self {
+            store: Arc::new(store),
+        })
     }
 
     /// The durable embedded store: one SQLite file (created with its schema when missing).
+    /// `accountId`: the PSA account this store serves in the file (default `"default"`); one file
+    /// holds many accounts and each store reads and writes only its own.
     #[napi(factory)]
-    pub fn sqlite(path: String) -> napi::Result<Self> {
+    pub fn sqlite(path: String, account_id: Option<String>) -> napi::Result<Self> {
         errors::guard(|| {
-            let store = RustSqliteStore::open(path).map_err(|e| errors::error(&e))?;
+            let account = account_id.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
+            let store =
+                RustSqliteStore::open_for_account(path, &account).map_err(|e| errors::error(&e))?;
             Ok(Self {
                 store: Arc::new(store),
             })
@@ -232,6 +248,132 @@ impl Store {
         let s = self.store.clone();
         json_promise(env, async move { s.snapshot().await }, store_err)
     }
+
+    /// The PSA account whose records this store reads and writes.
+    #[napi(getter)]
+    pub fn account_id(&self) -> String {
+        self.store.account_id().to_string()
+    }
+
+    /// A settings layer: the account-wide defaults (no `tenantId`) or one tenant's overrides.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn load_settings_overrides<'e>(
+        &self,
+        env: &'e Env,
+        tenant_id: Option<String>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { s.load_settings_overrides(tenant_id.as_deref()).await },
+            store_err,
+        )
+    }
+
+    /// Replaces a settings layer (no `tenantId`: the account-wide defaults); `{}` forgets it.
+    /// Unknown keys and a `syncIntervalMinutes` outside 5..=10080 are `invalid_input`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn save_settings_overrides<'e>(
+        &self,
+        env: &'e Env,
+        overrides: String,
+        tenant_id: Option<String>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let value = parse(&overrides, "overrides")?;
+        let overrides = SettingsOverrides::from_json(&value).map_err(|e| errors::error(&e))?;
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move {
+                s.save_settings_overrides(tenant_id.as_deref(), &overrides)
+                    .await
+            },
+            store_err,
+        )
+    }
+
+    /// A tenant's effective settings and, per field, `{value, source}`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn resolve_sync_settings<'e>(
+        &self,
+        env: &'e Env,
+        tenant_id: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { s.resolve_sync_settings(&tenant_id).await },
+            store_err,
+        )
+    }
+
+    /// The account's connections: `{active, history}`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn connection_status<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { host::connection_status_json(s.as_ref()).await },
+            host_err,
+        )
+    }
+
+    /// Connects with `connectionType`: `{connection, secretsToClear}`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn connect<'e>(
+        &self,
+        env: &'e Env,
+        connection_type: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { host::connect_json(s.as_ref(), &connection_type, now_ms()).await },
+            host_err,
+        )
+    }
+
+    /// Records a validation report (`{ok, checks}`) on the active connection.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn record_validation<'e>(
+        &self,
+        env: &'e Env,
+        report: String,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let report = parse(&report, "report")?;
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { host::record_validation_json(s.as_ref(), &report, now_ms()).await },
+            host_err,
+        )
+    }
+
+    /// Disconnects: `{connection, secretsToClear}` with both types' secret names.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn disconnect<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
+        let s = self.store.clone();
+        json_promise(
+            env,
+            async move { host::disconnect_json(s.as_ref(), now_ms()).await },
+            host_err,
+        )
+    }
+}
+
+fn host_err(err: HostError) -> napi::Error {
+    errors::error(&err)
+}
+
+/// Validates CIPP settings (`{baseUrl, clientId, clientSecret, tenantId}`) and returns the JSON
+/// `{"secrets": {<canonical name>: value}}` for the host to write to its vault.
+#[napi]
+pub fn cipp_secrets(settings: String) -> napi::Result<String> {
+    errors::guard(|| {
+        let settings = parse(&settings, "settings")?;
+        let out = host::cipp_secrets_json(&settings).map_err(|e| errors::error(&e))?;
+        serde_json::to_string(&out).map_err(|e| errors::invalid_input(&e.to_string()))
+    })
 }
 
 /// Stops a `syncAll` run between tenants: tenants in flight finish and are recorded, the run
@@ -397,5 +539,44 @@ impl SyncEngine {
         options.progress = progress;
         let e = self.inner.clone();
         json_promise(env, async move { e.sync_all(options).await }, engine_error)
+    }
+
+    /// "Sync now" on a client: every tenant mapped to `clientId` as one recorded run of scope
+    /// `client` (options as `syncAll`'s). `not_mapped` when no tenant is mapped to it.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn sync_client<'e>(
+        &self,
+        env: &'e Env,
+        client_id: String,
+        options: Option<String>,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
+        let mut options = SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))?;
+        options.cancel = cancel.map(|c| c.inner.clone());
+        let e = self.inner.clone();
+        json_promise(
+            env,
+            async move { e.sync_client(&client_id, options).await },
+            engine_error,
+        )
+    }
+
+    /// Discovery as a recorded run of scope `discovery`: `{run, report, joined}` (options:
+    /// `{trigger?, requestKey?, bucketSeconds?}`). A failed listing is recorded and rejected.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn discover_run<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<String>,
+    ) -> napi::Result<PromiseRaw<'e, String>> {
+        let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
+        let options = SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))?;
+        let e = self.inner.clone();
+        json_promise(
+            env,
+            async move { e.discover_run(options).await },
+            engine_error,
+        )
     }
 }

@@ -5,15 +5,20 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use entra_core::clock::now_ms;
 use entra_core::engine::{
     CancelToken as RustCancelToken, DynEngine, ProgressCallback, ProgressEvent, RunRequest,
     SyncEngine as Engine, SyncOptions,
 };
 use entra_core::mapping::{MappingOperation, PreviewOptions};
-use entra_core::model::{Client, Contact, Resolution, SyncSettings, TenantMapping};
-use entra_core::store::{
-    DynStore, MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore, StoreError,
+use entra_core::model::{
+    Client, Contact, Resolution, SettingsOverrides, SyncSettings, TenantMapping,
 };
+use entra_core::store::{
+    DEFAULT_ACCOUNT_ID, DynStore, MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore,
+    StoreError,
+};
+use entra_providers::host;
 use pyo3::prelude::*;
 use serde::Serialize;
 
@@ -161,6 +166,111 @@ impl Store {
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         store_call(py, &self.store, |s| async move { s.snapshot().await })
     }
+
+    /// The PSA account whose records this store reads and writes (`"default"` unless opened
+    /// with `account_id`).
+    #[getter]
+    fn account_id(&self) -> String {
+        self.store.account_id().to_string()
+    }
+
+    /// A settings layer: the account-wide defaults (`tenant_id=None`) or one tenant's overrides
+    /// (only the fields it sets).
+    #[pyo3(signature = (tenant_id = None))]
+    fn load_settings_overrides<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        store_call(py, &self.store, |s| async move {
+            s.load_settings_overrides(tenant_id.as_deref()).await
+        })
+    }
+
+    /// Replaces a settings layer (`tenant_id=None`: the account-wide defaults); `{}` forgets it.
+    /// Unknown keys and a `syncIntervalMinutes` outside 5..=10080 raise `InvalidInput`.
+    #[pyo3(signature = (overrides, tenant_id = None))]
+    fn save_settings_overrides<'py>(
+        &self,
+        py: Python<'py>,
+        overrides: &Bound<'py, PyAny>,
+        tenant_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let value: serde_json::Value = de::arg(py, overrides, "overrides")?;
+        let overrides =
+            SettingsOverrides::from_json(&value).map_err(|e| errors::core_error(py, &e))?;
+        store_call(py, &self.store, |s| async move {
+            s.save_settings_overrides(tenant_id.as_deref(), &overrides)
+                .await
+        })
+    }
+
+    /// A tenant's effective settings and, per field, `{value, source}` with source `default`,
+    /// `account` or `tenant`.
+    fn resolve_sync_settings<'py>(
+        &self,
+        py: Python<'py>,
+        tenant_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        store_call(py, &self.store, |s| async move {
+            s.resolve_sync_settings(&tenant_id).await
+        })
+    }
+
+    /// The account's connections: `{active, history}`.
+    fn connection_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::typed_awaitable(
+            py,
+            async move { host::connection_status_json(s.as_ref()).await },
+        )
+    }
+
+    /// Connects with `connection_type` (`"direct"` or `"cipp"`): `{connection, secretsToClear}`;
+    /// the host deletes `secretsToClear` (the other type's secret names) from its vault.
+    fn connect<'py>(
+        &self,
+        py: Python<'py>,
+        connection_type: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::typed_awaitable(py, async move {
+            host::connect_json(s.as_ref(), &connection_type, now_ms()).await
+        })
+    }
+
+    /// Records a provider's validation report (`{ok, checks}`) on the active connection:
+    /// `connected` or `validation_failed`. Raises `NotFound` without an active connection.
+    fn record_validation<'py>(
+        &self,
+        py: Python<'py>,
+        report: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let report: serde_json::Value = de::arg(py, report, "report")?;
+        let s = self.store.clone();
+        runtime::typed_awaitable(py, async move {
+            host::record_validation_json(s.as_ref(), &report, now_ms()).await
+        })
+    }
+
+    /// Disconnects: `{connection, secretsToClear}` with BOTH types' secret names for the host
+    /// to delete. Mappings, links and run history are kept.
+    fn disconnect<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.store.clone();
+        runtime::typed_awaitable(py, async move {
+            host::disconnect_json(s.as_ref(), now_ms()).await
+        })
+    }
+}
+
+/// Validates CIPP settings (`{baseUrl, clientId, clientSecret, tenantId}`) and returns
+/// `{"secrets": {<canonical name>: value}}` for the host to write to its vault; raises
+/// `InvalidInput` naming the field when they are unusable.
+#[pyfunction]
+fn cipp_secrets(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let settings: serde_json::Value = de::arg(py, settings, "settings")?;
+    let out = host::cipp_secrets_json(&settings).map_err(|e| errors::error(py, &e))?;
+    Ok(ser::small_to_py(py, &out)?.unbind())
 }
 
 /// The reference in-memory store: for tests, demos and embedding.
@@ -170,9 +280,17 @@ pub struct MemoryStore;
 
 #[pymethods]
 impl MemoryStore {
+    /// `account_id`: the PSA account this store serves (default `"default"`).
     #[new]
-    fn new() -> PyClassInitializer<Self> {
-        Store::init(Arc::new(RustMemoryStore::new()))
+    #[pyo3(signature = (account_id = None))]
+    fn new(py: Python<'_>, account_id: Option<String>) -> PyResult<PyClassInitializer<Self>> {
+        let store = match account_id {
+            Some(account) => {
+                RustMemoryStore::for_account(&account).map_err(|e| errors::error(py, &e))?
+            }
+            None => RustMemoryStore::new(),
+        };
+        Ok(Store::init(Arc::new(store)))
     }
 }
 
@@ -183,9 +301,17 @@ pub struct SqliteStore;
 
 #[pymethods]
 impl SqliteStore {
+    /// `account_id`: the PSA account this store serves in the database (default `"default"`);
+    /// one file holds many accounts, each store reads and writes only its own.
     #[new]
-    fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyClassInitializer<Self>> {
-        let opened = py.detach(|| RustSqliteStore::open(path));
+    #[pyo3(signature = (path, account_id = None))]
+    fn new(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        account_id: Option<String>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let account = account_id.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
+        let opened = py.detach(|| RustSqliteStore::open_for_account(path, &account));
         Ok(Store::init(Arc::new(
             opened.map_err(|e| errors::error(py, &e))?,
         )))
@@ -357,6 +483,74 @@ impl SyncEngine {
         runtime::typed_awaitable(py, async move { e.sync_all(options).await })
     }
 
+    /// "Sync now" on a client: every tenant mapped to `client_id` as one recorded run of scope
+    /// `client` (same options as `sync_all`). Raises `NotMapped` when no tenant is mapped to it.
+    #[pyo3(signature = (
+        client_id,
+        dry_run = false,
+        use_delta = true,
+        concurrency = 4,
+        trigger = "manual",
+        request_key = None,
+        bucket_seconds = 300,
+        on_progress = None,
+        cancel = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn sync_client<'py>(
+        &self,
+        py: Python<'py>,
+        client_id: String,
+        dry_run: bool,
+        use_delta: bool,
+        concurrency: usize,
+        trigger: &str,
+        request_key: Option<String>,
+        bucket_seconds: u64,
+        on_progress: Option<Py<PyAny>>,
+        cancel: Option<&Bound<'py, CancelToken>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = RunRequest {
+            dry_run,
+            use_delta,
+            concurrency,
+            request_key,
+            bucket_seconds,
+            ..RunRequest::default()
+        };
+        let mut options = request
+            .with_trigger_name(trigger)
+            .and_then(RunRequest::into_options)
+            .map_err(|e| errors::core_error(py, &e))?;
+        options.cancel = cancel.map(|c| c.get().inner.clone());
+        options.progress = on_progress.map(progress_callback);
+        let e = self.inner.clone();
+        runtime::typed_awaitable(py, async move { e.sync_client(&client_id, options).await })
+    }
+
+    /// Discovery as a recorded run of scope `discovery`: `{run, report, joined}`. A failed
+    /// listing is recorded as a failed run and raised.
+    #[pyo3(signature = (trigger = "manual", request_key = None, bucket_seconds = 300))]
+    fn discover_run<'py>(
+        &self,
+        py: Python<'py>,
+        trigger: &str,
+        request_key: Option<String>,
+        bucket_seconds: u64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = RunRequest {
+            request_key,
+            bucket_seconds,
+            ..RunRequest::default()
+        };
+        let options = request
+            .with_trigger_name(trigger)
+            .and_then(RunRequest::into_options)
+            .map_err(|e| errors::core_error(py, &e))?;
+        let e = self.inner.clone();
+        runtime::typed_awaitable(py, async move { e.discover_run(options).await })
+    }
+
     fn __repr__(&self) -> String {
         self.repr.clone()
     }
@@ -368,5 +562,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SqliteStore>()?;
     m.add_class::<CancelToken>()?;
     m.add_class::<SyncEngine>()?;
+    m.add_function(wrap_pyfunction!(cipp_secrets, m)?)?;
     Ok(())
 }

@@ -24,6 +24,8 @@ pub enum RunScope {
     Tenant,
     /// Tenant discovery only.
     Discovery,
+    /// Contacts of every tenant mapped to one client ("sync now" on a client).
+    Client,
 }
 
 impl RunScope {
@@ -32,6 +34,7 @@ impl RunScope {
             RunScope::AllTenants => "all_tenants",
             RunScope::Tenant => "tenant",
             RunScope::Discovery => "discovery",
+            RunScope::Client => "client",
         }
     }
 }
@@ -42,14 +45,19 @@ impl std::str::FromStr for RunScope {
     /// Reads the snake_case name hosts pass (`all_tenants`, `tenant`, `discovery`); anything
     /// else is `invalid_input` listing the names.
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        [RunScope::AllTenants, RunScope::Tenant, RunScope::Discovery]
-            .into_iter()
-            .find(|s| s.as_str() == name)
-            .ok_or_else(|| {
-                crate::CoreError::invalid_input(format!(
-                    "unknown scope `{name}` (all_tenants, tenant, discovery)"
-                ))
-            })
+        [
+            RunScope::AllTenants,
+            RunScope::Tenant,
+            RunScope::Discovery,
+            RunScope::Client,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+        .ok_or_else(|| {
+            crate::CoreError::invalid_input(format!(
+                "unknown scope `{name}` (all_tenants, tenant, discovery, client)"
+            ))
+        })
     }
 }
 
@@ -118,6 +126,9 @@ pub enum RunDiscriminator {
 pub struct RunKey {
     /// The tenant a run covers; `None` for runs over all tenants.
     pub entra_tenant_id: Option<String>,
+    /// The client a `client` run covers; `None` for every other scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     pub scope: RunScope,
     pub trigger: RunTrigger,
     pub discriminator: RunDiscriminator,
@@ -188,13 +199,38 @@ impl RunKey {
 /// The id contains only ASCII letters, digits and `-_:.#`, so it is safe as a workflow id, a file
 /// name fragment or a URL path segment. Tenant ids made of other characters are hashed.
 pub fn run_id(key: &RunKey) -> Result<String, RunIdError> {
-    let tenant = match (&key.scope, key.entra_tenant_id.as_deref()) {
-        (RunScope::Tenant, None) => {
+    let tenant = match (
+        &key.scope,
+        key.entra_tenant_id.as_deref(),
+        key.client_id.as_deref(),
+    ) {
+        (RunScope::Client, Some(_), _) => {
+            return Err(RunIdError::InvalidKey {
+                message: "a `client` run covers a client's tenants and takes no `entraTenantId`"
+                    .into(),
+            });
+        }
+        (RunScope::Client, None, None) => {
+            return Err(RunIdError::InvalidKey {
+                message: "a client run needs `clientId`".into(),
+            });
+        }
+        (RunScope::Client, None, Some(c)) => {
+            safe_segment(c.trim()).ok_or_else(|| RunIdError::InvalidKey {
+                message: "`clientId` is empty".into(),
+            })?
+        }
+        (_, _, Some(_)) => {
+            return Err(RunIdError::InvalidKey {
+                message: format!("a `{}` run takes no `clientId`", key.scope.as_str()),
+            });
+        }
+        (RunScope::Tenant, None, None) => {
             return Err(RunIdError::InvalidKey {
                 message: "a tenant run needs `entraTenantId`".into(),
             });
         }
-        (RunScope::AllTenants | RunScope::Discovery, Some(_)) => {
+        (RunScope::AllTenants | RunScope::Discovery, Some(_), None) => {
             return Err(RunIdError::InvalidKey {
                 message: format!(
                     "a `{}` run covers every tenant and takes no `entraTenantId`",
@@ -202,8 +238,8 @@ pub fn run_id(key: &RunKey) -> Result<String, RunIdError> {
                 ),
             });
         }
-        (_, None) => "all".to_string(),
-        (_, Some(t)) => safe_segment(t.trim()).ok_or_else(|| RunIdError::InvalidKey {
+        (_, None, None) => "all".to_string(),
+        (_, Some(t), None) => safe_segment(t.trim()).ok_or_else(|| RunIdError::InvalidKey {
             message: "`entraTenantId` is empty".into(),
         })?,
     };
@@ -298,6 +334,7 @@ mod tests {
     fn all(trigger: RunTrigger, d: RunDiscriminator) -> RunKey {
         RunKey {
             entra_tenant_id: None,
+            client_id: None,
             scope: RunScope::AllTenants,
             trigger,
             discriminator: d,
@@ -326,6 +363,7 @@ mod tests {
         );
         let tenant = RunKey {
             entra_tenant_id: Some("0F3C-AA".into()),
+            client_id: None,
             scope: RunScope::Tenant,
             trigger: RunTrigger::Manual,
             discriminator: key("click-1"),
@@ -338,6 +376,7 @@ mod tests {
     fn odd_tenant_ids_are_hashed_into_safe_characters() {
         let key = RunKey {
             entra_tenant_id: Some("contoso.com/../x y".into()),
+            client_id: None,
             scope: RunScope::Tenant,
             trigger: RunTrigger::Manual,
             discriminator: bucket(0),
@@ -387,7 +426,12 @@ mod tests {
         ] {
             assert_eq!(t.as_str().parse::<RunTrigger>(), Ok(t));
         }
-        for s in [RunScope::AllTenants, RunScope::Tenant, RunScope::Discovery] {
+        for s in [
+            RunScope::AllTenants,
+            RunScope::Tenant,
+            RunScope::Discovery,
+            RunScope::Client,
+        ] {
             assert_eq!(s.as_str().parse::<RunScope>(), Ok(s));
         }
         for bad in ["", "Manual", "hourly", "manual "] {
@@ -424,5 +468,32 @@ mod tests {
             },
         );
         assert!(run_id(&key).is_err());
+    }
+
+    #[test]
+    fn client_run_ids_are_deterministic_and_need_exactly_a_client() {
+        let client = |c: Option<&str>, t: Option<&str>| RunKey {
+            entra_tenant_id: t.map(Into::into),
+            client_id: c.map(Into::into),
+            scope: RunScope::Client,
+            trigger: RunTrigger::Manual,
+            discriminator: bucket(1_700_000_100),
+        };
+        let id = run_id(&client(Some("C-42"), None)).unwrap();
+        assert_eq!(id, "entra-sync:client:c-42:manual:t1700000100");
+        assert_eq!(id, run_id(&client(Some("C-42"), None)).unwrap());
+        assert_ne!(id, run_id(&client(Some("C-43"), None)).unwrap());
+        // (key, why it is refused)
+        let mut on_all = all(RunTrigger::Manual, bucket(0));
+        on_all.client_id = Some("c1".into());
+        let cases = [
+            (client(None, None), "no client"),
+            (client(Some(" "), None), "blank client"),
+            (client(Some("c1"), Some("t1")), "a tenant too"),
+            (on_all, "a client on an all-tenants run"),
+        ];
+        for (key, why) in cases {
+            assert_eq!(run_id(&key).unwrap_err().code(), "invalid_input", "{why}");
+        }
     }
 }

@@ -5,12 +5,15 @@ use entra_core::model::{
     Client, Contact, ContactLink, EntraUser, ManagedTenant, MappingState, Resolution,
     ResolutionDecision, SyncSettings, TenantMapping, TenantStatus,
 };
+use entra_core::model::{ConnectionType, SettingSource, SettingsOverrides};
 use entra_core::reconcile::{Counters, PlanInput, SyncPlan, plan_tenant_sync};
+use entra_core::store::{AccountConnection, ConnectionStatus, DEFAULT_ACCOUNT_ID, StoreSnapshot};
 use entra_core::store::{
     ApplyFault, MappingUpdate, MemoryStore, NonceStore, QueueItemKind, QueueObservation,
     QueueState, RunRecord, RunStart, RunStatus, SyncStore, TenantChanges, TenantOutcome,
     TenantRunResult, changes_from_plan,
 };
+use serde_json::json;
 
 /// What the suite needs beyond the trait: a way to interrupt a plan write.
 trait Harness: SyncStore + NonceStore {
@@ -84,6 +87,10 @@ fn run(id: &str) -> RunRecord {
         tenants_succeeded: 0,
         tenants_failed: 0,
         counters: Counters::default(),
+        client_id: None,
+        tenants_skipped: 0,
+        error: None,
+        discovery: None,
     }
 }
 
@@ -102,6 +109,7 @@ fn result(run_id: &str, tenant: &str) -> TenantRunResult {
         duration_ms: 5,
         finished_at_ms: 2_000,
         license_summary: None,
+        skip_reason: None,
     }
 }
 
@@ -786,6 +794,8 @@ async fn run_suite<S: Harness>(make: impl Fn() -> S) -> entra_core::store::Store
     nonces_are_consumed_once(&make()).await;
     a_contact_changed_since_planning_is_left_for_the_next_run(&make()).await;
     sync_metadata_is_persisted(&make()).await;
+    settings_resolve_in_layers(&make()).await;
+    connections_keep_history_with_one_active(&make()).await;
 
     let store = make();
     tenants_are_upserted_and_never_deleted(&store).await;
@@ -796,12 +806,36 @@ async fn run_suite<S: Harness>(make: impl Fn() -> S) -> entra_core::store::Store
     runs_are_never_overwritten(&store).await;
     delta_links_and_settings(&store).await;
     a_contact_changed_since_planning_is_left_for_the_next_run(&store).await;
+    settings_resolve_in_layers(&store).await;
+    connections_keep_history_with_one_active(&store).await;
     store.snapshot().await.unwrap()
 }
 
 #[tokio::test]
 async fn memory_store_conforms() {
     run_suite(MemoryStore::new).await;
+}
+
+#[tokio::test]
+async fn memory_store_accounts_are_isolated() {
+    let shared = MemoryStore::new();
+    let other = shared.account("acme").unwrap();
+    assert_eq!(shared.account_id(), DEFAULT_ACCOUNT_ID);
+    accounts_are_isolated(&shared, &other).await;
+    // Reopening an account over the same memory sees its records again.
+    let again = other.account("acme").unwrap();
+    assert_eq!(
+        again.load_run("r1").await.unwrap().unwrap().status,
+        RunStatus::Completed
+    );
+}
+
+#[tokio::test]
+async fn account_ids_are_checked_when_a_store_is_opened() {
+    for bad in ["", "  ", " acme", "a\nb"] {
+        let err = MemoryStore::for_account(bad).unwrap_err();
+        assert_eq!(err.code(), "invalid_input", "{bad:?}");
+    }
 }
 
 #[cfg(feature = "sqlite")]
@@ -850,9 +884,312 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn sqlite_store_accounts_are_isolated_in_one_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.sqlite");
+        let a = SqliteStore::open_for_account(&path, "acme").unwrap();
+        let b = SqliteStore::open_for_account(&path, "globex").unwrap();
+        accounts_are_isolated(&a, &b).await;
+        // The default account is one more namespace of the same file.
+        let default = SqliteStore::open(&path).unwrap();
+        assert_eq!(default.snapshot().await.unwrap(), StoreSnapshot::default());
+        assert_eq!(default.remembered_nonces().unwrap(), 0);
+        assert_eq!(a.remembered_nonces().unwrap(), 1);
+        let err = SqliteStore::open_for_account(&path, " ").unwrap_err();
+        assert_eq!(err.code(), "invalid_input");
+    }
+
+    #[tokio::test]
     async fn sqlite_and_memory_end_in_the_same_state() {
         let memory = run_suite(MemoryStore::new).await;
         let sqlite = run_suite(|| SqliteStore::open_in_memory().unwrap()).await;
         assert_eq!(memory, sqlite);
     }
+}
+
+/// Settings resolve field by field: built-in defaults, the account's defaults, the tenant's
+/// overrides; a full settings record saved for a tenant overrides every field.
+async fn settings_resolve_in_layers<S: Harness>(store: &S) {
+    let layer = |v: serde_json::Value| SettingsOverrides::from_json(&v).unwrap();
+    assert_eq!(
+        store.load_settings_overrides(None).await.unwrap(),
+        SettingsOverrides::default()
+    );
+    store
+        .save_settings_overrides(
+            None,
+            &layer(json!({"syncEnabled": false, "syncIntervalMinutes": 60})),
+        )
+        .await
+        .unwrap();
+    store
+        .save_settings_overrides(Some("tl"), &layer(json!({"syncIntervalMinutes": 15})))
+        .await
+        .unwrap();
+    // (tenant, field, value, source)
+    let cases = [
+        (
+            "tl",
+            "syncIntervalMinutes",
+            json!(15),
+            SettingSource::Tenant,
+        ),
+        ("tl", "syncEnabled", json!(false), SettingSource::Account),
+        (
+            "tl",
+            "allowMassInactivation",
+            json!(false),
+            SettingSource::Default,
+        ),
+        (
+            "other",
+            "syncIntervalMinutes",
+            json!(60),
+            SettingSource::Account,
+        ),
+    ];
+    for (tenant, field, value, source) in cases {
+        let resolved = store.resolve_sync_settings(tenant).await.unwrap();
+        let got = &resolved.fields[field];
+        assert_eq!(
+            (&got.value, got.source),
+            (&value, source),
+            "{tenant} {field}"
+        );
+    }
+    let effective = store.load_sync_settings("tl").await.unwrap();
+    assert!(!effective.sync_enabled);
+    assert_eq!(effective.sync_interval_minutes, 15);
+
+    // An out-of-range value is refused and nothing changes.
+    let bad = SettingsOverrides {
+        sync_interval_minutes: Some(4),
+        ..SettingsOverrides::default()
+    };
+    let err = store
+        .save_settings_overrides(Some("tl"), &bad)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(
+        store
+            .load_sync_settings("tl")
+            .await
+            .unwrap()
+            .sync_interval_minutes,
+        15
+    );
+    // An empty layer forgets the tenant's overrides.
+    store
+        .save_settings_overrides(Some("tl"), &SettingsOverrides::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.resolve_sync_settings("tl").await.unwrap().fields["syncIntervalMinutes"].source,
+        SettingSource::Account
+    );
+}
+
+fn connection(id: &str, kind: ConnectionType, status: ConnectionStatus) -> AccountConnection {
+    AccountConnection {
+        connection_id: id.into(),
+        connection_type: kind,
+        status,
+        connected_at: Some("2026-01-01T00:00:00Z".into()),
+        disconnected_at: None,
+        last_validated_at: None,
+        last_validation: None,
+    }
+}
+
+/// At most one active connection; a disconnected one stays in the history and is never reopened.
+async fn connections_keep_history_with_one_active<S: Harness>(store: &S) {
+    assert_eq!(store.load_active_connection().await.unwrap(), None);
+    let direct = connection(
+        "direct-1",
+        ConnectionType::Direct,
+        ConnectionStatus::Connected,
+    );
+    store.save_account_connection(&direct).await.unwrap();
+    let mut failed = direct.clone();
+    failed.status = ConnectionStatus::ValidationFailed;
+    failed.last_validation = Some(json!({"ok": false, "checks": []}));
+    store.save_account_connection(&failed).await.unwrap();
+    assert_eq!(
+        store.load_active_connection().await.unwrap(),
+        Some(failed.clone())
+    );
+
+    // (record, expected error code) written while direct-1 is active
+    let cases = [
+        (
+            connection("cipp-2", ConnectionType::Cipp, ConnectionStatus::Connected),
+            "store_refused",
+        ),
+        (
+            connection("", ConnectionType::Cipp, ConnectionStatus::Disconnected),
+            "invalid_input",
+        ),
+    ];
+    for (record, code) in cases {
+        let err = store.save_account_connection(&record).await.unwrap_err();
+        assert_eq!(err.code(), code, "{record:?}");
+    }
+
+    let mut closed = failed.clone();
+    closed.status = ConnectionStatus::Disconnected;
+    closed.disconnected_at = Some("2026-01-02T00:00:00Z".into());
+    store.save_account_connection(&closed).await.unwrap();
+    let reopen = store.save_account_connection(&direct).await.unwrap_err();
+    assert_eq!(reopen.code(), "store_refused");
+    let cipp = connection("cipp-2", ConnectionType::Cipp, ConnectionStatus::Connected);
+    store.save_account_connection(&cipp).await.unwrap();
+    assert_eq!(
+        store.load_connection_history().await.unwrap(),
+        vec![closed, cipp.clone()]
+    );
+    assert_eq!(store.load_active_connection().await.unwrap(), Some(cipp));
+}
+
+/// Writes one of every record kind through `store`.
+async fn fill_account<S: Harness>(store: &S) {
+    store
+        .upsert_tenants(&[ManagedTenant::new("t1")])
+        .await
+        .unwrap();
+    store
+        .upsert_clients(&[Client {
+            client_id: "c1".into(),
+            client_name: Some("Contoso".into()),
+            domains: vec!["contoso.com".into()],
+            secondary_domains: vec![],
+        }])
+        .await
+        .unwrap();
+    store
+        .write_mapping_changes(&[MappingUpdate {
+            entra_tenant_id: "t1".into(),
+            mapping: Some(mapped("t1", "c1")),
+            changed_at: "2026-01-01T00:00:00Z".into(),
+        }])
+        .await
+        .unwrap();
+    let mut c = changes("t1");
+    c.contacts = vec![contact("k1", "c1", "ada@contoso.com")];
+    c.links = vec![link("t1", "u1", "k1", true)];
+    c.queued = vec![QueueObservation {
+        entra_object_id: "u2".into(),
+        kind: QueueItemKind::Ambiguous,
+        reason: None,
+        candidate_contact_ids: vec!["k1".into()],
+        display_name: None,
+        user_principal_name: None,
+    }];
+    store.apply_changes(&c).await.unwrap();
+    assert!(matches!(
+        store.begin_run(&run("r1")).await.unwrap(),
+        RunStart::Started(_)
+    ));
+    store
+        .record_tenant_result(&result("r1", "t1"))
+        .await
+        .unwrap();
+    store
+        .save_delta_link("t1", Some("https://graph/delta?1"))
+        .await
+        .unwrap();
+    store
+        .save_settings_overrides(
+            None,
+            &SettingsOverrides {
+                sync_enabled: Some(false),
+                ..SettingsOverrides::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .save_sync_settings("t1", &SyncSettings::default())
+        .await
+        .unwrap();
+    store
+        .save_account_connection(&connection(
+            "direct-1",
+            ConnectionType::Direct,
+            ConnectionStatus::Connected,
+        ))
+        .await
+        .unwrap();
+    let far = entra_core::clock::now_ms() + 600_000;
+    assert!(store.consume_nonce("n1", far).await.unwrap());
+}
+
+/// Two stores over one backing for different accounts: neither reads nor writes the other's
+/// records, even with the same ids (tenants, contacts, links, runs, nonces).
+async fn accounts_are_isolated<S: Harness>(a: &S, b: &S) {
+    assert_ne!(a.account_id(), b.account_id());
+    fill_account(a).await;
+    let a_before = a.snapshot().await.unwrap();
+    assert_eq!(a_before.runs.len(), 1);
+
+    // B sees nothing of A.
+    assert_eq!(b.snapshot().await.unwrap(), StoreSnapshot::default());
+    assert!(b.load_tenants().await.unwrap().is_empty());
+    assert!(b.load_mapped_tenants().await.unwrap().is_empty());
+    assert!(b.load_mapping_history("t1").await.unwrap().is_empty());
+    assert!(
+        b.load_plan_contacts("c1", &["ada@contoso.com".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        b.load_plan_links("t1", &["k1".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(b.load_queue(None).await.unwrap().is_empty());
+    assert_eq!(b.load_run("r1").await.unwrap(), None);
+    assert!(b.load_tenant_results("r1").await.unwrap().is_empty());
+    assert!(!b.touch_run("r1", 5_000).await.unwrap());
+    assert_eq!(b.load_delta_link("t1").await.unwrap(), None);
+    assert_eq!(
+        b.load_sync_settings("t1").await.unwrap(),
+        SyncSettings::default()
+    );
+    assert_eq!(b.load_active_connection().await.unwrap(), None);
+
+    // B writes the same ids as its own, without tripping A's uniqueness rules.
+    fill_account(b).await;
+    let err = b
+        .finish_run(&RunRecord {
+            status: RunStatus::Completed,
+            ..run("r-of-nobody")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    let moved = contact("k1", "c9", "grace@contoso.com");
+    b.upsert_contacts(&[moved]).await.unwrap();
+    b.finish_run(&RunRecord {
+        status: RunStatus::Completed,
+        finished_at_ms: Some(3_000),
+        ..run("r1")
+    })
+    .await
+    .unwrap();
+
+    // A is exactly as it was.
+    assert_eq!(a.snapshot().await.unwrap(), a_before);
+    assert_eq!(
+        a.load_run("r1").await.unwrap().unwrap().status,
+        RunStatus::Running
+    );
+    assert_eq!(
+        a.load_plan_contacts("c1", &[]).await.unwrap()[0]
+            .email
+            .as_deref(),
+        Some("ada@contoso.com")
+    );
 }

@@ -308,6 +308,7 @@ fn tally_report(tally: &mut Tally, report: &RunReport) {
             TenantOutcome::Failed => tally.tenant_failures += 1,
             TenantOutcome::Succeeded if !r.listing_complete => tally.incomplete_listings += 1,
             TenantOutcome::Succeeded => {}
+            TenantOutcome::Skipped => panic!("the soak never turns a tenant's sync off"),
         }
     }
 }

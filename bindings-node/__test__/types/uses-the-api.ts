@@ -88,6 +88,19 @@ async function main(): Promise<void> {
   const finishedAt: number | null = run.run.finishedAtMs
   const results: Array<string | null> = (await store.loadTenantResults(run.run.runId)).map((r) => r.error?.code ?? r.clientId)
   const queue: string[] = (await store.loadQueue()).flatMap((q) => q.candidateContactIds)
+  const scoped = new es.SqliteStore('/tmp/shared.sqlite', 'acme')
+  const account: string = scoped.accountId
+  await scoped.saveSettingsOverrides({ syncEnabled: false, syncIntervalMinutes: 60 }, 't')
+  const source: 'default' | 'account' | 'tenant' = (await scoped.resolveSyncSettings('t')).fields.syncEnabled.source
+  const change = await scoped.connect('cipp')
+  const toClear: string[] = change.secretsToClear
+  const status: es.ConnectionStatus | undefined = (await scoped.connectionStatus()).active?.status
+  const cippWrites: Record<string, string> = es.cippSecrets({ baseUrl: 'https://c', clientId: 'a', clientSecret: 'b', tenantId: 'c.com' }).secrets
+  const clientRun = await engine.syncClient('c1', { requestKey: 'now' })
+  const skipped: Array<string | null | undefined> = clientRun.results.filter((r) => r.outcome === 'skipped').map((r) => r.skipReason)
+  const discovered = await engine.discoverRun({ requestKey: 'd' })
+  const inserted: number | undefined = discovered.run.discovery?.inserted
+  console.log(account, source, toClear, status, cippWrites, skipped, inserted, clientRun.run.tenantsSkipped)
   const merged2: number = discovery.merge.insert.length + (discovery.merge.insert[0]?.domains.length ?? 0)
   const changed = await engine.applyMappingChanges([{ kind: 'unmap', entraTenantId: 't' }])
   const closed: string | null | undefined = changed.changes[0]?.closed?.closedAt

@@ -170,6 +170,51 @@ class SyncSettings(TypedDict, total=False):
     massInactivation: MassInactivation
     allowMassInactivation: bool
     inactivateWhenLeavingGroupScope: bool
+    syncEnabled: bool
+    syncIntervalMinutes: int
+
+
+class SettingsOverrides(SyncSettings, total=False):
+    """One settings layer (account-wide defaults or a tenant's overrides): absent keys inherit."""
+
+
+class ResolvedSetting(TypedDict):
+    value: Any
+    source: Literal["default", "account", "tenant"]
+
+
+class ResolvedSettings(TypedDict):
+    effective: SyncSettings
+    fields: Dict[str, ResolvedSetting]
+
+
+ConnectionStatus = Literal["connected", "disconnected", "validation_failed"]
+
+
+class AccountConnection(TypedDict):
+    connectionId: str
+    connectionType: Literal["direct", "cipp"]
+    status: ConnectionStatus
+    connectedAt: Optional[str]
+    disconnectedAt: Optional[str]
+    lastValidatedAt: Optional[str]
+    lastValidation: Optional[Dict[str, Any]]
+
+
+class ConnectionChange(TypedDict):
+    """``secretsToClear``: canonical secret names the host deletes from its vault."""
+
+    connection: Optional[AccountConnection]
+    secretsToClear: List[str]
+
+
+class ConnectionStatusReport(TypedDict):
+    active: Optional[AccountConnection]
+    history: List[AccountConnection]
+
+
+class CippSecrets(TypedDict):
+    secrets: Dict[str, str]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -970,7 +1015,7 @@ class SandboxMutation(TypedDict, total=False):
 # ---------------------------------------------------------------------------------------------
 # Run ids
 
-RunScope = Literal["all_tenants", "tenant", "discovery"]
+RunScope = Literal["all_tenants", "tenant", "discovery", "client"]
 RunTrigger = Literal["initial", "manual", "scheduled"]
 
 
@@ -993,6 +1038,7 @@ class _RunKeyRequired(TypedDict):
 
 class RunKey(_RunKeyRequired, total=False):
     entraTenantId: Optional[str]
+    clientId: Optional[str]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1042,13 +1088,31 @@ class RunRecord(TypedDict, total=False):
     tenantsSucceeded: int
     tenantsFailed: int
     counters: Counters
+    clientId: Optional[str]
+    tenantsSkipped: int
+    error: Optional[FailureInfo]
+    discovery: Optional[DiscoverySummary]
+
+
+class DiscoverySummary(TypedDict):
+    listingComplete: bool
+    inserted: int
+    updated: int
+    notListed: int
+    unchanged: int
+
+
+class DiscoveryRunReport(TypedDict):
+    run: RunRecord
+    report: Optional[DiscoveryReport]
+    joined: bool
 
 
 class TenantRunResult(TypedDict, total=False):
     runId: str
     entraTenantId: str
     clientId: Optional[str]
-    outcome: Literal["succeeded", "failed"]
+    outcome: Literal["succeeded", "failed", "skipped"]
     mode: Optional[Literal["full", "delta"]]
     listingComplete: bool
     dryRun: bool
@@ -1058,6 +1122,7 @@ class TenantRunResult(TypedDict, total=False):
     durationMs: int
     finishedAtMs: int
     licenseSummary: LicenseSummary
+    skipReason: Optional[str]
 
 
 class RunReport(TypedDict):
@@ -1077,7 +1142,7 @@ class ProgressEvent(TypedDict, total=False):
     tenantsTotal: int
     tenantsAlreadyDone: int
     tenantsDone: int
-    outcome: Literal["succeeded", "failed"]
+    outcome: Literal["succeeded", "failed", "skipped"]
     counters: Counters
     totals: Counters
     status: RunStatus

@@ -22,6 +22,9 @@ pub enum EngineError {
     /// The tenant has no current mapping to a client, so there is nothing to sync it into.
     #[error("tenant {entra_tenant_id} is not mapped to a client")]
     NotMapped { entra_tenant_id: String },
+    /// No tenant is mapped to the client, so a client sync has nothing to do.
+    #[error("no tenant is mapped to client {client_id}")]
+    ClientNotMapped { client_id: String },
     /// No fresh run id was found within the attempt budget.
     #[error("run {run_id}: every attempt id up to {attempts} is already taken by a finished run")]
     AttemptsExhausted { run_id: String, attempts: u32 },
@@ -45,7 +48,9 @@ impl EngineError {
             EngineError::Store(e) => e.code(),
             EngineError::Core(e) => e.code(),
             EngineError::RunId(e) => e.code(),
-            EngineError::NotMapped { .. } => EngineErrorCode::NotMapped.as_str(),
+            EngineError::NotMapped { .. } | EngineError::ClientNotMapped { .. } => {
+                EngineErrorCode::NotMapped.as_str()
+            }
             EngineError::AttemptsExhausted { .. } => EngineErrorCode::RunAttemptsExhausted.as_str(),
         }
     }
@@ -57,12 +62,15 @@ impl EngineError {
             EngineError::Store(e) => e.kind(),
             EngineError::Core(e) => e.kind(),
             EngineError::RunId(e) => e.kind(),
-            EngineError::NotMapped { .. } => EngineErrorCode::NotMapped.kind(),
+            EngineError::NotMapped { .. } | EngineError::ClientNotMapped { .. } => {
+                EngineErrorCode::NotMapped.kind()
+            }
             EngineError::AttemptsExhausted { .. } => EngineErrorCode::RunAttemptsExhausted.kind(),
         }
     }
 
-    /// The structured fields: the wrapped error's, `{entraTenantId}` for `not_mapped`,
+    /// The structured fields: the wrapped error's, `{entraTenantId}` (or `{clientId}` for a
+    /// client sync) for `not_mapped`,
     /// `{runId, attempts}` for `run_attempts_exhausted`.
     pub fn details(&self) -> Option<serde_json::Value> {
         match self {
@@ -72,6 +80,9 @@ impl EngineError {
             EngineError::RunId(e) => e.details(),
             EngineError::NotMapped { entra_tenant_id } => {
                 Some(serde_json::json!({"entraTenantId": entra_tenant_id}))
+            }
+            EngineError::ClientNotMapped { client_id } => {
+                Some(serde_json::json!({"clientId": client_id}))
             }
             EngineError::AttemptsExhausted { run_id, attempts } => {
                 Some(serde_json::json!({"runId": run_id, "attempts": attempts}))

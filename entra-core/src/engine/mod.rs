@@ -5,6 +5,7 @@
 //! Each step is sized to be a retry-safe workflow activity: discovery and mapping writes are
 //! idempotent, a tenant's plan is applied atomically, and a run's id is deterministic.
 
+mod discovery_run;
 mod error;
 mod heartbeat;
 mod listing;
@@ -30,10 +31,12 @@ use crate::provider::EntraProvider;
 use crate::store::{MappingUpdate, SyncStore};
 
 pub use crate::clock::{now_ms, rfc3339};
+pub use discovery_run::DiscoveryRunReport;
 pub use error::{EngineError, EngineErrorCode};
 pub use options::{DEFAULT_CONCURRENCY, RunRequest, SyncAllOptions, SyncOptions};
 pub use progress::{CancelToken, ProgressCallback, ProgressEvent};
 pub use report::{DiscoveryReport, RunReport, TenantSyncReport, add_counters};
+pub use run::SKIP_SYNC_DISABLED;
 
 /// How long a run may stay `running` without a sign of life (its start, its resume, a tenant
 /// result, or the heartbeat a live run writes every quarter of this timeout while tenants are

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::ids::{RunDiscriminator, RunKey, RunScope};
-use crate::model::{TenantMapping, TenantStatus};
+use crate::model::{SyncSettings, TenantMapping, TenantStatus};
 use crate::provider::EntraProvider;
 use crate::reconcile::{Counters, SyncPlan};
 use crate::store::{
@@ -30,6 +30,29 @@ struct Tally {
     counters: Counters,
     succeeded: u32,
     failed: u32,
+    skipped: u32,
+}
+
+impl Tally {
+    fn add(&mut self, result: &TenantRunResult) {
+        add_counters(&mut self.counters, &result.counters);
+        match result.outcome {
+            TenantOutcome::Succeeded => self.succeeded += 1,
+            TenantOutcome::Failed => self.failed += 1,
+            TenantOutcome::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+/// The skip reason of a tenant whose effective `syncEnabled` is off.
+pub const SKIP_SYNC_DISABLED: &str = "sync_disabled";
+
+/// What a run covers.
+#[derive(Debug, Clone)]
+enum Subject {
+    AllTenants,
+    Tenant(String),
+    Client(String),
 }
 
 impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
@@ -37,7 +60,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
     /// a request key or `now_ms`, its time bucket is read from the wall clock; an engine on
     /// another clock derives its key from that clock, so such hosts pass `now_ms`.
     pub fn run_key(options: &SyncAllOptions) -> RunKey {
-        run_key(options, None)
+        run_key(options, &Subject::AllTenants)
     }
 
     /// Syncs every mapped tenant. A tenant's failure is recorded and never stops the others.
@@ -50,7 +73,31 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
     /// never touched: the next attempt id is used instead.
     pub async fn sync_all(&self, options: SyncAllOptions) -> Result<RunReport, EngineError> {
         let tenants = self.tenants_to_sync().await?;
-        self.start_run(None, tenants, options).await
+        self.start_run(Subject::AllTenants, tenants, options).await
+    }
+
+    /// "Sync now" on a client: syncs every tenant mapped to `client_id` (that discovery still
+    /// lists) as one recorded run of scope `client`, with per-tenant results and the same
+    /// run-id, joining, resuming and never-overwrite rules as [`SyncEngine::sync_all`]. A client
+    /// no tenant is mapped to is `not_mapped` (details `{clientId}`).
+    pub async fn sync_client(
+        &self,
+        client_id: &str,
+        options: SyncAllOptions,
+    ) -> Result<RunReport, EngineError> {
+        let tenants: Vec<TenantMapping> = self
+            .tenants_to_sync()
+            .await?
+            .into_iter()
+            .filter(|m| m.client_id.as_deref() == Some(client_id))
+            .collect();
+        if tenants.is_empty() {
+            return Err(EngineError::ClientNotMapped {
+                client_id: client_id.to_string(),
+            });
+        }
+        self.start_run(Subject::Client(client_id.to_string()), tenants, options)
+            .await
     }
 
     /// Syncs one mapped tenant as a recorded run of scope `tenant`, with the same run-id,
@@ -69,13 +116,17 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             .ok_or_else(|| EngineError::NotMapped {
                 entra_tenant_id: entra_tenant_id.to_string(),
             })?;
-        self.start_run(Some(entra_tenant_id.to_string()), vec![mapping], options)
-            .await
+        self.start_run(
+            Subject::Tenant(entra_tenant_id.to_string()),
+            vec![mapping],
+            options,
+        )
+        .await
     }
 
     async fn start_run(
         &self,
-        tenant: Option<String>,
+        subject: Subject,
         tenants: Vec<TenantMapping>,
         options: SyncAllOptions,
     ) -> Result<RunReport, EngineError> {
@@ -85,14 +136,15 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 now_ms: Some(started_at_ms),
                 ..options.clone()
             },
-            tenant.clone(),
+            &subject,
         );
         let tenants_total = u32::try_from(tenants.len()).unwrap_or(u32::MAX);
         let fresh = |run_id: String| RunRecord {
             run_id,
             scope: key.scope,
             trigger: options.trigger,
-            entra_tenant_id: tenant.clone(),
+            entra_tenant_id: key.entra_tenant_id.clone(),
+            client_id: key.client_id.clone(),
             status: RunStatus::Running,
             started_at_ms,
             finished_at_ms: None,
@@ -101,6 +153,9 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             tenants_succeeded: 0,
             tenants_failed: 0,
             counters: Counters::default(),
+            tenants_skipped: 0,
+            error: None,
+            discovery: None,
         };
 
         let clock = RunClock::starting_at(started_at_ms, self.clock.clone());
@@ -177,20 +232,16 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         results: &[TenantRunResult],
         now_ms: u64,
     ) -> Result<(), EngineError> {
-        let mut counters = Counters::default();
-        let (mut succeeded, mut failed) = (0u32, 0u32);
+        let mut tally = Tally::new();
         for result in results {
-            add_counters(&mut counters, &result.counters);
-            match result.outcome {
-                TenantOutcome::Succeeded => succeeded += 1,
-                TenantOutcome::Failed => failed += 1,
-            }
+            tally.add(result);
         }
         run.status = RunStatus::Failed;
         run.finished_at_ms = Some(now_ms.max(run.started_at_ms));
-        run.tenants_succeeded = succeeded;
-        run.tenants_failed = failed;
-        run.counters = counters;
+        run.tenants_succeeded = tally.succeeded;
+        run.tenants_failed = tally.failed;
+        run.tenants_skipped = tally.skipped;
+        run.counters = tally.counters;
         warn!(
             run_id = %run.run_id,
             tenants_recorded = results.len(),
@@ -248,18 +299,13 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             .map(|r| r.entra_tenant_id.as_str())
             .collect();
         let mut kept: BTreeMap<String, TenantRunResult> = BTreeMap::new();
-        let tally = Mutex::new(Tally {
-            counters: Counters::default(),
-            succeeded: 0,
-            failed: 0,
-        });
+        let tally = Mutex::new(Tally::new());
         for result in previous
             .iter()
             .filter(|r| done.contains(r.entra_tenant_id.as_str()))
         {
             if let Ok(mut t) = tally.lock() {
-                add_counters(&mut t.counters, &result.counters);
-                t.succeeded += 1;
+                t.add(result);
             }
             kept.insert(result.entra_tenant_id.clone(), result.clone());
         }
@@ -294,11 +340,28 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                     entra_tenant_id: mapping.entra_tenant_id.clone(),
                 });
                 let started = clock.now_ms();
-                let outcome = self.sync_tenant(&mapping, &options.sync).await;
-                let finished = clock.now_ms();
-                let elapsed = finished.saturating_sub(started);
-                let (result, plan) =
-                    to_result(&run_id, &mapping, outcome, elapsed, finished, dry_run);
+                let (result, plan) = match self.tenant_settings(&mapping).await {
+                    Ok(Some(settings)) => {
+                        let outcome = self
+                            .sync_tenant_with(&mapping, &options.sync, Some(settings))
+                            .await;
+                        let finished = clock.now_ms();
+                        let elapsed = finished.saturating_sub(started);
+                        to_result(&run_id, &mapping, outcome, elapsed, finished, dry_run)
+                    }
+                    Ok(None) => {
+                        info!(tenant = %mapping.entra_tenant_id, "sync disabled; tenant skipped");
+                        (
+                            skipped_result(&run_id, &mapping, clock.now_ms(), dry_run),
+                            None,
+                        )
+                    }
+                    Err(e) => {
+                        let finished = clock.now_ms();
+                        let elapsed = finished.saturating_sub(started);
+                        to_result(&run_id, &mapping, Err(e), elapsed, finished, dry_run)
+                    }
+                };
                 let result = if dry_run {
                     result
                 } else {
@@ -306,12 +369,8 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 };
                 let (totals, done) = match tally.lock() {
                     Ok(mut t) => {
-                        add_counters(&mut t.counters, &result.counters);
-                        match result.outcome {
-                            TenantOutcome::Succeeded => t.succeeded += 1,
-                            TenantOutcome::Failed => t.failed += 1,
-                        }
-                        (t.counters, t.succeeded + t.failed)
+                        t.add(&result);
+                        (t.counters, t.succeeded + t.failed + t.skipped)
                     }
                     Err(_) => (Counters::default(), 0),
                 };
@@ -347,7 +406,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             }
         };
 
-        let mut skipped = 0usize;
+        let mut cancelled = 0usize;
         let mut plans = Vec::new();
         for outcome in outcomes {
             match outcome {
@@ -357,7 +416,7 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                     }
                     kept.insert(result.entra_tenant_id.clone(), result);
                 }
-                None => skipped += 1,
+                None => cancelled += 1,
             }
         }
         plans.sort_by(|a, b| a.entra_tenant_id.cmp(&b.entra_tenant_id));
@@ -368,8 +427,9 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         run.counters = tally.counters;
         run.tenants_succeeded = tally.succeeded;
         run.tenants_failed = tally.failed;
+        run.tenants_skipped = tally.skipped;
         run.finished_at_ms = Some(clock.now_ms().max(run.started_at_ms));
-        run.status = if skipped > 0 {
+        run.status = if cancelled > 0 {
             RunStatus::Cancelled
         } else if tally.failed == 0 {
             RunStatus::Completed
@@ -392,7 +452,8 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
                 status = run.status.as_str(),
                 succeeded = run.tenants_succeeded,
                 failed = run.tenants_failed,
-                skipped,
+                skipped = run.tenants_skipped,
+                cancelled,
                 created = c.created,
                 linked = c.linked,
                 updated = c.updated,
@@ -432,8 +493,34 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
     }
 }
 
-/// The run key of a run over every tenant (`tenant: None`) or over one tenant.
-fn run_key(options: &SyncAllOptions, tenant: Option<String>) -> RunKey {
+impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
+    /// The effective settings of a tenant about to be synced, or `None` when its effective
+    /// `syncEnabled` is off.
+    async fn tenant_settings(
+        &self,
+        mapping: &TenantMapping,
+    ) -> Result<Option<SyncSettings>, EngineError> {
+        let settings = self
+            .store
+            .load_sync_settings(&mapping.entra_tenant_id)
+            .await?;
+        Ok(settings.sync_enabled.then_some(settings))
+    }
+}
+
+impl Tally {
+    fn new() -> Self {
+        Self {
+            counters: Counters::default(),
+            succeeded: 0,
+            failed: 0,
+            skipped: 0,
+        }
+    }
+}
+
+/// The run key of a run over `subject`.
+fn run_key(options: &SyncAllOptions, subject: &Subject) -> RunKey {
     let discriminator = match &options.request_key {
         Some(key) => RunDiscriminator::RequestKey { key: key.clone() },
         None => RunDiscriminator::TimeBucket {
@@ -441,15 +528,42 @@ fn run_key(options: &SyncAllOptions, tenant: Option<String>) -> RunKey {
             bucket_seconds: options.bucket_seconds,
         },
     };
+    let (scope, entra_tenant_id, client_id) = match subject {
+        Subject::AllTenants => (RunScope::AllTenants, None, None),
+        Subject::Tenant(t) => (RunScope::Tenant, Some(t.clone()), None),
+        Subject::Client(c) => (RunScope::Client, None, Some(c.clone())),
+    };
     RunKey {
-        scope: if tenant.is_some() {
-            RunScope::Tenant
-        } else {
-            RunScope::AllTenants
-        },
-        entra_tenant_id: tenant,
+        scope,
+        entra_tenant_id,
+        client_id,
         trigger: options.trigger,
         discriminator,
+    }
+}
+
+/// The result of a tenant left alone because its effective `syncEnabled` is off.
+fn skipped_result(
+    run_id: &str,
+    mapping: &TenantMapping,
+    finished_at_ms: u64,
+    dry_run: bool,
+) -> TenantRunResult {
+    TenantRunResult {
+        run_id: run_id.to_string(),
+        entra_tenant_id: mapping.entra_tenant_id.clone(),
+        client_id: mapping.client_id.clone(),
+        outcome: TenantOutcome::Skipped,
+        mode: None,
+        listing_complete: false,
+        dry_run,
+        counters: Counters::default(),
+        warnings: Vec::new(),
+        error: None,
+        duration_ms: 0,
+        finished_at_ms,
+        license_summary: None,
+        skip_reason: Some(SKIP_SYNC_DISABLED.to_string()),
     }
 }
 
@@ -477,6 +591,7 @@ fn to_result(
                 duration_ms: report.duration_ms,
                 finished_at_ms,
                 license_summary: report.license_summary,
+                skip_reason: None,
             },
             Some(report.plan),
         ),
@@ -500,6 +615,7 @@ fn to_result(
                     duration_ms: elapsed_ms,
                     finished_at_ms,
                     license_summary: None,
+                    skip_reason: None,
                 },
                 None,
             )

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use tracing::{Instrument, Span, info, info_span};
 
-use crate::model::{MappingState, TenantMapping, Warning};
+use crate::model::{MappingState, SyncSettings, TenantMapping, Warning};
 use crate::provider::EntraProvider;
 use crate::reconcile::{PlanInput, plan_tenant_sync};
 use crate::store::{ListingMode, SyncStore, changes_from_plan, user_addresses};
@@ -18,6 +18,17 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         &self,
         mapping: &TenantMapping,
         options: &SyncOptions,
+    ) -> Result<TenantSyncReport, EngineError> {
+        self.sync_tenant_with(mapping, options, None).await
+    }
+
+    /// [`SyncEngine::sync_tenant`] with the tenant's effective settings already read (`None`:
+    /// read them from the store).
+    pub(super) async fn sync_tenant_with(
+        &self,
+        mapping: &TenantMapping,
+        options: &SyncOptions,
+        settings: Option<SyncSettings>,
     ) -> Result<TenantSyncReport, EngineError> {
         let client_id = match (&mapping.state, &mapping.client_id) {
             (MappingState::Mapped, Some(client)) if !client.trim().is_empty() => client.clone(),
@@ -42,9 +53,15 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
             reactivated = tracing::field::Empty,
             queued = tracing::field::Empty,
         );
-        self.sync_mapped(&mapping.entra_tenant_id, client_id, options, &span)
-            .instrument(span.clone())
-            .await
+        self.sync_mapped(
+            &mapping.entra_tenant_id,
+            client_id,
+            options,
+            settings,
+            &span,
+        )
+        .instrument(span.clone())
+        .await
     }
 
     async fn sync_mapped(
@@ -52,10 +69,14 @@ impl<P: EntraProvider, S: SyncStore> SyncEngine<P, S> {
         tenant: &str,
         client_id: String,
         options: &SyncOptions,
+        settings: Option<SyncSettings>,
         span: &Span,
     ) -> Result<TenantSyncReport, EngineError> {
         let started = self.clock.now_ms();
-        let settings = self.store.load_sync_settings(tenant).await?;
+        let settings = match settings {
+            Some(settings) => settings,
+            None => self.store.load_sync_settings(tenant).await?,
+        };
         // A delta round lists only users that changed, and a change of group membership or of
         // the group settings changes no user: a group-scoped tenant is always listed in full.
         let grouped = !settings.filter.include_group_ids.is_empty()

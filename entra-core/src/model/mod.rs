@@ -9,6 +9,7 @@ mod license;
 mod link;
 pub(crate) mod nullable;
 mod settings;
+mod settings_layers;
 mod tenant;
 mod user;
 mod warning;
@@ -17,7 +18,13 @@ pub use client::Client;
 pub use contact::{Contact, InactiveSource, PhoneNumber, PhoneType, SyncState, SyncStatus};
 pub use license::{PrepaidUnits, SubscribedSku};
 pub use link::{ContactLink, LinkStatus, Resolution, ResolutionDecision};
-pub use settings::{FieldSync, FilterOptions, MassInactivation, SyncSettings};
+pub use settings::{
+    DEFAULT_SYNC_INTERVAL_MINUTES, FieldSync, FilterOptions, MAX_SYNC_INTERVAL_MINUTES,
+    MIN_SYNC_INTERVAL_MINUTES, MassInactivation, SyncSettings,
+};
+pub use settings_layers::{
+    ResolvedSetting, ResolvedSettings, SettingSource, SettingsOverrides, resolve_settings,
+};
 pub use tenant::{
     ConnectionType, DomainSource, ManagedTenant, MappingState, TenantMapping, TenantStatus,
 };

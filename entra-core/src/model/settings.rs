@@ -14,6 +14,39 @@ pub struct SyncSettings {
     /// included group, or now in an excluded one). Off (the default): the link is closed and
     /// the contact left as it is. On: the contact is also inactivated (under the mass guard).
     pub inactivate_when_leaving_group_scope: bool,
+    /// Whether scheduled and all-tenant runs sync this tenant at all. A run over every tenant
+    /// records a tenant whose effective value is `false` as skipped (with the reason), not failed.
+    pub sync_enabled: bool,
+    /// How often the host's recurring schedule should sync, in minutes: between
+    /// [`MIN_SYNC_INTERVAL_MINUTES`] and [`MAX_SYNC_INTERVAL_MINUTES`]. The library does not
+    /// schedule; hosts read it to set up their own schedule.
+    pub sync_interval_minutes: u32,
+}
+
+/// The shortest recurring-sync interval: five minutes.
+pub const MIN_SYNC_INTERVAL_MINUTES: u32 = 5;
+/// The longest recurring-sync interval: one week.
+pub const MAX_SYNC_INTERVAL_MINUTES: u32 = 10_080;
+/// The default recurring-sync interval: once a day.
+pub const DEFAULT_SYNC_INTERVAL_MINUTES: u32 = 1_440;
+
+/// Refuses an interval outside `5..=10080` minutes.
+pub(crate) fn check_interval(minutes: u32) -> Result<(), crate::CoreError> {
+    if (MIN_SYNC_INTERVAL_MINUTES..=MAX_SYNC_INTERVAL_MINUTES).contains(&minutes) {
+        Ok(())
+    } else {
+        Err(crate::CoreError::invalid_input(format!(
+            "`syncIntervalMinutes` must be between {MIN_SYNC_INTERVAL_MINUTES} and \
+             {MAX_SYNC_INTERVAL_MINUTES}, got {minutes}"
+        )))
+    }
+}
+
+impl SyncSettings {
+    /// Checks the values no type can express (the interval's range).
+    pub fn validate(&self) -> Result<(), crate::CoreError> {
+        check_interval(self.sync_interval_minutes)
+    }
 }
 
 impl Default for SyncSettings {
@@ -26,6 +59,8 @@ impl Default for SyncSettings {
             mass_inactivation: MassInactivation::default(),
             allow_mass_inactivation: false,
             inactivate_when_leaving_group_scope: false,
+            sync_enabled: true,
+            sync_interval_minutes: DEFAULT_SYNC_INTERVAL_MINUTES,
         }
     }
 }

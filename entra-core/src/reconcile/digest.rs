@@ -308,6 +308,9 @@ impl FieldHasher {
             mass_inactivation,
             allow_mass_inactivation,
             inactivate_when_leaving_group_scope,
+            // Scheduling only: neither changes what a plan decides.
+            sync_enabled: _,
+            sync_interval_minutes: _,
         } = settings;
         let FieldSync {
             display_name,

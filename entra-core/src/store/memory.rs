@@ -3,7 +3,7 @@
 //! each call is atomic; plan writes are staged and validated before anything is committed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
@@ -11,10 +11,12 @@ use crate::clock::{SharedClock, WallClock};
 
 use crate::model::{
     Client, Contact, ContactLink, ManagedTenant, MappingState, Resolution, ResolutionDecision,
-    SyncSettings, TenantMapping,
+    SettingsOverrides, TenantMapping,
 };
 
+use super::account::{DEFAULT_ACCOUNT_ID, check_account_id};
 use super::changes::contact_addresses;
+use super::connection::{AccountConnection, check_connection_write};
 use super::error::StoreError;
 use super::fault::{ApplyFault, FaultSlot, WriteCounter};
 use super::records::*;
@@ -30,7 +32,9 @@ struct State {
     tenants: BTreeMap<String, ManagedTenant>,
     clients: BTreeMap<String, Client>,
     history: Vec<MappingHistoryEntry>,
-    settings: BTreeMap<String, SyncSettings>,
+    settings: BTreeMap<String, SettingsOverrides>,
+    account_settings: Option<SettingsOverrides>,
+    connections: Vec<AccountConnection>,
     contacts: BTreeMap<String, Contact>,
     /// address -> contact ids holding it.
     address_index: BTreeMap<String, BTreeSet<String>>,
@@ -43,23 +47,40 @@ struct State {
     delta: BTreeMap<String, String>,
 }
 
-/// A [`SyncStore`] held in memory.
+/// One account's records and consumed nonces.
+#[derive(Debug, Default)]
+pub(super) struct AccountSpace {
+    state: Mutex<State>,
+    pub(super) nonces: super::nonce::NonceLedger,
+}
+
+/// Every account's space in one memory, by account id: what stores opened with
+/// [`MemoryStore::account`] share, as stores on one database file share it.
+type Spaces = Arc<Mutex<BTreeMap<String, Arc<AccountSpace>>>>;
+
+/// A [`SyncStore`] held in memory, for one account of a memory several accounts may share.
 #[derive(Debug)]
 pub struct MemoryStore {
-    state: Mutex<State>,
+    account_id: String,
+    spaces: Spaces,
+    pub(super) space: Arc<AccountSpace>,
     fault: FaultSlot,
-    /// Consumed OAuth nonces (see [`super::NonceStore`]), apart from the sync state.
-    pub(super) nonces: super::nonce::NonceLedger,
     /// What time it is when a nonce's expiry is checked.
     pub(super) clock: SharedClock,
 }
 
 impl Default for MemoryStore {
     fn default() -> Self {
+        let spaces = Spaces::default();
+        let space = Arc::new(AccountSpace::default());
+        if let Ok(mut map) = spaces.lock() {
+            map.insert(DEFAULT_ACCOUNT_ID.to_string(), Arc::clone(&space));
+        }
         Self {
-            state: Mutex::default(),
+            account_id: DEFAULT_ACCOUNT_ID.to_string(),
+            spaces,
+            space,
             fault: FaultSlot::default(),
-            nonces: super::nonce::NonceLedger::default(),
             clock: WallClock::shared(),
         }
     }
@@ -74,8 +95,36 @@ fn link_key(link: &ContactLink) -> LinkKey {
 }
 
 impl MemoryStore {
+    /// An empty memory, opened for the default account ([`DEFAULT_ACCOUNT_ID`]).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty memory, opened for `account_id` (checked with
+    /// [`super::check_account_id`]).
+    pub fn for_account(account_id: &str) -> Result<Self, StoreError> {
+        Self::new().account(account_id)
+    }
+
+    /// A store over the same memory, opened for `account_id`: it sees only that account's
+    /// records (as a second store opened on the same database file for another account would).
+    /// It keeps this store's clock; fault injection is per store.
+    pub fn account(&self, account_id: &str) -> Result<Self, StoreError> {
+        let account_id = check_account_id(account_id)?;
+        let space = {
+            let mut map = self
+                .spaces
+                .lock()
+                .map_err(|_| StoreError::backend("memory store lock poisoned"))?;
+            Arc::clone(map.entry(account_id.clone()).or_default())
+        };
+        Ok(Self {
+            account_id,
+            spaces: Arc::clone(&self.spaces),
+            space,
+            fault: FaultSlot::default(),
+            clock: Arc::clone(&self.clock),
+        })
     }
 
     /// Keeps time with `clock` instead of the wall clock (tests on virtual time).
@@ -90,7 +139,8 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, State>, StoreError> {
-        self.state
+        self.space
+            .state
             .lock()
             .map_err(|_| StoreError::backend("memory store lock poisoned"))
     }
@@ -330,6 +380,10 @@ pub(crate) fn resolved(
 
 #[async_trait]
 impl SyncStore for MemoryStore {
+    fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
     async fn load_tenants(&self) -> Result<Vec<ManagedTenant>, StoreError> {
         Ok(self.lock()?.tenants.values().cloned().collect())
     }
@@ -647,23 +701,58 @@ impl SyncStore for MemoryStore {
         Ok(())
     }
 
-    async fn load_sync_settings(&self, entra_tenant_id: &str) -> Result<SyncSettings, StoreError> {
-        Ok(self
-            .lock()?
-            .settings
-            .get(entra_tenant_id)
-            .cloned()
-            .unwrap_or_default())
+    async fn load_settings_overrides(
+        &self,
+        entra_tenant_id: Option<&str>,
+    ) -> Result<SettingsOverrides, StoreError> {
+        let state = self.lock()?;
+        Ok(match entra_tenant_id {
+            None => state.account_settings.clone(),
+            Some(t) => state.settings.get(t).cloned(),
+        }
+        .unwrap_or_default())
     }
 
-    async fn save_sync_settings(
+    async fn save_settings_overrides(
         &self,
-        entra_tenant_id: &str,
-        settings: &SyncSettings,
+        entra_tenant_id: Option<&str>,
+        overrides: &SettingsOverrides,
     ) -> Result<(), StoreError> {
-        self.lock()?
-            .settings
-            .insert(entra_tenant_id.to_string(), settings.clone());
+        overrides
+            .validate()
+            .map_err(|e| StoreError::invalid(e.to_string()))?;
+        let mut state = self.lock()?;
+        let value = (!overrides.is_empty()).then(|| overrides.clone());
+        match (entra_tenant_id, value) {
+            (None, value) => state.account_settings = value,
+            (Some(t), Some(value)) => {
+                state.settings.insert(t.to_string(), value);
+            }
+            (Some(t), None) => {
+                state.settings.remove(t);
+            }
+        }
+        Ok(())
+    }
+
+    async fn load_connection_history(&self) -> Result<Vec<AccountConnection>, StoreError> {
+        Ok(self.lock()?.connections.clone())
+    }
+
+    async fn save_account_connection(
+        &self,
+        connection: &AccountConnection,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        check_connection_write(&state.connections, connection)?;
+        match state
+            .connections
+            .iter_mut()
+            .find(|c| c.connection_id == connection.connection_id)
+        {
+            Some(stored) => *stored = connection.clone(),
+            None => state.connections.push(connection.clone()),
+        }
         Ok(())
     }
 
@@ -697,6 +786,8 @@ impl SyncStore for MemoryStore {
                     delta_link: l.clone(),
                 })
                 .collect(),
+            account_settings: state.account_settings.clone(),
+            connections: state.connections.clone(),
         })
     }
 }

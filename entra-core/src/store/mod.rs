@@ -11,10 +11,13 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    Client, Contact, ContactLink, ManagedTenant, Resolution, SyncSettings, TenantMapping,
+    Client, Contact, ContactLink, ManagedTenant, Resolution, ResolvedSettings, SettingsOverrides,
+    SyncSettings, TenantMapping, resolve_settings,
 };
 
+mod account;
 mod changes;
+mod connection;
 mod error;
 mod fault;
 #[cfg(feature = "engine")]
@@ -27,17 +30,19 @@ mod shared;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use account::{DEFAULT_ACCOUNT_ID, MAX_ACCOUNT_ID_LEN, check_account_id};
 pub use changes::{changes_from_plan, current_part, normalize_address, user_addresses};
+pub use connection::{AccountConnection, ConnectionStatus};
 pub use error::{StoreError, StoreErrorCode};
 pub use fault::ApplyFault;
 #[cfg(feature = "engine")]
 pub use memory::MemoryStore;
 pub use nonce::{MAX_NONCE_LEN, NonceStore};
 pub use records::{
-    AppliedChanges, ContactExpectation, FailureInfo, ListingMode, MappingHistoryEntry,
-    MappingUpdate, QueueItem, QueueItemKind, QueueObservation, QueueState, RunRecord, RunStart,
-    RunStatus, StoreSnapshot, TenantChanges, TenantDeltaLink, TenantOutcome, TenantRunResult,
-    TenantSettings,
+    AppliedChanges, ContactExpectation, DiscoverySummary, FailureInfo, ListingMode,
+    MappingHistoryEntry, MappingUpdate, QueueItem, QueueItemKind, QueueObservation, QueueState,
+    RunRecord, RunStart, RunStatus, StoreSnapshot, TenantChanges, TenantDeltaLink, TenantOutcome,
+    TenantRunResult, TenantSettings,
 };
 pub use shared::{DynNonceStore, DynStore};
 #[cfg(feature = "sqlite")]
@@ -47,6 +52,12 @@ pub use sqlite::SqliteStore;
 /// the engine syncs several tenants at once against one store.
 #[async_trait]
 pub trait SyncStore: Send + Sync {
+    /// The PSA account whose records this store reads and writes ([`DEFAULT_ACCOUNT_ID`] unless
+    /// the store was opened for another). A store never touches another account's records.
+    fn account_id(&self) -> &str {
+        DEFAULT_ACCOUNT_ID
+    }
+
     // ----- tenants, clients and mappings -----
 
     /// Every discovered tenant (including those no longer listed), ordered by tenant id.
@@ -165,14 +176,72 @@ pub trait SyncStore: Send + Sync {
         delta_link: Option<&str>,
     ) -> Result<(), StoreError>;
 
-    /// A tenant's settings; the defaults when none were saved.
-    async fn load_sync_settings(&self, entra_tenant_id: &str) -> Result<SyncSettings, StoreError>;
+    /// A settings layer: the account-wide defaults (`entra_tenant_id: None`) or one tenant's
+    /// overrides; empty when none were saved.
+    async fn load_settings_overrides(
+        &self,
+        entra_tenant_id: Option<&str>,
+    ) -> Result<SettingsOverrides, StoreError>;
 
+    /// Replaces a settings layer (the account's defaults with `None`, else the tenant's
+    /// overrides). An empty layer forgets it. An out-of-range value is `invalid_input`, nothing
+    /// written.
+    async fn save_settings_overrides(
+        &self,
+        entra_tenant_id: Option<&str>,
+        overrides: &SettingsOverrides,
+    ) -> Result<(), StoreError>;
+
+    /// A tenant's effective settings with each field's value and source: the built-in
+    /// defaults, then the account's defaults, then the tenant's overrides.
+    async fn resolve_sync_settings(
+        &self,
+        entra_tenant_id: &str,
+    ) -> Result<ResolvedSettings, StoreError> {
+        let account = self.load_settings_overrides(None).await?;
+        let tenant = self.load_settings_overrides(Some(entra_tenant_id)).await?;
+        resolve_settings(&account, &tenant).map_err(|e| StoreError::corrupt(e.to_string()))
+    }
+
+    /// A tenant's effective settings (see [`SyncStore::resolve_sync_settings`]); the defaults
+    /// when no layer was saved.
+    async fn load_sync_settings(&self, entra_tenant_id: &str) -> Result<SyncSettings, StoreError> {
+        Ok(self.resolve_sync_settings(entra_tenant_id).await?.effective)
+    }
+
+    /// Saves a full settings record as the tenant's overrides: every field is then the
+    /// tenant's own, whatever the account's defaults say.
     async fn save_sync_settings(
         &self,
         entra_tenant_id: &str,
         settings: &SyncSettings,
+    ) -> Result<(), StoreError> {
+        self.save_settings_overrides(Some(entra_tenant_id), &SettingsOverrides::from(settings))
+            .await
+    }
+
+    // ----- the account's connection -----
+
+    /// Every connection the account ever had, oldest first.
+    async fn load_connection_history(&self) -> Result<Vec<AccountConnection>, StoreError>;
+
+    /// **Atomic** (check and write as one step). Inserts or replaces a connection by
+    /// `connectionId`. Refused (`store_refused`) when it would make a second connection active
+    /// or reopen a disconnected one.
+    async fn save_account_connection(
+        &self,
+        connection: &AccountConnection,
     ) -> Result<(), StoreError>;
+
+    /// The account's active connection (not disconnected), if any.
+    async fn load_active_connection(&self) -> Result<Option<AccountConnection>, StoreError> {
+        Ok(self
+            .load_connection_history()
+            .await?
+            .into_iter()
+            .rev()
+            .find(AccountConnection::is_active))
+    }
 
     // ----- inspection -----
 

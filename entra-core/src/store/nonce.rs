@@ -77,7 +77,8 @@ impl NonceLedger {
 #[async_trait]
 impl NonceStore for MemoryStore {
     async fn consume_nonce(&self, nonce: &str, expires_at_ms: u64) -> Result<bool, StoreError> {
-        self.nonces
+        self.space
+            .nonces
             .consume(nonce, expires_at_ms, self.clock.now_ms())
     }
 }
@@ -87,7 +88,7 @@ impl MemoryStore {
     /// How many consumed nonces the store still remembers (expired ones are pruned as new ones
     /// are consumed).
     pub fn remembered_nonces(&self) -> usize {
-        self.nonces.len()
+        self.space.nonces.len()
     }
 }
 

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{RunScope, RunTrigger};
 use crate::model::{
-    Client, Contact, ContactLink, ManagedTenant, Resolution, SyncSettings, TenantMapping, Warning,
+    Client, Contact, ContactLink, ManagedTenant, Resolution, SettingsOverrides, TenantMapping,
+    Warning,
 };
 use crate::reconcile::Counters;
 
@@ -74,6 +75,29 @@ pub struct RunRecord {
     /// The sum of the tenants' counters.
     #[serde(default)]
     pub counters: Counters,
+    /// The client of a `client` run (every tenant mapped to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Tenants the run left alone on purpose (their effective `syncEnabled` is off).
+    #[serde(default)]
+    pub tenants_skipped: u32,
+    /// Why a run that syncs no tenant (a discovery) failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<FailureInfo>,
+    /// What a discovery run found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoverySummary>,
+}
+
+/// What a discovery run found, in counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoverySummary {
+    pub listing_complete: bool,
+    pub inserted: u32,
+    pub updated: u32,
+    pub not_listed: u32,
+    pub unchanged: u32,
 }
 
 /// How a tenant's users were read.
@@ -92,6 +116,8 @@ pub enum ListingMode {
 pub enum TenantOutcome {
     Succeeded,
     Failed,
+    /// Not synced on purpose (see `skipReason`): neither a success nor a failure.
+    Skipped,
 }
 
 /// Why a tenant failed, in the shape operators and hosts switch on.
@@ -130,6 +156,9 @@ pub struct TenantRunResult {
     /// [`crate::engine::TenantSyncReport::license_summary`]), kept with the run's result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_summary: Option<crate::licenses::LicenseSummary>,
+    /// Why a `skipped` tenant was not synced, e.g. `sync_disabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
 }
 
 /// What [`crate::store::SyncStore::begin_run`] found.
@@ -278,12 +307,13 @@ pub struct MappingHistoryEntry {
     pub closed_at: Option<String>,
 }
 
-/// Per-tenant settings as stored.
+/// A tenant's settings overrides as stored (the fields it sets; the others inherit from the
+/// account's defaults, then the built-in defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TenantSettings {
     pub entra_tenant_id: String,
-    pub settings: SyncSettings,
+    pub settings: SettingsOverrides,
 }
 
 /// A stored delta link of one tenant.
@@ -309,4 +339,10 @@ pub struct StoreSnapshot {
     pub runs: Vec<RunRecord>,
     pub tenant_results: Vec<TenantRunResult>,
     pub delta_links: Vec<TenantDeltaLink>,
+    /// The account-wide settings defaults, when any were saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_settings: Option<SettingsOverrides>,
+    /// Every connection the account ever had, oldest first.
+    #[serde(default)]
+    pub connections: Vec<super::AccountConnection>,
 }

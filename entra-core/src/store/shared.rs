@@ -7,11 +7,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{
-    AppliedChanges, MappingHistoryEntry, MappingUpdate, NonceStore, QueueItem, RunRecord, RunStart,
-    StoreError, StoreSnapshot, SyncStore, TenantChanges, TenantRunResult,
+    AccountConnection, AppliedChanges, MappingHistoryEntry, MappingUpdate, NonceStore, QueueItem,
+    RunRecord, RunStart, StoreError, StoreSnapshot, SyncStore, TenantChanges, TenantRunResult,
 };
 use crate::model::{
-    Client, Contact, ContactLink, ManagedTenant, Resolution, SyncSettings, TenantMapping,
+    Client, Contact, ContactLink, ManagedTenant, Resolution, ResolvedSettings, SettingsOverrides,
+    SyncSettings, TenantMapping,
 };
 
 /// Any sync store, chosen at run time.
@@ -25,6 +26,45 @@ macro_rules! forward_store {
     ($ptr:ident) => {
         #[async_trait]
         impl<S: SyncStore + ?Sized> SyncStore for $ptr<S> {
+            fn account_id(&self) -> &str {
+                (**self).account_id()
+            }
+
+            async fn load_settings_overrides(
+                &self,
+                entra_tenant_id: Option<&str>,
+            ) -> Result<SettingsOverrides, StoreError> {
+                (**self).load_settings_overrides(entra_tenant_id).await
+            }
+
+            async fn save_settings_overrides(
+                &self,
+                entra_tenant_id: Option<&str>,
+                overrides: &SettingsOverrides,
+            ) -> Result<(), StoreError> {
+                (**self)
+                    .save_settings_overrides(entra_tenant_id, overrides)
+                    .await
+            }
+
+            async fn resolve_sync_settings(
+                &self,
+                entra_tenant_id: &str,
+            ) -> Result<ResolvedSettings, StoreError> {
+                (**self).resolve_sync_settings(entra_tenant_id).await
+            }
+
+            async fn load_connection_history(&self) -> Result<Vec<AccountConnection>, StoreError> {
+                (**self).load_connection_history().await
+            }
+
+            async fn save_account_connection(
+                &self,
+                connection: &AccountConnection,
+            ) -> Result<(), StoreError> {
+                (**self).save_account_connection(connection).await
+            }
+
             async fn load_tenants(&self) -> Result<Vec<ManagedTenant>, StoreError> {
                 (**self).load_tenants().await
             }

@@ -199,4 +199,5 @@ macro_rules! for_each_store {
 mod delta;
 mod recovery;
 mod runs;
+mod scopes;
 mod settings;

@@ -141,6 +141,10 @@ async fn crashed_run<S: Harness>(
         tenants_succeeded: 0,
         tenants_failed: 0,
         counters: Counters::default(),
+        client_id: None,
+        tenants_skipped: 0,
+        error: None,
+        discovery: None,
     };
     engine.store().begin_run(&crashed).await.unwrap();
     let counters = Counters {
@@ -163,6 +167,7 @@ async fn crashed_run<S: Harness>(
             duration_ms: 10,
             finished_at_ms: t0 + 60_000,
             license_summary: None,
+            skip_reason: None,
         })
         .await
         .unwrap();

@@ -6,11 +6,12 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use entra_core::model::{
-    Client, Contact, ContactLink, ManagedTenant, Resolution, SyncSettings, TenantMapping,
+    Client, Contact, ContactLink, ManagedTenant, Resolution, SettingsOverrides, SyncSettings,
+    TenantMapping,
 };
 use entra_core::store::{
-    AppliedChanges, MappingHistoryEntry, MappingUpdate, QueueItem, RunRecord, RunStart, StoreError,
-    StoreSnapshot, SyncStore, TenantChanges, TenantRunResult,
+    AccountConnection, AppliedChanges, MappingHistoryEntry, MappingUpdate, QueueItem, RunRecord,
+    RunStart, StoreError, StoreSnapshot, SyncStore, TenantChanges, TenantRunResult,
 };
 
 /// Delegates every call to `inner` and counts it by method name.
@@ -172,6 +173,37 @@ impl<S: SyncStore> SyncStore for CountingStore<S> {
         self.inner
             .save_sync_settings(entra_tenant_id, settings)
             .await
+    }
+    fn account_id(&self) -> &str {
+        self.inner.account_id()
+    }
+    async fn load_settings_overrides(
+        &self,
+        entra_tenant_id: Option<&str>,
+    ) -> Result<SettingsOverrides, StoreError> {
+        self.hit("load_settings_overrides");
+        self.inner.load_settings_overrides(entra_tenant_id).await
+    }
+    async fn save_settings_overrides(
+        &self,
+        entra_tenant_id: Option<&str>,
+        overrides: &SettingsOverrides,
+    ) -> Result<(), StoreError> {
+        self.hit("save_settings_overrides");
+        self.inner
+            .save_settings_overrides(entra_tenant_id, overrides)
+            .await
+    }
+    async fn load_connection_history(&self) -> Result<Vec<AccountConnection>, StoreError> {
+        self.hit("load_connection_history");
+        self.inner.load_connection_history().await
+    }
+    async fn save_account_connection(
+        &self,
+        connection: &AccountConnection,
+    ) -> Result<(), StoreError> {
+        self.hit("save_account_connection");
+        self.inner.save_account_connection(connection).await
     }
     async fn snapshot(&self) -> Result<StoreSnapshot, StoreError> {
         self.hit("snapshot");

@@ -36,6 +36,8 @@ struct State {
     calls: BTreeMap<String, u32>,
     /// Tenant listings return only this many tenants and report themselves incomplete.
     tenant_listing_cut: Option<usize>,
+    /// Tenant listings fail with this error.
+    tenant_listing_fail: Option<ProviderError>,
 }
 
 /// The fake upstream.
@@ -132,6 +134,12 @@ impl FakeProvider {
         change(state.tenants.entry(tenant.to_string()).or_default());
     }
 
+    /// Makes tenant listings fail with `error` (`None`: succeed again).
+    #[allow(dead_code)]
+    pub fn fail_listing(&self, error: Option<ProviderError>) {
+        self.state.lock().unwrap().tenant_listing_fail = error;
+    }
+
     pub fn fail_tenant(&self, tenant: &str, error: Option<ProviderError>) {
         self.with_tenant(tenant, |t| t.fail = error);
     }
@@ -207,6 +215,9 @@ impl EntraProvider for FakeProvider {
 
     async fn list_managed_tenants(&self) -> Result<TenantListing, ProviderError> {
         let state = self.state.lock().unwrap();
+        if let Some(e) = &state.tenant_listing_fail {
+            return Err(e.clone());
+        }
         let mut tenants: Vec<ManagedTenant> = state
             .tenants
             .values()

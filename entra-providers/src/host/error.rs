@@ -2,7 +2,10 @@ use entra_core::provider::ProviderError;
 use entra_core::{Classified, CoreError, ErrorKind};
 use thiserror::Error;
 
+use entra_core::store::StoreError;
+
 use crate::auth::StateError;
+use crate::secrets::SecretError;
 
 /// Why a host call could not do what it was asked: the JSON does not follow the contract
 /// (`invalid_input`, naming the key), it does but describes an unusable configuration (the
@@ -20,6 +23,12 @@ pub enum HostError {
     /// A refused OAuth state or signing key.
     #[error(transparent)]
     State(#[from] StateError),
+    /// The sync store failed or refused a write (connection records).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The secret store failed (saving or clearing connection secrets).
+    #[error(transparent)]
+    Secret(#[from] SecretError),
 }
 
 impl HostError {
@@ -29,6 +38,8 @@ impl HostError {
             HostError::Input(e) => e,
             HostError::Provider(e) => e,
             HostError::State(e) => e,
+            HostError::Store(e) => e,
+            HostError::Secret(e) => e,
         }
     }
 

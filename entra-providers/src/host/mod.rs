@@ -12,6 +12,8 @@
 //!   [`AuthSettings`], with JSON results.
 //! - [`log_bridge`]: the library's `tracing` events handed to the host's logger, with their
 //!   run and tenant context; [`error_family`]: error codes grouped as the bindings' classes are.
+//! - [`connection`]: the account's connection lifecycle (connect, record a validation,
+//!   disconnect, save the CIPP settings) over the sync store and the secret provider.
 //! - `sandbox` (with the `sandbox` feature): the sandbox's credentials and ready-made provider
 //!   settings as JSON. The sandbox configuration itself is read by
 //!   [`crate::sandbox::SandboxConfig::from_json`].
@@ -21,6 +23,8 @@
 //! `entra_core::engine::RunRequest` (camelCase JSON or filled by the binding).
 
 pub mod auth;
+pub mod connection;
+pub mod connection_json;
 mod error;
 pub mod error_family;
 pub mod log_bridge;
@@ -30,6 +34,14 @@ pub mod sandbox;
 pub mod settings;
 pub mod token_set;
 
+pub use connection::{
+    CippSettingsInput, ConnectionChange, close_connection, connect, disconnect, open_connection,
+    record_validation, save_cipp_settings, secrets_to_clear,
+};
+pub use connection_json::{
+    cipp_secrets_json, connect_json, connection_status_json, connection_type_from_name,
+    disconnect_json, record_validation_json,
+};
 pub use error::HostError;
 pub use rotation::{
     HostCallbackSink, HostGraphProvider, HostTokenCallback, RotationFailures,

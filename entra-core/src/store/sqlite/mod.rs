@@ -19,10 +19,12 @@ use serde::de::DeserializeOwned;
 
 use crate::model::{
     Client, ConnectionType, Contact, ContactLink, LinkStatus, ManagedTenant, MappingState,
-    Resolution, SyncSettings, TenantMapping,
+    Resolution, SettingsOverrides, TenantMapping,
 };
 
+use super::account::{DEFAULT_ACCOUNT_ID, check_account_id};
 use super::changes::contact_addresses;
+use super::connection::{AccountConnection, check_connection_write};
 use super::error::StoreError;
 use super::fault::{ApplyFault, FaultSlot, WriteCounter};
 use super::memory::{
@@ -57,6 +59,8 @@ pub struct ConnectionRecord {
 /// A [`SyncStore`] in one SQLite database.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// The account whose rows every statement reads and writes.
+    account_id: String,
     fault: FaultSlot,
     /// What time it is when a record is stamped or a nonce's expiry checked.
     clock: SharedClock,
@@ -167,13 +171,14 @@ fn mapping_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(MappingHistoryEn
 const MAPPING_COLUMNS: &str =
     "entra_tenant_id, client_id, state, confirmed_at, opened_at, closed_at";
 
+/// The account's mappings matching `filter` (a condition over `?2`… ; `?1` is the account).
 fn read_mappings(
     conn: &Connection,
-    where_clause: &str,
+    filter: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<MappingHistoryEntry>, StoreError> {
     let sql = format!(
-        "SELECT {MAPPING_COLUMNS} FROM tenant_mappings {where_clause} ORDER BY entra_tenant_id, id"
+        "SELECT {MAPPING_COLUMNS} FROM tenant_mappings WHERE account_id = ?1 {filter} ORDER BY entra_tenant_id, id"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let rows = stmt.query_map(params, mapping_from_row).map_err(backend)?;
@@ -186,49 +191,56 @@ fn read_mappings(
     Ok(out)
 }
 
-fn put_contact(tx: &Transaction<'_>, contact: &Contact) -> Result<(), StoreError> {
+fn put_contact(tx: &Transaction<'_>, account: &str, contact: &Contact) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT INTO contacts (contact_id, client_id, record) VALUES (?1, ?2, ?3)
-         ON CONFLICT (contact_id) DO UPDATE SET client_id = excluded.client_id, record = excluded.record",
+        "INSERT INTO contacts (account_id, contact_id, client_id, record) VALUES (?4, ?1, ?2, ?3)
+         ON CONFLICT (account_id, contact_id) DO UPDATE SET client_id = excluded.client_id, record = excluded.record",
     )
     .map_err(backend)?
     .execute(params![
         contact.contact_id,
         contact.client_id,
-        to_json(contact)?
+        to_json(contact)?,
+        account
     ])
     .map_err(backend)?;
-    tx.prepare_cached("DELETE FROM contact_addresses WHERE contact_id = ?1")
+    tx.prepare_cached("DELETE FROM contact_addresses WHERE account_id = ?2 AND contact_id = ?1")
         .map_err(backend)?
-        .execute(params![contact.contact_id])
+        .execute(params![contact.contact_id, account])
         .map_err(backend)?;
     let mut insert = tx
-        .prepare_cached("INSERT INTO contact_addresses (address, contact_id) VALUES (?1, ?2)")
+        .prepare_cached(
+            "INSERT INTO contact_addresses (account_id, address, contact_id) VALUES (?3, ?1, ?2)",
+        )
         .map_err(backend)?;
     for address in contact_addresses(contact) {
         insert
-            .execute(params![address, contact.contact_id])
+            .execute(params![address, contact.contact_id, account])
             .map_err(backend)?;
     }
     Ok(())
 }
 
-fn get_contact(tx: &Transaction<'_>, contact_id: &str) -> Result<Option<Contact>, StoreError> {
+fn get_contact(
+    tx: &Transaction<'_>,
+    account: &str,
+    contact_id: &str,
+) -> Result<Option<Contact>, StoreError> {
     let record: Option<String> = tx
-        .prepare_cached("SELECT record FROM contacts WHERE contact_id = ?1")
+        .prepare_cached("SELECT record FROM contacts WHERE account_id = ?2 AND contact_id = ?1")
         .map_err(backend)?
-        .query_row(params![contact_id], |row| row.get(0))
+        .query_row(params![contact_id, account], |row| row.get(0))
         .optional()
         .map_err(backend)?;
     record.as_deref().map(from_json).transpose()
 }
 
-fn put_link(tx: &Transaction<'_>, link: &ContactLink) -> Result<(), StoreError> {
+fn put_link(tx: &Transaction<'_>, account: &str, link: &ContactLink) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT INTO contact_links (entra_tenant_id, entra_object_id, contact_id, client_id, active,
+        "INSERT INTO contact_links (account_id, entra_tenant_id, entra_object_id, contact_id, client_id, active,
                                     last_seen_at, last_synced_at, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (entra_tenant_id, entra_object_id, contact_id)
+         VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (account_id, entra_tenant_id, entra_object_id, contact_id)
          DO UPDATE SET client_id = excluded.client_id, active = excluded.active,
                        last_seen_at = excluded.last_seen_at,
                        last_synced_at = excluded.last_synced_at, status = excluded.status",
@@ -245,7 +257,8 @@ fn put_link(tx: &Transaction<'_>, link: &ContactLink) -> Result<(), StoreError> 
         link.status.map(|s| match s {
             LinkStatus::Active => "active",
             LinkStatus::Closed => "closed",
-        })
+        }),
+        account
     ])
     .map_err(backend)?;
     Ok(())
@@ -253,25 +266,27 @@ fn put_link(tx: &Transaction<'_>, link: &ContactLink) -> Result<(), StoreError> 
 
 fn get_queue_item(
     tx: &Transaction<'_>,
+    account: &str,
     tenant: &str,
     object_id: &str,
 ) -> Result<Option<QueueItem>, StoreError> {
     let text: Option<String> = tx
         .prepare_cached(
-            "SELECT record FROM reconciliation_queue WHERE entra_tenant_id = ?1 AND entra_object_id = ?2",
+            "SELECT record FROM reconciliation_queue
+             WHERE account_id = ?3 AND entra_tenant_id = ?1 AND entra_object_id = ?2",
         )
         .map_err(backend)?
-        .query_row(params![tenant, object_id], |r| r.get(0))
+        .query_row(params![tenant, object_id, account], |r| r.get(0))
         .optional()
         .map_err(backend)?;
     text.map(|t| from_json(&t)).transpose()
 }
 
-fn put_queue_item(tx: &Transaction<'_>, item: &QueueItem) -> Result<(), StoreError> {
+fn put_queue_item(tx: &Transaction<'_>, account: &str, item: &QueueItem) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT INTO reconciliation_queue (entra_tenant_id, entra_object_id, kind, state, record)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (entra_tenant_id, entra_object_id)
+        "INSERT INTO reconciliation_queue (account_id, entra_tenant_id, entra_object_id, kind, state, record)
+         VALUES (?6, ?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (account_id, entra_tenant_id, entra_object_id)
          DO UPDATE SET kind = excluded.kind, state = excluded.state, record = excluded.record",
     )
     .map_err(backend)?
@@ -280,59 +295,85 @@ fn put_queue_item(tx: &Transaction<'_>, item: &QueueItem) -> Result<(), StoreErr
         item.entra_object_id,
         enum_str(&item.kind)?,
         enum_str(&item.state)?,
-        to_json(item)?
+        to_json(item)?,
+        account
     ])
     .map_err(backend)?;
     Ok(())
 }
 
-fn get_run(conn: &Connection, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+fn get_run(
+    conn: &Connection,
+    account: &str,
+    run_id: &str,
+) -> Result<Option<RunRecord>, StoreError> {
     let text: Option<String> = conn
-        .prepare_cached("SELECT record FROM runs WHERE run_id = ?1")
+        .prepare_cached("SELECT record FROM runs WHERE account_id = ?2 AND run_id = ?1")
         .map_err(backend)?
-        .query_row(params![run_id], |r| r.get(0))
+        .query_row(params![run_id, account], |r| r.get(0))
         .optional()
         .map_err(backend)?;
     text.map(|t| from_json(&t)).transpose()
 }
 
-fn put_run(conn: &Connection, run: &RunRecord) -> Result<(), StoreError> {
+fn put_run(conn: &Connection, account: &str, run: &RunRecord) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO runs (run_id, status, record) VALUES (?1, ?2, ?3)
-         ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, record = excluded.record",
+        "INSERT INTO runs (account_id, run_id, status, record) VALUES (?4, ?1, ?2, ?3)
+         ON CONFLICT (account_id, run_id) DO UPDATE SET status = excluded.status, record = excluded.record",
     )
     .map_err(backend)?
-    .execute(params![run.run_id, enum_str(&run.status)?, to_json(run)?])
+    .execute(params![
+        run.run_id,
+        enum_str(&run.status)?,
+        to_json(run)?,
+        account
+    ])
     .map_err(backend)?;
     Ok(())
 }
 
 impl SqliteStore {
-    /// Opens (or creates) the database file at `path` and brings its schema up to date.
+    /// Opens (or creates) the database file at `path` for the default account
+    /// ([`DEFAULT_ACCOUNT_ID`]) and brings its schema up to date.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_for_account(path, DEFAULT_ACCOUNT_ID)
+    }
+
+    /// Opens (or creates) the database file at `path` for one PSA account: the store reads and
+    /// writes only that account's rows, so one database serves many accounts. The account id is
+    /// checked with [`super::check_account_id`].
+    pub fn open_for_account(path: impl AsRef<Path>, account_id: &str) -> Result<Self, StoreError> {
+        let account_id = check_account_id(account_id)?;
         let conn = Connection::open(path.as_ref()).map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(backend)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(backend)?;
-        Self::from_connection(conn)
+        Self::from_connection(conn, account_id)
     }
 
     /// A private database that lives as long as the store (tests, short-lived tools).
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        Self::from_connection(Connection::open_in_memory().map_err(backend)?)
+        Self::from_connection(
+            Connection::open_in_memory().map_err(backend)?,
+            DEFAULT_ACCOUNT_ID.to_string(),
+        )
     }
 
-    fn from_connection(mut conn: Connection) -> Result<Self, StoreError> {
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(backend)?;
+    fn from_connection(mut conn: Connection, account_id: String) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
         let clock = WallClock::shared();
+        // Migrations rebuild tables that others reference: enforcement starts after them.
+        conn.pragma_update(None, "foreign_keys", "OFF")
+            .map_err(backend)?;
         schema::migrate(&mut conn, stamp(clock.as_ref()))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(backend)?;
         nonces::ensure_table(&conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            account_id,
             fault: FaultSlot::default(),
             clock,
         })
@@ -363,16 +404,17 @@ impl SqliteStore {
     pub fn save_connection(&self, connection: &ConnectionRecord) -> Result<(), StoreError> {
         self.lock()?
             .execute(
-                "INSERT INTO connections (connection_id, connection_type, display_name, settings, created_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (connection_id) DO UPDATE SET connection_type = excluded.connection_type,
+                "INSERT INTO connections (account_id, connection_id, connection_type, display_name, settings, created_at_ms)
+                 VALUES (?6, ?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account_id, connection_id) DO UPDATE SET connection_type = excluded.connection_type,
                    display_name = excluded.display_name, settings = excluded.settings",
                 params![
                     connection.connection_id,
                     enum_str(&connection.connection_type)?,
                     connection.display_name,
                     to_json(&connection.settings)?,
-                    stamp(self.clock.as_ref())
+                    stamp(self.clock.as_ref()),
+                    self.account_id
                 ],
             )
             .map_err(backend)?;
@@ -384,11 +426,12 @@ impl SqliteStore {
         let conn = self.lock()?;
         let mut stmt = conn
             .prepare_cached(
-                "SELECT connection_id, connection_type, display_name, settings FROM connections ORDER BY connection_id",
+                "SELECT connection_id, connection_type, display_name, settings FROM connections
+                 WHERE account_id = ?1 ORDER BY connection_id",
             )
             .map_err(backend)?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map(params![self.account_id], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -419,11 +462,15 @@ impl SqliteStore {
 
 #[async_trait]
 impl SyncStore for SqliteStore {
+    fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
     async fn load_tenants(&self) -> Result<Vec<ManagedTenant>, StoreError> {
         records(
             &*self.lock()?,
-            "SELECT record FROM managed_tenants ORDER BY entra_tenant_id",
-            [],
+            "SELECT record FROM managed_tenants WHERE account_id = ?1 ORDER BY entra_tenant_id",
+            params![self.account_id],
         )
     }
 
@@ -432,14 +479,15 @@ impl SyncStore for SqliteStore {
         let tx = conn.transaction().map_err(backend)?;
         for tenant in tenants {
             tx.prepare_cached(
-                "INSERT INTO managed_tenants (entra_tenant_id, status, record) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (entra_tenant_id) DO UPDATE SET status = excluded.status, record = excluded.record",
+                "INSERT INTO managed_tenants (account_id, entra_tenant_id, status, record) VALUES (?4, ?1, ?2, ?3)
+                 ON CONFLICT (account_id, entra_tenant_id) DO UPDATE SET status = excluded.status, record = excluded.record",
             )
             .map_err(backend)?
             .execute(params![
                 tenant.entra_tenant_id,
                 enum_str(&tenant.status)?,
-                to_json(tenant)?
+                to_json(tenant)?,
+                self.account_id
             ])
             .map_err(backend)?;
         }
@@ -449,8 +497,8 @@ impl SyncStore for SqliteStore {
     async fn load_clients(&self) -> Result<Vec<Client>, StoreError> {
         records(
             &*self.lock()?,
-            "SELECT record FROM clients ORDER BY client_id",
-            [],
+            "SELECT record FROM clients WHERE account_id = ?1 ORDER BY client_id",
+            params![self.account_id],
         )
     }
 
@@ -459,30 +507,32 @@ impl SyncStore for SqliteStore {
         let tx = conn.transaction().map_err(backend)?;
         for client in clients {
             tx.prepare_cached(
-                "INSERT INTO clients (client_id, record) VALUES (?1, ?2)
-                 ON CONFLICT (client_id) DO UPDATE SET record = excluded.record",
+                "INSERT INTO clients (account_id, client_id, record) VALUES (?3, ?1, ?2)
+                 ON CONFLICT (account_id, client_id) DO UPDATE SET record = excluded.record",
             )
             .map_err(backend)?
-            .execute(params![client.client_id, to_json(client)?])
+            .execute(params![client.client_id, to_json(client)?, self.account_id])
             .map_err(backend)?;
         }
         tx.commit().map_err(backend)
     }
 
     async fn load_mappings(&self) -> Result<Vec<TenantMapping>, StoreError> {
-        Ok(
-            read_mappings(&*self.lock()?, "WHERE closed_at IS NULL", [])?
-                .into_iter()
-                .map(|e| e.mapping)
-                .collect(),
-        )
+        Ok(read_mappings(
+            &*self.lock()?,
+            "AND closed_at IS NULL",
+            params![self.account_id],
+        )?
+        .into_iter()
+        .map(|e| e.mapping)
+        .collect())
     }
 
     async fn load_mapped_tenants(&self) -> Result<Vec<TenantMapping>, StoreError> {
         Ok(read_mappings(
             &*self.lock()?,
-            "WHERE closed_at IS NULL AND state = 'mapped' AND client_id IS NOT NULL",
-            [],
+            "AND closed_at IS NULL AND state = 'mapped' AND client_id IS NOT NULL",
+            params![self.account_id],
         )?
         .into_iter()
         .map(|e| e.mapping)
@@ -495,15 +545,20 @@ impl SyncStore for SqliteStore {
         let tx = conn.transaction().map_err(backend)?;
         for update in updates {
             tx.prepare_cached(
-                "UPDATE tenant_mappings SET closed_at = ?2 WHERE entra_tenant_id = ?1 AND closed_at IS NULL",
+                "UPDATE tenant_mappings SET closed_at = ?2
+                 WHERE account_id = ?3 AND entra_tenant_id = ?1 AND closed_at IS NULL",
             )
             .map_err(backend)?
-            .execute(params![update.entra_tenant_id, update.changed_at])
+            .execute(params![
+                update.entra_tenant_id,
+                update.changed_at,
+                self.account_id
+            ])
             .map_err(backend)?;
             if let Some(m) = &update.mapping {
                 tx.prepare_cached(
-                    "INSERT INTO tenant_mappings (entra_tenant_id, client_id, state, confirmed_at, opened_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO tenant_mappings (account_id, entra_tenant_id, client_id, state, confirmed_at, opened_at)
+                     VALUES (?6, ?1, ?2, ?3, ?4, ?5)",
                 )
                 .map_err(backend)?
                 .execute(params![
@@ -511,7 +566,8 @@ impl SyncStore for SqliteStore {
                     m.client_id,
                     enum_str(&m.state)?,
                     m.confirmed_at,
-                    update.changed_at
+                    update.changed_at,
+                    self.account_id
                 ])
                 .map_err(backend)?;
             }
@@ -525,8 +581,8 @@ impl SyncStore for SqliteStore {
     ) -> Result<Vec<MappingHistoryEntry>, StoreError> {
         read_mappings(
             &*self.lock()?,
-            "WHERE entra_tenant_id = ?1",
-            params![entra_tenant_id],
+            "AND entra_tenant_id = ?2",
+            params![self.account_id, entra_tenant_id],
         )
     }
 
@@ -534,7 +590,7 @@ impl SyncStore for SqliteStore {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(backend)?;
         for contact in contacts {
-            put_contact(&tx, contact)?;
+            put_contact(&tx, &self.account_id, contact)?;
         }
         tx.commit().map_err(backend)
     }
@@ -548,8 +604,8 @@ impl SyncStore for SqliteStore {
         let mut out: BTreeMap<String, Contact> = BTreeMap::new();
         let own: Vec<Contact> = records(
             &conn,
-            "SELECT record FROM contacts WHERE client_id = ?1",
-            params![client_id],
+            "SELECT record FROM contacts WHERE account_id = ?2 AND client_id = ?1",
+            params![client_id, self.account_id],
         )?;
         for contact in own {
             out.insert(contact.contact_id.clone(), contact);
@@ -561,11 +617,15 @@ impl SyncStore for SqliteStore {
         let addresses: Vec<String> = addresses.into_iter().collect();
         for chunk in addresses.chunks(CHUNK) {
             let sql = format!(
-                "SELECT c.record FROM contacts c WHERE c.contact_id IN
-                 (SELECT contact_id FROM contact_addresses WHERE address IN ({}))",
+                "SELECT c.record FROM contacts c WHERE c.account_id = ?1 AND c.contact_id IN
+                 (SELECT contact_id FROM contact_addresses WHERE account_id = ?1 AND address IN ({}))",
                 placeholders(chunk.len())
             );
-            let found: Vec<Contact> = records(&conn, &sql, params_from_iter(chunk.iter()))?;
+            let found: Vec<Contact> = records(
+                &conn,
+                &sql,
+                params_from_iter(std::iter::once(&self.account_id).chain(chunk.iter())),
+            )?;
             for contact in found {
                 out.insert(contact.contact_id.clone(), contact);
             }
@@ -594,11 +654,11 @@ impl SyncStore for SqliteStore {
         {
             let mut stmt = conn
                 .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM contact_links WHERE entra_tenant_id = ?1"
+                    "SELECT {COLUMNS} FROM contact_links WHERE account_id = ?2 AND entra_tenant_id = ?1"
                 ))
                 .map_err(backend)?;
             for link in stmt
-                .query_map(params![entra_tenant_id], link_from_row)
+                .query_map(params![entra_tenant_id, self.account_id], link_from_row)
                 .map_err(backend)?
             {
                 push(link.map_err(backend)?);
@@ -606,12 +666,16 @@ impl SyncStore for SqliteStore {
         }
         for chunk in contact_ids.chunks(CHUNK) {
             let sql = format!(
-                "SELECT {COLUMNS} FROM contact_links WHERE active = 1 AND contact_id IN ({})",
+                "SELECT {COLUMNS} FROM contact_links
+                 WHERE account_id = ?1 AND active = 1 AND contact_id IN ({})",
                 placeholders(chunk.len())
             );
             let mut stmt = conn.prepare(&sql).map_err(backend)?;
             for link in stmt
-                .query_map(params_from_iter(chunk.iter()), link_from_row)
+                .query_map(
+                    params_from_iter(std::iter::once(&self.account_id).chain(chunk.iter())),
+                    link_from_row,
+                )
                 .map_err(backend)?
             {
                 push(link.map_err(backend)?);
@@ -623,9 +687,10 @@ impl SyncStore for SqliteStore {
     async fn load_resolutions(&self, entra_tenant_id: &str) -> Result<Vec<Resolution>, StoreError> {
         let items: Vec<QueueItem> = records(
             &*self.lock()?,
-            "SELECT record FROM reconciliation_queue WHERE entra_tenant_id = ?1 AND state != 'open'
+            "SELECT record FROM reconciliation_queue
+             WHERE account_id = ?2 AND entra_tenant_id = ?1 AND state != 'open'
              ORDER BY entra_object_id",
-            params![entra_tenant_id],
+            params![entra_tenant_id, self.account_id],
         )?;
         Ok(items.into_iter().filter_map(|i| i.resolution).collect())
     }
@@ -646,11 +711,15 @@ impl SyncStore for SqliteStore {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(backend)?;
         let (changes, applied) = current_part(changes, |id| {
-            Ok::<_, StoreError>(get_contact(&tx, id)?.as_ref().map(contact_version))
+            Ok::<_, StoreError>(
+                get_contact(&tx, &self.account_id, id)?
+                    .as_ref()
+                    .map(contact_version),
+            )
         })?;
         for contact in &changes.contacts {
             counter.tick()?;
-            put_contact(&tx, contact)?;
+            put_contact(&tx, &self.account_id, contact)?;
         }
         // Closing links first lets one batch move a contact from a closed identity to a new one
         // without tripping the one-active-link indexes.
@@ -658,22 +727,22 @@ impl SyncStore for SqliteStore {
             changes.links.iter().partition(|l| !l.active);
         for link in closed.into_iter().chain(opened) {
             counter.tick()?;
-            put_link(&tx, link)?;
+            put_link(&tx, &self.account_id, link)?;
         }
         for obs in &changes.queued {
             counter.tick()?;
-            let existing = get_queue_item(&tx, tenant, &obs.entra_object_id)?;
+            let existing = get_queue_item(&tx, &self.account_id, tenant, &obs.entra_object_id)?;
             if let Some(item) = observe(existing.as_ref(), tenant, obs) {
-                put_queue_item(&tx, &item)?;
+                put_queue_item(&tx, &self.account_id, &item)?;
             }
         }
         for object_id in &changes.settled {
-            if let Some(mut item) = get_queue_item(&tx, tenant, object_id)?
+            if let Some(mut item) = get_queue_item(&tx, &self.account_id, tenant, object_id)?
                 && item.state == QueueState::Open
             {
                 counter.tick()?;
                 item.state = QueueState::Resolved;
-                put_queue_item(&tx, &item)?;
+                put_queue_item(&tx, &self.account_id, &item)?;
             }
         }
         tx.commit().map_err(backend)?;
@@ -688,13 +757,15 @@ impl SyncStore for SqliteStore {
         match entra_tenant_id {
             Some(t) => records(
                 &conn,
-                "SELECT record FROM reconciliation_queue WHERE entra_tenant_id = ?1 ORDER BY entra_object_id",
-                params![t],
+                "SELECT record FROM reconciliation_queue WHERE account_id = ?2 AND entra_tenant_id = ?1
+                 ORDER BY entra_object_id",
+                params![t, self.account_id],
             ),
             None => records(
                 &conn,
-                "SELECT record FROM reconciliation_queue ORDER BY entra_tenant_id, entra_object_id",
-                [],
+                "SELECT record FROM reconciliation_queue WHERE account_id = ?1
+                 ORDER BY entra_tenant_id, entra_object_id",
+                params![self.account_id],
             ),
         }
     }
@@ -707,9 +778,15 @@ impl SyncStore for SqliteStore {
         validate_resolution(resolution)?;
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(backend)?;
-        let existing = get_queue_item(&tx, entra_tenant_id, &resolution.entra_object_id)?;
+        let existing = get_queue_item(
+            &tx,
+            &self.account_id,
+            entra_tenant_id,
+            &resolution.entra_object_id,
+        )?;
         put_queue_item(
             &tx,
+            &self.account_id,
             &resolved(existing.as_ref(), entra_tenant_id, resolution),
         )?;
         tx.commit().map_err(backend)
@@ -720,11 +797,11 @@ impl SyncStore for SqliteStore {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(backend)?;
-        let start = match get_run(&tx, &run.run_id)? {
+        let start = match get_run(&tx, &self.account_id, &run.run_id)? {
             None => {
                 let mut run = run.clone();
                 run.status = RunStatus::Running;
-                put_run(&tx, &run)?;
+                put_run(&tx, &self.account_id, &run)?;
                 RunStart::Started(run)
             }
             Some(existing) if existing.status == RunStatus::Running => {
@@ -734,7 +811,7 @@ impl SyncStore for SqliteStore {
                 existing.status = RunStatus::Running;
                 existing.finished_at_ms = None;
                 existing.heartbeat_at_ms = Some(run.heartbeat_at_ms.unwrap_or(run.started_at_ms));
-                put_run(&tx, &existing)?;
+                put_run(&tx, &self.account_id, &existing)?;
                 RunStart::Resumed(existing)
             }
             Some(existing) => RunStart::Finished(existing),
@@ -746,17 +823,22 @@ impl SyncStore for SqliteStore {
     async fn record_tenant_result(&self, result: &TenantRunResult) -> Result<(), StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(backend)?;
-        validate_result(get_run(&tx, &result.run_id)?.as_ref(), result)?;
+        validate_result(
+            get_run(&tx, &self.account_id, &result.run_id)?.as_ref(),
+            result,
+        )?;
         tx.prepare_cached(
-            "INSERT INTO run_tenant_results (run_id, entra_tenant_id, outcome, record) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (run_id, entra_tenant_id) DO UPDATE SET outcome = excluded.outcome, record = excluded.record",
+            "INSERT INTO run_tenant_results (account_id, run_id, entra_tenant_id, outcome, record)
+             VALUES (?5, ?1, ?2, ?3, ?4)
+             ON CONFLICT (account_id, run_id, entra_tenant_id) DO UPDATE SET outcome = excluded.outcome, record = excluded.record",
         )
         .map_err(backend)?
         .execute(params![
             result.run_id,
             result.entra_tenant_id,
             enum_str(&result.outcome)?,
-            to_json(result)?
+            to_json(result)?,
+            self.account_id
         ])
         .map_err(backend)?;
         tx.commit().map_err(backend)
@@ -765,13 +847,13 @@ impl SyncStore for SqliteStore {
     async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(backend)?;
-        validate_finish(get_run(&tx, &run.run_id)?.as_ref(), run)?;
-        put_run(&tx, run)?;
+        validate_finish(get_run(&tx, &self.account_id, &run.run_id)?.as_ref(), run)?;
+        put_run(&tx, &self.account_id, run)?;
         tx.commit().map_err(backend)
     }
 
     async fn load_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
-        get_run(&*self.lock()?, run_id)
+        get_run(&*self.lock()?, &self.account_id, run_id)
     }
 
     async fn touch_run(&self, run_id: &str, at_ms: u64) -> Result<bool, StoreError> {
@@ -779,13 +861,13 @@ impl SyncStore for SqliteStore {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(backend)?;
-        let Some(mut run) = get_run(&tx, run_id)? else {
+        let Some(mut run) = get_run(&tx, &self.account_id, run_id)? else {
             return Ok(false);
         };
         if !heartbeat(&mut run, at_ms) {
             return Ok(false);
         }
-        put_run(&tx, &run)?;
+        put_run(&tx, &self.account_id, &run)?;
         tx.commit().map_err(backend)?;
         Ok(true)
     }
@@ -793,16 +875,19 @@ impl SyncStore for SqliteStore {
     async fn load_tenant_results(&self, run_id: &str) -> Result<Vec<TenantRunResult>, StoreError> {
         records(
             &*self.lock()?,
-            "SELECT record FROM run_tenant_results WHERE run_id = ?1 ORDER BY entra_tenant_id",
-            params![run_id],
+            "SELECT record FROM run_tenant_results WHERE account_id = ?2 AND run_id = ?1
+             ORDER BY entra_tenant_id",
+            params![run_id, self.account_id],
         )
     }
 
     async fn load_delta_link(&self, entra_tenant_id: &str) -> Result<Option<String>, StoreError> {
         self.lock()?
-            .prepare_cached("SELECT delta_link FROM delta_links WHERE entra_tenant_id = ?1")
+            .prepare_cached(
+                "SELECT delta_link FROM delta_links WHERE account_id = ?2 AND entra_tenant_id = ?1",
+            )
             .map_err(backend)?
-            .query_row(params![entra_tenant_id], |r| r.get(0))
+            .query_row(params![entra_tenant_id, self.account_id], |r| r.get(0))
             .optional()
             .map_err(backend)
     }
@@ -815,56 +900,135 @@ impl SyncStore for SqliteStore {
         let conn = self.lock()?;
         match delta_link {
             Some(link) => conn.execute(
-                "INSERT INTO delta_links (entra_tenant_id, delta_link, updated_at_ms) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (entra_tenant_id) DO UPDATE SET delta_link = excluded.delta_link,
+                "INSERT INTO delta_links (account_id, entra_tenant_id, delta_link, updated_at_ms)
+                 VALUES (?4, ?1, ?2, ?3)
+                 ON CONFLICT (account_id, entra_tenant_id) DO UPDATE SET delta_link = excluded.delta_link,
                    updated_at_ms = excluded.updated_at_ms",
-                params![entra_tenant_id, link, stamp(self.clock.as_ref())],
+                params![
+                    entra_tenant_id,
+                    link,
+                    stamp(self.clock.as_ref()),
+                    self.account_id
+                ],
             ),
             None => conn.execute(
-                "DELETE FROM delta_links WHERE entra_tenant_id = ?1",
-                params![entra_tenant_id],
+                "DELETE FROM delta_links WHERE account_id = ?2 AND entra_tenant_id = ?1",
+                params![entra_tenant_id, self.account_id],
             ),
         }
         .map_err(backend)?;
         Ok(())
     }
 
-    async fn load_sync_settings(&self, entra_tenant_id: &str) -> Result<SyncSettings, StoreError> {
-        let text: Option<String> = self
-            .lock()?
-            .prepare_cached("SELECT settings FROM sync_settings WHERE entra_tenant_id = ?1")
-            .map_err(backend)?
-            .query_row(params![entra_tenant_id], |r| r.get(0))
-            .optional()
-            .map_err(backend)?;
+    async fn load_settings_overrides(
+        &self,
+        entra_tenant_id: Option<&str>,
+    ) -> Result<SettingsOverrides, StoreError> {
+        let conn = self.lock()?;
+        let text: Option<String> = match entra_tenant_id {
+            None => conn
+                .prepare_cached("SELECT settings FROM account_settings WHERE account_id = ?1")
+                .map_err(backend)?
+                .query_row(params![self.account_id], |r| r.get(0)),
+            Some(t) => conn
+                .prepare_cached(
+                    "SELECT settings FROM sync_settings WHERE account_id = ?2 AND entra_tenant_id = ?1",
+                )
+                .map_err(backend)?
+                .query_row(params![t, self.account_id], |r| r.get(0)),
+        }
+        .optional()
+        .map_err(backend)?;
         Ok(text.map(|t| from_json(&t)).transpose()?.unwrap_or_default())
     }
 
-    async fn save_sync_settings(
+    async fn save_settings_overrides(
         &self,
-        entra_tenant_id: &str,
-        settings: &SyncSettings,
+        entra_tenant_id: Option<&str>,
+        overrides: &SettingsOverrides,
     ) -> Result<(), StoreError> {
-        self.lock()?
-            .execute(
-                "INSERT INTO sync_settings (entra_tenant_id, settings) VALUES (?1, ?2)
-                 ON CONFLICT (entra_tenant_id) DO UPDATE SET settings = excluded.settings",
-                params![entra_tenant_id, to_json(settings)?],
-            )
-            .map_err(backend)?;
+        overrides
+            .validate()
+            .map_err(|e| StoreError::invalid(e.to_string()))?;
+        let conn = self.lock()?;
+        let text = to_json(overrides)?;
+        match (entra_tenant_id, overrides.is_empty()) {
+            (None, true) => conn.execute(
+                "DELETE FROM account_settings WHERE account_id = ?1",
+                params![self.account_id],
+            ),
+            (None, false) => conn.execute(
+                "INSERT INTO account_settings (account_id, settings) VALUES (?1, ?2)
+                 ON CONFLICT (account_id) DO UPDATE SET settings = excluded.settings",
+                params![self.account_id, text],
+            ),
+            (Some(t), true) => conn.execute(
+                "DELETE FROM sync_settings WHERE account_id = ?2 AND entra_tenant_id = ?1",
+                params![t, self.account_id],
+            ),
+            (Some(t), false) => conn.execute(
+                "INSERT INTO sync_settings (account_id, entra_tenant_id, settings) VALUES (?3, ?1, ?2)
+                 ON CONFLICT (account_id, entra_tenant_id) DO UPDATE SET settings = excluded.settings",
+                params![t, text, self.account_id],
+            ),
+        }
+        .map_err(backend)?;
         Ok(())
+    }
+
+    async fn load_connection_history(&self) -> Result<Vec<AccountConnection>, StoreError> {
+        records(
+            &*self.lock()?,
+            "SELECT record FROM account_connections WHERE account_id = ?1 ORDER BY seq",
+            params![self.account_id],
+        )
+    }
+
+    async fn save_account_connection(
+        &self,
+        connection: &AccountConnection,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let existing: Vec<AccountConnection> = records(
+            &tx,
+            "SELECT record FROM account_connections WHERE account_id = ?1 ORDER BY seq",
+            params![self.account_id],
+        )?;
+        check_connection_write(&existing, connection)?;
+        tx.prepare_cached(
+            "INSERT INTO account_connections (account_id, connection_id, status, record)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account_id, connection_id) DO UPDATE SET status = excluded.status,
+               record = excluded.record",
+        )
+        .map_err(backend)?
+        .execute(params![
+            self.account_id,
+            connection.connection_id,
+            connection.status.as_str(),
+            to_json(connection)?
+        ])
+        .map_err(backend)?;
+        tx.commit().map_err(backend)
     }
 
     async fn snapshot(&self) -> Result<StoreSnapshot, StoreError> {
         let conn = self.lock()?;
+        let account = params![self.account_id];
         let settings = {
             let mut stmt = conn
                 .prepare(
-                    "SELECT entra_tenant_id, settings FROM sync_settings ORDER BY entra_tenant_id",
+                    "SELECT entra_tenant_id, settings FROM sync_settings WHERE account_id = ?1
+                     ORDER BY entra_tenant_id",
                 )
                 .map_err(backend)?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .query_map(account, |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
                 .map_err(backend)?;
             let mut out = Vec::new();
             for row in rows {
@@ -880,20 +1044,21 @@ impl SyncStore for SqliteStore {
             let mut stmt = conn
                 .prepare(
                     "SELECT entra_tenant_id, entra_object_id, contact_id, client_id, active, last_seen_at, last_synced_at, status FROM contact_links
-                     ORDER BY entra_tenant_id, entra_object_id, contact_id",
+                     WHERE account_id = ?1 ORDER BY entra_tenant_id, entra_object_id, contact_id",
                 )
                 .map_err(backend)?;
-            let rows = stmt.query_map([], link_from_row).map_err(backend)?;
+            let rows = stmt.query_map(account, link_from_row).map_err(backend)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(backend)?
         };
         let delta_links = {
             let mut stmt = conn
                 .prepare(
-                    "SELECT entra_tenant_id, delta_link FROM delta_links ORDER BY entra_tenant_id",
+                    "SELECT entra_tenant_id, delta_link FROM delta_links WHERE account_id = ?1
+                     ORDER BY entra_tenant_id",
                 )
                 .map_err(backend)?;
             let rows = stmt
-                .query_map([], |r| {
+                .query_map(account, |r| {
                     Ok(TenantDeltaLink {
                         entra_tenant_id: r.get(0)?,
                         delta_link: r.get(1)?,
@@ -902,29 +1067,57 @@ impl SyncStore for SqliteStore {
                 .map_err(backend)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(backend)?
         };
+        let account_settings: Option<String> = conn
+            .query_row(
+                "SELECT settings FROM account_settings WHERE account_id = ?1",
+                account,
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)?;
         Ok(StoreSnapshot {
             tenants: records(
                 &conn,
-                "SELECT record FROM managed_tenants ORDER BY entra_tenant_id",
-                [],
+                "SELECT record FROM managed_tenants WHERE account_id = ?1 ORDER BY entra_tenant_id",
+                account,
             )?,
-            clients: records(&conn, "SELECT record FROM clients ORDER BY client_id", [])?,
-            mapping_history: read_mappings(&conn, "", [])?,
+            clients: records(
+                &conn,
+                "SELECT record FROM clients WHERE account_id = ?1 ORDER BY client_id",
+                account,
+            )?,
+            mapping_history: read_mappings(&conn, "", account)?,
             settings,
-            contacts: records(&conn, "SELECT record FROM contacts ORDER BY contact_id", [])?,
+            contacts: records(
+                &conn,
+                "SELECT record FROM contacts WHERE account_id = ?1 ORDER BY contact_id",
+                account,
+            )?,
             links,
             queue: records(
                 &conn,
-                "SELECT record FROM reconciliation_queue ORDER BY entra_tenant_id, entra_object_id",
-                [],
+                "SELECT record FROM reconciliation_queue WHERE account_id = ?1
+                 ORDER BY entra_tenant_id, entra_object_id",
+                account,
             )?,
-            runs: records(&conn, "SELECT record FROM runs ORDER BY run_id", [])?,
+            runs: records(
+                &conn,
+                "SELECT record FROM runs WHERE account_id = ?1 ORDER BY run_id",
+                account,
+            )?,
             tenant_results: records(
                 &conn,
-                "SELECT record FROM run_tenant_results ORDER BY run_id, entra_tenant_id",
-                [],
+                "SELECT record FROM run_tenant_results WHERE account_id = ?1
+                 ORDER BY run_id, entra_tenant_id",
+                account,
             )?,
             delta_links,
+            account_settings: account_settings.map(|t| from_json(&t)).transpose()?,
+            connections: records(
+                &conn,
+                "SELECT record FROM account_connections WHERE account_id = ?1 ORDER BY seq",
+                account,
+            )?,
         })
     }
 }
@@ -932,6 +1125,7 @@ impl SyncStore for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::NonceStore;
 
     #[test]
     fn migrations_run_once_and_newer_schemas_are_refused() {
@@ -958,6 +1152,76 @@ mod tests {
         drop(store);
         let err = SqliteStore::open(&path).unwrap_err();
         assert_eq!(err.code(), "store_refused");
+    }
+
+    /// A database written before account namespaces keeps every row, in the default account,
+    /// and other accounts of the same file see none of them.
+    #[tokio::test]
+    async fn migrating_a_version_1_database_keeps_its_rows_in_the_default_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            schema::migrate_to(&mut conn, 0, 1).unwrap();
+            conn.execute_batch(
+                r#"
+                CREATE TABLE oauth_nonces (nonce TEXT PRIMARY KEY, expires_at_ms INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO oauth_nonces VALUES ('n-old', 9999999999999);
+                INSERT INTO managed_tenants VALUES ('t1', 'active', '{"entraTenantId":"t1"}');
+                INSERT INTO clients VALUES ('c1', '{"clientId":"c1"}');
+                INSERT INTO tenant_mappings (entra_tenant_id, client_id, state, confirmed_at, opened_at)
+                  VALUES ('t1', 'c1', 'mapped', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+                INSERT INTO sync_settings VALUES ('t1', '{"fieldSync":{"email":true}}');
+                INSERT INTO runs VALUES ('r1', 'completed', '{"runId":"r1","scope":"all_tenants","trigger":"manual","status":"completed","startedAtMs":1,"finishedAtMs":2,"tenantsTotal":1,"tenantsSucceeded":1,"tenantsFailed":0}');
+                INSERT INTO contacts VALUES ('k1', 'c1', '{"contactId":"k1","clientId":"c1","email":"ada@contoso.com"}');
+                INSERT INTO contact_addresses VALUES ('ada@contoso.com', 'k1');
+                INSERT INTO contact_links VALUES ('t1', 'u1', 'k1', 'c1', 1);
+                INSERT INTO delta_links VALUES ('t1', 'https://graph/delta?1', 1);
+                "#,
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let snapshot = store.snapshot().await.unwrap();
+        assert_eq!(snapshot.tenants.len(), 1);
+        assert_eq!(snapshot.clients.len(), 1);
+        assert_eq!(store.load_mapped_tenants().await.unwrap().len(), 1);
+        assert!(
+            store
+                .load_sync_settings("t1")
+                .await
+                .unwrap()
+                .field_sync
+                .email
+        );
+        assert_eq!(snapshot.runs.len(), 1);
+        assert_eq!(
+            store
+                .load_plan_contacts("c9", &["ada@contoso.com".into()])
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "the address index moved with its contact"
+        );
+        assert_eq!(snapshot.links.len(), 1);
+        assert_eq!(
+            store.load_delta_link("t1").await.unwrap().as_deref(),
+            Some("https://graph/delta?1")
+        );
+        assert!(!store.consume_nonce("n-old", 1).await.unwrap());
+        // The rebuilt tables keep their references consistent.
+        let other = SqliteStore::open_for_account(&path, "acme").unwrap();
+        assert_eq!(other.snapshot().await.unwrap(), StoreSnapshot::default());
+        let violations: i64 = store
+            .lock()
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(violations, 0);
     }
 
     #[test]

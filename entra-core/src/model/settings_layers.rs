@@ -29,6 +29,8 @@ pub struct SettingsOverrides {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_mass_inactivation: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactivate_when_leaving_group_scope: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_interval_minutes: Option<u32>,
@@ -67,6 +69,7 @@ impl From<&SyncSettings> for SettingsOverrides {
             filter: Some(s.filter.clone()),
             mass_inactivation: Some(s.mass_inactivation),
             allow_mass_inactivation: Some(s.allow_mass_inactivation),
+            inactivate_when_leaving_group_scope: Some(s.inactivate_when_leaving_group_scope),
             sync_enabled: Some(s.sync_enabled),
             sync_interval_minutes: Some(s.sync_interval_minutes),
         }
@@ -220,7 +223,11 @@ mod tests {
         )?;
         assert!(!resolved.effective.sync_enabled);
         assert_eq!(resolved.effective.sync_interval_minutes, 10_080);
-        assert_eq!(resolved.fields.len(), 8, "every top-level field is listed");
+        let fields = to_object(&SyncSettings::default())?.len();
+        assert_eq!(resolved.fields.len(), fields, "every top-level field is listed");
+        // A full record sets every field a layer can, so no setting can be left out of a layer.
+        let full = to_object(&SettingsOverrides::from(&SyncSettings::default()))?;
+        assert_eq!(full.len(), fields, "every settings field has its override");
         Ok(())
     }
 

@@ -224,7 +224,11 @@ mod tests {
         assert!(!resolved.effective.sync_enabled);
         assert_eq!(resolved.effective.sync_interval_minutes, 10_080);
         let fields = to_object(&SyncSettings::default())?.len();
-        assert_eq!(resolved.fields.len(), fields, "every top-level field is listed");
+        assert_eq!(
+            resolved.fields.len(),
+            fields,
+            "every top-level field is listed"
+        );
         // A full record sets every field a layer can, so no setting can be left out of a layer.
         let full = to_object(&SettingsOverrides::from(&SyncSettings::default()))?;
         assert_eq!(full.len(), fields, "every settings field has its override");

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use entra_core::filter::GroupListingStatus;
 use entra_core::mapping::preview::{MatchReason, PreviewInput, PreviewOutput};
 use entra_core::model::Contact;
 use entra_core::reconcile::{ActionKind, ActionReason, PlanInput, apply_plan, plan_tenant_sync};
@@ -90,6 +91,14 @@ pub fn check_plan(input: &PlanInput) {
                     .iter()
                     .any(|u| u.entra_object_id == id && !u.account_enabled),
                 "inactivated as disabled but not listed as disabled"
+            ),
+            Some(ActionReason::LeftGroupScope) => assert!(
+                input.settings.inactivate_when_leaving_group_scope
+                    && input
+                        .group_memberships
+                        .iter()
+                        .all(|m| m.status == GroupListingStatus::Complete),
+                "inactivated for leaving the group scope without the switch or on an incomplete listing"
             ),
             other => panic!("inactivation for an unexpected reason {other:?}"),
         }

@@ -115,9 +115,10 @@ fn finish_host(host: &str) -> Option<String> {
     if host.split('.').any(|label| label.is_empty()) {
         return None;
     }
-    // A top-level domain always holds a letter: `9998.065` is a mistyped address, not a host.
+    // A top-level domain starts with a letter (`com`, `xn--p1ai`): `9998.065` or `a.0x22` is a
+    // mistyped address, not a host.
     let tld = host.rsplit('.').next().unwrap_or_default();
-    if !tld.bytes().any(|b| b.is_ascii_alphabetic()) {
+    if !tld.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()) {
         return None;
     }
     Some(host.to_string())
@@ -346,6 +347,7 @@ mod tests {
             ("custom://M\u{dc}LLER.de", Some("xn--mller-kva.de")),
             // Also found by fuzzing: an escaped dot left an all-digit top-level label.
             ("9998.065%2E.", None),
+            ("--.-w.0x22%2E.\u{10}", None),
             // And: `www.` twice, and a `$` the URL parser lets through.
             ("www.www.Contoso.com", Some("contoso.com")),
             ("con$toso.com", None),

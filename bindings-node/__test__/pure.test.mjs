@@ -6,7 +6,7 @@ import { es, graphUsers } from './helpers.mjs'
 import * as esm from '../index.mjs'
 
 test('functions() lists what call accepts', () => {
-  assert.deepEqual(es.functions(), ['filter_users', 'validate_patterns', 'plan_tenant_sync', 'apply_plan', 'merge_discovery', 'preview_mappings', 'plan_mapping_changes', 'run_id', 'contact_version', 'summarize_licenses'])
+  assert.deepEqual(es.functions(), ['filter_users', 'validate_patterns', 'plan_tenant_sync', 'apply_plan', 'merge_discovery', 'preview_mappings', 'plan_mapping_changes', 'run_id', 'contact_version', 'summarize_licenses', 'resolve_settings'])
 })
 
 test('the named functions equal call, sync and async', async () => {

@@ -20,6 +20,7 @@ pub const FUNCTIONS: &[&str] = &[
     "run_id",
     "contact_version",
     "summarize_licenses",
+    "resolve_settings",
 ];
 
 /// Runs the pure function `function` on a JSON `input` in the canonical contract shape.
@@ -34,6 +35,7 @@ pub fn call(function: &str, input: &Value) -> Result<Value, CoreError> {
         "plan_mapping_changes" => to_value(&mapping::plan_mapping_changes(&from_value(input)?)?),
         "run_id" => crate::ids::run_id_json(input),
         "contact_version" => contact_version(input),
+        "resolve_settings" => resolve_settings(input),
         "summarize_licenses" => {
             to_value(&crate::licenses::summarize_licenses(&from_value(input)?)?)
         }
@@ -41,6 +43,26 @@ pub fn call(function: &str, input: &Value) -> Result<Value, CoreError> {
             name: crate::error::echo(other).into_owned(),
         }),
     }
+}
+
+/// `{account?: <layer>, tenant?: <layer>}` → `{effective, fields}`: a tenant's settings resolved
+/// over the built-in defaults, the account's layer and the tenant's, with each field's source.
+/// Unknown keys and out-of-range values in a layer are `invalid_input`.
+fn resolve_settings(input: &Value) -> Result<Value, CoreError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Input {
+        #[serde(default)]
+        account: Option<Value>,
+        #[serde(default)]
+        tenant: Option<Value>,
+    }
+    let Input { account, tenant } = from_value(input)?;
+    let layer = |value: Option<Value>| match value {
+        None | Some(Value::Null) => Ok(crate::model::SettingsOverrides::default()),
+        Some(value) => crate::model::SettingsOverrides::from_json(&value),
+    };
+    to_value(&crate::model::resolve_settings(&layer(account)?, &layer(tenant)?)?)
 }
 
 /// `{patterns: [...]}` (or a bare array) → `{valid: true, count}`, or an `invalid_pattern` error.

@@ -851,6 +851,11 @@ function setLogger(logger, options = {}) {
   guard(() => native.setNativeLogger(sink, level))
 }
 
+/** The native addon's version. */
+const version = native.version()
+
+// Every export is written as a plain name: Node reads these names to give `index.mjs` its named
+// exports, so the list exists once.
 module.exports = {
   EntraSyncError,
   InvalidInput,
@@ -895,7 +900,7 @@ module.exports = {
   cippSecrets,
   Sandbox,
   setLogger,
-  version: native.version(),
+  version,
 }
 
 // Test hooks (only in addons built with the `test-hooks` feature).

@@ -47,6 +47,8 @@ test('the ESM entry point exports the same functions', () => {
   assert.equal(esm.filterUsers, es.filterUsers)
   assert.equal(esm.EntraSyncError, es.EntraSyncError)
   assert.equal(esm.default, es)
+  // Every CommonJS export is a named ESM export, the same object.
+  for (const name of Object.keys(es)) assert.equal(esm[name], es[name], name)
 })
 
 test('timers keep firing while a 100k-user plan runs off the JavaScript thread', async () => {

@@ -62,7 +62,10 @@ fn resolve_settings(input: &Value) -> Result<Value, CoreError> {
         None | Some(Value::Null) => Ok(crate::model::SettingsOverrides::default()),
         Some(value) => crate::model::SettingsOverrides::from_json(&value),
     };
-    to_value(&crate::model::resolve_settings(&layer(account)?, &layer(tenant)?)?)
+    to_value(&crate::model::resolve_settings(
+        &layer(account)?,
+        &layer(tenant)?,
+    )?)
 }
 
 /// `{patterns: [...]}` (or a bare array) → `{valid: true, count}`, or an `invalid_pattern` error.

@@ -26,6 +26,9 @@ fuzz_target!(|data: &[u8]| {
         }
     } else if let Err(err) = call(function, &input) {
         assert!(!err.code().is_empty());
-        assert!(err.to_string().chars().count() <= 1_200, "an unbounded error message");
+        assert!(
+            err.to_string().chars().count() <= 1_200,
+            "an unbounded error message"
+        );
     }
 });

@@ -60,7 +60,14 @@ fuzz_target!(|data: &[u8]| {
                     "a repeated nextLink"
                 );
                 assert!(
-                    check_next_link(&configured, "https://graph.microsoft.com/v1.0/x", &mut HashSet::new(), 10, 10).is_err(),
+                    check_next_link(
+                        &configured,
+                        "https://graph.microsoft.com/v1.0/x",
+                        &mut HashSet::new(),
+                        10,
+                        10
+                    )
+                    .is_err(),
                     "a paging loop past the page limit"
                 );
             }

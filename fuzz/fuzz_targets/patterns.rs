@@ -10,6 +10,9 @@ fuzz_target!(|data: &[u8]| {
     let patterns: Vec<String> = text.split('\n').map(str::to_string).collect();
     if let Err(err) = validate_patterns(&patterns) {
         assert_eq!(err.code(), "invalid_pattern");
-        assert!(err.to_string().chars().count() <= 1_200, "an unbounded error message");
+        assert!(
+            err.to_string().chars().count() <= 1_200,
+            "an unbounded error message"
+        );
     }
 });

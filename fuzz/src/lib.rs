@@ -66,9 +66,10 @@ pub fn check_plan(input: &PlanInput) {
         }
     }
     for link in &input.links {
-        let kept = after.links.iter().any(|l| {
-            l.entra_object_id == link.entra_object_id && l.contact_id == link.contact_id
-        });
+        let kept = after
+            .links
+            .iter()
+            .any(|l| l.entra_object_id == link.entra_object_id && l.contact_id == link.contact_id);
         assert!(kept, "a link was removed");
     }
 
@@ -77,8 +78,16 @@ pub fn check_plan(input: &PlanInput) {
         .iter()
         .map(|u| u.entra_object_id.as_str())
         .collect();
-    let removed: HashSet<&str> = input.removed_object_ids.iter().map(String::as_str).collect();
-    for action in plan.actions.iter().filter(|a| a.kind == ActionKind::Inactivate) {
+    let removed: HashSet<&str> = input
+        .removed_object_ids
+        .iter()
+        .map(String::as_str)
+        .collect();
+    for action in plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Inactivate)
+    {
         let id = action.entra_object_id.as_str();
         match action.reason {
             Some(ActionReason::DeletedUpstream) => assert!(
@@ -122,7 +131,10 @@ pub fn check_plan(input: &PlanInput) {
             .filter(|a| a.kind.changes_contacts())
             .filter(|a| !withheld.contains(&(a.kind, a.entra_object_id.as_str())))
             .collect();
-        assert!(changes.is_empty(), "a re-plan after apply changes {changes:?}");
+        assert!(
+            changes.is_empty(),
+            "a re-plan after apply changes {changes:?}"
+        );
     }
 }
 
@@ -134,7 +146,12 @@ pub fn check_preview(input: &PreviewInput, output: &PreviewOutput) {
         .auto_matched
         .iter()
         .map(|t| key(&t.entra_tenant_id))
-        .chain(output.fuzzy_candidates.iter().map(|t| key(&t.entra_tenant_id)))
+        .chain(
+            output
+                .fuzzy_candidates
+                .iter()
+                .map(|t| key(&t.entra_tenant_id)),
+        )
         .chain(output.unmatched.iter().map(|t| key(&t.entra_tenant_id)))
         .chain(output.mapped.iter().map(|t| key(&t.entra_tenant_id)))
         .chain(output.skipped.iter().map(|t| key(&t.entra_tenant_id)));
@@ -145,17 +162,37 @@ pub fn check_preview(input: &PreviewInput, output: &PreviewOutput) {
     for (id, count) in &seen {
         assert_eq!(*count, 1, "tenant {id} is in {count} groups");
     }
-    let distinct: HashSet<String> = input.tenants.iter().map(|t| key(&t.entra_tenant_id)).collect();
-    assert!(seen.len() <= distinct.len(), "the preview invented a tenant");
+    let distinct: HashSet<String> = input
+        .tenants
+        .iter()
+        .map(|t| key(&t.entra_tenant_id))
+        .collect();
+    assert!(
+        seen.len() <= distinct.len(),
+        "the preview invented a tenant"
+    );
     let clients: HashSet<&str> = input.clients.iter().map(|c| c.client_id.as_str()).collect();
     for auto in &output.auto_matched {
-        assert_ne!(auto.suggestion.reason, MatchReason::FuzzyName, "a name alone auto-matched");
-        assert!(clients.contains(auto.suggestion.client_id.as_str()), "an unknown client");
+        assert_ne!(
+            auto.suggestion.reason,
+            MatchReason::FuzzyName,
+            "a name alone auto-matched"
+        );
+        assert!(
+            clients.contains(auto.suggestion.client_id.as_str()),
+            "an unknown client"
+        );
     }
     for group in &output.fuzzy_candidates {
         for candidate in &group.candidates {
-            assert!(clients.contains(candidate.client_id.as_str()), "an unknown client");
-            assert!((0.0..=1.0).contains(&candidate.score), "a score outside 0..=1");
+            assert!(
+                clients.contains(candidate.client_id.as_str()),
+                "an unknown client"
+            );
+            assert!(
+                (0.0..=1.0).contains(&candidate.score),
+                "a score outside 0..=1"
+            );
         }
     }
 }

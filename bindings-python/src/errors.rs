@@ -141,26 +141,9 @@ pub fn error(py: Python<'_>, error: &dyn Classified) -> PyErr {
     err
 }
 
-/// The typed view of an error of a known type.
+/// The typed view of an error of a known type (one table, in the host layer).
 fn known<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a dyn Classified> {
-    macro_rules! first_of {
-        ($($ty:ty),+) => {
-            $(if let Some(e) = error.downcast_ref::<$ty>() {
-                return Some(e);
-            })+
-        };
-    }
-    first_of!(
-        entra_core::CoreError,
-        entra_core::provider::ProviderError,
-        entra_core::store::StoreError,
-        entra_core::engine::EngineError,
-        entra_core::RunIdError,
-        entra_providers::auth::StateError,
-        entra_providers::secrets::SecretError,
-        entra_providers::sandbox::SandboxError
-    );
-    None
+    entra_providers::host::error_family::classified_of(error)
 }
 
 /// The `__cause__` chain of a Rust error's sources: known error types keep their class, code

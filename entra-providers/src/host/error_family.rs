@@ -80,6 +80,46 @@ impl ErrorFamily {
     }
 }
 
+/// The typed view of an error of one of the library's error types, so a binding that holds a
+/// `dyn Error` (from a provider callback, a join, a conversion) maps it like any other.
+pub fn classified_of<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a dyn entra_core::Classified> {
+    macro_rules! first_of {
+        ($($ty:ty),+) => {
+            $(if let Some(e) = error.downcast_ref::<$ty>() {
+                return Some(e);
+            })+
+        };
+    }
+    first_of!(
+        entra_core::CoreError,
+        entra_core::provider::ProviderError,
+        entra_core::store::StoreError,
+        entra_core::engine::EngineError,
+        entra_core::RunIdError,
+        crate::auth::StateError,
+        crate::secrets::SecretError
+    );
+    sandbox_error(error)
+}
+
+#[cfg(feature = "sandbox")]
+fn sandbox_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a dyn entra_core::Classified> {
+    error
+        .downcast_ref::<crate::sandbox::SandboxError>()
+        .map(|e| e as &dyn entra_core::Classified)
+}
+
+#[cfg(not(feature = "sandbox"))]
+fn sandbox_error<'a>(
+    _error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a dyn entra_core::Classified> {
+    None
+}
+
 #[cfg(feature = "sandbox")]
 fn sandbox_kind(code: &str) -> Option<ErrorKind> {
     use crate::sandbox::SandboxErrorCode;

@@ -67,16 +67,12 @@ pub(crate) fn trimmed(text: &str) -> &str {
 /// Plain ASCII text (nearly every address) is checked in one pass over its bytes.
 pub(crate) fn is_address(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let mut at = None;
-    let mut plain = true;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'@' {
-            at = Some(i);
-        }
-        // Spaces, control characters and non-ASCII text take the exact path below.
-        plain &= b > b' ' && b < 0x7f;
-    }
-    match at {
+    // Spaces, control characters and non-ASCII text take the exact path below. The test has no
+    // early exit, so it runs over whole vectors of bytes.
+    let plain = bytes
+        .iter()
+        .fold(true, |ok, &b| ok & (b > b' ') & (b < 0x7f));
+    match memchr::memrchr(b'@', bytes) {
         Some(at) if plain => dotted_address(bytes, at),
         _ => is_address_exact(text),
     }
@@ -112,11 +108,10 @@ fn dotted_address(bytes: &[u8], at: usize) -> bool {
 /// Whether `upn` holds the `#EXT#` marker (any case) Entra gives invited users.
 pub(crate) fn has_ext_marker(upn: &str) -> bool {
     let bytes = upn.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
-        b == b'#'
-            && bytes
-                .get(i..i + 5)
-                .is_some_and(|w| w.eq_ignore_ascii_case(b"#EXT#"))
+    memchr::memchr_iter(b'#', bytes).any(|i| {
+        bytes
+            .get(i..i + 5)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"#EXT#"))
     })
 }
 
@@ -143,6 +138,23 @@ mod tests {
                 .collect();
             assert_eq!(&got, expected, "{text:?}");
             assert_eq!(got, reference, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ext_marker_is_found_in_any_case_anywhere() {
+        let cases = [
+            ("kim_x.com#EXT#@contoso.onmicrosoft.com", true),
+            ("kim_x.com#ext#@contoso.onmicrosoft.com", true),
+            ("##EXT#", true),
+            ("a#b#EXT#", true),
+            ("kim#EXT", false),
+            ("kim#EX#T#@contoso.com", false),
+            ("kim@contoso.com", false),
+            ("", false),
+        ];
+        for (upn, expected) in cases {
+            assert_eq!(has_ext_marker(upn), expected, "{upn:?}");
         }
     }
 

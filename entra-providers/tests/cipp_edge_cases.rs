@@ -286,3 +286,65 @@ async fn the_all_tenants_selector_is_never_sent_as_a_tenant() -> TestResult {
     assert_eq!(err.code(), "bad_request");
     Ok(())
 }
+
+/// An answer cut short (a 200 whose body is not JSON at all) is asked for once more, and the
+/// listing completes; a second cut answer fails the listing, and JSON of the wrong shape is
+/// never asked for again (the same answer would come back).
+#[tokio::test]
+async fn a_cut_short_answer_is_asked_for_once_more() -> TestResult {
+    let cut =
+        || ResponseTemplate::new(200).set_body_raw(r#"[{"id": "u1", "userPr"#, "application/json");
+    let good = users_page(
+        vec![
+            json!({"id": "u1", "userPrincipalName": "adele@contoso.com", "accountEnabled": true,
+                    "Tenant": CONTOSO, "CippStatus": "Good"}),
+        ],
+        None,
+    );
+    let users = || {
+        Mock::given(method("GET"))
+            .and(path("/api/ListGraphRequest"))
+            .and(query_param("tenantFilter", CONTOSO))
+    };
+    // (answers before the good one, requests expected, listing read)
+    let cases: [(Vec<ResponseTemplate>, u64, bool); 3] = [
+        (vec![cut()], 2, true),
+        (vec![cut(), cut()], 2, false),
+        (
+            vec![
+                ResponseTemplate::new(200)
+                    .set_body_raw(r#"{"unexpected": true}"#, "application/json"),
+            ],
+            1,
+            false,
+        ),
+    ];
+    for (bad, requests, read) in cases {
+        let server = server().await?;
+        mount_token_any(&server, TOKEN_1).await;
+        let count = bad.len() as u64;
+        for answer in bad {
+            users()
+                .respond_with(answer)
+                .up_to_n_times(1)
+                .mount(&server)
+                .await;
+        }
+        users().respond_with(good.clone()).mount(&server).await;
+        let listing = list_contoso(&server).await;
+        assert_eq!(listing.is_ok(), read, "{count} bad answers: {listing:?}");
+        if let Ok(listing) = listing {
+            assert!(listing.complete);
+            assert_eq!(listing.users.len(), 1);
+        }
+        let asked = server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == "/api/ListGraphRequest")
+            .count() as u64;
+        assert_eq!(asked, requests, "{count} bad answers");
+    }
+    Ok(())
+}

@@ -239,6 +239,16 @@ fn cases() -> Vec<Case> {
             ..BASE
         },
         Case {
+            name: "malformed_json_once_mid_listing",
+            faults: |ctx| page_fault(ctx, 0, 1, PageFaultKind::MalformedJson, 1),
+            ..BASE
+        },
+        Case {
+            name: "malformed_json_once_on_the_first_page",
+            faults: |ctx| page_fault(ctx, 2, 0, PageFaultKind::MalformedJson, 1),
+            ..BASE
+        },
+        Case {
             name: "malformed_json_on_the_first_page",
             faults: |ctx| page_fault(ctx, 2, 0, PageFaultKind::MalformedJson, 0),
             failed: Failed::Only(&[2]),
@@ -262,6 +272,12 @@ fn cases() -> Vec<Case> {
             delta: true,
             faults: |ctx| page_fault(ctx, 1, 0, PageFaultKind::ConnectionReset, 0),
             failed: Failed::Only(&[1]),
+            ..BASE
+        },
+        Case {
+            name: "connection_reset_once_in_a_delta_round",
+            delta: true,
+            faults: |ctx| page_fault(ctx, 1, 0, PageFaultKind::ConnectionReset, 1),
             ..BASE
         },
         Case {
@@ -675,6 +691,19 @@ fn check_expectations(case: &Case, ctx: &Ctx, report: &RunReport) -> TestResult 
             report.results
         );
     }
+    // Every other tenant that succeeded was read in full: a fault struck once was got past
+    // within the run.
+    for result in &report.results {
+        let listed = ctx
+            .tenants
+            .iter()
+            .position(|t| *t == result.entra_tenant_id);
+        if result.outcome == TenantOutcome::Succeeded
+            && listed.is_some_and(|i| !case.incomplete.contains(&i))
+        {
+            assert!(result.listing_complete, "{result:?}");
+        }
+    }
     for &i in case.incomplete {
         let result = report
             .results
@@ -726,10 +755,13 @@ scenarios! {
     timeout_once_mid_listing,
     timeout_on_every_attempt_mid_listing,
     malformed_json_mid_listing,
+    malformed_json_once_mid_listing,
+    malformed_json_once_on_the_first_page,
     malformed_json_on_the_first_page,
     user_without_account_enabled,
     user_without_account_enabled_in_a_delta_round,
     connection_reset_in_a_delta_round,
+    connection_reset_once_in_a_delta_round,
     next_link_to_a_foreign_host,
     repeated_next_link,
     token_expiry_mid_listing,

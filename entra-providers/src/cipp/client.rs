@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::config::CippConfig;
 use super::errors::classify_cipp_failure;
 use super::token::CippTokens;
-use crate::http::{HttpClient, parse_json, redact_known};
+use crate::http::{Attempt, HttpClient, parse_json, redact_known};
 use crate::secrets::Secret;
 
 /// An authenticated CIPP API client.
@@ -46,19 +46,40 @@ impl CippApi {
         &self.http
     }
 
-    /// `GET {base}/api/{function}?{query}`, answered as JSON.
+    /// `GET {base}/api/{function}?{query}`, answered as JSON. An answer that breaks off or
+    /// is cut short is asked for once more (see [`Attempt`]).
     pub async fn get_json(
         &self,
         function: &str,
         query: &[(&str, &str)],
     ) -> Result<Value, ProviderError> {
-        let url = self.config.endpoint(function)?;
-        let token = self.tokens.bearer().await?;
+        match self.get_json_once(function, query).await {
+            Err(Attempt::Broken(err)) => {
+                tracing::warn!(
+                    function,
+                    code = err.code(),
+                    "CIPP's answer broke off or was cut short; asking for it once more"
+                );
+                self.get_json_once(function, query)
+                    .await
+                    .map_err(Attempt::into_error)
+            }
+            outcome => outcome.map_err(Attempt::into_error),
+        }
+    }
+
+    async fn get_json_once(
+        &self,
+        function: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Value, Attempt> {
+        let url = self.config.endpoint(function).map_err(Attempt::Failed)?;
+        let token = self.tokens.bearer().await.map_err(Attempt::Failed)?;
         let (status, body) = self.get_once(&url, query, &token).await?;
         let (status, body, token) = if status == 401 && self.tokens.can_remint() {
             tracing::debug!(function, "CIPP rejected the token; minting a new one");
             self.tokens.invalidate(&token).await;
-            let fresh = self.tokens.bearer().await?;
+            let fresh = self.tokens.bearer().await.map_err(Attempt::Failed)?;
             let (status, body) = self.get_once(&url, query, &fresh).await?;
             (status, body, fresh)
         } else {
@@ -74,11 +95,11 @@ impl CippApi {
                     error.message
                 );
             }
-            return Err(error);
+            return Err(Attempt::Failed(error));
         }
         parse_json::<Value>(&body).map_err(|mut e| {
             e.message = format!("CIPP's {function} answer: {}", e.message);
-            e
+            Attempt::of_parse(e, &body)
         })
     }
 
@@ -87,7 +108,7 @@ impl CippApi {
         url: &url::Url,
         query: &[(&str, &str)],
         token: &Secret,
-    ) -> Result<(u16, String), ProviderError> {
+    ) -> Result<(u16, String), Attempt> {
         let response = self
             .http
             .send_with_retry(|| {
@@ -98,9 +119,14 @@ impl CippApi {
                     .bearer_auth(token.expose())
                     .header(reqwest::header::ACCEPT, "application/json")
             })
-            .await?;
+            .await
+            .map_err(Attempt::Failed)?;
         let status = response.status().as_u16();
-        let body = self.http.read_text(response).await?;
+        let body = self
+            .http
+            .read_text(response)
+            .await
+            .map_err(Attempt::of_read)?;
         Ok((status, body))
     }
 }

@@ -7,7 +7,9 @@ use url::Url;
 
 use super::wire::Page;
 use crate::auth::TokenManager;
-use crate::http::{HttpClient, ListingDeadline, PageGuard, graph_error, parse_json, redact_known};
+use crate::http::{
+    Attempt, HttpClient, ListingDeadline, PageGuard, graph_error, parse_json, redact_known,
+};
 use crate::secrets::Secret;
 
 /// Whose token a Graph call carries.
@@ -113,36 +115,90 @@ impl GraphClient {
         url: &Url,
         eventual: bool,
     ) -> Result<String, ProviderError> {
-        let mut token = self.token(caller).await?;
-        let mut response = self.send(url, &token, eventual).await?;
+        self.fetch(caller, url, eventual)
+            .await
+            .map_err(Attempt::into_error)
+    }
+
+    async fn fetch(
+        &self,
+        caller: Caller<'_>,
+        url: &Url,
+        eventual: bool,
+    ) -> Result<String, Attempt> {
+        let mut token = self.token(caller).await.map_err(Attempt::Failed)?;
+        let mut response = self
+            .send(url, &token, eventual)
+            .await
+            .map_err(Attempt::Failed)?;
         if response.status().as_u16() == 401 && !is_claims_challenge(&response) {
             tracing::debug!(path = url.path(), "access token refused; refreshing once");
             let rejected = token;
-            token = self.token_after_401(caller, &rejected).await?;
-            response = self.send(url, &token, eventual).await?;
+            token = self
+                .token_after_401(caller, &rejected)
+                .await
+                .map_err(Attempt::Failed)?;
+            response = self
+                .send(url, &token, eventual)
+                .await
+                .map_err(Attempt::Failed)?;
         }
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = self.http.read_text(response).await?;
+        let body = self
+            .http
+            .read_text(response)
+            .await
+            .map_err(Attempt::of_read)?;
         if (200..300).contains(&status) {
             Ok(body)
         } else {
             // An upstream may echo the token it refused; an opaque one has no telltale shape.
-            Err(redact_known(
+            Err(Attempt::Failed(redact_known(
                 graph_error(status, &headers, &body),
                 &[token.expose()],
-            ))
+            )))
         }
     }
 
-    /// GETs and parses one page.
+    /// GETs `url` and reads its body with `parse`. A page whose connection broke off mid-body,
+    /// or whose 2xx body is not JSON at all (cut short), is asked for once more: a GET can be
+    /// repeated, and one broken answer should not leave a listing incomplete. A body that is
+    /// JSON of the wrong shape is not asked for again (the same answer would come back).
+    pub async fn get_parsed<T>(
+        &self,
+        caller: Caller<'_>,
+        url: &Url,
+        parse: impl Fn(&str) -> Result<T, ProviderError>,
+    ) -> Result<T, ProviderError> {
+        let mut asked_again = false;
+        loop {
+            let outcome = self
+                .fetch(caller, url, false)
+                .await
+                .and_then(|body| parse(&body).map_err(|err| Attempt::of_parse(err, &body)));
+            let err = match outcome {
+                Ok(parsed) => return Ok(parsed),
+                Err(Attempt::Broken(err)) if !asked_again => err,
+                Err(failed) => return Err(failed.into_error()),
+            };
+            tracing::warn!(
+                path = url.path(),
+                code = err.code(),
+                "a page broke off or was cut short; asking for it once more"
+            );
+            asked_again = true;
+        }
+    }
+
+    /// GETs and parses one page (asked for once more when it breaks off; see
+    /// [`GraphClient::get_parsed`]).
     pub async fn get_page<T: DeserializeOwned>(
         &self,
         caller: Caller<'_>,
         url: &Url,
     ) -> Result<Page<T>, ProviderError> {
-        let body = self.get(caller, url).await?;
-        parse_json(&body)
+        self.get_parsed(caller, url, parse_json).await
     }
 
     /// Follows `@odata.nextLink` from `first` to the end, under the paging guard and the

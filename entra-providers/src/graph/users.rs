@@ -26,10 +26,9 @@ pub(crate) async fn list_users(
     let mut page_number = 0usize;
     loop {
         let page = deadline
-            .run(async {
-                let body = client.get(Caller::Customer(tenant), &url).await?;
-                parse_users_page(tenant, &body)
-            })
+            .run(client.get_parsed(Caller::Customer(tenant), &url, |body| {
+                parse_users_page(tenant, body)
+            }))
             .await;
         let next = match page {
             Ok(page) => {

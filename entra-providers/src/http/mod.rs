@@ -30,6 +30,7 @@
 //! [`redact_known`] removes the exact token or secret a failed request carried, in case the
 //! upstream echoed it back.
 
+mod attempt;
 mod base_url;
 mod body;
 mod classify;
@@ -40,6 +41,7 @@ mod paging;
 mod policy;
 mod scrub;
 
+pub(crate) use attempt::Attempt;
 pub use base_url::check_base_url;
 pub use body::{parse_json, read_json, read_text, read_text_capped};
 pub use classify::{graph_error, status_error, token_error, transport_error};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use entra_core::clock::now_ms;
 use entra_core::engine::{
     CancelToken as RustCancelToken, DynEngine, ProgressCallback, ProgressEvent, RunRequest,
-    SyncEngine as Engine, SyncOptions,
+    SyncAllOptions, SyncEngine as Engine, SyncOptions,
 };
 use entra_core::mapping::{MappingOperation, PreviewOptions};
 use entra_core::model::{
@@ -350,6 +350,24 @@ impl CancelToken {
     }
 }
 
+/// The engine's options for a run of `sync_all` / `sync_client`: the request with its trigger,
+/// the host's progress callback and its cancel token.
+fn run_options(
+    py: Python<'_>,
+    request: RunRequest,
+    trigger: &str,
+    on_progress: Option<Py<PyAny>>,
+    cancel: Option<&Bound<'_, CancelToken>>,
+) -> PyResult<SyncAllOptions> {
+    let mut options = request
+        .with_trigger_name(trigger)
+        .and_then(RunRequest::into_options)
+        .map_err(|e| errors::core_error(py, &e))?;
+    options.cancel = cancel.map(|c| c.get().inner.clone());
+    options.progress = on_progress.map(progress_callback);
+    Ok(options)
+}
+
 /// Hands each progress event to the host's `on_progress(event)` as a dict, from the engine's
 /// worker threads; an exception it raises is reported as unraisable, never stopping the run.
 fn progress_callback(callback: Py<PyAny>) -> ProgressCallback {
@@ -473,12 +491,7 @@ impl SyncEngine {
             bucket_seconds,
             ..RunRequest::default()
         };
-        let mut options = request
-            .with_trigger_name(trigger)
-            .and_then(RunRequest::into_options)
-            .map_err(|e| errors::core_error(py, &e))?;
-        options.cancel = cancel.map(|c| c.get().inner.clone());
-        options.progress = on_progress.map(progress_callback);
+        let options = run_options(py, request, trigger, on_progress, cancel)?;
         let e = self.inner.clone();
         runtime::typed_awaitable(py, async move { e.sync_all(options).await })
     }
@@ -518,12 +531,7 @@ impl SyncEngine {
             bucket_seconds,
             ..RunRequest::default()
         };
-        let mut options = request
-            .with_trigger_name(trigger)
-            .and_then(RunRequest::into_options)
-            .map_err(|e| errors::core_error(py, &e))?;
-        options.cancel = cancel.map(|c| c.get().inner.clone());
-        options.progress = on_progress.map(progress_callback);
+        let options = run_options(py, request, trigger, on_progress, cancel)?;
         let e = self.inner.clone();
         runtime::typed_awaitable(py, async move { e.sync_client(&client_id, options).await })
     }

@@ -1249,7 +1249,7 @@ export declare class SyncEngine {
   syncTenant(mapping: TenantMapping, options?: SyncTenantOptions): Promise<TenantSyncReport>
   syncAll(options?: SyncAllOptions): Promise<RunReport>
   /** "Sync now" on a client: its tenants as one recorded run of scope `client`. */
-  syncClient(clientId: string, options?: Omit<SyncAllOptions, 'onProgress'>): Promise<RunReport>
+  syncClient(clientId: string, options?: SyncAllOptions): Promise<RunReport>
   /** Discovery as a recorded run of scope `discovery`. */
   discoverRun(options?: { trigger?: RunTrigger; requestKey?: string | null; bucketSeconds?: number }): Promise<DiscoveryRunReport>
 }

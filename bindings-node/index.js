@@ -652,6 +652,26 @@ function nativeOf(value, Class, name) {
   return value._native
 }
 
+/** Runs `start(optionsJson, progress, cancelToken)` with the run options' `onProgress` and abort
+ * `signal` wired to the engine: an aborted signal cancels the run between tenants. */
+function runWith(options, start) {
+  const { onProgress, signal, ...rest } = options || {}
+  return guardAsync(async () => {
+    const token = new native.CancelToken()
+    const abort = () => token.cancel()
+    if (signal) {
+      if (signal.aborted) abort()
+      else signal.addEventListener('abort', abort, { once: true })
+    }
+    const progress = typeof onProgress === 'function' ? (event) => onProgress(fromJson(event)) : null
+    try {
+      return fromJson(await start(toJson(rest, 'options'), progress, token))
+    } finally {
+      if (signal) signal.removeEventListener('abort', abort)
+    }
+  })
+}
+
 /** Discovery, mapping and contact sync over a provider and a store. */
 class SyncEngine {
   constructor(provider, store) {
@@ -677,39 +697,12 @@ class SyncEngine {
   /** Syncs every mapped tenant. `onProgress(event)` receives the run's progress events; an
    * aborted `signal` stops the run between tenants (it ends `cancelled`). */
   syncAll(options = {}) {
-    const { onProgress, signal, ...rest } = options || {}
-    return guardAsync(async () => {
-      const token = new native.CancelToken()
-      const abort = () => token.cancel()
-      if (signal) {
-        if (signal.aborted) abort()
-        else signal.addEventListener('abort', abort, { once: true })
-      }
-      const progress = typeof onProgress === 'function' ? (event) => onProgress(fromJson(event)) : null
-      try {
-        return fromJson(await this._native.syncAll(toJson(rest, 'options'), progress, token))
-      } finally {
-        if (signal) signal.removeEventListener('abort', abort)
-      }
-    })
+    return runWith(options, (rest, progress, token) => this._native.syncAll(rest, progress, token))
   }
   /** "Sync now" on a client: every tenant mapped to `clientId` as one recorded run (scope
-   * `client`); options as `syncAll`'s, with an optional abort `signal`. */
+   * `client`); options, `onProgress` and `signal` as `syncAll`'s. */
   syncClient(clientId, options = {}) {
-    const { signal, ...rest } = options || {}
-    return guardAsync(async () => {
-      const token = new native.CancelToken()
-      const abort = () => token.cancel()
-      if (signal) {
-        if (signal.aborted) abort()
-        else signal.addEventListener('abort', abort, { once: true })
-      }
-      try {
-        return fromJson(await this._native.syncClient(clientId, toJson(rest, 'options'), token))
-      } finally {
-        if (signal) signal.removeEventListener('abort', abort)
-      }
-    })
+    return runWith(options, (rest, progress, token) => this._native.syncClient(clientId, rest, progress, token))
   }
   /** Discovery as a recorded run (scope `discovery`): `{run, report, joined}`. */
   discoverRun(options = {}) {

@@ -113,7 +113,17 @@ test('client sync, discovery run and disabled tenants', async () => {
   const mapped = sandbox.tenants().filter((t) => t.crmClientId)
   await engine.applyMappingChanges(mapped.map((t) => ({ kind: 'confirm', entraTenantId: t.tenantId, clientId: t.crmClientId })))
   const first = mapped[0]
-  const report = await engine.syncClient(first.crmClientId, { requestKey: 'now' })
+  const events = []
+  const report = await engine.syncClient(first.crmClientId, { requestKey: 'now', onProgress: (e) => events.push(e) })
+  // Progress events are queued to this thread: wait for the last one.
+  for (let i = 0; i < 500 && events.at(-1)?.event !== 'runFinished'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['runStarted', 'tenantStarted', 'tenantFinished', 'runFinished'],
+  )
+  assert.ok(events.every((e) => e.runId === report.run.runId), JSON.stringify(events))
   assert.equal(report.run.scope, 'client')
   assert.equal(report.run.clientId, first.crmClientId)
   assert.deepEqual(report.results.map((r) => r.entraTenantId), [first.tenantId])

@@ -517,43 +517,30 @@ impl SyncEngine {
     ) -> napi::Result<PromiseRaw<'e, String>> {
         let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
         let mut options = SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))?;
-        let progress = match on_progress {
-            Some(callback) => {
-                let tsfn = callback
-                    .build_threadsafe_function::<String>()
-                    .weak::<true>()
-                    .callee_handled::<false>()
-                    .build()?;
-                let tsfn = Arc::new(tsfn);
-                let f: entra_core::engine::ProgressCallback =
-                    Arc::new(move |event: &ProgressEvent| {
-                        if let Ok(payload) = serde_json::to_string(event) {
-                            tsfn.call(payload, ThreadsafeFunctionCallMode::NonBlocking);
-                        }
-                    });
-                Some(f)
-            }
-            None => None,
-        };
         options.cancel = cancel.map(|c| c.inner.clone());
-        options.progress = progress;
+        options.progress = on_progress.map(progress_callback).transpose()?;
         let e = self.inner.clone();
         json_promise(env, async move { e.sync_all(options).await }, engine_error)
     }
 
     /// "Sync now" on a client: every tenant mapped to `clientId` as one recorded run of scope
-    /// `client` (options as `syncAll`'s). `not_mapped` when no tenant is mapped to it.
+    /// `client` (options and progress events as `syncAll`'s). `not_mapped` when no tenant is
+    /// mapped to it.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn sync_client<'e>(
         &self,
         env: &'e Env,
         client_id: String,
         options: Option<String>,
+        #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_progress: Option<
+            Function<'_, String, ()>,
+        >,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'e, String>> {
         let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
         let mut options = SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))?;
         options.cancel = cancel.map(|c| c.inner.clone());
+        options.progress = on_progress.map(progress_callback).transpose()?;
         let e = self.inner.clone();
         json_promise(
             env,
@@ -579,4 +566,22 @@ impl SyncEngine {
             engine_error,
         )
     }
+}
+
+/// The engine's progress callback calling a JS function with each event's JSON. The function is
+/// held weakly: a pending run never keeps the process alive on its account.
+fn progress_callback(
+    callback: Function<'_, String, ()>,
+) -> napi::Result<entra_core::engine::ProgressCallback> {
+    let tsfn = callback
+        .build_threadsafe_function::<String>()
+        .weak::<true>()
+        .callee_handled::<false>()
+        .build()?;
+    let tsfn = Arc::new(tsfn);
+    Ok(Arc::new(move |event: &ProgressEvent| {
+        if let Ok(payload) = serde_json::to_string(event) {
+            tsfn.call(payload, ThreadsafeFunctionCallMode::NonBlocking);
+        }
+    }))
 }

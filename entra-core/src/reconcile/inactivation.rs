@@ -212,8 +212,104 @@ fn active_linked_contacts(snap: &Snapshot<'_>) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Contact, ContactLink};
-    use crate::reconcile::{ActionKind, PlanInput, plan_tenant_sync};
+    use crate::model::{Contact, ContactLink, EntraUser};
+    use crate::reconcile::{ActionKind, ActionReason, PlanInput, plan_tenant_sync};
+
+    fn link(user: &str, contact: &str) -> ContactLink {
+        ContactLink {
+            entra_tenant_id: "t".into(),
+            entra_object_id: user.into(),
+            contact_id: contact.into(),
+            client_id: Some("c".into()),
+            active: true,
+            last_seen_at: None,
+            last_synced_at: None,
+            status: None,
+        }
+    }
+
+    /// A contact whose gone user's inactivation the guard withholds stays linked to that user,
+    /// so a listed user with its address is a conflict, not a second link; once the
+    /// inactivation goes through (here: the operator allows it), the same plan links the listed
+    /// user to the contact and reactivates it.
+    #[test]
+    fn a_contact_held_by_a_withheld_inactivation_is_linked_once_it_goes_through() {
+        let mut returning = EntraUser::new("t", "n5");
+        returning.user_principal_name = Some("p5@contoso.com".into());
+        returning.email = Some("p5@contoso.com".into());
+        returning.account_enabled = true;
+        let mut kept = EntraUser::new("t", "u0");
+        kept.user_principal_name = Some("p0@contoso.com".into());
+        kept.account_enabled = true;
+        let mut contacts: Vec<Contact> = (0..3)
+            .map(|i| {
+                let mut c = Contact::new(format!("k{i}"), "c");
+                c.email = Some(format!("p{i}@contoso.com"));
+                c
+            })
+            .collect();
+        let mut held = Contact::new("k5", "c");
+        held.email = Some("p5@contoso.com".into());
+        contacts.push(held);
+        let mut input = PlanInput {
+            entra_tenant_id: "t".into(),
+            client_id: "c".into(),
+            users: vec![kept, returning],
+            listing_complete: true,
+            removed_object_ids: vec![],
+            contacts,
+            links: vec![link("u0", "k0"), link("u1", "k1"), link("u2", "k2"), link("g5", "k5")],
+            resolutions: vec![],
+            settings: Default::default(),
+            now: None,
+            synced_by: None,
+            group_memberships: Vec::new(),
+        };
+        let summary = |input: &PlanInput| {
+            let plan = plan_tenant_sync(input).unwrap();
+            let actions: Vec<(ActionKind, String, Option<ActionReason>)> = plan
+                .actions
+                .iter()
+                .filter(|a| a.entra_object_id == "n5" || a.entra_object_id == "g5")
+                .map(|a| (a.kind, a.entra_object_id.clone(), a.reason))
+                .collect();
+            (actions, plan.withheld.len())
+        };
+        input.settings.mass_inactivation.min_count = 1;
+        let (held_up, withheld) = summary(&input);
+        assert_eq!(withheld, 3, "three gone users out of four linked contacts");
+        assert_eq!(
+            held_up,
+            [(
+                ActionKind::Conflict,
+                "n5".to_string(),
+                Some(ActionReason::ContactLinkedToOtherIdentity)
+            )]
+        );
+        input.settings.allow_mass_inactivation = true;
+        let (freed, withheld) = summary(&input);
+        assert_eq!(withheld, 0);
+        assert_eq!(
+            freed,
+            [
+                (
+                    ActionKind::Inactivate,
+                    "g5".to_string(),
+                    Some(ActionReason::DeletedUpstream)
+                ),
+                (
+                    ActionKind::Link,
+                    "n5".to_string(),
+                    Some(ActionReason::EmailMatch)
+                ),
+                (
+                    ActionKind::Reactivate,
+                    "n5".to_string(),
+                    Some(ActionReason::EnabledUpstream)
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn an_empty_complete_listing_never_inactivates_by_absence_even_when_allowed() {

@@ -258,7 +258,12 @@ mod tests {
             listing_complete: true,
             removed_object_ids: vec![],
             contacts,
-            links: vec![link("u0", "k0"), link("u1", "k1"), link("u2", "k2"), link("g5", "k5")],
+            links: vec![
+                link("u0", "k0"),
+                link("u1", "k1"),
+                link("u2", "k2"),
+                link("g5", "k5"),
+            ],
             resolutions: vec![],
             settings: Default::default(),
             now: None,

@@ -12,6 +12,7 @@ mod patterns;
 mod reference;
 mod screen;
 mod service_account;
+mod sticky_screen;
 pub(crate) mod tokens;
 
 use std::sync::Arc;

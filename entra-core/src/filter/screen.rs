@@ -118,6 +118,7 @@ impl Screen {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// Both engines give the same verdict, text by text: matches at the start, in the middle
     /// (with text after them) and at the end, misses, anchors, and non-ASCII text, which a
@@ -181,5 +182,72 @@ mod tests {
         let screen = Screen::build(&["q[a-z]{16}"]).expect("lazy screen");
         assert!(screen.flags_any([Some("jane.qabcdefghijklmnop@contoso.com")]));
         assert!(!screen.flags_any([Some("jane.q@contoso.com")]));
+    }
+
+    /// One piece of a generated pattern: literals the built-in words share letters with, an
+    /// escaped dot, classes, a repetition, an alternation and word boundaries.
+    fn piece() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "ext",
+            "svc",
+            "bot",
+            "no-?reply",
+            "a",
+            "b",
+            "@",
+            r"\.",
+            "[a-c]+",
+            "x{2,3}",
+            "(room|conf)",
+            r"\bbot\b",
+            r"\w",
+            "é",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    fn pattern() -> impl Strategy<Value = String> {
+        (
+            any::<bool>(),
+            prop::collection::vec(piece(), 1..4),
+            any::<bool>(),
+        )
+            .prop_map(|(start, pieces, end)| {
+                format!(
+                    "{}{}{}",
+                    if start { "^" } else { "" },
+                    pieces.concat(),
+                    if end { "$" } else { "" }
+                )
+            })
+    }
+
+    proptest! {
+        /// Both screens decide ASCII text exactly as the patterns do, and never miss a text some
+        /// pattern matches (a miss would let a user the patterns exclude through). Non-ASCII text
+        /// a word boundary cannot decide counts as flagged: the exact rules then decide.
+        #[test]
+        fn the_screens_are_exact_on_ascii_and_never_miss_a_match(
+            patterns in prop::collection::vec(pattern(), 1..4),
+            texts in prop::collection::vec("[a-cA-Cxr-vé@. -]{0,16}", 1..8),
+        ) {
+            let dense = Screen::build(&patterns).expect("screen");
+            let lazy = Screen::lazy(&patterns).expect("lazy screen");
+            let exact = regex::RegexSetBuilder::new(&patterns)
+                .case_insensitive(true)
+                .build()
+                .expect("set");
+            for text in &texts {
+                let matched = exact.is_match(text);
+                for screen in [&dense, &lazy] {
+                    let flagged = screen.flags_any([Some(text.as_str())]);
+                    if text.is_ascii() {
+                        prop_assert_eq!(flagged, matched, "{:?} {:?} {:?}", screen, patterns, text);
+                    } else if matched {
+                        prop_assert!(flagged, "{:?} {:?} missed {:?}", screen, patterns, text);
+                    }
+                }
+            }
+        }
     }
 }

@@ -212,21 +212,9 @@ fn active_linked_contacts(snap: &Snapshot<'_>) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Contact, ContactLink, EntraUser};
+    use crate::model::{Contact, EntraUser};
+    use crate::reconcile::snapshot::tests::link;
     use crate::reconcile::{ActionKind, ActionReason, PlanInput, plan_tenant_sync};
-
-    fn link(user: &str, contact: &str) -> ContactLink {
-        ContactLink {
-            entra_tenant_id: "t".into(),
-            entra_object_id: user.into(),
-            contact_id: contact.into(),
-            client_id: Some("c".into()),
-            active: true,
-            last_seen_at: None,
-            last_synced_at: None,
-            status: None,
-        }
-    }
 
     /// A contact whose gone user's inactivation the guard withholds stays linked to that user,
     /// so a listed user with its address is a conflict, not a second link; once the
@@ -319,16 +307,7 @@ mod tests {
     #[test]
     fn an_empty_complete_listing_never_inactivates_by_absence_even_when_allowed() {
         let links = (0..3)
-            .map(|i| ContactLink {
-                entra_tenant_id: "t".into(),
-                entra_object_id: format!("u{i}"),
-                contact_id: format!("k{i}"),
-                client_id: Some("c".into()),
-                active: true,
-                last_seen_at: None,
-                last_synced_at: None,
-                status: None,
-            })
+            .map(|i| link(&format!("u{i}"), &format!("k{i}")))
             .collect();
         let mut input = PlanInput {
             entra_tenant_id: "t".into(),

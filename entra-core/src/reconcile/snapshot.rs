@@ -152,11 +152,12 @@ impl<'a> Snapshot<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::model::{ContactLink, EntraUser};
 
-    fn link(object_id: &str, contact_id: &str) -> ContactLink {
+    /// An active link of tenant `t` and client `c`, for the planner's tests.
+    pub(in crate::reconcile) fn link(object_id: &str, contact_id: &str) -> ContactLink {
         ContactLink {
             entra_tenant_id: "t".into(),
             entra_object_id: object_id.into(),

@@ -264,24 +264,57 @@ const REASON_NAMES = Object.freeze(native.filterReasonNames())
 
 const isText = (v) => typeof v === 'string' && v.isWellFormed()
 /** Whether the JSON entry point takes `v` as an optional string (absent, null or a string). */
-const isOptionalText = (v) => v === undefined || v === null || isText(v)
+const isOptionalText = (v) => v === undefined || v === null || (typeof v === 'string' && v.isWellFormed())
+/** Like `isOptionalText`, without the well-formedness check: for the texts whose code units the
+ * addon reads, which refuses a lone surrogate itself. */
+const isOptionalString = (v) => v === undefined || v === null || typeof v === 'string'
 /** Whether the JSON entry point takes `v` as a list of strings (absent, null or strings). */
 function isTextList(v) {
   if (v === undefined || v === null) return true
   if (!Array.isArray(v)) return false
-  for (let i = 0; i < v.length; i++) if (!isText(v[i])) return false
+  for (let i = 0; i < v.length; i++) {
+    const t = v[i]
+    if (typeof t !== 'string' || !t.isWellFormed()) return false
+  }
   return true
 }
 
-/** The filter's fields of every user: one byte of flags per user and the present texts joined
- * by NUL; or null when some user is not one the JSON entry point reads as it stands (a missing or
- * mistyped contract key, both `email` and `mail`, a `toJSON` method): the entry point then
- * decides, and names what is wrong. Only the contract's keys are read; others are never looked
- * at. */
+/** A buffer for the UTF-16 code units of the texts, kept between calls unless large; a call
+ * takes it (a nested call, from a getter, gets its own) and gives it back once the addon has
+ * read it (`releaseUnits`). */
+let spareUnits = new Uint16Array(1 << 16)
+const KEPT_UNITS = 1 << 22
+
+/** `buf` with room for `more` units after `at`. */
+function roomFor(buf, at, more) {
+  if (at + more <= buf.length) return buf
+  const grown = new Uint16Array(Math.max(2 * buf.length, at + more))
+  grown.set(buf.subarray(0, at))
+  return grown
+}
+
+/** Copies the code units of `text` into `buf` at `at` (which has room); the next free position. */
+function copyUnits(buf, text, at) {
+  const n = text.length
+  for (let j = 0; j < n; j++) buf[at + j] = text.charCodeAt(j)
+  return at + n
+}
+
+/** The filter's fields of every user: one byte of flags per user, the code units of the present
+ * texts one after the other and the length of each; or null when some user is not one the JSON
+ * entry point reads as it stands (a missing or mistyped contract key, both `email` and `mail`, a
+ * `toJSON` method): the entry point then decides, and names what is wrong. Only the contract's
+ * keys are read; others are never looked at. The texts the filter reads are checked for lone
+ * surrogates by the addon as it reads their code units; every other contract string here. */
 function filterFields(users) {
-  const flags = new Uint8Array(users.length)
-  const texts = []
-  for (let i = 0; i < users.length; i++) {
+  let buf = spareUnits ?? new Uint16Array(1 << 16)
+  spareUnits = null
+  const count = users.length
+  const flags = new Uint8Array(count)
+  const lengths = new Uint32Array(4 * count)
+  let texts = 0
+  let at = 0
+  for (let i = 0; i < count; i++) {
     const u = users[i]
     if (u === null || typeof u !== 'object' || Array.isArray(u) || typeof u.toJSON === 'function') return null
     const enabled = u.accountEnabled
@@ -294,9 +327,9 @@ function filterFields(users) {
     const licenses = u.assignedLicenseSkuIds
     if (
       typeof enabled !== 'boolean' || !isText(u.entraObjectId) ||
-      !isOptionalText(u.entraTenantId) || !isOptionalText(upn) || !isOptionalText(mail) ||
-      !isOptionalText(name) || !isOptionalText(kind) || !isOptionalText(u.givenName) ||
-      !isOptionalText(u.surname) || !isOptionalText(u.jobTitle) || !isOptionalText(u.mobilePhone) ||
+      !isOptionalString(upn) || !isOptionalString(mail) || !isOptionalString(name) || !isOptionalString(kind) ||
+      !isOptionalText(u.entraTenantId) || !isOptionalText(u.givenName) || !isOptionalText(u.surname) ||
+      !isOptionalText(u.jobTitle) || !isOptionalText(u.mobilePhone) ||
       !isTextList(licenses) || !isTextList(u.otherMails) || !isTextList(u.proxyAddresses) ||
       !isTextList(u.businessPhones)
     ) {
@@ -306,28 +339,42 @@ function filterFields(users) {
     if (licenses != null && licenses.length > 0) f |= FLAG_LICENSED
     if (upn != null) {
       f |= FLAG_UPN
-      texts.push(upn)
+      buf = roomFor(buf, at, upn.length)
+      at = copyUnits(buf, upn, at)
+      lengths[texts++] = upn.length
     }
     if (mail != null) {
       if (mail === upn) f |= FLAG_MAIL | FLAG_MAIL_IS_UPN
       else {
         f |= FLAG_MAIL
-        texts.push(mail)
+        buf = roomFor(buf, at, mail.length)
+        at = copyUnits(buf, mail, at)
+        lengths[texts++] = mail.length
       }
     }
     if (name != null) {
       f |= FLAG_DISPLAY_NAME
-      texts.push(name)
+      buf = roomFor(buf, at, name.length)
+      at = copyUnits(buf, name, at)
+      lengths[texts++] = name.length
     }
     if (kind === 'Member') f |= USER_TYPE_MEMBER
     else if (kind === 'Guest') f |= USER_TYPE_GUEST
     else if (kind != null) {
       f |= USER_TYPE_TEXT
-      texts.push(kind)
+      buf = roomFor(buf, at, kind.length)
+      at = copyUnits(buf, kind, at)
+      lengths[texts++] = kind.length
     }
     flags[i] = f
   }
-  return [flags, texts.join('\0')]
+  return [flags, buf.subarray(0, at), lengths.subarray(0, texts)]
+}
+
+/** Gives the texts' buffer of a call back for the next one, once the addon has read it. */
+function releaseUnits(read) {
+  const buf = new Uint16Array(read.args[2].buffer)
+  if (buf.length <= KEPT_UNITS) spareUnits = buf
 }
 
 /** The arguments of the native field filter, or null when the JSON entry point must decide. */
@@ -342,9 +389,8 @@ function filterArgs(input) {
     return null
   }
   if (options === undefined) options = 'null'
-  const fields = filterFields(users)
-  if (fields === null) return null
-  // The group scope decides from the object ids and the group listings.
+  // The group scope decides from the object ids and the group listings. Written before the
+  // fields, so that no code of the caller's (a `toJSON`) runs between the fields and the addon.
   const o = input.options
   const grouped =
     input.groupMemberships != null ||
@@ -352,13 +398,17 @@ function filterArgs(input) {
   let scope = null
   if (grouped) {
     try {
-      scope = JSON.stringify({ objectIds: users.map((u) => u.entraObjectId), groupMemberships: input.groupMemberships ?? [] })
+      scope = JSON.stringify({ objectIds: users.map(objectIdOf), groupMemberships: input.groupMemberships ?? [] })
     } catch (_) {
       return null
     }
   }
+  const fields = filterFields(users)
+  if (fields === null) return null
   return { users, args: [options, ...fields, scope] }
 }
+
+const objectIdOf = (u) => u.entraObjectId
 
 const nonEmpty = (v) => v != null && (!Array.isArray(v) || v.length > 0)
 
@@ -389,7 +439,11 @@ function filterResult(users, decisions) {
 function filterUsers(input) {
   return guard(() => {
     const read = filterArgs(input)
-    const decisions = read === null ? null : native.filterUserFields(...read.args)
+    let decisions = null
+    if (read !== null) {
+      decisions = native.filterUserFields(...read.args)
+      releaseUnits(read)
+    }
     if (decisions === null) return call('filter_users', input)
     return filterResult(read.users, decisions)
   })
@@ -399,7 +453,13 @@ function filterUsers(input) {
 function filterUsersAsync(input) {
   return guardAsync(async () => {
     const read = filterArgs(input)
-    const decisions = read === null ? null : await native.filterUserFieldsAsync(...read.args)
+    let decisions = null
+    if (read !== null) {
+      // The addon copies the arrays before the Promise is made: the buffer can be reused.
+      const pending = native.filterUserFieldsAsync(...read.args)
+      releaseUnits(read)
+      decisions = await pending
+    }
     if (decisions === null) return callAsync('filter_users', input)
     return filterResult(read.users, decisions)
   })
@@ -423,6 +483,39 @@ const planTenantSyncAsync = (input) =>
   guardAsync(async () => readPlanAsync(await native.planTenantSyncPiecesAsync(await writeInputAsync(input))))
 const previewMappingsAsync = (input) => callAsync('preview_mappings', input)
 const applyPlanAsync = (input, plan) => callAsync('apply_plan', applyPlanEnvelope(input, plan))
+
+/** The PSA's clients and the preview options, validated and indexed once, for hosts that preview
+ * a few new tenants at a time against the same clients (indexing the clients is most of a
+ * preview's cost). `index.preview({tenants, mappings})` returns exactly what
+ * `previewMappings({tenants, mappings, clients, options})` returns. Invalid clients or options
+ * throw what `previewMappings` would throw; rebuild the index when the clients change. */
+class ClientIndex {
+  constructor(clients, options = undefined) {
+    const handle = guard(() => native.ClientIndex.build(writeIndexArgs(clients, options)))
+    Object.defineProperty(this, '_native', { value: handle })
+  }
+  /** `previewMappings` of `{tenants, mappings?}` against the indexed clients; an input carrying
+   * its own `clients` or `options` throws `InvalidInput` (they belong to the index). */
+  preview(input) {
+    return guard(() => fromJson(this._native.preview(writeInput(input))))
+  }
+  /** Like `preview`, as a Promise computed on a worker thread. */
+  previewAsync(input) {
+    return guardAsync(async () => fromJson(await this._native.previewAsync(await writeInputAsync(input))))
+  }
+  /** How many clients the index holds. */
+  get size() {
+    return this._native.size
+  }
+}
+
+/** `{clients, options}` as JSON pieces, keys left out when undefined (as in a preview input). */
+function writeIndexArgs(clients, options) {
+  const args = {}
+  if (clients !== undefined) args.clients = clients
+  if (options !== undefined) args.options = options
+  return writeInput(args)
+}
 
 /** The deterministic id of a run; `attempt` > 1 names a later attempt of a finished run. */
 function runId(key, attempt = 1) {
@@ -885,6 +978,7 @@ module.exports = {
   filterUsersAsync,
   planTenantSyncAsync,
   previewMappingsAsync,
+  ClientIndex,
   applyPlanAsync,
   runId,
   SECRET_NAMES,

@@ -306,7 +306,7 @@ function copyUnits(buf, text, at) {
  * `toJSON` method): the entry point then decides, and names what is wrong. Only the contract's
  * keys are read; others are never looked at. The texts the filter reads are checked for lone
  * surrogates by the addon as it reads their code units; every other contract string here. */
-function filterFields(users) {
+function filterFields(users, deferRest) {
   let buf = spareUnits ?? new Uint16Array(1 << 16)
   spareUnits = null
   const count = users.length
@@ -328,10 +328,7 @@ function filterFields(users) {
     if (
       typeof enabled !== 'boolean' || !isText(u.entraObjectId) ||
       !isOptionalString(upn) || !isOptionalString(mail) || !isOptionalString(name) || !isOptionalString(kind) ||
-      !isOptionalText(u.entraTenantId) || !isOptionalText(u.givenName) || !isOptionalText(u.surname) ||
-      !isOptionalText(u.jobTitle) || !isOptionalText(u.mobilePhone) ||
-      !isTextList(licenses) || !isTextList(u.otherMails) || !isTextList(u.proxyAddresses) ||
-      !isTextList(u.businessPhones)
+      !isTextList(licenses) || (!deferRest && !othersReadable(u))
     ) {
       return null
     }
@@ -371,14 +368,31 @@ function filterFields(users) {
   return [flags, buf.subarray(0, at), lengths.subarray(0, texts)]
 }
 
+/** Whether the JSON entry point reads the contract keys of `u` the filter does not look at. */
+function othersReadable(u) {
+  return (
+    isOptionalText(u.entraTenantId) && isOptionalText(u.givenName) && isOptionalText(u.surname) &&
+    isOptionalText(u.jobTitle) && isOptionalText(u.mobilePhone) &&
+    isTextList(u.otherMails) && isTextList(u.proxyAddresses) && isTextList(u.businessPhones)
+  )
+}
+
+/** `othersReadable` of every user (what `filterFields` left out when told to defer it). */
+function everyOtherReadable(users) {
+  for (let i = 0; i < users.length; i++) if (!othersReadable(users[i])) return false
+  return true
+}
+
 /** Gives the texts' buffer of a call back for the next one, once the addon has read it. */
 function releaseUnits(read) {
   const buf = new Uint16Array(read.args[2].buffer)
   if (buf.length <= KEPT_UNITS) spareUnits = buf
 }
 
-/** The arguments of the native field filter, or null when the JSON entry point must decide. */
-function filterArgs(input) {
+/** The arguments of the native field filter, or null when the JSON entry point must decide.
+ * With `deferRest`, the contract keys the filter does not look at are left for
+ * `everyOtherReadable`, checked while the addon decides. */
+function filterArgs(input, deferRest = false) {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return null
   const users = input.users
   if (!Array.isArray(users) || typeof input.toJSON === 'function') return null
@@ -403,7 +417,7 @@ function filterArgs(input) {
       return null
     }
   }
-  const fields = filterFields(users)
+  const fields = filterFields(users, deferRest)
   if (fields === null) return null
   return { users, args: [options, ...fields, scope] }
 }
@@ -452,13 +466,23 @@ function filterUsers(input) {
 /** Like `filterUsers`, as a Promise decided on a worker thread. */
 function filterUsersAsync(input) {
   return guardAsync(async () => {
-    const read = filterArgs(input)
+    const read = filterArgs(input, true)
     let decisions = null
     if (read !== null) {
-      // The addon copies the arrays before the Promise is made: the buffer can be reused.
+      // The addon copies the arrays before the Promise is made: the buffer can be reused. The
+      // keys the filter does not look at are checked while a worker thread decides; if one is
+      // not readable, the entry point decides (and names it), whatever the addon answered.
       const pending = native.filterUserFieldsAsync(...read.args)
       releaseUnits(read)
-      decisions = await pending
+      let readable
+      try {
+        readable = everyOtherReadable(read.users)
+      } catch (err) {
+        pending.catch(() => {})
+        throw err
+      }
+      if (readable) decisions = await pending
+      else pending.catch(() => {})
     }
     if (decisions === null) return callAsync('filter_users', input)
     return filterResult(read.users, decisions)

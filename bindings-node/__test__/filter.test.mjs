@@ -151,6 +151,11 @@ test('input the field reader cannot take still gets the entry point’s answer',
     { users: [{ ...base, proxyAddresses: ['smtp:\ud800'] }] },
     { users: [base], options: { includeGuests: 'yes' } },
     { users: [base], options: { customExclusionPatterns: ['('] } },
+    // A key the filter does not look at is wrong and the options too: the entry point names the
+    // user's key (the async call checks those keys while the addon decides, and must not answer
+    // with the addon's pattern error).
+    { users: [base, { ...base, jobTitle: 3 }], options: { customExclusionPatterns: ['('] } },
+    { users: [{ ...base, otherMails: 'a@x' }, base], options: { customExclusionPatterns: ['('] } },
     { users: [null] },
     { users: {} },
   ]

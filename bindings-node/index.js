@@ -447,16 +447,40 @@ function filterResult(users, decisions) {
   return out
 }
 
+/** From how many users the sync `filterUsers` decides on a thread of its own while it checks the
+ * keys the filter does not read (below, starting a thread costs more than it saves). */
+const THREADED_FROM = 2_000
+
 /** Splits the users into included and excluded (with a reason). The users in the result are the
  * caller's own objects (as `Array.prototype.filter` returns them), not canonical copies; input the
  * core would refuse gets the entry point's error. */
 function filterUsers(input) {
   return guard(() => {
-    const read = filterArgs(input)
+    const large = input != null && Array.isArray(input.users) && input.users.length >= THREADED_FROM
+    const read = filterArgs(input, large)
     let decisions = null
-    if (read !== null) {
+    if (read !== null && !large) {
       decisions = native.filterUserFields(...read.args)
       releaseUnits(read)
+    } else if (read !== null) {
+      // The addon decides on a thread of its own (having copied the arrays) while the keys the
+      // filter does not look at are checked here; if one is not readable, the entry point
+      // decides (and names it), whatever the addon answered.
+      const pending = native.filterUserFieldsStart(...read.args)
+      releaseUnits(read)
+      let readable = false
+      try {
+        readable = everyOtherReadable(read.users)
+      } finally {
+        if (readable) decisions = pending.finish()
+        else {
+          try {
+            pending.finish()
+          } catch (_) {
+            // the entry point names what is wrong
+          }
+        }
+      }
     }
     if (decisions === null) return call('filter_users', input)
     return filterResult(read.users, decisions)

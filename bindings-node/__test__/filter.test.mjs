@@ -173,6 +173,47 @@ test('input the field reader cannot take still gets the entry point’s answer',
   }
 })
 
+test('a large listing (decided on a thread while the other keys are checked) gets the entry point’s answer', async () => {
+  // Large enough for the sync call to decide on a thread of its own and for both calls to check
+  // the keys the filter does not read while the addon decides.
+  const users = graphUsers(5000)
+  const options = { customExclusionPatterns: ['^svc-'] }
+  await assertSameDecisions({ users, options }, 'large listing')
+  const bad = [
+    ['jobTitle', 3],
+    ['surname', 'x\ud800'],
+    ['otherMails', 'a@contoso.com'],
+    ['businessPhones', [null]],
+    ['entraTenantId', false],
+  ]
+  for (const [key, value] of bad) {
+    for (const opts of [options, { customExclusionPatterns: ['('] }]) {
+      const input = { users: users.map((u, i) => (i === 4321 ? { ...u, [key]: value } : u)), options: opts }
+      let expected
+      try {
+        es.call('filter_users', input)
+      } catch (e) {
+        expected = e
+      }
+      assert.ok(expected, key)
+      const same = (e) => e.constructor === expected.constructor && e.code === expected.code && e.message === expected.message
+      assert.throws(() => es.filterUsers(input), same, key)
+      await assert.rejects(es.filterUsersAsync(input), same, key)
+    }
+  }
+  // An invalid pattern with readable users: the addon's error, as the entry point's.
+  const input = { users, options: { customExclusionPatterns: ['('] } }
+  let expected
+  try {
+    es.call('filter_users', input)
+  } catch (e) {
+    expected = e
+  }
+  assert.equal(expected?.code, 'invalid_pattern')
+  assert.throws(() => es.filterUsers(input), (e) => e.code === expected.code && e.message === expected.message)
+  await assert.rejects(es.filterUsersAsync(input), (e) => e.code === expected.code && e.message === expected.message)
+})
+
 test('filterUsers reads only the contract’s keys: other keys are never looked at', () => {
   // A class instance is read like a plain object, and handed back.
   class Person {

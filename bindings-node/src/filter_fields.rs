@@ -374,3 +374,66 @@ pub fn filter_user_fields_async(
         scope,
     })
 }
+
+/// Decisions being made on a thread of their own, started by [`filter_user_fields_start`]: the
+/// synchronous `filterUsers` checks the keys the filter does not read meanwhile, on the
+/// JavaScript thread, then waits for them with `finish`.
+#[napi]
+pub struct PendingDecisions {
+    state: Pending,
+}
+
+enum Pending {
+    /// Deciding on the thread.
+    Running(std::thread::JoinHandle<napi::Result<Option<Decisions>>>),
+    /// No thread could be started (`Some(Ok(None))`: the JSON entry point decides), or taken by
+    /// `finish` (`None`).
+    Done(Option<napi::Result<Option<Decisions>>>),
+}
+
+#[napi]
+impl PendingDecisions {
+    /// Waits for the decisions: what `filterUserFields` would have returned (or thrown). A second
+    /// call is an internal error.
+    #[napi]
+    pub fn finish(&mut self) -> napi::Result<Option<FilterDecisions>> {
+        let state = std::mem::replace(&mut self.state, Pending::Done(None));
+        let result = match state {
+            Pending::Running(handle) => handle
+                .join()
+                .unwrap_or_else(|payload| Err(errors::internal(errors::panic_message(&*payload)))),
+            Pending::Done(Some(result)) => result,
+            Pending::Done(None) => Err(errors::internal("the decisions were taken already")),
+        };
+        Ok(result?.map(Into::into))
+    }
+}
+
+/// Starts `filterUserFields` on a thread of its own (the arrays are copied first: the caller
+/// may reuse them); [`PendingDecisions::finish`] waits for it. If no thread can be started, the
+/// decisions are `null`, so `index.js` takes the JSON entry point.
+#[napi]
+pub fn filter_user_fields_start(
+    options: String,
+    flags: Uint8Array,
+    texts: Uint16Array,
+    lengths: Uint32Array,
+    scope: Option<String>,
+) -> PendingDecisions {
+    let mut task = FilterFieldsTask {
+        options,
+        flags: flags.to_vec(),
+        texts: texts.to_vec(),
+        lengths: lengths.to_vec(),
+        scope,
+    };
+    let spawned = std::thread::Builder::new()
+        .name("entra-sync-filter".into())
+        .spawn(move || task.compute());
+    PendingDecisions {
+        state: match spawned {
+            Ok(handle) => Pending::Running(handle),
+            Err(_) => Pending::Done(Some(Ok(None))),
+        },
+    }
+}

@@ -305,7 +305,8 @@ function copyUnits(buf, text, at) {
  * entry point reads as it stands (a missing or mistyped contract key, both `email` and `mail`, a
  * `toJSON` method): the entry point then decides, and names what is wrong. Only the contract's
  * keys are read; others are never looked at. The texts the filter reads are checked for lone
- * surrogates by the addon as it reads their code units; every other contract string here. */
+ * surrogates by the addon as it reads their code units; every other contract key here, or, with
+ * `deferRest`, by `everyOtherReadable` while the addon decides. */
 function filterFields(users, deferRest) {
   let buf = spareUnits ?? new Uint16Array(1 << 16)
   spareUnits = null

@@ -2,8 +2,8 @@
 //!
 //! `index.js` reads, for each user, exactly what [`UserFilter::classify`] looks at (whether the
 //! account is enabled, whether it has a license, the UPN, the mail, the display name and the
-//! user type) into one byte of flags per user and one string, and builds the result from the
-//! caller's own user objects with the decisions this module returns, as
+//! user type) into one byte of flags per user and the texts' code units, and builds the result
+//! from the caller's own user objects with the decisions this module returns, as
 //! `Array.prototype.filter` would. Reading and writing a hundred thousand whole users through
 //! JSON costs ten times the filter itself; these few fields cost less than the filter.
 //!
@@ -18,6 +18,11 @@
 //!
 //! With group settings, `index.js` also passes the users' object ids and the group listings (one
 //! JSON string), which the group scope decides from.
+//!
+//! For a large listing `index.js` starts the decisions on a thread of their own
+//! ([`filter_user_fields_start`], or the async variant on libuv's pool) and meanwhile checks the
+//! contract keys the filter does not read; if one is not what the entry point reads, the
+//! decisions are dropped and the entry point answers.
 //!
 //! If the filter ever reads another field of the user, this module and `index.js` must pass it
 //! too; `__test__/filter.test.mjs` compares every decision with `call('filter_users', ...)`.
@@ -195,9 +200,9 @@ impl<'a> Texts<'a> {
     }
 }
 
-/// Decides every user (see the module doc); `None` when `texts` does not hold exactly the texts
-/// `flags` announce or the options are not the contract's (the caller then takes the JSON entry
-/// point, which names what is wrong).
+/// Decides every user (see the module doc); `None` when `units` and `lengths` do not hold
+/// exactly the texts `flags` announce, a text is not well-formed UTF-16 or the options are not
+/// the contract's (the caller then takes the JSON entry point, which names what is wrong).
 fn decide(
     options: &str,
     flags: &[u8],

@@ -1059,6 +1059,26 @@ export declare function planTenantSyncAsync(input: PlanInput): Promise<SyncPlan>
 export declare function previewMappingsAsync(input: PreviewInput): Promise<PreviewOutput>
 export declare function applyPlanAsync(input: PlanInput, plan: SyncPlan): Promise<PlanInput>
 export declare function applyPlanAsync(input: ApplyPlanInput): Promise<PlanInput>
+/** Input of `ClientIndex.preview`: the `PreviewInput` fields that change between previews. The
+ * clients and options belong to the index. */
+export interface IndexedPreviewInput {
+  tenants: Array<ManagedTenant>
+  mappings?: Array<TenantMapping>
+  clients?: never
+  options?: never
+}
+/** The PSA's clients and the preview options, validated and indexed once (invalid ones throw
+ * `InvalidInput`, as `previewMappings` would). `preview` returns exactly what `previewMappings`
+ * returns for the same tenants, mappings, clients and options. */
+export declare class ClientIndex {
+  constructor(clients: Array<Client> | null, options?: PreviewOptions | null)
+  /** `previewMappings` of the tenants and mappings against the indexed clients. */
+  preview(input: IndexedPreviewInput): PreviewOutput
+  /** Like `preview`, computed on a worker thread. */
+  previewAsync(input: IndexedPreviewInput): Promise<PreviewOutput>
+  /** How many clients the index holds. */
+  readonly size: number
+}
 /** The version of a stored contact (32 hex digits, compare only for equality): apply an
  * action carrying `contactVersion` only while the stored contact still has that version. */
 export declare function contactVersion(contact: Contact): string

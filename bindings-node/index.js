@@ -264,24 +264,58 @@ const REASON_NAMES = Object.freeze(native.filterReasonNames())
 
 const isText = (v) => typeof v === 'string' && v.isWellFormed()
 /** Whether the JSON entry point takes `v` as an optional string (absent, null or a string). */
-const isOptionalText = (v) => v === undefined || v === null || isText(v)
+const isOptionalText = (v) => v === undefined || v === null || (typeof v === 'string' && v.isWellFormed())
+/** Like `isOptionalText`, without the well-formedness check: for the texts whose code units the
+ * addon reads, which refuses a lone surrogate itself. */
+const isOptionalString = (v) => v === undefined || v === null || typeof v === 'string'
 /** Whether the JSON entry point takes `v` as a list of strings (absent, null or strings). */
 function isTextList(v) {
   if (v === undefined || v === null) return true
   if (!Array.isArray(v)) return false
-  for (let i = 0; i < v.length; i++) if (!isText(v[i])) return false
+  for (let i = 0; i < v.length; i++) {
+    const t = v[i]
+    if (typeof t !== 'string' || !t.isWellFormed()) return false
+  }
   return true
 }
 
-/** The filter's fields of every user: one byte of flags per user and the present texts joined
- * by NUL; or null when some user is not one the JSON entry point reads as it stands (a missing or
- * mistyped contract key, both `email` and `mail`, a `toJSON` method): the entry point then
- * decides, and names what is wrong. Only the contract's keys are read; others are never looked
- * at. */
-function filterFields(users) {
-  const flags = new Uint8Array(users.length)
-  const texts = []
-  for (let i = 0; i < users.length; i++) {
+/** A buffer for the UTF-16 code units of the texts, kept between calls unless large; a call
+ * takes it (a nested call, from a getter, gets its own) and gives it back once the addon has
+ * read it (`releaseUnits`). */
+let spareUnits = new Uint16Array(1 << 16)
+const KEPT_UNITS = 1 << 22
+
+/** `buf` with room for `more` units after `at`. */
+function roomFor(buf, at, more) {
+  if (at + more <= buf.length) return buf
+  const grown = new Uint16Array(Math.max(2 * buf.length, at + more))
+  grown.set(buf.subarray(0, at))
+  return grown
+}
+
+/** Copies the code units of `text` into `buf` at `at` (which has room); the next free position. */
+function copyUnits(buf, text, at) {
+  const n = text.length
+  for (let j = 0; j < n; j++) buf[at + j] = text.charCodeAt(j)
+  return at + n
+}
+
+/** The filter's fields of every user: one byte of flags per user, the code units of the present
+ * texts one after the other and the length of each; or null when some user is not one the JSON
+ * entry point reads as it stands (a missing or mistyped contract key, both `email` and `mail`, a
+ * `toJSON` method): the entry point then decides, and names what is wrong. Only the contract's
+ * keys are read; others are never looked at. The texts the filter reads are checked for lone
+ * surrogates by the addon as it reads their code units; every other contract key here, or, with
+ * `deferRest`, by `everyOtherReadable` while the addon decides. */
+function filterFields(users, deferRest) {
+  let buf = spareUnits ?? new Uint16Array(1 << 16)
+  spareUnits = null
+  const count = users.length
+  const flags = new Uint8Array(count)
+  const lengths = new Uint32Array(4 * count)
+  let texts = 0
+  let at = 0
+  for (let i = 0; i < count; i++) {
     const u = users[i]
     if (u === null || typeof u !== 'object' || Array.isArray(u) || typeof u.toJSON === 'function') return null
     const enabled = u.accountEnabled
@@ -294,11 +328,8 @@ function filterFields(users) {
     const licenses = u.assignedLicenseSkuIds
     if (
       typeof enabled !== 'boolean' || !isText(u.entraObjectId) ||
-      !isOptionalText(u.entraTenantId) || !isOptionalText(upn) || !isOptionalText(mail) ||
-      !isOptionalText(name) || !isOptionalText(kind) || !isOptionalText(u.givenName) ||
-      !isOptionalText(u.surname) || !isOptionalText(u.jobTitle) || !isOptionalText(u.mobilePhone) ||
-      !isTextList(licenses) || !isTextList(u.otherMails) || !isTextList(u.proxyAddresses) ||
-      !isTextList(u.businessPhones)
+      !isOptionalString(upn) || !isOptionalString(mail) || !isOptionalString(name) || !isOptionalString(kind) ||
+      !isTextList(licenses) || (!deferRest && !othersReadable(u))
     ) {
       return null
     }
@@ -306,32 +337,63 @@ function filterFields(users) {
     if (licenses != null && licenses.length > 0) f |= FLAG_LICENSED
     if (upn != null) {
       f |= FLAG_UPN
-      texts.push(upn)
+      buf = roomFor(buf, at, upn.length)
+      at = copyUnits(buf, upn, at)
+      lengths[texts++] = upn.length
     }
     if (mail != null) {
       if (mail === upn) f |= FLAG_MAIL | FLAG_MAIL_IS_UPN
       else {
         f |= FLAG_MAIL
-        texts.push(mail)
+        buf = roomFor(buf, at, mail.length)
+        at = copyUnits(buf, mail, at)
+        lengths[texts++] = mail.length
       }
     }
     if (name != null) {
       f |= FLAG_DISPLAY_NAME
-      texts.push(name)
+      buf = roomFor(buf, at, name.length)
+      at = copyUnits(buf, name, at)
+      lengths[texts++] = name.length
     }
     if (kind === 'Member') f |= USER_TYPE_MEMBER
     else if (kind === 'Guest') f |= USER_TYPE_GUEST
     else if (kind != null) {
       f |= USER_TYPE_TEXT
-      texts.push(kind)
+      buf = roomFor(buf, at, kind.length)
+      at = copyUnits(buf, kind, at)
+      lengths[texts++] = kind.length
     }
     flags[i] = f
   }
-  return [flags, texts.join('\0')]
+  return [flags, buf.subarray(0, at), lengths.subarray(0, texts)]
 }
 
-/** The arguments of the native field filter, or null when the JSON entry point must decide. */
-function filterArgs(input) {
+/** Whether the JSON entry point reads the contract keys of `u` the filter does not look at. */
+function othersReadable(u) {
+  return (
+    isOptionalText(u.entraTenantId) && isOptionalText(u.givenName) && isOptionalText(u.surname) &&
+    isOptionalText(u.jobTitle) && isOptionalText(u.mobilePhone) &&
+    isTextList(u.otherMails) && isTextList(u.proxyAddresses) && isTextList(u.businessPhones)
+  )
+}
+
+/** `othersReadable` of every user (what `filterFields` left out when told to defer it). */
+function everyOtherReadable(users) {
+  for (let i = 0; i < users.length; i++) if (!othersReadable(users[i])) return false
+  return true
+}
+
+/** Gives the texts' buffer of a call back for the next one, once the addon has read it. */
+function releaseUnits(read) {
+  const buf = new Uint16Array(read.args[2].buffer)
+  if (buf.length <= KEPT_UNITS) spareUnits = buf
+}
+
+/** The arguments of the native field filter, or null when the JSON entry point must decide.
+ * With `deferRest`, the contract keys the filter does not look at are left for
+ * `everyOtherReadable`, checked while the addon decides. */
+function filterArgs(input, deferRest = false) {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return null
   const users = input.users
   if (!Array.isArray(users) || typeof input.toJSON === 'function') return null
@@ -342,9 +404,8 @@ function filterArgs(input) {
     return null
   }
   if (options === undefined) options = 'null'
-  const fields = filterFields(users)
-  if (fields === null) return null
-  // The group scope decides from the object ids and the group listings.
+  // The group scope decides from the object ids and the group listings. Written before the
+  // fields, so that no code of the caller's (a `toJSON`) runs between the fields and the addon.
   const o = input.options
   const grouped =
     input.groupMemberships != null ||
@@ -352,13 +413,17 @@ function filterArgs(input) {
   let scope = null
   if (grouped) {
     try {
-      scope = JSON.stringify({ objectIds: users.map((u) => u.entraObjectId), groupMemberships: input.groupMemberships ?? [] })
+      scope = JSON.stringify({ objectIds: users.map(objectIdOf), groupMemberships: input.groupMemberships ?? [] })
     } catch (_) {
       return null
     }
   }
+  const fields = filterFields(users, deferRest)
+  if (fields === null) return null
   return { users, args: [options, ...fields, scope] }
 }
+
+const objectIdOf = (u) => u.entraObjectId
 
 const nonEmpty = (v) => v != null && (!Array.isArray(v) || v.length > 0)
 
@@ -383,13 +448,41 @@ function filterResult(users, decisions) {
   return out
 }
 
+/** From how many users the sync `filterUsers` decides on a thread of its own while it checks the
+ * keys the filter does not read (below, starting a thread costs more than it saves). */
+const THREADED_FROM = 2_000
+
 /** Splits the users into included and excluded (with a reason). The users in the result are the
  * caller's own objects (as `Array.prototype.filter` returns them), not canonical copies; input the
  * core would refuse gets the entry point's error. */
 function filterUsers(input) {
   return guard(() => {
-    const read = filterArgs(input)
-    const decisions = read === null ? null : native.filterUserFields(...read.args)
+    const large = input != null && Array.isArray(input.users) && input.users.length >= THREADED_FROM
+    const read = filterArgs(input, large)
+    let decisions = null
+    if (read !== null && !large) {
+      decisions = native.filterUserFields(...read.args)
+      releaseUnits(read)
+    } else if (read !== null) {
+      // The addon decides on a thread of its own (having copied the arrays) while the keys the
+      // filter does not look at are checked here; if one is not readable, the entry point
+      // decides (and names it), whatever the addon answered.
+      const pending = native.filterUserFieldsStart(...read.args)
+      releaseUnits(read)
+      let readable = false
+      try {
+        readable = everyOtherReadable(read.users)
+      } finally {
+        if (readable) decisions = pending.finish()
+        else {
+          try {
+            pending.finish()
+          } catch (_) {
+            // the entry point names what is wrong
+          }
+        }
+      }
+    }
     if (decisions === null) return call('filter_users', input)
     return filterResult(read.users, decisions)
   })
@@ -398,8 +491,24 @@ function filterUsers(input) {
 /** Like `filterUsers`, as a Promise decided on a worker thread. */
 function filterUsersAsync(input) {
   return guardAsync(async () => {
-    const read = filterArgs(input)
-    const decisions = read === null ? null : await native.filterUserFieldsAsync(...read.args)
+    const read = filterArgs(input, true)
+    let decisions = null
+    if (read !== null) {
+      // The addon copies the arrays before the Promise is made: the buffer can be reused. The
+      // keys the filter does not look at are checked while a worker thread decides; if one is
+      // not readable, the entry point decides (and names it), whatever the addon answered.
+      const pending = native.filterUserFieldsAsync(...read.args)
+      releaseUnits(read)
+      let readable
+      try {
+        readable = everyOtherReadable(read.users)
+      } catch (err) {
+        pending.catch(() => {})
+        throw err
+      }
+      if (readable) decisions = await pending
+      else pending.catch(() => {})
+    }
     if (decisions === null) return callAsync('filter_users', input)
     return filterResult(read.users, decisions)
   })
@@ -423,6 +532,39 @@ const planTenantSyncAsync = (input) =>
   guardAsync(async () => readPlanAsync(await native.planTenantSyncPiecesAsync(await writeInputAsync(input))))
 const previewMappingsAsync = (input) => callAsync('preview_mappings', input)
 const applyPlanAsync = (input, plan) => callAsync('apply_plan', applyPlanEnvelope(input, plan))
+
+/** The PSA's clients and the preview options, validated and indexed once, for hosts that preview
+ * a few new tenants at a time against the same clients (indexing the clients is most of a
+ * preview's cost). `index.preview({tenants, mappings})` returns exactly what
+ * `previewMappings({tenants, mappings, clients, options})` returns. Invalid clients or options
+ * throw what `previewMappings` would throw; rebuild the index when the clients change. */
+class ClientIndex {
+  constructor(clients, options = undefined) {
+    const handle = guard(() => native.ClientIndex.build(writeIndexArgs(clients, options)))
+    Object.defineProperty(this, '_native', { value: handle })
+  }
+  /** `previewMappings` of `{tenants, mappings?}` against the indexed clients; an input carrying
+   * its own `clients` or `options` throws `InvalidInput` (they belong to the index). */
+  preview(input) {
+    return guard(() => fromJson(this._native.preview(writeInput(input))))
+  }
+  /** Like `preview`, as a Promise computed on a worker thread. */
+  previewAsync(input) {
+    return guardAsync(async () => fromJson(await this._native.previewAsync(await writeInputAsync(input))))
+  }
+  /** How many clients the index holds. */
+  get size() {
+    return this._native.size
+  }
+}
+
+/** `{clients, options}` as JSON pieces, keys left out when undefined (as in a preview input). */
+function writeIndexArgs(clients, options) {
+  const args = {}
+  if (clients !== undefined) args.clients = clients
+  if (options !== undefined) args.options = options
+  return writeInput(args)
+}
 
 /** The deterministic id of a run; `attempt` > 1 names a later attempt of a finished run. */
 function runId(key, attempt = 1) {
@@ -878,6 +1020,7 @@ module.exports = {
   filterUsersAsync,
   planTenantSyncAsync,
   previewMappingsAsync,
+  ClientIndex,
   applyPlanAsync,
   runId,
   SECRET_NAMES,

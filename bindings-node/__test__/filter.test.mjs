@@ -26,7 +26,7 @@ async function assertSameDecisions(input, label) {
     const own = new Set(input.users)
     for (const u of [...out.included, ...out.excluded.map((e) => e.user)]) {
       if (!own.has(u)) {
-        // Only input the field reader cannot take (a NUL in a field) comes back as copies.
+        // Only input the field reader cannot take (a `toJSON` method) comes back as copies.
         assert.deepEqual(out, expected, `${label}: copies must be the entry point's`)
         return
       }
@@ -113,11 +113,25 @@ test('every reading of the fields the filter looks at decides as the entry point
 
 test('input the field reader cannot take still gets the entry point’s answer', async () => {
   const base = { entraObjectId: 'a', accountEnabled: true, userPrincipalName: 'a@contoso.com', assignedLicenseSkuIds: ['s'] }
-  // A NUL inside a field, a toJSON method: decided by the entry point.
-  for (const user of [{ ...base, displayName: 'a\u0000b' }, { ...base, mail: 'a\u0000b@x.com' }, { ...base, toJSON: () => ({ ...base, accountEnabled: false }) }]) {
-    const input = { users: [user, { ...base, entraObjectId: 'b' }] }
+  // A toJSON method: decided by the entry point.
+  {
+    const input = { users: [{ ...base, toJSON: () => ({ ...base, accountEnabled: false }) }, { ...base, entraObjectId: 'b' }] }
     assert.deepEqual(es.filterUsers(input), es.call('filter_users', input))
     assert.deepEqual(await es.filterUsersAsync(input), es.call('filter_users', input))
+  }
+  // NUL inside the texts the filter reads: read by the field reader (texts cross with their
+  // lengths), decided as the entry point decides, and the caller's objects handed back.
+  for (const user of [
+    { ...base, displayName: 'a\u0000b' },
+    { ...base, mail: 'a\u0000b@x.com' },
+    { ...base, userPrincipalName: '\u0000svc-a@contoso.com' },
+    { ...base, userPrincipalName: 'a@contoso.com\u0000', mail: 'a@contoso.com\u0000' },
+    { ...base, userType: 'Gu\u0000est' },
+  ]) {
+    const input = { users: [user, { ...base, entraObjectId: 'b' }] }
+    for (const options of OPTIONS) await assertSameDecisions({ ...input, options }, JSON.stringify(user))
+    const out = es.filterUsers(input)
+    assert.ok([...out.included, ...out.excluded.map((e) => e.user)].includes(user), JSON.stringify(user))
   }
   // Input the entry point refuses: the same error, from both.
   const refused = [
@@ -127,8 +141,21 @@ test('input the field reader cannot take still gets the entry point’s answer',
     { users: [{ ...base, jobTitle: 3 }] },
     { users: [{ ...base, proxyAddresses: ['smtp:a@x', null] }] },
     { users: [{ ...base, surname: '\ud800' }] },
+    // Lone surrogates in the texts the filter reads (the addon checks their code units).
+    { users: [{ ...base, userPrincipalName: 'a\ud800@contoso.com' }] },
+    { users: [{ ...base, userPrincipalName: 'a\udc00@contoso.com', mail: 'a\udc00@contoso.com' }] },
+    { users: [{ ...base, mail: '\udbff' }] },
+    { users: [{ ...base, displayName: 'end\ud800' }] },
+    { users: [{ ...base, userType: '\udfff' }] },
+    { users: [{ ...base, entraObjectId: '\ud800' }] },
+    { users: [{ ...base, proxyAddresses: ['smtp:\ud800'] }] },
     { users: [base], options: { includeGuests: 'yes' } },
     { users: [base], options: { customExclusionPatterns: ['('] } },
+    // A key the filter does not look at is wrong and the options too: the entry point names the
+    // user's key (the async call checks those keys while the addon decides, and must not answer
+    // with the addon's pattern error).
+    { users: [base, { ...base, jobTitle: 3 }], options: { customExclusionPatterns: ['('] } },
+    { users: [{ ...base, otherMails: 'a@x' }, base], options: { customExclusionPatterns: ['('] } },
     { users: [null] },
     { users: {} },
   ]
@@ -144,6 +171,47 @@ test('input the field reader cannot take still gets the entry point’s answer',
     assert.throws(() => es.filterUsers(input), same, JSON.stringify(input))
     await assert.rejects(es.filterUsersAsync(input), same, JSON.stringify(input))
   }
+})
+
+test('a large listing (decided on a thread while the other keys are checked) gets the entry point’s answer', async () => {
+  // Large enough for the sync call to decide on a thread of its own and for both calls to check
+  // the keys the filter does not read while the addon decides.
+  const users = graphUsers(5000)
+  const options = { customExclusionPatterns: ['^svc-'] }
+  await assertSameDecisions({ users, options }, 'large listing')
+  const bad = [
+    ['jobTitle', 3],
+    ['surname', 'x\ud800'],
+    ['otherMails', 'a@contoso.com'],
+    ['businessPhones', [null]],
+    ['entraTenantId', false],
+  ]
+  for (const [key, value] of bad) {
+    for (const opts of [options, { customExclusionPatterns: ['('] }]) {
+      const input = { users: users.map((u, i) => (i === 4321 ? { ...u, [key]: value } : u)), options: opts }
+      let expected
+      try {
+        es.call('filter_users', input)
+      } catch (e) {
+        expected = e
+      }
+      assert.ok(expected, key)
+      const same = (e) => e.constructor === expected.constructor && e.code === expected.code && e.message === expected.message
+      assert.throws(() => es.filterUsers(input), same, key)
+      await assert.rejects(es.filterUsersAsync(input), same, key)
+    }
+  }
+  // An invalid pattern with readable users: the addon's error, as the entry point's.
+  const input = { users, options: { customExclusionPatterns: ['('] } }
+  let expected
+  try {
+    es.call('filter_users', input)
+  } catch (e) {
+    expected = e
+  }
+  assert.equal(expected?.code, 'invalid_pattern')
+  assert.throws(() => es.filterUsers(input), (e) => e.code === expected.code && e.message === expected.message)
+  await assert.rejects(es.filterUsersAsync(input), (e) => e.code === expected.code && e.message === expected.message)
 })
 
 test('filterUsers reads only the contract’s keys: other keys are never looked at', () => {

@@ -28,6 +28,7 @@ test('deliberate mistakes do not compile', () => {
   assert.match(out, /mistakes\.ts\(9,\d+\): error TS2322: Type '"delete"'/, out)
   assert.match(out, /mistakes\.ts\(13,\d+\): error TS2339: Property 'patch' does not exist on type 'LinkAction'/, out)
   assert.match(out, /mistakes\.ts\(17,\d+\): error TS2345: Argument of type '"plan_everything"'/, out)
+  assert.match(out, /mistakes\.ts\(20,\d+\): error TS2322: Type 'never\[\]' is not assignable to type 'undefined'/, out)
 })
 
 test('the public declarations have no any', () => {

@@ -2,19 +2,27 @@
 //!
 //! `index.js` reads, for each user, exactly what [`UserFilter::classify`] looks at (whether the
 //! account is enabled, whether it has a license, the UPN, the mail, the display name and the
-//! user type) into one byte of flags per user and one string, and builds the result from the
-//! caller's own user objects with the decisions this module returns, as
+//! user type) into one byte of flags per user and the texts' code units, and builds the result
+//! from the caller's own user objects with the decisions this module returns, as
 //! `Array.prototype.filter` would. Reading and writing a hundred thousand whole users through
 //! JSON costs ten times the filter itself; these few fields cost less than the filter.
 //!
-//! The flags say which fields are present; the string holds the present texts, separated by
-//! NUL, user after user, in the order UPN, mail, display name, user type. A mail equal to the
-//! UPN and the user types `Member` and `Guest` are flags only (no text). A text that itself
-//! contains NUL makes the count of texts wrong; the function then answers `null` and `index.js`
-//! takes the JSON entry point instead.
+//! The flags say which fields are present; the present texts follow each other, user after user,
+//! in the order UPN, mail, display name, user type, as UTF-16 code units (copied by `index.js`
+//! straight from the JavaScript strings into a `Uint16Array`, so no string is built, joined or
+//! converted on the JavaScript side), with the length of each text in a `Uint32Array`. A mail
+//! equal to the UPN and the user types `Member` and `Guest` are flags only (no text). A text
+//! that is not well-formed UTF-16 (a lone surrogate), or lengths that do not add up to the texts
+//! the flags announce, make the function answer `null`: `index.js` then takes the JSON entry
+//! point, which names what is wrong.
 //!
 //! With group settings, `index.js` also passes the users' object ids and the group listings (one
 //! JSON string), which the group scope decides from.
+//!
+//! For a large listing `index.js` starts the decisions on a thread of their own
+//! ([`filter_user_fields_start`], or the async variant on libuv's pool) and meanwhile checks the
+//! contract keys the filter does not read; if one is not what the entry point reads, the
+//! decisions are dropped and the entry point answers.
 //!
 //! If the filter ever reads another field of the user, this module and `index.js` must pass it
 //! too; `__test__/filter.test.mjs` compares every decision with `call('filter_users', ...)`.
@@ -23,7 +31,7 @@ use std::collections::HashMap;
 
 use entra_core::filter::{ExclusionReason, GroupMembership, UserFilter};
 use entra_core::model::{EntraUser, FilterOptions};
-use napi::bindgen_prelude::{AsyncTask, Uint8Array, Uint32Array};
+use napi::bindgen_prelude::{AsyncTask, Uint8Array, Uint16Array, Uint32Array};
 use napi::{Env, Task};
 use napi_derive::napi;
 
@@ -125,7 +133,35 @@ impl From<Decisions> for FilterDecisions {
     }
 }
 
-/// Sets an optional field of the scratch user without allocating once its buffer exists.
+/// Sets an optional field of the scratch user to a text given as UTF-16 code units, without
+/// allocating once its buffer exists; false when the units are not well-formed UTF-16.
+fn set_utf16(field: &mut Option<String>, units: Option<&[u16]>) -> bool {
+    let Some(units) = units else {
+        *field = None;
+        return true;
+    };
+    // Most texts are ASCII: one byte per unit, copied in one vectorized pass.
+    if units.iter().fold(0, |any, &u| any | u) < 0x80 {
+        let mut bytes = field.take().map(String::into_bytes).unwrap_or_default();
+        bytes.clear();
+        bytes.extend(units.iter().map(|&u| u.to_le_bytes()[0]));
+        // Always ASCII here, so always valid UTF-8.
+        *field = String::from_utf8(bytes).ok();
+        return field.is_some();
+    }
+    let text = field.get_or_insert_with(String::new);
+    text.clear();
+    for c in char::decode_utf16(units.iter().copied()) {
+        match c {
+            Ok(c) => text.push(c),
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+/// Sets an optional field of the scratch user to a text without allocating once its buffer
+/// exists.
 fn set(field: &mut Option<String>, text: Option<&str>) {
     match (field.as_mut(), text) {
         (_, None) => *field = None,
@@ -137,13 +173,41 @@ fn set(field: &mut Option<String>, text: Option<&str>) {
     }
 }
 
-/// Decides every user (see the module doc); `None` when `texts` does not hold exactly the texts
-/// `flags` announce or the options are not the contract's (the caller then takes the JSON entry
-/// point, which names what is wrong).
+/// The texts in order: each `next(true)` is the following text's code units, `next(false)` is
+/// no text; `None` once the lengths or the units run out.
+struct Texts<'a> {
+    units: &'a [u16],
+    lengths: std::slice::Iter<'a, u32>,
+}
+
+impl<'a> Texts<'a> {
+    fn next(&mut self, wanted: bool) -> Option<Option<&'a [u16]>> {
+        if !wanted {
+            return Some(None);
+        }
+        let len = usize::try_from(*self.lengths.next()?).ok()?;
+        if len > self.units.len() {
+            return None;
+        }
+        let (text, rest) = self.units.split_at(len);
+        self.units = rest;
+        Some(Some(text))
+    }
+
+    /// Whether every length and every unit was read.
+    fn finished(&self) -> bool {
+        self.units.is_empty() && self.lengths.len() == 0
+    }
+}
+
+/// Decides every user (see the module doc); `None` when `units` and `lengths` do not hold
+/// exactly the texts `flags` announce, a text is not well-formed UTF-16 or the options are not
+/// the contract's (the caller then takes the JSON entry point, which names what is wrong).
 fn decide(
     options: &str,
     flags: &[u8],
-    texts: &str,
+    units: &[u16],
+    lengths: &[u32],
     scope: Option<&str>,
 ) -> napi::Result<Option<Decisions>> {
     let Ok(options) = serde_json::from_str::<Option<FilterOptions>>(options) else {
@@ -171,46 +235,47 @@ fn decide(
     let mut patterns: Vec<String> = Vec::new();
     let mut pattern_index: HashMap<String, u32> = HashMap::new();
     let mut user = EntraUser::new("", "");
-    // An empty string holds no text at all (`split` would still give one empty piece).
-    let mut parts = texts.split('\0');
-    let mut empty = texts.is_empty();
-    let mut next = |wanted: bool| -> Option<Option<&str>> {
-        if !wanted {
-            return Some(None);
-        }
-        if empty {
-            return None;
-        }
-        let part = parts.next();
-        if part.is_none() {
-            empty = true;
-        }
-        part.map(Some)
+    let mut texts = Texts {
+        units,
+        lengths: lengths.iter(),
     };
     for (i, &f) in flags.iter().enumerate() {
         if let Some(id) = object_ids.as_ref().and_then(|ids| ids.get(i)) {
             user.entra_object_id.clone_from(id);
         }
         let user_type = f >> USER_TYPE_SHIFT;
+        let mail_is_upn = f & FLAG_MAIL_IS_UPN != 0;
         let (Some(upn), Some(mail), Some(name), Some(kind)) = (
-            next(f & FLAG_UPN != 0),
-            next(f & FLAG_MAIL != 0 && f & FLAG_MAIL_IS_UPN == 0),
-            next(f & FLAG_DISPLAY_NAME != 0),
-            next(user_type == USER_TYPE_TEXT),
+            texts.next(f & FLAG_UPN != 0),
+            texts.next(f & FLAG_MAIL != 0 && !mail_is_upn),
+            texts.next(f & FLAG_DISPLAY_NAME != 0),
+            texts.next(user_type == USER_TYPE_TEXT),
         ) else {
             return Ok(None);
         };
-        let mail = if f & FLAG_MAIL_IS_UPN != 0 { upn } else { mail };
-        let kind = match user_type {
-            USER_TYPE_MEMBER => Some("Member"),
-            USER_TYPE_GUEST => Some("Guest"),
-            _ => kind,
-        };
+        let well_formed = set_utf16(&mut user.user_principal_name, upn)
+            && set_utf16(&mut user.display_name, name)
+            && match user_type {
+                USER_TYPE_MEMBER => {
+                    set(&mut user.user_type, Some("Member"));
+                    true
+                }
+                USER_TYPE_GUEST => {
+                    set(&mut user.user_type, Some("Guest"));
+                    true
+                }
+                _ => set_utf16(&mut user.user_type, kind),
+            }
+            && if mail_is_upn {
+                set(&mut user.email, user.user_principal_name.as_deref());
+                true
+            } else {
+                set_utf16(&mut user.email, mail)
+            };
+        if !well_formed {
+            return Ok(None);
+        }
         user.account_enabled = f & FLAG_ENABLED != 0;
-        set(&mut user.user_principal_name, upn);
-        set(&mut user.email, mail);
-        set(&mut user.display_name, name);
-        set(&mut user.user_type, kind);
         let licensed = f & FLAG_LICENSED != 0;
         if licensed && user.assigned_license_sku_ids.is_empty() {
             user.assigned_license_sku_ids.push(String::new());
@@ -239,8 +304,8 @@ fn decide(
             }
         }
     }
-    // Every text announced was read; one more means a text held a NUL.
-    if next(true).is_some() {
+    // Every text announced was read, and nothing else was passed.
+    if !texts.finished() {
         return Ok(None);
     }
     Ok(Some(Decisions {
@@ -257,17 +322,21 @@ fn decide(
 pub fn filter_user_fields(
     options: String,
     flags: Uint8Array,
-    texts: String,
+    texts: Uint16Array,
+    lengths: Uint32Array,
     scope: Option<String>,
 ) -> napi::Result<Option<FilterDecisions>> {
-    errors::guard(|| Ok(decide(&options, &flags, &texts, scope.as_deref())?.map(Into::into)))
+    errors::guard(|| {
+        Ok(decide(&options, &flags, &texts, &lengths, scope.as_deref())?.map(Into::into))
+    })
 }
 
 /// [`filter_user_fields`] on libuv's worker pool.
 pub struct FilterFieldsTask {
     options: String,
     flags: Vec<u8>,
-    texts: String,
+    texts: Vec<u16>,
+    lengths: Vec<u32>,
     scope: Option<String>,
 }
 
@@ -281,6 +350,7 @@ impl Task for FilterFieldsTask {
                 &self.options,
                 &self.flags,
                 &self.texts,
+                &self.lengths,
                 self.scope.as_deref(),
             )
         })
@@ -291,18 +361,84 @@ impl Task for FilterFieldsTask {
     }
 }
 
-/// Like `filterUserFields`, as a Promise computed off the JavaScript thread.
+/// Like `filterUserFields`, as a Promise computed off the JavaScript thread (the arrays are
+/// copied first: the caller may reuse them).
 #[napi(ts_return_type = "Promise<FilterDecisions | null>")]
 pub fn filter_user_fields_async(
     options: String,
     flags: Uint8Array,
-    texts: String,
+    texts: Uint16Array,
+    lengths: Uint32Array,
     scope: Option<String>,
 ) -> AsyncTask<FilterFieldsTask> {
     AsyncTask::new(FilterFieldsTask {
         options,
         flags: flags.to_vec(),
-        texts,
+        texts: texts.to_vec(),
+        lengths: lengths.to_vec(),
         scope,
     })
+}
+
+/// Decisions being made on a thread of their own, started by [`filter_user_fields_start`]: the
+/// synchronous `filterUsers` checks the keys the filter does not read meanwhile, on the
+/// JavaScript thread, then waits for them with `finish`.
+#[napi]
+pub struct PendingDecisions {
+    state: Pending,
+}
+
+enum Pending {
+    /// Deciding on the thread.
+    Running(std::thread::JoinHandle<napi::Result<Option<Decisions>>>),
+    /// No thread could be started (`Some(Ok(None))`: the JSON entry point decides), or taken by
+    /// `finish` (`None`).
+    Done(Option<napi::Result<Option<Decisions>>>),
+}
+
+#[napi]
+impl PendingDecisions {
+    /// Waits for the decisions: what `filterUserFields` would have returned (or thrown). A second
+    /// call is an internal error.
+    #[napi]
+    pub fn finish(&mut self) -> napi::Result<Option<FilterDecisions>> {
+        let state = std::mem::replace(&mut self.state, Pending::Done(None));
+        let result = match state {
+            Pending::Running(handle) => handle
+                .join()
+                .unwrap_or_else(|payload| Err(errors::internal(errors::panic_message(&*payload)))),
+            Pending::Done(Some(result)) => result,
+            Pending::Done(None) => Err(errors::internal("the decisions were taken already")),
+        };
+        Ok(result?.map(Into::into))
+    }
+}
+
+/// Starts `filterUserFields` on a thread of its own (the arrays are copied first: the caller
+/// may reuse them); [`PendingDecisions::finish`] waits for it. If no thread can be started, the
+/// decisions are `null`, so `index.js` takes the JSON entry point.
+#[napi]
+pub fn filter_user_fields_start(
+    options: String,
+    flags: Uint8Array,
+    texts: Uint16Array,
+    lengths: Uint32Array,
+    scope: Option<String>,
+) -> PendingDecisions {
+    let mut task = FilterFieldsTask {
+        options,
+        flags: flags.to_vec(),
+        texts: texts.to_vec(),
+        lengths: lengths.to_vec(),
+        scope,
+    };
+    let spawned = std::thread::Builder::new()
+        .name("entra-sync-filter".into())
+        .spawn(move || task.compute());
+    PendingDecisions {
+        state: match spawned {
+            Ok(handle) => Pending::Running(handle),
+            Err(_) => Pending::Done(Some(Ok(None))),
+        },
+    }
 }

@@ -7,6 +7,7 @@
 //! so that the exports napi registers are reachable items, not dead code.
 
 pub mod auth;
+pub mod client_index;
 pub mod engine;
 pub mod errors;
 pub mod filter_fields;

@@ -16,4 +16,7 @@ function patchOf(a: Action): string {
 // A wrong function name for `call`.
 es.call('plan_everything', {})
 
+// Clients given to a preview of an index: they belong to the index.
+new es.ClientIndex([]).preview({ tenants: [], clients: [] })
+
 console.log(user, action, patchOf)

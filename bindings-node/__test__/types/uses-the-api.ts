@@ -49,6 +49,11 @@ const closedAt: string | null | undefined = ({ entraTenantId: 't', state: 'mappe
 console.log(created, withheldCount, planTenant, digest, version, versionViaCall, closedAt)
 const after: PlanInput = es.applyPlan(input, plan)
 const preview: PreviewOutput = es.previewMappings({ tenants: [{ entraTenantId: 't', domains: ['x.example'] }], clients: [{ clientId: 'c', domains: ['x.example'] }] })
+const clientIndex = new es.ClientIndex([{ clientId: 'c', domains: ['x.example'] }], { threshold: 0.8, topK: 3 })
+const indexed: PreviewOutput = clientIndex.preview({ tenants: [{ entraTenantId: 't', domains: ['x.example'] }], mappings: [] })
+const indexedCount: number = clientIndex.size
+const indexedAsync: Promise<PreviewOutput> = new es.ClientIndex(null).previewAsync({ tenants: [] })
+console.log(indexed, indexedCount, indexedAsync)
 const merged = es.mergeDiscovery({ listingComplete: true, known: [], listed: [{ entraTenantId: 't' }] })
 const changes = es.planMappingChanges({ operations: [{ kind: 'confirm', entraTenantId: 't', clientId: 'c' }] })
 const id: string = es.runId({ scope: 'tenant', trigger: 'manual', entraTenantId: 't', discriminator: { kind: 'request_key', key: 'k' } }, 2)

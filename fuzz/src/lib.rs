@@ -120,16 +120,24 @@ pub fn check_plan(input: &PlanInput) {
     // as it then was, so withheld inactivations may go through once the estate has grown) and
     // what they held up: a contact whose inactivation was withheld stays linked to its gone
     // user, so a listed user with its address is linked to it (and reactivates it) only once
-    // that inactivation goes through.
+    // that inactivation goes through; so does any other contact that user is linked to.
     let withheld: HashSet<(ActionKind, &str)> = plan
         .withheld
         .iter()
         .map(|a| (a.kind, a.entra_object_id.as_str()))
         .collect();
-    let held_up: HashSet<&str> = plan
+    let withheld_users: HashSet<&str> = plan
         .withheld
         .iter()
-        .filter_map(|a| a.contact_id.as_deref())
+        .map(|a| a.entra_object_id.as_str())
+        .collect();
+    // Every contact a withheld user is linked to (an input may link one user to several).
+    let held_up: HashSet<&str> = input
+        .links
+        .iter()
+        .filter(|l| l.active && withheld_users.contains(l.entra_object_id.as_str()))
+        .map(|l| l.contact_id.as_str())
+        .chain(plan.withheld.iter().filter_map(|a| a.contact_id.as_deref()))
         .collect();
     let freed = |a: &Action| {
         matches!(a.kind, ActionKind::Link | ActionKind::Reactivate)

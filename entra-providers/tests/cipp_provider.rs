@@ -519,14 +519,7 @@ async fn gateway_errors_are_retried_then_succeed() -> TestResult {
     mount_tenants(&server, None, Some(1)).await;
     let listing = list_tenants(&server).await?;
     assert_eq!(listing.tenants.len(), 2);
-    let calls = server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == "/api/ListTenants")
-        .count();
-    assert_eq!(calls, 4);
+    assert_eq!(requests_to(&server, Some("/api/ListTenants")).await, 4);
     Ok(())
 }
 
@@ -741,13 +734,7 @@ async fn validation_from_the_secret_store() -> TestResult {
     let message = settings.message.as_deref().unwrap_or_default();
     assert!(message.contains("entra_cipp_client_secret"), "{message}");
     assert!(!message.contains(CLIENT_ID), "{message}");
-    assert!(
-        server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
-    );
+    assert_eq!(requests_to(&server, None).await, 0);
     Ok(())
 }
 

@@ -17,6 +17,18 @@ pub async fn loopback() -> MockServer {
     MockServer::builder().listener(listener).start().await
 }
 
+/// How many requests `server` has received, all of them or only those to `path`: a test uses it
+/// to prove a call was retried (or never made) as often as the policy says.
+pub async fn requests_to(server: &MockServer, path: Option<&str>) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| path.is_none_or(|p| r.url.path() == p))
+        .count()
+}
+
 /// The body of a mounted answer.
 #[derive(Clone, Debug, Default)]
 pub enum Body {

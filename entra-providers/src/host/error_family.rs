@@ -2,6 +2,7 @@
 //! `store`, `sandbox`), so a binding's test hook can raise any code with the class it would
 //! really get, from one table instead of one per binding.
 
+use std::any::Any;
 use std::str::FromStr;
 
 use entra_core::engine::EngineErrorCode;
@@ -131,6 +132,19 @@ fn sandbox_kind(_code: &str) -> Option<ErrorKind> {
     None
 }
 
+/// The readable text of a panic payload, for the `internal` error a binding raises instead of
+/// letting a panic cross into Python or JavaScript.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    match payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+    {
+        Some(text) => format!("internal error (panic): {text}"),
+        None => "internal error (panic)".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +165,23 @@ mod tests {
             "galaxy".parse::<ErrorFamily>().unwrap_err().code(),
             "invalid_input"
         );
+    }
+
+    #[test]
+    fn a_panic_reads_as_its_message_whatever_its_payload() {
+        let cases: [(Box<dyn Any + Send>, &str); 3] = [
+            (
+                Box::new("index out of bounds"),
+                "internal error (panic): index out of bounds",
+            ),
+            (
+                Box::new(String::from("owned text")),
+                "internal error (panic): owned text",
+            ),
+            (Box::new(42_u8), "internal error (panic)"),
+        ];
+        for (payload, expected) in cases {
+            assert_eq!(panic_message(payload.as_ref()), expected);
+        }
     }
 }

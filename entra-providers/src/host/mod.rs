@@ -14,6 +14,8 @@
 //!   run and tenant context; [`error_family`]: error codes grouped as the bindings' classes are.
 //! - [`connection`]: the account's connection lifecycle (connect, record a validation,
 //!   disconnect, save the CIPP settings) over the sync store and the secret provider.
+//! - [`store_call`]: the store's host-facing calls by name, which both bindings' store classes
+//!   forward to.
 //! - `sandbox` (with the `sandbox` feature): the sandbox's credentials and ready-made provider
 //!   settings as JSON. The sandbox configuration itself is read by
 //!   [`crate::sandbox::SandboxConfig::from_json`].
@@ -32,6 +34,7 @@ pub mod rotation;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod settings;
+pub mod store_call;
 pub mod token_set;
 
 pub use connection::{
@@ -51,4 +54,5 @@ pub use settings::{
     AuthSettings, auth_settings_from_json, cipp_config_from_json, cipp_provider_from_json,
     graph_provider_from_json, graph_settings_from_json,
 };
+pub use store_call::{CallArgs, StoreAnswer, StoreCall};
 pub use token_set::{token_set_from_json, token_set_json};

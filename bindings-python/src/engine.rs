@@ -2,7 +2,6 @@
 //! with async methods returning asyncio awaitables. Progress arrives through a callback (called
 //! from the engine's worker threads); `CancelToken` stops a run between tenants.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use entra_core::clock::now_ms;
@@ -11,32 +10,39 @@ use entra_core::engine::{
     SyncAllOptions, SyncEngine as Engine, SyncOptions,
 };
 use entra_core::mapping::{MappingOperation, PreviewOptions};
-use entra_core::model::{
-    Client, Contact, Resolution, SettingsOverrides, SyncSettings, TenantMapping,
-};
+use entra_core::model::TenantMapping;
 use entra_core::store::{
     DEFAULT_ACCOUNT_ID, DynStore, MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore,
-    StoreError,
 };
-use entra_providers::host;
+use entra_providers::host::{self, CallArgs, HostError, StoreCall};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use serde::Serialize;
+use pyo3::types::{PyDict, PyTuple};
+use serde::de::DeserializeOwned;
 
 use crate::errors;
 use crate::providers::dyn_provider;
 use crate::{de, runtime, ser};
 
-/// A store call as an awaitable of its result.
-fn store_call<'py, T, Fut>(
+/// A call's positional arguments, read with the fast reader (`de::arg`).
+struct PyArgs<'a, 'py> {
     py: Python<'py>,
-    store: &DynStore,
-    call: impl FnOnce(DynStore) -> Fut,
-) -> PyResult<Bound<'py, PyAny>>
-where
-    Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
-    T: Serialize + Send + 'static,
-{
-    runtime::typed_awaitable(py, call(store.clone()))
+    args: &'a Bound<'py, PyTuple>,
+}
+
+impl CallArgs for PyArgs<'_, '_> {
+    type Error = PyErr;
+
+    fn error(&self, err: HostError) -> PyErr {
+        errors::error(self.py, &err)
+    }
+
+    fn arg<T: DeserializeOwned>(&self, index: usize, name: &str) -> PyResult<T> {
+        match self.args.get_item(index) {
+            Ok(value) => de::arg(self.py, &value, name),
+            Err(_) => de::arg(self.py, &self.py.None().into_bound(self.py), name),
+        }
+    }
 }
 
 /// What every store class shares: the store as the engine sees it, and the calls a host makes
@@ -59,112 +65,18 @@ impl Store {
 
 #[pymethods]
 impl Store {
-    /// Adds or replaces the host's clients (mapping candidates).
-    fn upsert_clients<'py>(
+    /// One of the store's calls by name (`entra_providers::host::StoreCall`), as an awaitable
+    /// of its answer; the package's store classes give each call its method.
+    #[pyo3(signature = (method, *args))]
+    fn _call<'py>(
         &self,
         py: Python<'py>,
-        clients: &Bound<'py, PyAny>,
+        method: &str,
+        args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let clients: Vec<Client> = de::arg(py, clients, "clients")?;
-        store_call(py, &self.store, |s| async move {
-            s.upsert_clients(&clients).await
-        })
-    }
-
-    /// Adds or replaces the host's contacts.
-    fn upsert_contacts<'py>(
-        &self,
-        py: Python<'py>,
-        contacts: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let contacts: Vec<Contact> = de::arg(py, contacts, "contacts")?;
-        store_call(py, &self.store, |s| async move {
-            s.upsert_contacts(&contacts).await
-        })
-    }
-
-    /// The stored managed tenants.
-    fn load_tenants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        store_call(py, &self.store, |s| async move { s.load_tenants().await })
-    }
-
-    /// The current mappings (mapped and skipped tenants).
-    fn load_mappings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        store_call(py, &self.store, |s| async move { s.load_mappings().await })
-    }
-
-    /// The reconciliation queue of one tenant, or of every tenant.
-    #[pyo3(signature = (tenant_id = None))]
-    fn load_queue<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        store_call(py, &self.store, |s| async move {
-            s.load_queue(tenant_id.as_deref()).await
-        })
-    }
-
-    /// Records an operator's answer to a queued identity; it sticks across runs.
-    fn resolve_queue_item<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-        resolution: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let resolution: Resolution = de::arg(py, resolution, "resolution")?;
-        store_call(py, &self.store, |s| async move {
-            s.resolve_queue_item(&tenant_id, &resolution).await
-        })
-    }
-
-    /// One run record, or None.
-    fn load_run<'py>(&self, py: Python<'py>, run_id: String) -> PyResult<Bound<'py, PyAny>> {
-        store_call(
-            py,
-            &self.store,
-            |s| async move { s.load_run(&run_id).await },
-        )
-    }
-
-    /// The per-tenant results of a run.
-    fn load_tenant_results<'py>(
-        &self,
-        py: Python<'py>,
-        run_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        store_call(py, &self.store, |s| async move {
-            s.load_tenant_results(&run_id).await
-        })
-    }
-
-    /// A tenant's sync settings (the defaults when none were saved).
-    fn load_sync_settings<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        store_call(py, &self.store, |s| async move {
-            s.load_sync_settings(&tenant_id).await
-        })
-    }
-
-    /// Saves a tenant's sync settings (field toggles, patterns, safety limits).
-    fn save_sync_settings<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-        settings: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let settings: SyncSettings = de::arg(py, settings, "settings")?;
-        store_call(py, &self.store, |s| async move {
-            s.save_sync_settings(&tenant_id, &settings).await
-        })
-    }
-
-    /// Everything the store holds, for inspection and tests.
-    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        store_call(py, &self.store, |s| async move { s.snapshot().await })
+        let call = StoreCall::read(method, &PyArgs { py, args })?;
+        let store = self.store.clone();
+        runtime::typed_awaitable(py, async move { call.run(store.as_ref(), now_ms()).await })
     }
 
     /// The PSA account whose records this store reads and writes (`"default"` unless opened
@@ -172,94 +84,6 @@ impl Store {
     #[getter]
     fn account_id(&self) -> String {
         self.store.account_id().to_string()
-    }
-
-    /// A settings layer: the account-wide defaults (`tenant_id=None`) or one tenant's overrides
-    /// (only the fields it sets).
-    #[pyo3(signature = (tenant_id = None))]
-    fn load_settings_overrides<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        store_call(py, &self.store, |s| async move {
-            s.load_settings_overrides(tenant_id.as_deref()).await
-        })
-    }
-
-    /// Replaces a settings layer (`tenant_id=None`: the account-wide defaults); `{}` forgets it.
-    /// Unknown keys and a `syncIntervalMinutes` outside 5..=10080 raise `InvalidInput`.
-    #[pyo3(signature = (overrides, tenant_id = None))]
-    fn save_settings_overrides<'py>(
-        &self,
-        py: Python<'py>,
-        overrides: &Bound<'py, PyAny>,
-        tenant_id: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let value: serde_json::Value = de::arg(py, overrides, "overrides")?;
-        let overrides =
-            SettingsOverrides::from_json(&value).map_err(|e| errors::core_error(py, &e))?;
-        store_call(py, &self.store, |s| async move {
-            s.save_settings_overrides(tenant_id.as_deref(), &overrides)
-                .await
-        })
-    }
-
-    /// A tenant's effective settings and, per field, `{value, source}` with source `default`,
-    /// `account` or `tenant`.
-    fn resolve_sync_settings<'py>(
-        &self,
-        py: Python<'py>,
-        tenant_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        store_call(py, &self.store, |s| async move {
-            s.resolve_sync_settings(&tenant_id).await
-        })
-    }
-
-    /// The account's connections: `{active, history}`.
-    fn connection_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::typed_awaitable(
-            py,
-            async move { host::connection_status_json(s.as_ref()).await },
-        )
-    }
-
-    /// Connects with `connection_type` (`"direct"` or `"cipp"`): `{connection, secretsToClear}`;
-    /// the host deletes `secretsToClear` (the other type's secret names) from its vault.
-    fn connect<'py>(
-        &self,
-        py: Python<'py>,
-        connection_type: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::typed_awaitable(py, async move {
-            host::connect_json(s.as_ref(), &connection_type, now_ms()).await
-        })
-    }
-
-    /// Records a provider's validation report (`{ok, checks}`) on the active connection:
-    /// `connected` or `validation_failed`. Raises `NotFound` without an active connection.
-    fn record_validation<'py>(
-        &self,
-        py: Python<'py>,
-        report: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let report: serde_json::Value = de::arg(py, report, "report")?;
-        let s = self.store.clone();
-        runtime::typed_awaitable(py, async move {
-            host::record_validation_json(s.as_ref(), &report, now_ms()).await
-        })
-    }
-
-    /// Disconnects: `{connection, secretsToClear}` with BOTH types' secret names for the host
-    /// to delete. Mappings, links and run history are kept.
-    fn disconnect<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let s = self.store.clone();
-        runtime::typed_awaitable(py, async move {
-            host::disconnect_json(s.as_ref(), now_ms()).await
-        })
     }
 }
 
@@ -274,7 +98,7 @@ fn cipp_secrets(py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<Py<PyAn
 }
 
 /// The reference in-memory store: for tests, demos and embedding.
-#[pyclass(extends = Store, frozen, module = "entra_sync")]
+#[pyclass(extends = Store, subclass, frozen, module = "entra_sync")]
 #[derive(Default)]
 pub struct MemoryStore;
 
@@ -295,33 +119,33 @@ impl MemoryStore {
 }
 
 /// The durable embedded store: one SQLite file (created with its schema when missing).
-#[pyclass(extends = Store, frozen, module = "entra_sync")]
+#[pyclass(extends = Store, subclass, frozen, module = "entra_sync")]
 #[derive(Default)]
 pub struct SqliteStore;
 
 #[pymethods]
 impl SqliteStore {
     /// `account_id`: the PSA account this store serves in the database (default `"default"`);
-    /// one file holds many accounts, each store reads and writes only its own.
+    /// one file holds many accounts, each store reads and writes only its own. `path=None`: a
+    /// private in-memory database, gone when the store is dropped.
     #[new]
     #[pyo3(signature = (path, account_id = None))]
     fn new(
         py: Python<'_>,
-        path: std::path::PathBuf,
+        path: Option<std::path::PathBuf>,
         account_id: Option<String>,
     ) -> PyResult<PyClassInitializer<Self>> {
-        let account = account_id.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
-        let opened = py.detach(|| RustSqliteStore::open_for_account(path, &account));
+        let opened = match (path, account_id) {
+            (None, None) => RustSqliteStore::open_in_memory(),
+            (path, account) => {
+                let path = path.unwrap_or_else(|| ":memory:".into());
+                let account = account.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_string());
+                py.detach(|| RustSqliteStore::open_for_account(path, &account))
+            }
+        };
         Ok(Store::init(Arc::new(
             opened.map_err(|e| errors::error(py, &e))?,
         )))
-    }
-
-    /// A private in-memory database, gone when the store is dropped.
-    #[staticmethod]
-    fn in_memory(py: Python<'_>) -> PyResult<Py<Self>> {
-        let store = RustSqliteStore::open_in_memory().map_err(|e| errors::error(py, &e))?;
-        Py::new(py, Store::init(Arc::new(store)))
     }
 }
 
@@ -350,20 +174,52 @@ impl CancelToken {
     }
 }
 
-/// The engine's options for a run of `sync_all` / `sync_client`: the request with its trigger,
-/// the host's progress callback and its cancel token.
+/// The engine's options for a run of `sync_all` / `sync_client` from their keyword arguments
+/// (`**options` of `function`, documented on `sync_all`): a misspelt keyword or a wrong type is a
+/// `TypeError`, as for any Python function.
 fn run_options(
     py: Python<'_>,
-    request: RunRequest,
-    trigger: &str,
-    on_progress: Option<Py<PyAny>>,
-    cancel: Option<&Bound<'_, CancelToken>>,
+    function: &str,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<SyncAllOptions> {
+    let mut request = RunRequest::default();
+    let mut trigger = String::from("manual");
+    let mut on_progress = None;
+    let mut cancel = None;
+    for (key, value) in options.map(|o| o.iter()).into_iter().flatten() {
+        let key: String = key.extract()?;
+        let wrong = |e: PyErr| PyTypeError::new_err(format!("{function}() argument '{key}': {e}"));
+        match key.as_str() {
+            "dry_run" => request.dry_run = value.extract().map_err(wrong)?,
+            "use_delta" => request.use_delta = value.extract().map_err(wrong)?,
+            "concurrency" => request.concurrency = value.extract().map_err(wrong)?,
+            "trigger" => trigger = value.extract().map_err(wrong)?,
+            "request_key" => request.request_key = value.extract().map_err(wrong)?,
+            "bucket_seconds" => request.bucket_seconds = value.extract().map_err(wrong)?,
+            "on_progress" => on_progress = (!value.is_none()).then(|| value.unbind()),
+            "cancel" if value.is_none() => cancel = None,
+            "cancel" => {
+                cancel = Some(
+                    value
+                        .cast::<CancelToken>()
+                        .map_err(|e| wrong(e.into()))?
+                        .get()
+                        .inner
+                        .clone(),
+                )
+            }
+            other => {
+                return Err(PyTypeError::new_err(format!(
+                    "{function}() got an unexpected keyword argument '{other}'"
+                )));
+            }
+        }
+    }
     let mut options = request
-        .with_trigger_name(trigger)
+        .with_trigger_name(&trigger)
         .and_then(RunRequest::into_options)
         .map_err(|e| errors::core_error(py, &e))?;
-    options.cancel = cancel.map(|c| c.get().inner.clone());
+    options.cancel = cancel;
     options.progress = on_progress.map(progress_callback);
     Ok(options)
 }
@@ -457,81 +313,34 @@ impl SyncEngine {
     }
 
     /// Syncs every mapped tenant with bounded concurrency; one tenant's failure never stops the
-    /// others. `on_progress(event)` receives `run_started`, `tenant_started`, `tenant_finished`
-    /// and `run_finished` events from the engine's worker threads (keep it quick). The same
-    /// `request_key` names the same run: a running run is joined, a cancelled one resumed.
-    #[pyo3(signature = (
-        dry_run = false,
-        use_delta = true,
-        concurrency = 4,
-        trigger = "manual",
-        request_key = None,
-        bucket_seconds = 300,
-        on_progress = None,
-        cancel = None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    /// others. Keyword options: `dry_run=False`, `use_delta=True`, `concurrency=4`,
+    /// `trigger="manual"`, `request_key=None`, `bucket_seconds=300`, `on_progress=None`,
+    /// `cancel=None`. `on_progress(event)` receives `run_started`, `tenant_started`,
+    /// `tenant_finished` and `run_finished` events from the engine's worker threads (keep it
+    /// quick). The same `request_key` names the same run: a running run is joined, a cancelled
+    /// one resumed.
+    #[pyo3(signature = (**options))]
     fn sync_all<'py>(
         &self,
         py: Python<'py>,
-        dry_run: bool,
-        use_delta: bool,
-        concurrency: usize,
-        trigger: &str,
-        request_key: Option<String>,
-        bucket_seconds: u64,
-        on_progress: Option<Py<PyAny>>,
-        cancel: Option<&Bound<'py, CancelToken>>,
+        options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request = RunRequest {
-            dry_run,
-            use_delta,
-            concurrency,
-            request_key,
-            bucket_seconds,
-            ..RunRequest::default()
-        };
-        let options = run_options(py, request, trigger, on_progress, cancel)?;
+        let options = run_options(py, "sync_all", options)?;
         let e = self.inner.clone();
         runtime::typed_awaitable(py, async move { e.sync_all(options).await })
     }
 
     /// "Sync now" on a client: every tenant mapped to `client_id` as one recorded run of scope
-    /// `client` (same options as `sync_all`). Raises `NotMapped` when no tenant is mapped to it.
-    #[pyo3(signature = (
-        client_id,
-        dry_run = false,
-        use_delta = true,
-        concurrency = 4,
-        trigger = "manual",
-        request_key = None,
-        bucket_seconds = 300,
-        on_progress = None,
-        cancel = None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    /// `client` (the keyword options of `sync_all`). Raises `NotMapped` when no tenant is mapped
+    /// to it.
+    #[pyo3(signature = (client_id, **options))]
     fn sync_client<'py>(
         &self,
         py: Python<'py>,
         client_id: String,
-        dry_run: bool,
-        use_delta: bool,
-        concurrency: usize,
-        trigger: &str,
-        request_key: Option<String>,
-        bucket_seconds: u64,
-        on_progress: Option<Py<PyAny>>,
-        cancel: Option<&Bound<'py, CancelToken>>,
+        options: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request = RunRequest {
-            dry_run,
-            use_delta,
-            concurrency,
-            request_key,
-            bucket_seconds,
-            ..RunRequest::default()
-        };
-        let options = run_options(py, request, trigger, on_progress, cancel)?;
+        let options = run_options(py, "sync_client", options)?;
         let e = self.inner.clone();
         runtime::typed_awaitable(py, async move { e.sync_client(&client_id, options).await })
     }

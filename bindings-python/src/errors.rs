@@ -7,11 +7,11 @@
 //! [`Classified`]) by one exhaustive match, never from its code string. The table of every code
 //! is `docs/errors.md`.
 
-use std::any::Any;
 use std::error::Error as StdError;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use entra_core::{BindingErrorCode, Classified, CoreErrorCode, ErrorKind};
+pub use entra_providers::host::error_family::panic_message;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -192,17 +192,6 @@ pub fn raised_type(py: Python<'_>, err: &PyErr) -> String {
         .qualname()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "an exception".to_string())
-}
-
-/// The readable text of a panic payload.
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("internal error (panic): {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("internal error (panic): {s}")
-    } else {
-        "internal error (panic)".to_string()
-    }
 }
 
 /// Runs `f`, turning a Rust panic into `EntraSyncError(code="internal")` instead of an abort or

@@ -21,6 +21,7 @@ import inspect
 from typing import Any, AsyncIterator, Dict
 
 from . import _native
+from ._stores import MemoryStore, SqliteStore
 from ._native import (
     AuthError,
     CancelToken,
@@ -33,10 +34,8 @@ from ._native import (
     InvalidInput,
     InvalidPattern,
     MappingConflict,
-    MemoryStore,
     Sandbox,
     SandboxError,
-    SqliteStore,
     StaleMapping,
     StoreError,
     SyncEngine,

@@ -698,38 +698,42 @@ class Store {
   constructor(handle) {
     Object.defineProperty(this, '_native', { value: handle })
   }
+  /** A call of the Rust host layer's store by name, each argument written as JSON. */
+  _call(method, ...args) {
+    return jsonPromise(() => this._native.call(method, args.map((a, i) => toJson(a, STORE_ARGS[method]?.[i]))))
+  }
   upsertClients(clients) {
-    return jsonPromise(() => this._native.upsertClients(toJson(clients, 'clients')))
+    return this._call('upsert_clients', clients)
   }
   upsertContacts(contacts) {
-    return jsonPromise(() => this._native.upsertContacts(toJson(contacts, 'contacts')))
+    return this._call('upsert_contacts', contacts)
   }
   loadTenants() {
-    return jsonPromise(() => this._native.loadTenants())
+    return this._call('load_tenants')
   }
   loadMappings() {
-    return jsonPromise(() => this._native.loadMappings())
+    return this._call('load_mappings')
   }
   loadQueue(tenantId = null) {
-    return jsonPromise(() => this._native.loadQueue(tenantId))
+    return this._call('load_queue', tenantId)
   }
   resolveQueueItem(tenantId, resolution) {
-    return jsonPromise(() => this._native.resolveQueueItem(tenantId, toJson(resolution, 'resolution')))
+    return this._call('resolve_queue_item', tenantId, resolution)
   }
   loadRun(runId) {
-    return jsonPromise(() => this._native.loadRun(runId))
+    return this._call('load_run', runId)
   }
   loadTenantResults(runId) {
-    return jsonPromise(() => this._native.loadTenantResults(runId))
+    return this._call('load_tenant_results', runId)
   }
   loadSyncSettings(tenantId) {
-    return jsonPromise(() => this._native.loadSyncSettings(tenantId))
+    return this._call('load_sync_settings', tenantId)
   }
   saveSyncSettings(tenantId, settings) {
-    return jsonPromise(() => this._native.saveSyncSettings(tenantId, toJson(settings, 'settings')))
+    return this._call('save_sync_settings', tenantId, settings)
   }
   snapshot() {
-    return jsonPromise(() => this._native.snapshot())
+    return this._call('snapshot')
   }
   /** The PSA account whose records this store reads and writes. */
   get accountId() {
@@ -737,32 +741,42 @@ class Store {
   }
   /** A settings layer: the account-wide defaults (no `tenantId`) or a tenant's overrides. */
   loadSettingsOverrides(tenantId = null) {
-    return jsonPromise(() => this._native.loadSettingsOverrides(tenantId))
+    return this._call('load_settings_overrides', tenantId)
   }
   /** Replaces a settings layer (no `tenantId`: the account-wide defaults); `{}` forgets it. */
   saveSettingsOverrides(overrides, tenantId = null) {
-    return jsonPromise(() => this._native.saveSettingsOverrides(toJson(overrides, 'overrides'), tenantId))
+    return this._call('save_settings_overrides', overrides, tenantId)
   }
   /** A tenant's effective settings and, per field, `{value, source}`. */
   resolveSyncSettings(tenantId) {
-    return jsonPromise(() => this._native.resolveSyncSettings(tenantId))
+    return this._call('resolve_sync_settings', tenantId)
   }
   /** The account's connections: `{active, history}`. */
   connectionStatus() {
-    return jsonPromise(() => this._native.connectionStatus())
+    return this._call('connection_status')
   }
   /** Connects (`'direct'` or `'cipp'`): `{connection, secretsToClear}`; delete those secrets. */
   connect(connectionType) {
-    return jsonPromise(() => this._native.connect(connectionType))
+    return this._call('connect', connectionType)
   }
   /** Records a provider's validation report on the active connection. */
   recordValidation(report) {
-    return jsonPromise(() => this._native.recordValidation(toJson(report, 'report')))
+    return this._call('record_validation', report)
   }
   /** Disconnects: `{connection, secretsToClear}` with both types' secret names. */
   disconnect() {
-    return jsonPromise(() => this._native.disconnect())
+    return this._call('disconnect')
   }
+}
+
+/** The names of each store call's arguments, for the message when one cannot be written. */
+const STORE_ARGS = {
+  upsert_clients: ['clients'],
+  upsert_contacts: ['contacts'],
+  resolve_queue_item: ['tenantId', 'resolution'],
+  save_sync_settings: ['tenantId', 'settings'],
+  save_settings_overrides: ['overrides', 'tenantId'],
+  record_validation: ['report'],
 }
 
 /** The reference in-memory store: for tests, demos and embedding. `accountId`: the PSA account
@@ -839,12 +853,12 @@ class SyncEngine {
   /** Syncs every mapped tenant. `onProgress(event)` receives the run's progress events; an
    * aborted `signal` stops the run between tenants (it ends `cancelled`). */
   syncAll(options = {}) {
-    return runWith(options, (rest, progress, token) => this._native.syncAll(rest, progress, token))
+    return runWith(options, (rest, progress, token) => this._native.syncRun(null, rest, progress, token))
   }
   /** "Sync now" on a client: every tenant mapped to `clientId` as one recorded run (scope
    * `client`); options, `onProgress` and `signal` as `syncAll`'s. */
   syncClient(clientId, options = {}) {
-    return runWith(options, (rest, progress, token) => this._native.syncClient(clientId, rest, progress, token))
+    return runWith(options, (rest, progress, token) => this._native.syncRun(clientId, rest, progress, token))
   }
   /** Discovery as a recorded run (scope `discovery`): `{run, report, joined}`. */
   discoverRun(options = {}) {

@@ -11,14 +11,11 @@ use entra_core::engine::{
     SyncEngine as Engine, SyncOptions,
 };
 use entra_core::mapping::{MappingOperation, PreviewOptions};
-use entra_core::model::{
-    Client, Contact, Resolution, SettingsOverrides, SyncSettings, TenantMapping,
-};
+use entra_core::model::TenantMapping;
 use entra_core::store::{
     DEFAULT_ACCOUNT_ID, DynStore, MemoryStore as RustMemoryStore, SqliteStore as RustSqliteStore,
-    StoreError,
 };
-use entra_providers::host::{self, HostError};
+use entra_providers::host::{self, CallArgs, HostError, StoreCall};
 use napi::Env;
 use napi::bindgen_prelude::{Function, PromiseRaw};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
@@ -42,10 +39,6 @@ fn engine_error(err: EngineError) -> napi::Error {
         | EngineError::ClientNotMapped { .. }
         | EngineError::AttemptsExhausted { .. } => errors::error(&err),
     }
-}
-
-fn store_err(err: StoreError) -> napi::Error {
-    errors::error(&err)
 }
 
 /// Reads JSON text into a typed record of the contract.
@@ -106,147 +99,22 @@ impl Store {
         })
     }
 
-    /// Adds or replaces the host's clients (mapping candidates).
+    /// One of the store's calls by name (`entra_providers::host::StoreCall`), each argument as
+    /// JSON text; `index.js` gives each call its method.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn upsert_clients<'e>(
+    pub fn call<'e>(
         &self,
         env: &'e Env,
-        clients: String,
+        method: String,
+        args: Vec<String>,
     ) -> napi::Result<PromiseRaw<'e, String>> {
-        let clients: Vec<Client> = arg(&clients, "clients")?;
+        let call = StoreCall::read(&method, &JsonArgs(&args))?;
         let s = self.store.clone();
         json_promise(
             env,
-            async move { s.upsert_clients(&clients).await },
-            store_err,
+            async move { call.run(s.as_ref(), now_ms()).await },
+            host_err,
         )
-    }
-
-    /// Adds or replaces the host's contacts.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn upsert_contacts<'e>(
-        &self,
-        env: &'e Env,
-        contacts: String,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let contacts: Vec<Contact> = arg(&contacts, "contacts")?;
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { s.upsert_contacts(&contacts).await },
-            store_err,
-        )
-    }
-
-    /// The stored managed tenants.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn load_tenants<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(env, async move { s.load_tenants().await }, store_err)
-    }
-
-    /// The current mappings (mapped and skipped tenants).
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn load_mappings<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(env, async move { s.load_mappings().await }, store_err)
-    }
-
-    /// The reconciliation queue of one tenant, or of every tenant.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn load_queue<'e>(
-        &self,
-        env: &'e Env,
-        tenant_id: Option<String>,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { s.load_queue(tenant_id.as_deref()).await },
-            store_err,
-        )
-    }
-
-    /// Records an operator's answer to a queued identity; it sticks across runs.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn resolve_queue_item<'e>(
-        &self,
-        env: &'e Env,
-        tenant_id: String,
-        resolution: String,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let resolution: Resolution = arg(&resolution, "resolution")?;
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { s.resolve_queue_item(&tenant_id, &resolution).await },
-            store_err,
-        )
-    }
-
-    /// One run record, or null.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn load_run<'e>(
-        &self,
-        env: &'e Env,
-        run_id: String,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(env, async move { s.load_run(&run_id).await }, store_err)
-    }
-
-    /// The per-tenant results of a run.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn load_tenant_results<'e>(
-        &self,
-        env: &'e Env,
-        run_id: String,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { s.load_tenant_results(&run_id).await },
-            store_err,
-        )
-    }
-
-    /// A tenant's sync settings (the defaults when none were saved).
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn load_sync_settings<'e>(
-        &self,
-        env: &'e Env,
-        tenant_id: String,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { s.load_sync_settings(&tenant_id).await },
-            store_err,
-        )
-    }
-
-    /// Saves a tenant's sync settings (field toggles, patterns, safety limits).
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn save_sync_settings<'e>(
-        &self,
-        env: &'e Env,
-        tenant_id: String,
-        settings: String,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let settings: SyncSettings = arg(&settings, "settings")?;
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { s.save_sync_settings(&tenant_id, &settings).await },
-            store_err,
-        )
-    }
-
-    /// Everything the store holds, for inspection and tests.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn snapshot<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(env, async move { s.snapshot().await }, store_err)
     }
 
     /// The PSA account whose records this store reads and writes.
@@ -254,111 +122,39 @@ impl Store {
     pub fn account_id(&self) -> String {
         self.store.account_id().to_string()
     }
+}
 
-    /// A settings layer: the account-wide defaults (no `tenantId`) or one tenant's overrides.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn load_settings_overrides<'e>(
-        &self,
-        env: &'e Env,
-        tenant_id: Option<String>,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { s.load_settings_overrides(tenant_id.as_deref()).await },
-            store_err,
-        )
+/// A store call's arguments: one JSON text each, named in camelCase in error messages.
+struct JsonArgs<'a>(&'a [String]);
+
+impl CallArgs for JsonArgs<'_> {
+    type Error = napi::Error;
+
+    fn error(&self, err: HostError) -> napi::Error {
+        errors::error(&err)
     }
 
-    /// Replaces a settings layer (no `tenantId`: the account-wide defaults); `{}` forgets it.
-    /// Unknown keys and a `syncIntervalMinutes` outside 5..=10080 are `invalid_input`.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn save_settings_overrides<'e>(
-        &self,
-        env: &'e Env,
-        overrides: String,
-        tenant_id: Option<String>,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let value = parse(&overrides, "overrides")?;
-        let overrides = SettingsOverrides::from_json(&value).map_err(|e| errors::error(&e))?;
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move {
-                s.save_settings_overrides(tenant_id.as_deref(), &overrides)
-                    .await
-            },
-            store_err,
-        )
+    fn arg<T: DeserializeOwned>(&self, index: usize, name: &str) -> napi::Result<T> {
+        let text = self.0.get(index).map_or("null", String::as_str);
+        arg(text, &camel_case(name))
     }
+}
 
-    /// A tenant's effective settings and, per field, `{value, source}`.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn resolve_sync_settings<'e>(
-        &self,
-        env: &'e Env,
-        tenant_id: String,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { s.resolve_sync_settings(&tenant_id).await },
-            store_err,
-        )
+/// `tenant_id` as `tenantId`: the name JavaScript callers know an argument by.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
     }
-
-    /// The account's connections: `{active, history}`.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn connection_status<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { host::connection_status_json(s.as_ref()).await },
-            host_err,
-        )
-    }
-
-    /// Connects with `connectionType`: `{connection, secretsToClear}`.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn connect<'e>(
-        &self,
-        env: &'e Env,
-        connection_type: String,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { host::connect_json(s.as_ref(), &connection_type, now_ms()).await },
-            host_err,
-        )
-    }
-
-    /// Records a validation report (`{ok, checks}`) on the active connection.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn record_validation<'e>(
-        &self,
-        env: &'e Env,
-        report: String,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let report = parse(&report, "report")?;
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { host::record_validation_json(s.as_ref(), &report, now_ms()).await },
-            host_err,
-        )
-    }
-
-    /// Disconnects: `{connection, secretsToClear}` with both types' secret names.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn disconnect<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
-        let s = self.store.clone();
-        json_promise(
-            env,
-            async move { host::disconnect_json(s.as_ref(), now_ms()).await },
-            host_err,
-        )
-    }
+    out
 }
 
 fn host_err(err: HostError) -> napi::Error {
@@ -501,50 +297,34 @@ impl SyncEngine {
         )
     }
 
-    /// Syncs every mapped tenant with bounded concurrency; one tenant's failure never stops the
-    /// others. `onProgress(eventJson)` receives `run_started`, `tenant_started`,
-    /// `tenant_finished` and `run_finished` events. The same `requestKey` names the same run:
-    /// a running run is joined, a cancelled one resumed.
+    /// Syncs every mapped tenant (`clientId` null), or every tenant mapped to one client as a run
+    /// of scope `client` ("Sync now"; `not_mapped` when none is), with bounded concurrency; one
+    /// tenant's failure never stops the others. `onProgress(eventJson)` receives `run_started`,
+    /// `tenant_started`, `tenant_finished` and `run_finished` events. The same `requestKey`
+    /// names the same run: a running run is joined, a cancelled one resumed.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn sync_all<'e>(
+    pub fn sync_run<'e>(
         &self,
         env: &'e Env,
+        client_id: Option<String>,
         options: Option<String>,
         #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_progress: Option<
             Function<'_, String, ()>,
         >,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'e, String>> {
-        let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
-        let mut options = SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))?;
-        options.cancel = cancel.map(|c| c.inner.clone());
-        options.progress = on_progress.map(progress_callback).transpose()?;
-        let e = self.inner.clone();
-        json_promise(env, async move { e.sync_all(options).await }, engine_error)
-    }
-
-    /// "Sync now" on a client: every tenant mapped to `clientId` as one recorded run of scope
-    /// `client` (options and progress events as `syncAll`'s). `not_mapped` when no tenant is
-    /// mapped to it.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn sync_client<'e>(
-        &self,
-        env: &'e Env,
-        client_id: String,
-        options: Option<String>,
-        #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_progress: Option<
-            Function<'_, String, ()>,
-        >,
-        cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'e, String>> {
-        let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
-        let mut options = SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))?;
+        let mut options = run_options(options)?;
         options.cancel = cancel.map(|c| c.inner.clone());
         options.progress = on_progress.map(progress_callback).transpose()?;
         let e = self.inner.clone();
         json_promise(
             env,
-            async move { e.sync_client(&client_id, options).await },
+            async move {
+                match client_id {
+                    Some(client_id) => e.sync_client(&client_id, options).await,
+                    None => e.sync_all(options).await,
+                }
+            },
             engine_error,
         )
     }
@@ -557,8 +337,7 @@ impl SyncEngine {
         env: &'e Env,
         options: Option<String>,
     ) -> napi::Result<PromiseRaw<'e, String>> {
-        let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
-        let options = SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))?;
+        let options = run_options(options)?;
         let e = self.inner.clone();
         json_promise(
             env,
@@ -566,6 +345,12 @@ impl SyncEngine {
             engine_error,
         )
     }
+}
+
+/// A run's options from their JSON text (absent: the defaults).
+fn run_options(options: Option<String>) -> napi::Result<SyncAllOptions> {
+    let options = parse(options.as_deref().unwrap_or("{}"), "options")?;
+    SyncAllOptions::from_json(&options).map_err(|e| errors::error(&e))
 }
 
 /// The engine's progress callback calling a JS function with each event's JSON. The function is

@@ -6,11 +6,11 @@
 //! The kind of an error comes from its Rust [`ErrorKind`] (every error type implements
 //! [`Classified`]), never from its code string. The table of every code is `docs/errors.md`.
 
-use std::any::Any;
 use std::error::Error as StdError;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use entra_core::{BindingErrorCode, Classified, CoreErrorCode, ErrorKind};
+pub use entra_providers::host::error_family::panic_message;
 use napi_derive::napi;
 use serde_json::{Value, json};
 
@@ -97,17 +97,6 @@ fn cause_chain(source: Option<&(dyn StdError + 'static)>) -> Option<Value> {
 /// An internal failure (a caught panic, a lost task): code `internal`.
 pub fn internal(message: impl Into<String>) -> napi::Error {
     binding(BindingErrorCode::Internal, &message.into())
-}
-
-/// The readable text of a panic payload.
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("internal error (panic): {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("internal error (panic): {s}")
-    } else {
-        "internal error (panic)".to_string()
-    }
 }
 
 /// Runs `f`, turning a Rust panic into an error with code `internal` instead of an abort.

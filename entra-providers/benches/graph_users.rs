@@ -1,29 +1,15 @@
 //! Reading a full `/v1.0/users` page (999 users, every contract property selected) into
 //! canonical records: the CPU side of listing a large customer tenant.
 
+mod support;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use entra_providers::graph::{parse_users_page, user_from_graph};
 use entra_providers::http::parse_json;
 use serde_json::{Value, json};
 
 fn page(rows: usize) -> String {
-    let value: Vec<Value> = (0..rows)
-        .map(|i| {
-            json!({
-                "id": format!("00000000-0000-4000-8000-{i:012}"),
-                "userPrincipalName": format!("user{i}@contoso.com"),
-                "mail": format!("user{i}@contoso.com"),
-                "otherMails": [],
-                "proxyAddresses": [format!("SMTP:user{i}@contoso.com"), format!("smtp:u{i}@contoso.onmicrosoft.com")],
-                "displayName": format!("User Number {i}"), "givenName": "User", "surname": format!("Number {i}"),
-                "accountEnabled": i % 7 != 0, "userType": "Member", "jobTitle": "Engineer",
-                "mobilePhone": null, "businessPhones": ["+1 425 555 0100"], "department": "R&D",
-                "companyName": null, "onPremisesSyncEnabled": null,
-                "assignedLicenses": [{"disabledPlans": [], "skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df"}],
-                "createdDateTime": "2024-03-01T09:15:00Z"
-            })
-        })
-        .collect();
+    let value: Vec<Value> = (0..rows).map(support::graph_user).collect();
     json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
         "@odata.nextLink": "https://graph.microsoft.com/v1.0/users?$top=999&$skiptoken=RFNwdAIAAQAAAD8",

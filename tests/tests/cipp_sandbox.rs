@@ -2,13 +2,14 @@
 //! estate through `ListTenants` and `ListGraphRequest`, with gateway faults, a listing that fails
 //! half-way, token revocation, access denials and connection validation.
 
-use std::collections::BTreeSet;
-
-use entra_core::model::EntraUser;
 use entra_core::provider::EntraProvider;
 use entra_providers::cipp::{CippConfig, CippProvider, validate_cipp_connection};
 use entra_providers::http::HttpPolicy;
 use entra_providers::sandbox::{CippDenial, Faults, Sandbox, SandboxConfig, TokenFault};
+
+mod support;
+
+use support::listing::{estate_in_listing, sorted};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -47,34 +48,13 @@ fn provider(sandbox: &Sandbox) -> Result<CippProvider, Box<dyn std::error::Error
     Ok(CippProvider::new(config(sandbox))?)
 }
 
-fn sorted(mut users: Vec<EntraUser>) -> Vec<EntraUser> {
-    users.sort_by(|a, b| a.entra_object_id.cmp(&b.entra_object_id));
-    users
-}
-
 #[tokio::test]
 async fn tenants_and_users_of_the_estate_are_listed_completely() -> TestResult {
     let sandbox = sandbox().await?;
     let provider = provider(&sandbox)?;
     let listing = provider.list_managed_tenants().await?;
     assert!(listing.complete);
-    let expected: BTreeSet<String> = sandbox.tenants().into_iter().map(|t| t.tenant_id).collect();
-    let listed: BTreeSet<String> = listing
-        .tenants
-        .iter()
-        .map(|t| t.entra_tenant_id.clone())
-        .collect();
-    assert_eq!(listed, expected);
-    for tenant in sandbox.tenants() {
-        let found = listing
-            .tenants
-            .iter()
-            .find(|t| t.entra_tenant_id == tenant.tenant_id)
-            .ok_or("tenant missing")?;
-        assert_eq!(
-            found.display_name.as_deref(),
-            Some(tenant.display_name.as_str())
-        );
+    for (tenant, found) in estate_in_listing(&sandbox, &listing)? {
         assert_eq!(
             found.primary_domain.as_deref(),
             Some(tenant.default_domain.as_str())

@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use entra_core::model::EntraUser;
 use entra_core::provider::{EntraProvider, RemovalReason};
 use entra_core::store::SqliteStore;
 use entra_providers::auth::{
@@ -16,6 +15,10 @@ use entra_providers::graph::{GraphConfig, GraphOptions, GraphProvider, GraphSett
 use entra_providers::http::{HttpClient, HttpPolicy};
 use entra_providers::sandbox::{Faults, Mutation, Sandbox, SandboxConfig, TokenFault};
 use entra_providers::secrets::Secret;
+
+mod support;
+
+use support::listing::{estate_in_listing, sorted};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -62,11 +65,6 @@ fn options() -> GraphOptions {
     }
 }
 
-fn sorted(mut users: Vec<EntraUser>) -> Vec<EntraUser> {
-    users.sort_by(|a, b| a.entra_object_id.cmp(&b.entra_object_id));
-    users
-}
-
 #[tokio::test]
 async fn tenants_and_users_of_the_estate_are_listed_completely() -> TestResult {
     let sandbox = sandbox().await?;
@@ -81,23 +79,7 @@ async fn tenants_and_users_of_the_estate_are_listed_completely() -> TestResult {
 
     let listing = provider.list_managed_tenants().await?;
     assert!(listing.complete, "{:?}", listing.warnings);
-    let expected: BTreeSet<String> = sandbox.tenants().into_iter().map(|t| t.tenant_id).collect();
-    let listed: BTreeSet<String> = listing
-        .tenants
-        .iter()
-        .map(|t| t.entra_tenant_id.clone())
-        .collect();
-    assert_eq!(listed, expected);
-    for tenant in sandbox.tenants() {
-        let found = listing
-            .tenants
-            .iter()
-            .find(|t| t.entra_tenant_id == tenant.tenant_id)
-            .ok_or("tenant missing")?;
-        assert_eq!(
-            found.display_name.as_deref(),
-            Some(tenant.display_name.as_str())
-        );
+    for (tenant, found) in estate_in_listing(&sandbox, &listing)? {
         assert_eq!(
             found.primary_domain.as_deref(),
             Some(tenant.default_domain.to_ascii_lowercase().as_str())

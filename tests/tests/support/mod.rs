@@ -6,6 +6,7 @@
 
 pub mod estate;
 pub mod invariants;
+pub mod listing;
 
 use std::collections::BTreeSet;
 

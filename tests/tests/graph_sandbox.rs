@@ -143,12 +143,7 @@ async fn concurrent_discovery_survives_one_time_refresh_tokens_and_persists_the_
     assert!(listing.complete);
     assert!(listing.warnings.is_empty(), "{:?}", listing.warnings);
     assert_eq!(listing.tenants.len(), 9);
-    for tenant in sandbox.tenants() {
-        let found = listing
-            .tenants
-            .iter()
-            .find(|t| t.entra_tenant_id == tenant.tenant_id)
-            .ok_or("tenant missing")?;
+    for (tenant, found) in estate_in_listing(&sandbox, &listing)? {
         assert_eq!(
             found.primary_domain.as_deref(),
             Some(tenant.default_domain.to_ascii_lowercase().as_str())

@@ -363,9 +363,7 @@ async fn fresh_delta_link(
 
 #[tokio::test]
 async fn expired_delta_tokens_force_a_resync() -> TestResult {
-    let sandbox = start(SandboxConfig::default()).await;
-    let tenant = sandbox.tenants()[0].tenant_id.clone();
-    let token = customer_token(&sandbox, &tenant).await?;
+    let (sandbox, _tenant, token) = first_tenant_session().await?;
     let link = fresh_delta_link(&sandbox, &token).await?;
     sandbox.expire_delta_tokens();
     let (status, body) = get_json(&link, &token).await?;
@@ -385,9 +383,7 @@ async fn expired_delta_tokens_force_a_resync() -> TestResult {
 
 #[tokio::test]
 async fn throttling_and_outages_carry_retry_after() -> TestResult {
-    let sandbox = start(SandboxConfig::default()).await;
-    let tenant = sandbox.tenants()[0].tenant_id.clone();
-    let token = customer_token(&sandbox, &tenant).await?;
+    let (sandbox, tenant, token) = first_tenant_session().await?;
     let url = format!("{}/v1.0/users?$select=id", sandbox.graph_base_url());
     sandbox.update_faults(|f| {
         f.graph_throttle_next = 2;
@@ -454,9 +450,7 @@ async fn a_page_can_fail_half_way() -> TestResult {
 
 #[tokio::test]
 async fn throttling_can_come_without_retry_after() -> TestResult {
-    let sandbox = start(SandboxConfig::default()).await;
-    let tenant = sandbox.tenants()[0].tenant_id.clone();
-    let token = customer_token(&sandbox, &tenant).await?;
+    let (sandbox, _tenant, token) = first_tenant_session().await?;
     sandbox.update_faults(|f| {
         f.graph_throttle_next = 1;
         f.retry_after_secs = 3;
@@ -575,9 +569,7 @@ async fn page_faults_break_the_listing_at_their_page() -> TestResult {
 
 #[tokio::test]
 async fn user_count_is_an_advanced_query() -> TestResult {
-    let sandbox = start(SandboxConfig::default()).await;
-    let tenant = sandbox.tenants()[0].tenant_id.clone();
-    let token = customer_token(&sandbox, &tenant).await?;
+    let (sandbox, tenant, token) = first_tenant_session().await?;
     let url = format!("{}/v1.0/users/$count", sandbox.graph_base_url());
     let (status, _, _) = get(&url, &token).await?;
     assert_eq!(status, StatusCode::BAD_REQUEST);

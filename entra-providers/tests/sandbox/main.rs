@@ -121,6 +121,15 @@ async fn customer_token(
         .await
 }
 
+/// A default sandbox, its first customer tenant and a Graph token for that tenant: where most
+/// of the plain-HTTP Graph tests begin.
+async fn first_tenant_session() -> Result<(Sandbox, String, String), Box<dyn std::error::Error>> {
+    let sandbox = start(SandboxConfig::default()).await;
+    let tenant = sandbox.tenants()[0].tenant_id.clone();
+    let token = customer_token(&sandbox, &tenant).await?;
+    Ok((sandbox, tenant, token))
+}
+
 /// A Graph token for the partner tenant.
 async fn partner_token(sandbox: &Sandbox) -> Result<String, Box<dyn std::error::Error>> {
     let partner = sandbox.credentials().partner_tenant_id;

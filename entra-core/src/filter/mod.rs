@@ -8,6 +8,7 @@
 
 pub mod groups;
 mod patterns;
+mod prefetch;
 #[cfg(test)]
 mod reference;
 mod screen;
@@ -200,9 +201,19 @@ impl UserFilter {
     /// stay in the input's own buffer, closed up in place, so a large listing is not moved to a
     /// second one.
     pub fn split(&self, mut users: Vec<EntraUser>) -> FilterOutput {
+        // Decided first, in one pass that can ask for the users ahead; then moved.
+        let mut decisions = users
+            .iter()
+            .enumerate()
+            .map(|(index, user)| {
+                prefetch::ahead_of(&users, index);
+                self.classify(user)
+            })
+            .collect::<Vec<_>>()
+            .into_iter();
         let mut reasons = Vec::new();
         let removed: Vec<EntraUser> = users
-            .extract_if(.., |user| match self.classify(user) {
+            .extract_if(.., |_| match decisions.next().flatten() {
                 None => false,
                 Some(reason) => {
                     reasons.push(reason);
@@ -245,7 +256,8 @@ pub fn filter_users(input: &FilterInput) -> Result<FilterOutput, CoreError> {
     let (filter, warnings) = UserFilter::with_groups(&input.options, &input.group_memberships)?;
     let mut included = Vec::with_capacity(input.users.len());
     let mut excluded = Vec::new();
-    for user in &input.users {
+    for (index, user) in input.users.iter().enumerate() {
+        prefetch::ahead_of(&input.users, index);
         match filter.classify(user) {
             None => included.push(user.clone()),
             Some((reason, pattern)) => excluded.push(ExcludedUser {
@@ -280,6 +292,7 @@ pub fn filter_user_positions(input: &FilterInput) -> Result<FilterPositions, Cor
     let mut included = Vec::with_capacity(input.users.len());
     let mut excluded = Vec::new();
     for (index, user) in input.users.iter().enumerate() {
+        prefetch::ahead_of(&input.users, index);
         match filter.classify(user) {
             None => included.push(index),
             Some((reason, pattern)) => excluded.push(ExcludedPosition {

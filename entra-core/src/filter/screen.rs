@@ -103,7 +103,7 @@ impl Screen {
     #[inline]
     pub(crate) fn flags_any<const N: usize>(&self, texts: [Option<&str>; N]) -> bool {
         match self {
-            Screen::Dense(screen) => texts.into_iter().flatten().any(|text| screen.flags(text)),
+            Screen::Dense(screen) => screen.flags_any(texts),
             Screen::Lazy { dfa, caches } => {
                 let mut cache = caches.get();
                 texts.into_iter().flatten().any(|text| {
@@ -247,6 +247,30 @@ mod tests {
                         prop_assert!(flagged, "{:?} {:?} missed {:?}", screen, patterns, text);
                     }
                 }
+            }
+        }
+
+        /// Several fields screened at once (the dense screen walks two of them side by side,
+        /// whatever their lengths) are flagged exactly when one of them alone is, absent fields
+        /// included.
+        #[test]
+        fn fields_screened_together_are_flagged_as_any_one_alone(
+            patterns in prop::collection::vec(pattern(), 1..4),
+            fields in prop::collection::vec(
+                prop::option::of("[a-cA-Cxr-vé@. -]{0,16}"), 3..=3,
+            ),
+        ) {
+            let fields: [Option<&str>; 3] = [
+                fields[0].as_deref(),
+                fields[1].as_deref(),
+                fields[2].as_deref(),
+            ];
+            for screen in [
+                Screen::build(&patterns).expect("screen"),
+                Screen::lazy(&patterns).expect("lazy screen"),
+            ] {
+                let alone = fields.iter().any(|&field| screen.flags_any([field]));
+                prop_assert_eq!(screen.flags_any(fields), alone, "{:?} {:?} {:?}", screen, patterns, fields);
             }
         }
     }

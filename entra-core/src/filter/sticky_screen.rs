@@ -76,21 +76,64 @@ impl StickyScreen {
         self.patterns
     }
 
-    /// Whether some pattern matches in `text` (`true` also for text the screen declines).
+    /// Whether some pattern matches in one of `texts` (a text the screen declines counts as a
+    /// match). One walk is a chain of dependent table loads (the next state is needed to find the
+    /// one after it); the walks of two texts do not depend on each other, so they are stepped
+    /// side by side and the processor waits for their loads at once.
     #[inline]
-    pub(crate) fn flags(&self, text: &str) -> bool {
-        let bytes = text.as_bytes();
-        if self.declines_non_ascii && !bytes.is_ascii() {
-            return true;
+    pub(crate) fn flags_any<const N: usize>(&self, texts: [Option<&str>; N]) -> bool {
+        let mut pending: Option<&[u8]> = None;
+        for text in texts.into_iter().flatten() {
+            let text = text.as_bytes();
+            if self.declines_non_ascii && !text.is_ascii() {
+                return true;
+            }
+            match pending.take() {
+                None => pending = Some(text),
+                Some(first) => {
+                    let (a, b) = self.walk_two(first, text);
+                    if self.matched(a) || self.matched(b) {
+                        return true;
+                    }
+                }
+            }
         }
-        let mut state = self.start;
-        for &b in bytes {
-            let class = usize::from(self.class[usize::from(b)]);
-            state = self
-                .table
-                .get(state + class)
-                .map_or(0, |&next| next as usize);
+        pending.is_some_and(|text| self.matched(self.walk(self.start, text)))
+    }
+
+    /// The states after `a` and after `b`, both from the start, walked side by side.
+    #[inline(always)]
+    fn walk_two(&self, a: &[u8], b: &[u8]) -> (usize, usize) {
+        let together = a.len().min(b.len());
+        let (a_head, a_rest) = a.split_at(together);
+        let (b_head, b_rest) = b.split_at(together);
+        let (mut sa, mut sb) = (self.start, self.start);
+        for (&x, &y) in a_head.iter().zip(b_head) {
+            sa = self.step(sa, x);
+            sb = self.step(sb, y);
         }
+        (self.walk(sa, a_rest), self.walk(sb, b_rest))
+    }
+
+    /// The state after `bytes` from `state`.
+    #[inline(always)]
+    fn walk(&self, state: usize, bytes: &[u8]) -> usize {
+        bytes.iter().fold(state, |state, &b| self.step(state, b))
+    }
+
+    /// The state after `byte` from `state` (the start for an offset outside the table, which
+    /// the build never produces).
+    #[inline(always)]
+    fn step(&self, state: usize, byte: u8) -> usize {
+        let class = usize::from(self.class[usize::from(byte)]);
+        self.table
+            .get(state + class)
+            .map_or(0, |&next| next as usize)
+    }
+
+    /// Whether a text ending in `state` matched.
+    #[inline(always)]
+    fn matched(&self, state: usize) -> bool {
         self.matched
             .get(state / self.stride)
             .copied()

@@ -11,9 +11,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::Value;
 
-use crate::convert::{self, json_arg};
+use crate::convert::json_arg;
 use crate::pure::detached;
-use crate::{errors, logging};
+use crate::{de, errors, logging, ser};
 
 /// The PSA's clients and the preview options, validated and indexed once.
 #[pyclass(frozen, module = "entra_sync")]
@@ -77,13 +77,10 @@ impl ClientIndex {
                     }
                 }
             }
-            let input = json_arg(py, input, "")?;
+            let input: IndexedPreviewInput = de::arg(py, input, "")?;
             let index = &self.inner;
-            let output = detached(py, move || {
-                let input: IndexedPreviewInput = entra_core::json::from_value(&input)?;
-                entra_core::json::to_value(&index.preview_input(&input)?)
-            })?;
-            convert::to_py(py, &output)
+            let output = detached(py, move || index.preview_input(&input))?;
+            ser::small_to_py(py, &output)
         })
     }
 

@@ -197,20 +197,25 @@ impl UserFilter {
         self.patterns.first_match(texts.into_iter().flatten())
     }
 
+    /// [`UserFilter::classify`] of every user of a listing, in order. The texts of the users
+    /// a few places ahead are asked of the memory while the current one is classified (see
+    /// `prefetch`): over a large listing most of a user's cost is waiting for them.
+    pub fn classify_each<'a>(
+        &'a self,
+        users: &'a [EntraUser],
+    ) -> impl Iterator<Item = Option<(ExclusionReason, Option<String>)>> + 'a {
+        users.iter().enumerate().map(move |(index, user)| {
+            prefetch::ahead_of(users, index);
+            self.classify(user)
+        })
+    }
+
     /// Splits users into included and excluded, moving them (no copies). The included users
     /// stay in the input's own buffer, closed up in place, so a large listing is not moved to a
     /// second one.
     pub fn split(&self, mut users: Vec<EntraUser>) -> FilterOutput {
         // Decided first, in one pass that can ask for the users ahead; then moved.
-        let mut decisions = users
-            .iter()
-            .enumerate()
-            .map(|(index, user)| {
-                prefetch::ahead_of(&users, index);
-                self.classify(user)
-            })
-            .collect::<Vec<_>>()
-            .into_iter();
+        let mut decisions = self.classify_each(&users).collect::<Vec<_>>().into_iter();
         let mut reasons = Vec::new();
         let removed: Vec<EntraUser> = users
             .extract_if(.., |_| match decisions.next().flatten() {
@@ -256,9 +261,8 @@ pub fn filter_users(input: &FilterInput) -> Result<FilterOutput, CoreError> {
     let (filter, warnings) = UserFilter::with_groups(&input.options, &input.group_memberships)?;
     let mut included = Vec::with_capacity(input.users.len());
     let mut excluded = Vec::new();
-    for (index, user) in input.users.iter().enumerate() {
-        prefetch::ahead_of(&input.users, index);
-        match filter.classify(user) {
+    for (user, decision) in input.users.iter().zip(filter.classify_each(&input.users)) {
+        match decision {
             None => included.push(user.clone()),
             Some((reason, pattern)) => excluded.push(ExcludedUser {
                 user: user.clone(),
@@ -291,9 +295,8 @@ pub fn filter_user_positions(input: &FilterInput) -> Result<FilterPositions, Cor
     let (filter, warnings) = UserFilter::with_groups(&input.options, &input.group_memberships)?;
     let mut included = Vec::with_capacity(input.users.len());
     let mut excluded = Vec::new();
-    for (index, user) in input.users.iter().enumerate() {
-        prefetch::ahead_of(&input.users, index);
-        match filter.classify(user) {
+    for (index, decision) in filter.classify_each(&input.users).enumerate() {
+        match decision {
             None => included.push(index),
             Some((reason, pattern)) => excluded.push(ExcludedPosition {
                 index,

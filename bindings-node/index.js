@@ -279,42 +279,26 @@ function isTextList(v) {
   return true
 }
 
-/** A buffer for the UTF-16 code units of the texts, kept between calls unless large; a call
- * takes it (a nested call, from a getter, gets its own) and gives it back once the addon has
- * read it (`releaseUnits`). */
-let spareUnits = new Uint16Array(1 << 16)
-const KEPT_UNITS = 1 << 22
+/** Texts joined into one string past this many code units go on in a new one (a JavaScript
+ * string holds at most about 2^29). */
+const PIECE_UNITS = 1 << 26
 
-/** `buf` with room for `more` units after `at`. */
-function roomFor(buf, at, more) {
-  if (at + more <= buf.length) return buf
-  const grown = new Uint16Array(Math.max(2 * buf.length, at + more))
-  grown.set(buf.subarray(0, at))
-  return grown
-}
-
-/** Copies the code units of `text` into `buf` at `at` (which has room); the next free position. */
-function copyUnits(buf, text, at) {
-  const n = text.length
-  for (let j = 0; j < n; j++) buf[at + j] = text.charCodeAt(j)
-  return at + n
-}
-
-/** The filter's fields of every user: one byte of flags per user, the code units of the present
- * texts one after the other and the length of each; or null when some user is not one the JSON
+/** The filter's fields of every user: one byte of flags per user, the present texts joined into
+ * strings (see `PIECE_UNITS`) and the length of each; or null when some user is not one the JSON
  * entry point reads as it stands (a missing or mistyped contract key, both `email` and `mail`, a
  * `toJSON` method): the entry point then decides, and names what is wrong. Only the contract's
  * keys are read; others are never looked at. The texts the filter reads are checked for lone
  * surrogates by the addon as it reads their code units; every other contract key here, or, with
  * `deferRest`, by `everyOtherReadable` while the addon decides. */
 function filterFields(users, deferRest) {
-  let buf = spareUnits ?? new Uint16Array(1 << 16)
-  spareUnits = null
   const count = users.length
   const flags = new Uint8Array(count)
   const lengths = new Uint32Array(4 * count)
+  const pieces = []
+  // Appending to a string makes a rope the addon reads flat in one copy: far cheaper than
+  // copying each text's code units here.
+  let text = ''
   let texts = 0
-  let at = 0
   for (let i = 0; i < count; i++) {
     const u = users[i]
     if (u === null || typeof u !== 'object' || Array.isArray(u) || typeof u.toJSON === 'function') return null
@@ -333,40 +317,41 @@ function filterFields(users, deferRest) {
     ) {
       return null
     }
+    if (text.length > PIECE_UNITS) {
+      pieces.push(text)
+      text = ''
+    }
     let f = enabled ? FLAG_ENABLED : 0
     if (licenses != null && licenses.length > 0) f |= FLAG_LICENSED
     if (upn != null) {
       f |= FLAG_UPN
-      buf = roomFor(buf, at, upn.length)
-      at = copyUnits(buf, upn, at)
+      text += upn
       lengths[texts++] = upn.length
     }
     if (mail != null) {
       if (mail === upn) f |= FLAG_MAIL | FLAG_MAIL_IS_UPN
       else {
         f |= FLAG_MAIL
-        buf = roomFor(buf, at, mail.length)
-        at = copyUnits(buf, mail, at)
+        text += mail
         lengths[texts++] = mail.length
       }
     }
     if (name != null) {
       f |= FLAG_DISPLAY_NAME
-      buf = roomFor(buf, at, name.length)
-      at = copyUnits(buf, name, at)
+      text += name
       lengths[texts++] = name.length
     }
     if (kind === 'Member') f |= USER_TYPE_MEMBER
     else if (kind === 'Guest') f |= USER_TYPE_GUEST
     else if (kind != null) {
       f |= USER_TYPE_TEXT
-      buf = roomFor(buf, at, kind.length)
-      at = copyUnits(buf, kind, at)
+      text += kind
       lengths[texts++] = kind.length
     }
     flags[i] = f
   }
-  return [flags, buf.subarray(0, at), lengths.subarray(0, texts)]
+  pieces.push(text)
+  return [flags, pieces, lengths.subarray(0, texts)]
 }
 
 /** Whether the JSON entry point reads the contract keys of `u` the filter does not look at. */
@@ -382,12 +367,6 @@ function othersReadable(u) {
 function everyOtherReadable(users) {
   for (let i = 0; i < users.length; i++) if (!othersReadable(users[i])) return false
   return true
-}
-
-/** Gives the texts' buffer of a call back for the next one, once the addon has read it. */
-function releaseUnits(read) {
-  const buf = new Uint16Array(read.args[2].buffer)
-  if (buf.length <= KEPT_UNITS) spareUnits = buf
 }
 
 /** The arguments of the native field filter, or null when the JSON entry point must decide.
@@ -462,13 +441,11 @@ function filterUsers(input) {
     let decisions = null
     if (read !== null && !large) {
       decisions = native.filterUserFields(...read.args)
-      releaseUnits(read)
     } else if (read !== null) {
       // The addon decides on a thread of its own (having copied the arrays) while the keys the
       // filter does not look at are checked here; if one is not readable, the entry point
       // decides (and names it), whatever the addon answered.
       const pending = native.filterUserFieldsStart(...read.args)
-      releaseUnits(read)
       let readable = false
       try {
         readable = everyOtherReadable(read.users)
@@ -498,7 +475,6 @@ function filterUsersAsync(input) {
       // keys the filter does not look at are checked while a worker thread decides; if one is
       // not readable, the entry point decides (and names it), whatever the addon answered.
       const pending = native.filterUserFieldsAsync(...read.args)
-      releaseUnits(read)
       let readable
       try {
         readable = everyOtherReadable(read.users)

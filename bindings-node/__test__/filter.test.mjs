@@ -227,3 +227,29 @@ test('filterUsers reads only the contract’s keys: other keys are never looked 
   assert.throws(() => es.call('filter_users', { users: [user] }), (e) => e instanceof es.InvalidInput)
   assert.deepEqual(es.filterUsers({ users: [user] }), { included: [user], excluded: [] })
 })
+
+test('the addon reads the texts across the pieces a huge listing is joined into', async () => {
+  const { createRequire } = await import('node:module')
+  const native = createRequire(import.meta.url)('../native.js')
+  // Three users, UPN and display name each (flags: enabled, licensed, UPN, display name).
+  const texts = ['ext-a@x.com', 'Ext A', 'b@x.com', 'Bob', 'c@x.com', 'Room \u00e9']
+  const flags = new Uint8Array([1 | 2 | 4 | 32, 4 | 32, 1 | 2 | 4 | 32])
+  const lengths = new Uint32Array(texts.map((t) => t.length))
+  const options = JSON.stringify({ customExclusionPatterns: ['^ext-'] })
+  const whole = native.filterUserFields(options, flags, [texts.join('')], lengths)
+  assert.deepEqual([...whole.reasons], [6, 1, 0])
+  assert.deepEqual(whole.patterns, ['^ext-'])
+  const cases = [
+    [['ext-a@x.comExt A', 'b@x.comBob', 'c@x.comRoom \u00e9']],
+    [['', 'ext-a@x.com', 'Ext Ab@x.comBob', '', 'c@x.comRoom \u00e9', '']],
+  ]
+  for (const [pieces] of cases) {
+    const out = native.filterUserFields(options, flags, pieces, lengths)
+    assert.deepEqual([...out.reasons], [...whole.reasons], JSON.stringify(pieces))
+    assert.deepEqual([...out.patternIds], [...whole.patternIds])
+  }
+  // A text split across two pieces, units left over, or units missing: the entry point decides.
+  for (const pieces of [['ext-a@x', '.comExt Ab@x.comBobc@x.comRoom \u00e9'], [texts.join('') + 'x'], [texts.join('').slice(1)]]) {
+    assert.equal(native.filterUserFields(options, flags, pieces, lengths), null, JSON.stringify(pieces))
+  }
+})

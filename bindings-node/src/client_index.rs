@@ -8,33 +8,14 @@
 
 use std::sync::Arc;
 
-use entra_core::mapping::{IndexedPreviewInput, PreviewIndex, PreviewOptions};
-use entra_core::model::Client;
+use entra_core::mapping::{IndexedPreviewInput, PreviewIndex, PreviewIndexInput};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
-use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::errors;
 use crate::pure::{join, parse};
-
-/// The clients and options as `preview_mappings` reads them from its input: absent or `null`
-/// means none / the defaults, and a bad one is reported under its contract field name
-/// (`clients[0].clientId: ...`).
-#[derive(Deserialize)]
-struct IndexArgs {
-    #[serde(default, deserialize_with = "null_default")]
-    clients: Vec<Client>,
-    #[serde(default, deserialize_with = "null_default")]
-    options: PreviewOptions,
-}
-
-fn null_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
-    d: D,
-) -> Result<T, D::Error> {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
 
 /// The PSA's clients and the preview options, validated and indexed once. `index.js` wraps it
 /// in its `ClientIndex` class.
@@ -52,10 +33,9 @@ impl ClientIndex {
         errors::guard(|| {
             let text = join(args);
             let value = parse(&text, "")?;
-            let args: IndexArgs =
+            let input: PreviewIndexInput =
                 entra_core::json::from_value(&value).map_err(|e| errors::error(&e))?;
-            let inner =
-                PreviewIndex::new(args.clients, args.options).map_err(|e| errors::error(&e))?;
+            let inner = PreviewIndex::from_input(input).map_err(|e| errors::error(&e))?;
             Ok(Self {
                 inner: Arc::new(inner),
             })

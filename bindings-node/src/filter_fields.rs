@@ -1,20 +1,19 @@
 //! `filterUsers` over the few fields the filter reads, so a listing never crosses as JSON.
 //!
-//! `index.js` reads, for each user, exactly what [`UserFilter::classify`] looks at (whether the
-//! account is enabled, whether it has a license, the UPN, the mail, the display name and the
-//! user type) into one byte of flags per user and the texts' code units, and builds the result
-//! from the caller's own user objects with the decisions this module returns, as
-//! `Array.prototype.filter` would. Reading and writing a hundred thousand whole users through
-//! JSON costs ten times the filter itself; these few fields cost less than the filter.
+//! `index.js` reads, for each user, exactly what the core's field filter
+//! ([`entra_core::filter::fields`]) takes (whether the account is enabled, whether it has a
+//! license, the UPN, the mail, the display name and the user type) into one byte of flags per
+//! user and the texts, and builds the result from the caller's own user objects with the
+//! decisions this module returns, as `Array.prototype.filter` would. This module only converts:
+//! flags and UTF-16 texts into the core's [`FieldChunk`], its decisions into typed arrays.
 //!
 //! The flags say which fields are present; the present texts follow each other, user after user,
-//! in the order UPN, mail, display name, user type, as UTF-16 code units (copied by `index.js`
-//! straight from the JavaScript strings into a `Uint16Array`, so no string is built, joined or
-//! converted on the JavaScript side), with the length of each text in a `Uint32Array`. A mail
-//! equal to the UPN and the user types `Member` and `Guest` are flags only (no text). A text
-//! that is not well-formed UTF-16 (a lone surrogate), or lengths that do not add up to the texts
-//! the flags announce, make the function answer `null`: `index.js` then takes the JSON entry
-//! point, which names what is wrong.
+//! in the order UPN, mail, display name, user type, joined by `index.js` into one string (or a
+//! few, for a listing too large for one JavaScript string; no text spans two), with the length
+//! of each text in a `Uint32Array`. A mail equal to the UPN and the user types `Member` and
+//! `Guest` are flags only (no text). A text that is not well-formed UTF-16 (a lone surrogate),
+//! or lengths that do not add up to the texts the flags announce, make the function answer
+//! `null`: `index.js` then takes the JSON entry point, which names what is wrong.
 //!
 //! With group settings, `index.js` also passes the users' object ids and the group listings (one
 //! JSON string), which the group scope decides from.
@@ -24,14 +23,12 @@
 //! contract keys the filter does not read; if one is not what the entry point reads, the
 //! decisions are dropped and the entry point answers.
 //!
-//! If the filter ever reads another field of the user, this module and `index.js` must pass it
-//! too; `__test__/filter.test.mjs` compares every decision with `call('filter_users', ...)`.
+//! `__test__/filter.test.mjs` compares every decision with `call('filter_users', ...)`.
 
-use std::collections::HashMap;
-
+use entra_core::filter::fields::{self, FieldChunk, FieldClassifier, FieldUser};
 use entra_core::filter::{ExclusionReason, GroupMembership, UserFilter};
-use entra_core::model::{EntraUser, FilterOptions};
-use napi::bindgen_prelude::{AsyncTask, Uint8Array, Uint16Array, Uint32Array};
+use entra_core::model::FilterOptions;
+use napi::bindgen_prelude::{AsyncTask, Uint8Array, Uint32Array, Utf16String};
 use napi::{Env, Task};
 use napi_derive::napi;
 
@@ -50,44 +47,12 @@ const USER_TYPE_TEXT: u8 = 1;
 const USER_TYPE_MEMBER: u8 = 2;
 const USER_TYPE_GUEST: u8 = 3;
 
-/// The exclusion reasons in the order of their codes (code = position + 1; 0 is "included").
-const REASONS: [ExclusionReason; 9] = [
-    ExclusionReason::AccountDisabled,
-    ExclusionReason::MissingIdentity,
-    ExclusionReason::Guest,
-    ExclusionReason::Unlicensed,
-    ExclusionReason::ServiceAccount,
-    ExclusionReason::TenantCustomPattern,
-    ExclusionReason::NotInIncludedGroup,
-    ExclusionReason::InExcludedGroup,
-    ExclusionReason::GroupScopeUnknown,
-];
-
-/// The code of a reason in [`REASONS`]. The match is exhaustive, so a new reason in the core
-/// does not compile until it has a code here.
-fn reason_code(reason: ExclusionReason) -> u8 {
-    match reason {
-        ExclusionReason::AccountDisabled => 1,
-        ExclusionReason::MissingIdentity => 2,
-        ExclusionReason::Guest => 3,
-        ExclusionReason::Unlicensed => 4,
-        ExclusionReason::ServiceAccount => 5,
-        ExclusionReason::TenantCustomPattern => 6,
-        ExclusionReason::NotInIncludedGroup => 7,
-        ExclusionReason::InExcludedGroup => 8,
-        ExclusionReason::GroupScopeUnknown => 9,
-    }
-}
-
 /// The contract names of the exclusion reasons, by code - 1 (`account_disabled`, ...).
 #[napi]
-pub fn filter_reason_names() -> napi::Result<Vec<String>> {
-    REASONS
+pub fn filter_reason_names() -> Vec<String> {
+    ExclusionReason::ALL
         .iter()
-        .map(|r| match serde_json::to_value(r) {
-            Ok(serde_json::Value::String(name)) => Ok(name),
-            _ => Err(errors::internal("an exclusion reason is not a string")),
-        })
+        .map(|r| r.name().to_string())
         .collect()
 }
 
@@ -104,11 +69,10 @@ pub struct FilterDecisions {
     pub warnings_json: Option<String>,
 }
 
-/// The decisions as plain vectors (built off the JavaScript thread for the async variant).
+/// The core's decisions and the group scope's warnings (made off the JavaScript thread for the
+/// threaded and async variants).
 pub struct Decisions {
-    reasons: Vec<u8>,
-    pattern_ids: Vec<u32>,
-    patterns: Vec<String>,
+    decisions: fields::Decisions,
     warnings_json: Option<String>,
 }
 
@@ -125,67 +89,40 @@ struct Scope {
 impl From<Decisions> for FilterDecisions {
     fn from(d: Decisions) -> Self {
         Self {
-            reasons: Uint8Array::new(d.reasons),
-            pattern_ids: Uint32Array::new(d.pattern_ids),
-            patterns: d.patterns,
+            reasons: Uint8Array::new(d.decisions.reasons),
+            pattern_ids: Uint32Array::new(d.decisions.pattern_ids),
+            patterns: d.decisions.patterns,
             warnings_json: d.warnings_json,
         }
     }
 }
 
-/// Sets an optional field of the scratch user to a text given as UTF-16 code units, without
-/// allocating once its buffer exists; false when the units are not well-formed UTF-16.
-fn set_utf16(field: &mut Option<String>, units: Option<&[u16]>) -> bool {
-    let Some(units) = units else {
-        *field = None;
-        return true;
-    };
-    // Most texts are ASCII: one byte per unit, copied in one vectorized pass.
-    if units.iter().fold(0, |any, &u| any | u) < 0x80 {
-        let mut bytes = field.take().map(String::into_bytes).unwrap_or_default();
-        bytes.clear();
-        bytes.extend(units.iter().map(|&u| u.to_le_bytes()[0]));
-        // Always ASCII here, so always valid UTF-8.
-        *field = String::from_utf8(bytes).ok();
-        return field.is_some();
-    }
-    let text = field.get_or_insert_with(String::new);
-    text.clear();
-    for c in char::decode_utf16(units.iter().copied()) {
-        match c {
-            Ok(c) => text.push(c),
-            Err(_) => return false,
-        }
-    }
-    true
-}
-
-/// Sets an optional field of the scratch user to a text without allocating once its buffer
-/// exists.
-fn set(field: &mut Option<String>, text: Option<&str>) {
-    match (field.as_mut(), text) {
-        (_, None) => *field = None,
-        (Some(s), Some(text)) => {
-            s.clear();
-            s.push_str(text);
-        }
-        (None, Some(text)) => *field = Some(text.to_owned()),
-    }
-}
-
-/// The texts in order: each `next(true)` is the following text's code units, `next(false)` is
-/// no text; `None` once the lengths or the units run out.
+/// The texts in order, over the pieces `index.js` joined them into (no text spans two
+/// pieces): each `next(true)` is the following text's code units, `next(false)` is no text;
+/// `None` once the lengths or the units run out.
 struct Texts<'a> {
+    pieces: std::slice::Iter<'a, Utf16String>,
     units: &'a [u16],
     lengths: std::slice::Iter<'a, u32>,
 }
 
 impl<'a> Texts<'a> {
+    fn new(pieces: &'a [Utf16String], lengths: &'a [u32]) -> Self {
+        Self {
+            pieces: pieces.iter(),
+            units: &[],
+            lengths: lengths.iter(),
+        }
+    }
+
     fn next(&mut self, wanted: bool) -> Option<Option<&'a [u16]>> {
         if !wanted {
             return Some(None);
         }
         let len = usize::try_from(*self.lengths.next()?).ok()?;
+        while self.units.is_empty() && len > 0 {
+            self.units = self.pieces.next()?;
+        }
         if len > self.units.len() {
             return None;
         }
@@ -195,18 +132,57 @@ impl<'a> Texts<'a> {
     }
 
     /// Whether every length and every unit was read.
-    fn finished(&self) -> bool {
-        self.units.is_empty() && self.lengths.len() == 0
+    fn finished(&mut self) -> bool {
+        self.units.is_empty() && self.lengths.len() == 0 && self.pieces.all(|p| p.is_empty())
     }
 }
 
-/// Decides every user (see the module doc); `None` when `units` and `lengths` do not hold
+/// One user's fields from its flags and texts into `chunk`; `None` when the texts run out or
+/// one is not well-formed UTF-16.
+fn read_user(chunk: &mut FieldChunk, flags: u8, texts: &mut Texts<'_>) -> Option<FieldUser> {
+    let user_type = flags >> USER_TYPE_SHIFT;
+    let mail_is_upn = flags & FLAG_MAIL_IS_UPN != 0;
+    let upn = texts.next(flags & FLAG_UPN != 0)?;
+    let mail = texts.next(flags & FLAG_MAIL != 0 && !mail_is_upn)?;
+    let name = texts.next(flags & FLAG_DISPLAY_NAME != 0)?;
+    let kind = texts.next(user_type == USER_TYPE_TEXT)?;
+    let mut text = |units: Option<&[u16]>| match units {
+        None => Some(None),
+        Some(units) => chunk.text_utf16(units).map(Some),
+    };
+    let user_principal_name = text(upn)?;
+    let email = if mail_is_upn {
+        user_principal_name
+    } else {
+        text(mail)?
+    };
+    let display_name = text(name)?;
+    let user_type = match user_type {
+        USER_TYPE_MEMBER => chunk.text("Member"),
+        USER_TYPE_GUEST => chunk.text("Guest"),
+        _ => match kind {
+            None => None,
+            Some(units) => Some(chunk.text_utf16(units)?),
+        },
+    };
+    Some(FieldUser {
+        enabled: flags & FLAG_ENABLED != 0,
+        licensed: flags & FLAG_LICENSED != 0,
+        object_id: None,
+        user_principal_name,
+        email,
+        display_name,
+        user_type,
+    })
+}
+
+/// Decides every user (see the module doc); `None` when `texts` and `lengths` do not hold
 /// exactly the texts `flags` announce, a text is not well-formed UTF-16 or the options are not
 /// the contract's (the caller then takes the JSON entry point, which names what is wrong).
 fn decide(
     options: &str,
     flags: &[u8],
-    units: &[u16],
+    texts: &[Utf16String],
     lengths: &[u32],
     scope: Option<&str>,
 ) -> napi::Result<Option<Decisions>> {
@@ -229,89 +205,26 @@ fn decide(
     } else {
         Some(serde_json::to_string(&warnings).map_err(|_| errors::internal("warnings"))?)
     };
-    let count = flags.len();
-    let mut reasons = Vec::with_capacity(count);
-    let mut pattern_ids = Vec::with_capacity(count);
-    let mut patterns: Vec<String> = Vec::new();
-    let mut pattern_index: HashMap<String, u32> = HashMap::new();
-    let mut user = EntraUser::new("", "");
-    let mut texts = Texts {
-        units,
-        lengths: lengths.iter(),
-    };
+    let mut chunk = FieldChunk::new(0);
+    chunk.reserve(flags.len());
+    let mut texts = Texts::new(texts, lengths);
     for (i, &f) in flags.iter().enumerate() {
-        if let Some(id) = object_ids.as_ref().and_then(|ids| ids.get(i)) {
-            user.entra_object_id.clone_from(id);
-        }
-        let user_type = f >> USER_TYPE_SHIFT;
-        let mail_is_upn = f & FLAG_MAIL_IS_UPN != 0;
-        let (Some(upn), Some(mail), Some(name), Some(kind)) = (
-            texts.next(f & FLAG_UPN != 0),
-            texts.next(f & FLAG_MAIL != 0 && !mail_is_upn),
-            texts.next(f & FLAG_DISPLAY_NAME != 0),
-            texts.next(user_type == USER_TYPE_TEXT),
-        ) else {
+        let Some(mut user) = read_user(&mut chunk, f, &mut texts) else {
             return Ok(None);
         };
-        let well_formed = set_utf16(&mut user.user_principal_name, upn)
-            && set_utf16(&mut user.display_name, name)
-            && match user_type {
-                USER_TYPE_MEMBER => {
-                    set(&mut user.user_type, Some("Member"));
-                    true
-                }
-                USER_TYPE_GUEST => {
-                    set(&mut user.user_type, Some("Guest"));
-                    true
-                }
-                _ => set_utf16(&mut user.user_type, kind),
-            }
-            && if mail_is_upn {
-                set(&mut user.email, user.user_principal_name.as_deref());
-                true
-            } else {
-                set_utf16(&mut user.email, mail)
-            };
-        if !well_formed {
-            return Ok(None);
+        if let Some(id) = object_ids.as_ref().and_then(|ids| ids.get(i)) {
+            user.object_id = chunk.text(id);
         }
-        user.account_enabled = f & FLAG_ENABLED != 0;
-        let licensed = f & FLAG_LICENSED != 0;
-        if licensed && user.assigned_license_sku_ids.is_empty() {
-            user.assigned_license_sku_ids.push(String::new());
-        } else if !licensed {
-            user.assigned_license_sku_ids.clear();
-        }
-        match filter.classify(&user) {
-            None => {
-                reasons.push(0);
-                pattern_ids.push(0);
-            }
-            Some((reason, pattern)) => {
-                reasons.push(reason_code(reason));
-                pattern_ids.push(match pattern {
-                    None => 0,
-                    Some(p) => match pattern_index.get(&p) {
-                        Some(&id) => id,
-                        None => {
-                            patterns.push(p.clone());
-                            let id = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
-                            pattern_index.insert(p, id);
-                            id
-                        }
-                    },
-                });
-            }
-        }
+        chunk.push(user);
     }
     // Every text announced was read, and nothing else was passed.
     if !texts.finished() {
         return Ok(None);
     }
+    let mut decisions = fields::Decisions::default();
+    FieldClassifier::new(&filter).classify(&chunk, &mut decisions);
     Ok(Some(Decisions {
-        reasons,
-        pattern_ids,
-        patterns,
+        decisions,
         warnings_json,
     }))
 }
@@ -322,7 +235,7 @@ fn decide(
 pub fn filter_user_fields(
     options: String,
     flags: Uint8Array,
-    texts: Uint16Array,
+    texts: Vec<Utf16String>,
     lengths: Uint32Array,
     scope: Option<String>,
 ) -> napi::Result<Option<FilterDecisions>> {
@@ -335,7 +248,7 @@ pub fn filter_user_fields(
 pub struct FilterFieldsTask {
     options: String,
     flags: Vec<u8>,
-    texts: Vec<u16>,
+    texts: Vec<Utf16String>,
     lengths: Vec<u32>,
     scope: Option<String>,
 }
@@ -367,14 +280,14 @@ impl Task for FilterFieldsTask {
 pub fn filter_user_fields_async(
     options: String,
     flags: Uint8Array,
-    texts: Uint16Array,
+    texts: Vec<Utf16String>,
     lengths: Uint32Array,
     scope: Option<String>,
 ) -> AsyncTask<FilterFieldsTask> {
     AsyncTask::new(FilterFieldsTask {
         options,
         flags: flags.to_vec(),
-        texts: texts.to_vec(),
+        texts,
         lengths: lengths.to_vec(),
         scope,
     })
@@ -421,14 +334,14 @@ impl PendingDecisions {
 pub fn filter_user_fields_start(
     options: String,
     flags: Uint8Array,
-    texts: Uint16Array,
+    texts: Vec<Utf16String>,
     lengths: Uint32Array,
     scope: Option<String>,
 ) -> PendingDecisions {
     let mut task = FilterFieldsTask {
         options,
         flags: flags.to_vec(),
-        texts: texts.to_vec(),
+        texts,
         lengths: lengths.to_vec(),
         scope,
     };

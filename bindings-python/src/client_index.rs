@@ -5,13 +5,10 @@
 //! `index.preview(input)` returns exactly what `preview_mappings({**input, "clients": clients,
 //! "options": options})` returns.
 
-use entra_core::mapping::{IndexedPreviewInput, PreviewIndex, PreviewOptions};
-use entra_core::model::Client;
+use entra_core::mapping::{IndexedPreviewInput, PreviewIndex, PreviewIndexInput};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde_json::Value;
 
-use crate::convert::json_arg;
 use crate::pure::detached;
 use crate::{de, errors, logging, ser};
 
@@ -35,21 +32,14 @@ impl ClientIndex {
     ) -> PyResult<Self> {
         errors::guard(|| {
             logging::refresh(py);
-            let clients = json_arg(py, clients, "clients")?;
-            let options = match options {
-                Some(o) if !o.is_none() => json_arg(py, o, "options")?,
-                _ => Value::Null,
-            };
-            let inner = detached(py, move || {
-                let clients: Vec<Client> = entra_core::json::from_value(&serde_json::json!({
-                    "clients": clients
-                }))
-                .map(|w: ClientsField| w.clients)?;
-                let options: PreviewOptions =
-                    entra_core::json::from_value(&serde_json::json!({ "options": options }))
-                        .map(|w: OptionsField| w.options)?;
-                PreviewIndex::new(clients, options)
-            })?;
+            // Read as `preview_mappings` reads these two fields, so errors name them alike.
+            let args = PyDict::new(py);
+            args.set_item("clients", clients)?;
+            if let Some(options) = options {
+                args.set_item("options", options)?;
+            }
+            let input: PreviewIndexInput = de::arg(py, &args, "")?;
+            let inner = detached(py, move || PreviewIndex::from_input(input))?;
             Ok(Self { inner })
         })
     }
@@ -92,24 +82,6 @@ impl ClientIndex {
     fn __repr__(&self) -> String {
         format!("ClientIndex(clients={})", self.inner.clients().len())
     }
-}
-
-/// The clients under their contract field name, so a bad one is reported as `clients[i]...`.
-#[derive(serde::Deserialize)]
-struct ClientsField {
-    clients: Vec<Client>,
-}
-
-/// The options under their contract field name (`null` or absent: the defaults).
-#[derive(serde::Deserialize)]
-struct OptionsField {
-    #[serde(default, deserialize_with = "null_default")]
-    options: PreviewOptions,
-}
-
-fn null_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PreviewOptions, D::Error> {
-    use serde::Deserialize;
-    Ok(Option::<PreviewOptions>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Adds the class to the module.

@@ -49,6 +49,25 @@ pub fn arg<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// The value under `key` of a dict, borrowed (no reference counting); `None` when absent or on
+/// a lookup error (which is cleared; only possible with a key whose `__eq__` or hash raises).
+/// The caller uses it before anything that could run Python code and change the dict.
+pub(crate) fn borrowed_item<'a, 'py>(
+    dict: &'a Bound<'py, PyDict>,
+    key: &Bound<'py, PyString>,
+) -> Option<Borrowed<'a, 'py, PyAny>> {
+    // SAFETY: a live dict and key, the GIL held; the result is borrowed from the dict, which
+    // nothing modifies while a result is written.
+    let item = unsafe { ffi::PyDict_GetItemWithError(dict.as_ptr(), key.as_ptr()) };
+    if item.is_null() {
+        // Absent, or an error (a key whose hash failed): either way not a match.
+        let _ = PyErr::take(dict.py());
+        return None;
+    }
+    // SAFETY: non-null borrowed reference valid while the dict is.
+    Some(unsafe { Borrowed::from_ptr(dict.py(), item) })
+}
+
 /// A serde deserializer over one Python value.
 ///
 /// It walks dicts, lists and tuples with borrowed references (no reference counting per item,

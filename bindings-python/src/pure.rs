@@ -5,6 +5,7 @@
 //! The GIL is released while the core works, so other Python threads keep running during a
 //! large plan.
 
+use entra_providers::host::user_sources::user_sources;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::Value;
@@ -60,9 +61,9 @@ const FILTER_USERS: Typed<entra_core::filter::FilterInput, entra_core::filter::F
         run: entra_core::filter::filter_users,
         users: |input, output| {
             // Each list keeps the input order on its own.
-            let mut users = reuse::sources(&output.included, &input.users);
+            let mut users = user_sources(&output.included, &input.users);
             let excluded = output.excluded.iter().map(|e| &e.user);
-            users.extend(reuse::sources(excluded, &input.users));
+            users.extend(user_sources(excluded, &input.users));
             users
         },
     };
@@ -71,7 +72,7 @@ const PLAN_TENANT_SYNC: Typed<entra_core::reconcile::PlanInput, entra_core::reco
     Typed {
         name: "plan_tenant_sync",
         run: entra_core::reconcile::plan_tenant_sync,
-        users: |input, plan| reuse::sources(plan.excluded.iter().map(|e| &e.user), &input.users),
+        users: |input, plan| user_sources(plan.excluded.iter().map(|e| &e.user), &input.users),
     };
 
 impl<T, O> Typed<T, O>

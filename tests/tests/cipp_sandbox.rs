@@ -9,6 +9,7 @@ use entra_providers::sandbox::{CippDenial, Faults, Sandbox, SandboxConfig, Token
 
 mod support;
 
+use support::assert_code;
 use support::listing::{estate_in_listing, sorted};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -298,11 +299,11 @@ async fn group_members_are_listed_through_list_graph_request() -> TestResult {
     sandbox.update_faults(|f| {
         f.gdap_role_missing.insert(tenant.clone());
     });
-    let err = provider
-        .list_group_members(&tenant, &staff)
-        .await
-        .expect_err("a first page that fails is an error");
-    assert_eq!(err.code(), "gdap_role_missing");
+    assert_code(
+        provider.list_group_members(&tenant, &staff).await,
+        "gdap_role_missing",
+        "a first page that fails is an error",
+    );
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use entra_providers::secrets::Secret;
 
 mod support;
 
+use support::assert_code;
 use support::listing::{estate_in_listing, sorted};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -479,17 +480,17 @@ async fn a_missing_group_is_not_found_and_a_broken_member_listing_is_incomplete(
     sandbox.update_faults(|f| {
         f.failing_group_page.insert(staff.clone(), 0);
     });
-    let err = provider
-        .list_group_members(&tenant, &staff)
-        .await
-        .expect_err("a failing first page is an error");
-    assert_eq!(err.code(), "upstream_unavailable");
+    assert_code(
+        provider.list_group_members(&tenant, &staff).await,
+        "upstream_unavailable",
+        "a failing first page is an error",
+    );
 
-    let err = provider
-        .list_group_members(&tenant, "not a/guid")
-        .await
-        .expect_err("a malformed id never reaches a URL");
-    assert_eq!(err.code(), "configuration");
+    assert_code(
+        provider.list_group_members(&tenant, "not a/guid").await,
+        "configuration",
+        "a malformed id never reaches a URL",
+    );
     Ok(())
 }
 
@@ -545,10 +546,10 @@ async fn subscribed_skus_are_read_and_summarized_with_the_user_listing() -> Test
     sandbox.update_faults(|f| {
         f.gdap_role_missing.insert(tenant.clone());
     });
-    let err = provider
-        .list_subscribed_skus(&tenant)
-        .await
-        .expect_err("the users' error rules apply");
-    assert_eq!(err.code(), "gdap_role_missing");
+    assert_code(
+        provider.list_subscribed_skus(&tenant).await,
+        "gdap_role_missing",
+        "the users' error rules apply",
+    );
     Ok(())
 }

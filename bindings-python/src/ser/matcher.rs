@@ -15,25 +15,7 @@ use serde::ser::{self, Serialize};
 
 use super::key::{Key, KeySerializer};
 use super::state::State;
-use crate::de::str_of;
-
-/// The value under `key` of a dict, borrowed (no reference counting); `None` when absent or on
-/// a lookup error (which is cleared).
-pub(super) fn borrowed_item<'a, 'py>(
-    dict: &'a Bound<'py, PyDict>,
-    key: &Bound<'py, PyString>,
-) -> Option<Borrowed<'a, 'py, PyAny>> {
-    // SAFETY: a live dict and key, the GIL held; the result is borrowed from the dict, which
-    // nothing modifies while a result is written.
-    let item = unsafe { ffi::PyDict_GetItemWithError(dict.as_ptr(), key.as_ptr()) };
-    if item.is_null() {
-        // Absent, or an error (a key whose hash failed): either way not a match.
-        let _ = PyErr::take(dict.py());
-        return None;
-    }
-    // SAFETY: non-null borrowed reference valid while the dict is.
-    Some(unsafe { Borrowed::from_ptr(dict.py(), item) })
-}
+use crate::de::{borrowed_item, str_of};
 
 /// True when `target` equals the serialized form of `value`.
 pub(super) fn matches<'py, T: Serialize + ?Sized>(

@@ -540,7 +540,7 @@ impl<'a, 'py> DictBuilder<'a, 'py> {
         let slot = self.state.slot(name);
         self.fields += 1;
         if let Some(candidate) = &self.candidate {
-            let equal = matcher::borrowed_item(candidate, self.state.key(slot))
+            let equal = crate::de::borrowed_item(candidate, self.state.key(slot))
                 .is_some_and(|existing| matcher::matches(self.state, value, &existing));
             match (equal, self.same) {
                 // Still the candidate: remember the field, collect nothing.
@@ -578,7 +578,7 @@ impl<'a, 'py> DictBuilder<'a, 'py> {
         let value = self
             .candidate
             .as_ref()
-            .and_then(|c| matcher::borrowed_item(c, self.state.key(slot)))
+            .and_then(|c| crate::de::borrowed_item(c, self.state.key(slot)))
             .map(|v| v.to_owned());
         if let Some(value) = value {
             self.entries.push(Entry {

@@ -6,6 +6,7 @@
 //! after `account_disabled`: `in_excluded_group`, `not_in_included_group`, or
 //! `group_scope_unknown` when a group listing cannot place the user (see [`groups`]).
 
+pub mod fields;
 pub mod groups;
 mod patterns;
 mod prefetch;

@@ -16,8 +16,8 @@ pub use discovery::{MergeDiscoveryInput, MergeDiscoveryOutput, merge_discovery};
 pub use fuzzy::{NameMethod, name_similarity};
 pub use preview::{
     AutoMatch, CandidateGroup, DEFAULT_THRESHOLD, DEFAULT_TOP_K, Evidence, IndexedPreviewInput,
-    MappedRef, MatchReason, PreviewIndex, PreviewInput, PreviewOptions, PreviewOutput, Suggestion,
-    TenantRef, preview_mappings,
+    MappedRef, MatchReason, PreviewIndex, PreviewIndexInput, PreviewInput, PreviewOptions,
+    PreviewOutput, Suggestion, TenantRef, preview_mappings,
 };
 pub use transitions::{
     MappingChange, MappingChangeKind, MappingChangesInput, MappingChangesOutput, MappingOperation,

@@ -619,6 +619,18 @@ pub struct PreviewIndex {
     index: ClientIndex,
 }
 
+/// What a [`PreviewIndex`] is built from: the [`PreviewInput`] fields that stay the same between
+/// previews, read exactly as [`preview_mappings`] reads them (absent or `null`: no clients / the
+/// default options; a bad client is reported as `clients[3].clientId: ...`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewIndexInput {
+    #[serde(default, deserialize_with = "or_default")]
+    pub clients: Vec<Client>,
+    #[serde(default, deserialize_with = "or_default")]
+    pub options: PreviewOptions,
+}
+
 /// Input of [`PreviewIndex::preview`]: the [`PreviewInput`] fields that change between previews.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -633,6 +645,12 @@ impl PreviewIndex {
     /// Validates `options` and `clients` as `preview_mappings` does (`invalid_input` naming the
     /// field) and indexes the clients.
     pub fn new(clients: Vec<Client>, options: PreviewOptions) -> Result<Self, CoreError> {
+        Self::from_input(PreviewIndexInput { clients, options })
+    }
+
+    /// [`PreviewIndex::new`] over the read input.
+    pub fn from_input(input: PreviewIndexInput) -> Result<Self, CoreError> {
+        let PreviewIndexInput { clients, options } = input;
         validate_options(&options)?;
         validate_clients(&clients)?;
         let index = ClientIndex::build(&clients);

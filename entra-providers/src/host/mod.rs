@@ -14,11 +14,16 @@
 //!   run and tenant context; [`error_family`]: error codes grouped as the bindings' classes are.
 //! - [`connection`]: the account's connection lifecycle (connect, record a validation,
 //!   disconnect, save the CIPP settings) over the sync store and the secret provider.
+//! - [`filter_pipeline`]: a large listing's users classified on a second thread while the
+//!   binding still reads them out of its own objects.
 //! - [`store_call`]: the store's host-facing calls by name, which both bindings' store classes
 //!   forward to.
 //! - `sandbox` (with the `sandbox` feature): the sandbox's credentials and ready-made provider
 //!   settings as JSON. The sandbox configuration itself is read by
 //!   [`crate::sandbox::SandboxConfig::from_json`].
+//!
+//! - [`user_sources`]: which input user each user record of a result repeats, so a binding
+//!   hands back the caller's own objects.
 //!
 //! Run triggers and scopes parse with `str::parse` on [`entra_core::ids::RunTrigger`] and
 //! [`entra_core::ids::RunScope`]; a `sync_all` run's options are read by
@@ -29,6 +34,7 @@ pub mod connection;
 pub mod connection_json;
 mod error;
 pub mod error_family;
+pub mod filter_pipeline;
 pub mod log_bridge;
 pub mod rotation;
 #[cfg(feature = "sandbox")]
@@ -36,6 +42,7 @@ pub mod sandbox;
 pub mod settings;
 pub mod store_call;
 pub mod token_set;
+pub mod user_sources;
 
 pub use connection::{
     CippSettingsInput, ConnectionChange, close_connection, connect, disconnect, open_connection,

@@ -25,6 +25,18 @@ use entra_providers::secrets::Secret;
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 pub type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
+/// Asserts that a provider call failed with the error `code`; `why` says what the case shows.
+pub fn assert_code<T: std::fmt::Debug>(
+    result: Result<T, entra_core::provider::ProviderError>,
+    code: &str,
+    why: &str,
+) {
+    match result {
+        Ok(value) => panic!("{why}: expected `{code}`, got {value:?}"),
+        Err(err) => assert_eq!(err.code(), code, "{why}: {err}"),
+    }
+}
+
 /// The Graph provider over the sandbox, reading users in pages of 999.
 pub fn graph(sandbox: &Sandbox) -> AnyResult<GraphProvider> {
     graph_paged(sandbox, 999)

@@ -326,10 +326,20 @@ mod tests {
     use crate::filter::{FilterInput, filter_user_positions};
     use crate::model::FilterOptions;
 
+    /// A user case: UPN (empty: none), mail, display name, user type, enabled, licensed.
+    type UserCase = (
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+        bool,
+        bool,
+    );
+
     /// Users that hit every rule, with odd texts (non-ASCII, empty, mail equal to the UPN).
     fn users() -> Vec<EntraUser> {
         let mut users = Vec::new();
-        let cases: [(&str, Option<&str>, Option<&str>, Option<&str>, bool, bool); 10] = [
+        let cases: [UserCase; 10] = [
             (
                 "a@x.com",
                 Some("a@x.com"),

@@ -6,40 +6,91 @@ use super::nullable::or_default;
 ///
 /// `accountEnabled` is required: a user whose enabled state is unknown must never be treated as
 /// enabled (Graph omits the property unless it is selected).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The fields the user filter reads (UPN, mail, display name, type, licenses, enabled) are laid
+/// out side by side (`repr(C)`, in this order), so classifying a large listing loads two or three
+/// cache lines of each record instead of five: over a million users the filter waits on memory
+/// more than it computes. The JSON keeps the contract's order (see [`ContractOrder`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[repr(C)]
 pub struct EntraUser {
-    #[serde(default, deserialize_with = "or_default")]
-    pub entra_tenant_id: String,
     pub entra_object_id: String,
     #[serde(default)]
     pub user_principal_name: Option<String>,
     /// Graph `mail`: the primary SMTP address, absent when the user has no mailbox.
     #[serde(default, alias = "mail")]
     pub email: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `Member`, `Guest`, or absent.
+    #[serde(default)]
+    pub user_type: Option<String>,
+    #[serde(default, deserialize_with = "or_default")]
+    pub assigned_license_sku_ids: Vec<String>,
+    pub account_enabled: bool,
+    #[serde(default, deserialize_with = "or_default")]
+    pub entra_tenant_id: String,
     #[serde(default, deserialize_with = "or_default")]
     pub other_mails: Vec<String>,
     /// Graph form: `SMTP:primary@x` for the primary address, `smtp:alias@x` for aliases.
     #[serde(default, deserialize_with = "or_default")]
     pub proxy_addresses: Vec<String>,
     #[serde(default)]
-    pub display_name: Option<String>,
-    #[serde(default)]
     pub given_name: Option<String>,
     #[serde(default)]
     pub surname: Option<String>,
-    pub account_enabled: bool,
-    /// `Member`, `Guest`, or absent.
-    #[serde(default)]
-    pub user_type: Option<String>,
     #[serde(default)]
     pub job_title: Option<String>,
     #[serde(default)]
     pub mobile_phone: Option<String>,
     #[serde(default, deserialize_with = "or_default")]
     pub business_phones: Vec<String>,
-    #[serde(default, deserialize_with = "or_default")]
-    pub assigned_license_sku_ids: Vec<String>,
+}
+
+/// An [`EntraUser`] as the contract writes it: its keys in the contract's order (the record's
+/// own order serves the filter), under the record's name.
+#[derive(Serialize)]
+#[serde(rename = "EntraUser", rename_all = "camelCase")]
+struct ContractOrder<'a> {
+    entra_tenant_id: &'a String,
+    entra_object_id: &'a String,
+    user_principal_name: &'a Option<String>,
+    email: &'a Option<String>,
+    other_mails: &'a Vec<String>,
+    proxy_addresses: &'a Vec<String>,
+    display_name: &'a Option<String>,
+    given_name: &'a Option<String>,
+    surname: &'a Option<String>,
+    account_enabled: bool,
+    user_type: &'a Option<String>,
+    job_title: &'a Option<String>,
+    mobile_phone: &'a Option<String>,
+    business_phones: &'a Vec<String>,
+    assigned_license_sku_ids: &'a Vec<String>,
+}
+
+impl Serialize for EntraUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ContractOrder {
+            entra_tenant_id: &self.entra_tenant_id,
+            entra_object_id: &self.entra_object_id,
+            user_principal_name: &self.user_principal_name,
+            email: &self.email,
+            other_mails: &self.other_mails,
+            proxy_addresses: &self.proxy_addresses,
+            display_name: &self.display_name,
+            given_name: &self.given_name,
+            surname: &self.surname,
+            account_enabled: self.account_enabled,
+            user_type: &self.user_type,
+            job_title: &self.job_title,
+            mobile_phone: &self.mobile_phone,
+            business_phones: &self.business_phones,
+            assigned_license_sku_ids: &self.assigned_license_sku_ids,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl EntraUser {
@@ -62,5 +113,51 @@ impl EntraUser {
             business_phones: Vec::new(),
             assigned_license_sku_ids: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JSON keeps the contract's key order, whatever the record's layout, and reads back.
+    #[test]
+    fn json_keys_follow_the_contract_order() {
+        let mut user = EntraUser::new("t", "o");
+        user.user_principal_name = Some("a@x.com".into());
+        user.assigned_license_sku_ids.push("sku".into());
+        let text = serde_json::to_string(&user).unwrap();
+        let keys = [
+            "entraTenantId",
+            "entraObjectId",
+            "userPrincipalName",
+            "email",
+            "otherMails",
+            "proxyAddresses",
+            "displayName",
+            "givenName",
+            "surname",
+            "accountEnabled",
+            "userType",
+            "jobTitle",
+            "mobilePhone",
+            "businessPhones",
+            "assignedLicenseSkuIds",
+        ];
+        let positions: Vec<usize> = keys
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\":")).expect(k))
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+        assert_eq!(serde_json::from_str::<EntraUser>(&text).unwrap(), user);
+    }
+
+    /// Of two missing required keys, the object id is named first, as the contract lists it.
+    #[test]
+    fn a_missing_identity_is_reported_before_a_missing_enabled_state() {
+        let err = serde_json::from_str::<EntraUser>("{}").unwrap_err();
+        assert!(err.to_string().contains("entraObjectId"), "{err}");
+        let err = serde_json::from_str::<EntraUser>(r#"{"entraObjectId":"o"}"#).unwrap_err();
+        assert!(err.to_string().contains("accountEnabled"), "{err}");
     }
 }

@@ -32,6 +32,7 @@ pub use patterns::{COMBINED_SIZE_LIMIT, MAX_PATTERN_LEN, MAX_PATTERNS, SEARCH_CA
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FilterInput {
+    #[serde(deserialize_with = "crate::model::presized::presized")]
     pub users: Vec<EntraUser>,
     #[serde(default, deserialize_with = "crate::model::nullable::or_default")]
     pub options: FilterOptions,

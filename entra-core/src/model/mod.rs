@@ -8,6 +8,7 @@ mod contact;
 mod license;
 mod link;
 pub(crate) mod nullable;
+pub(crate) mod presized;
 mod settings;
 mod settings_layers;
 mod tenant;

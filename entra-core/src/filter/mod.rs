@@ -216,27 +216,26 @@ impl UserFilter {
     /// stay in the input's own buffer, closed up in place, so a large listing is not moved to a
     /// second one.
     pub fn split(&self, mut users: Vec<EntraUser>) -> FilterOutput {
-        // Decided first, in one pass that can ask for the users ahead; then moved.
-        let mut decisions = self.classify_each(&users).collect::<Vec<_>>().into_iter();
+        // Decided first, in one pass that can ask for the users ahead; then moved, each excluded
+        // user straight into its entry of a list reserved to its final length.
+        let mut out = Vec::with_capacity(users.len());
         let mut reasons = Vec::new();
-        let removed: Vec<EntraUser> = users
-            .extract_if(.., |_| match decisions.next().flatten() {
-                None => false,
-                Some(reason) => {
-                    reasons.push(reason);
-                    true
-                }
-            })
-            .collect();
-        let excluded = removed
-            .into_iter()
-            .zip(reasons)
-            .map(|(user, (reason, pattern))| ExcludedUser {
-                user,
-                reason,
-                pattern,
-            })
-            .collect();
+        for decision in self.classify_each(&users) {
+            out.push(decision.is_some());
+            reasons.extend(decision);
+        }
+        let mut out = out.into_iter();
+        let mut excluded = Vec::with_capacity(reasons.len());
+        excluded.extend(
+            users
+                .extract_if(.., |_| out.next().unwrap_or(false))
+                .zip(reasons)
+                .map(|(user, (reason, pattern))| ExcludedUser {
+                    user,
+                    reason,
+                    pattern,
+                }),
+        );
         FilterOutput {
             included: users,
             excluded,

@@ -279,9 +279,11 @@ function isTextList(v) {
   return true
 }
 
-/** Texts joined into one string past this many code units go on in a new one (a JavaScript
- * string holds at most about 2^29). */
-const PIECE_UNITS = 1 << 26
+/** The texts go into strings of about this many code units each. Each piece is made flat (one
+ * sequential string) as soon as it is full, so the short-lived rope of its appends dies young;
+ * one rope of every text costs the collector (and the addon's flattening) several times more
+ * over 100,000 users, and a JavaScript string cannot pass about 2^29 units anyway. */
+const PIECE_UNITS = 1 << 13
 
 /** The filter's fields of every user: one byte of flags per user, the present texts joined into
  * strings (see `PIECE_UNITS`) and the length of each; or null when some user is not one the JSON
@@ -318,6 +320,7 @@ function filterFields(users, deferRest) {
       return null
     }
     if (text.length > PIECE_UNITS) {
+      text.charCodeAt(0) // flattens the piece's rope (see PIECE_UNITS)
       pieces.push(text)
       text = ''
     }

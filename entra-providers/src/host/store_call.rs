@@ -92,67 +92,63 @@ pub enum StoreAnswer {
     Json(Value),
 }
 
+/// The table of store calls, written once: it makes both [`StoreCall::NAMES`] and
+/// [`StoreCall::read`]'s match, so a call cannot be readable without being listed.
+macro_rules! store_calls {
+    ($args:ident; $($name:literal => $read:expr,)*) => {
+        impl StoreCall {
+            /// Every call's name, as the bindings pass it (snake_case).
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// Reads the call `method` (one of [`Self::NAMES`]) and its arguments; an unknown
+            /// name or an argument that is not what the call takes is `invalid_input`.
+            pub fn read<A: CallArgs>(method: &str, $args: &A) -> Result<Self, A::Error> {
+                Ok(match method {
+                    $($name => $read,)*
+                    other => {
+                        let message = format!("unknown store call `{other}`");
+                        return Err($args.error(HostError::Input(CoreError::invalid_input(
+                            message,
+                        ))));
+                    }
+                })
+            }
+        }
+    };
+}
+
+store_calls! {
+    args;
+    "upsert_clients" => Self::UpsertClients(args.arg(0, "clients")?),
+    "upsert_contacts" => Self::UpsertContacts(args.arg(0, "contacts")?),
+    "load_tenants" => Self::LoadTenants,
+    "load_mappings" => Self::LoadMappings,
+    "load_queue" => Self::LoadQueue(args.arg(0, "tenant_id")?),
+    "resolve_queue_item" => {
+        Self::ResolveQueueItem(args.arg(0, "tenant_id")?, args.arg(1, "resolution")?)
+    },
+    "load_run" => Self::LoadRun(args.arg(0, "run_id")?),
+    "load_tenant_results" => Self::LoadTenantResults(args.arg(0, "run_id")?),
+    "load_sync_settings" => Self::LoadSyncSettings(args.arg(0, "tenant_id")?),
+    "save_sync_settings" => {
+        Self::SaveSyncSettings(args.arg(0, "tenant_id")?, args.arg(1, "settings")?)
+    },
+    "snapshot" => Self::Snapshot,
+    "load_settings_overrides" => Self::LoadSettingsOverrides(args.arg(0, "tenant_id")?),
+    "save_settings_overrides" => {
+        let value: Value = args.arg(0, "overrides")?;
+        let overrides = SettingsOverrides::from_json(&value)
+            .map_err(|e| args.error(HostError::Input(e)))?;
+        Self::SaveSettingsOverrides(overrides, args.arg(1, "tenant_id")?)
+    },
+    "resolve_sync_settings" => Self::ResolveSyncSettings(args.arg(0, "tenant_id")?),
+    "connection_status" => Self::ConnectionStatus,
+    "connect" => Self::Connect(args.arg(0, "connection_type")?),
+    "record_validation" => Self::RecordValidation(args.arg(0, "report")?),
+    "disconnect" => Self::Disconnect,
+}
+
 impl StoreCall {
-    /// Every call's name, as the bindings pass it (snake_case).
-    pub const NAMES: [&'static str; 18] = [
-        "upsert_clients",
-        "upsert_contacts",
-        "load_tenants",
-        "load_mappings",
-        "load_queue",
-        "resolve_queue_item",
-        "load_run",
-        "load_tenant_results",
-        "load_sync_settings",
-        "save_sync_settings",
-        "snapshot",
-        "load_settings_overrides",
-        "save_settings_overrides",
-        "resolve_sync_settings",
-        "connection_status",
-        "connect",
-        "record_validation",
-        "disconnect",
-    ];
-
-    /// Reads the call `method` (one of [`Self::NAMES`]) and its arguments; an unknown name or
-    /// an argument that is not what the call takes is `invalid_input`.
-    pub fn read<A: CallArgs>(method: &str, args: &A) -> Result<Self, A::Error> {
-        Ok(match method {
-            "upsert_clients" => Self::UpsertClients(args.arg(0, "clients")?),
-            "upsert_contacts" => Self::UpsertContacts(args.arg(0, "contacts")?),
-            "load_tenants" => Self::LoadTenants,
-            "load_mappings" => Self::LoadMappings,
-            "load_queue" => Self::LoadQueue(args.arg(0, "tenant_id")?),
-            "resolve_queue_item" => {
-                Self::ResolveQueueItem(args.arg(0, "tenant_id")?, args.arg(1, "resolution")?)
-            }
-            "load_run" => Self::LoadRun(args.arg(0, "run_id")?),
-            "load_tenant_results" => Self::LoadTenantResults(args.arg(0, "run_id")?),
-            "load_sync_settings" => Self::LoadSyncSettings(args.arg(0, "tenant_id")?),
-            "save_sync_settings" => {
-                Self::SaveSyncSettings(args.arg(0, "tenant_id")?, args.arg(1, "settings")?)
-            }
-            "snapshot" => Self::Snapshot,
-            "load_settings_overrides" => Self::LoadSettingsOverrides(args.arg(0, "tenant_id")?),
-            "save_settings_overrides" => {
-                let value: Value = args.arg(0, "overrides")?;
-                let overrides = SettingsOverrides::from_json(&value)
-                    .map_err(|e| args.error(HostError::Input(e)))?;
-                Self::SaveSettingsOverrides(overrides, args.arg(1, "tenant_id")?)
-            }
-            "resolve_sync_settings" => Self::ResolveSyncSettings(args.arg(0, "tenant_id")?),
-            "connection_status" => Self::ConnectionStatus,
-            "connect" => Self::Connect(args.arg(0, "connection_type")?),
-            "record_validation" => Self::RecordValidation(args.arg(0, "report")?),
-            "disconnect" => Self::Disconnect,
-            other => {
-                let message = format!("unknown store call `{other}`");
-                return Err(args.error(HostError::Input(CoreError::invalid_input(message))));
-            }
-        })
-    }
-
     /// Makes the call on `store`; `now_ms` stamps the connection records it writes.
     pub async fn run(
         self,

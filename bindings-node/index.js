@@ -297,8 +297,8 @@ function filterFields(users, deferRest) {
   const flags = new Uint8Array(count)
   const lengths = new Uint32Array(4 * count)
   const pieces = []
-  // Appending to a string makes a rope the addon reads flat in one copy: far cheaper than
-  // copying each text's code units here.
+  // Appending to a string is far cheaper than copying each text's code units here; each full
+  // piece is made flat at once (see PIECE_UNITS).
   let text = ''
   let texts = 0
   for (let i = 0; i < count; i++) {

@@ -52,7 +52,7 @@ const USER_TYPE_GUEST: u8 = 3;
 pub fn filter_reason_names() -> Vec<String> {
     ExclusionReason::ALL
         .iter()
-        .map(|r| r.name().to_string())
+        .map(|r| r.as_str().to_string())
         .collect()
 }
 

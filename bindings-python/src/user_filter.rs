@@ -158,9 +158,9 @@ fn full_decisions(
                 return Err(errors::invalid_input(py, "the input could not be read"));
             }
         };
-    let positions = entra_core::filter::filter_user_positions(&typed)
+    let (filter, warnings) = UserFilter::with_groups(&typed.options, &typed.group_memberships)
         .map_err(|e| errors::core_error(py, &e))?;
-    Ok((Decisions::from(&positions), positions.warnings))
+    Ok((filter.classify_each(&typed.users).collect(), warnings))
 }
 
 /// Reads the fields the filter decides on from user dicts.
@@ -317,7 +317,7 @@ fn write<'py>(
     // One Python string per reason and per distinct pattern.
     let reasons: Vec<Bound<'py, PyString>> = ExclusionReason::ALL
         .iter()
-        .map(|r| PyString::new(py, r.name()))
+        .map(|r| PyString::new(py, r.as_str()))
         .collect();
     let patterns: Vec<Bound<'py, PyString>> = decisions
         .patterns

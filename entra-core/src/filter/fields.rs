@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use super::{ExclusionReason, FilterPositions, UserFilter};
+use super::{ExclusionReason, UserFilter};
 use crate::model::EntraUser;
 
 /// A text of a [`FieldChunk`]: the byte range `start..end` of its buffer.
@@ -207,7 +207,7 @@ impl ExclusionReason {
     }
 
     /// The contract's name (`account_disabled`, ...).
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             ExclusionReason::AccountDisabled => "account_disabled",
             ExclusionReason::MissingIdentity => "missing_identity",
@@ -298,25 +298,18 @@ impl Decisions {
     }
 }
 
-impl From<&FilterPositions> for Decisions {
-    /// The decisions of a listing decided by [`filter_user_positions`](super::filter_user_positions).
-    fn from(positions: &FilterPositions) -> Self {
-        let len = positions
-            .included
-            .iter()
-            .chain(positions.excluded.iter().map(|e| &e.index))
-            .max()
-            .map_or(0, |&max| max + 1);
-        let mut by_index: Vec<Option<(ExclusionReason, Option<String>)>> = vec![None; len];
-        for excluded in &positions.excluded {
-            by_index[excluded.index] = Some((excluded.reason, excluded.pattern.clone()));
+impl FromIterator<Option<(ExclusionReason, Option<String>)>> for Decisions {
+    /// The decisions of [`UserFilter::classify_each`] (or [`UserFilter::classify`] per user).
+    fn from_iter<I: IntoIterator<Item = Option<(ExclusionReason, Option<String>)>>>(
+        decisions: I,
+    ) -> Self {
+        let decisions = decisions.into_iter();
+        let mut out = Decisions::default();
+        out.reserve(decisions.size_hint().0);
+        for decision in decisions {
+            out.push(decision);
         }
-        let mut decisions = Decisions::default();
-        decisions.reserve(len);
-        for decision in by_index {
-            decisions.push(decision);
-        }
-        decisions
+        out
     }
 }
 
@@ -453,7 +446,17 @@ mod tests {
                 options: options.clone(),
                 group_memberships: Vec::new(),
             };
-            let expected = Decisions::from(&filter_user_positions(&input).unwrap());
+            let positions = filter_user_positions(&input).unwrap();
+            let expected: Decisions = (0..users.len())
+                .map(|i| {
+                    let excluded = positions.excluded.iter().find(|e| e.index == i);
+                    excluded.map(|e| (e.reason, e.pattern.clone()))
+                })
+                .collect();
+            assert_eq!(
+                expected.len(),
+                positions.included.len() + positions.excluded.len()
+            );
             let filter = UserFilter::new(&options).unwrap();
             for (split, utf16) in [(users.len(), false), (3, false), (4, true)] {
                 let mut classifier = FieldClassifier::new(&filter);
@@ -489,7 +492,7 @@ mod tests {
         for reason in ExclusionReason::ALL {
             assert_eq!(ExclusionReason::from_code(reason.code()), Some(reason));
             let name = serde_json::to_value(reason).unwrap();
-            assert_eq!(name, serde_json::Value::String(reason.name().into()));
+            assert_eq!(name, serde_json::Value::String(reason.as_str().into()));
         }
         assert_eq!(ExclusionReason::from_code(0), None);
         assert_eq!(ExclusionReason::from_code(10), None);

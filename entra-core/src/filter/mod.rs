@@ -32,7 +32,6 @@ pub use patterns::{COMBINED_SIZE_LIMIT, MAX_PATTERN_LEN, MAX_PATTERNS, SEARCH_CA
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FilterInput {
-    #[serde(deserialize_with = "crate::model::presized::presized")]
     pub users: Vec<EntraUser>,
     #[serde(default, deserialize_with = "crate::model::nullable::or_default")]
     pub options: FilterOptions,
@@ -218,17 +217,17 @@ impl UserFilter {
     pub fn split(&self, mut users: Vec<EntraUser>) -> FilterOutput {
         // Decided first, in one pass that can ask for the users ahead; then moved, each excluded
         // user straight into its entry of a list reserved to its final length.
-        let mut out = Vec::with_capacity(users.len());
+        let mut is_out = Vec::with_capacity(users.len());
         let mut reasons = Vec::new();
         for decision in self.classify_each(&users) {
-            out.push(decision.is_some());
+            is_out.push(decision.is_some());
             reasons.extend(decision);
         }
-        let mut out = out.into_iter();
+        let mut is_out = is_out.into_iter();
         let mut excluded = Vec::with_capacity(reasons.len());
         excluded.extend(
             users
-                .extract_if(.., |_| out.next().unwrap_or(false))
+                .extract_if(.., |_| is_out.next().unwrap_or(false))
                 .zip(reasons)
                 .map(|(user, (reason, pattern))| ExcludedUser {
                     user,

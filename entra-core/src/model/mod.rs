@@ -8,7 +8,6 @@ mod contact;
 mod license;
 mod link;
 pub(crate) mod nullable;
-pub(crate) mod presized;
 mod settings;
 mod settings_layers;
 mod tenant;

@@ -23,10 +23,7 @@ pub struct PlanInput {
     /// The mapped client: the only client whose contacts sync may link, create or change.
     pub client_id: String,
     /// The provider's listing, unfiltered.
-    #[serde(
-        default,
-        deserialize_with = "crate::model::presized::presized_or_default"
-    )]
+    #[serde(default, deserialize_with = "or_default")]
     pub users: Vec<EntraUser>,
     /// Whether the listing finished without error. Required: absence from an incomplete
     /// listing must never inactivate anybody, so there is no safe default.
@@ -35,16 +32,10 @@ pub struct PlanInput {
     #[serde(default, deserialize_with = "or_default")]
     pub removed_object_ids: Vec<String>,
     /// The same contact may appear twice (hosts union two queries); the first copy is used.
-    #[serde(
-        default,
-        deserialize_with = "crate::model::presized::presized_or_default"
-    )]
+    #[serde(default, deserialize_with = "or_default")]
     pub contacts: Vec<Contact>,
     /// This tenant's links (links of other tenants only keep their contacts from being matched).
-    #[serde(
-        default,
-        deserialize_with = "crate::model::presized::presized_or_default"
-    )]
+    #[serde(default, deserialize_with = "or_default")]
     pub links: Vec<ContactLink>,
     #[serde(default, deserialize_with = "or_default")]
     pub resolutions: Vec<Resolution>,

@@ -68,6 +68,40 @@ pub(crate) fn borrowed_item<'a, 'py>(
     Some(unsafe { Borrowed::from_ptr(dict.py(), item) })
 }
 
+thread_local! {
+    /// Set when a read met a value of a subclass of a built-in type or a tuple (anything the
+    /// serializer would not write back as the very same type); see [`read_typed`].
+    static INEXACT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn met_inexact() {
+    INEXACT.with(|flag| flag.set(true));
+}
+
+/// A typed record read from Python objects, and whether every value read was of an exact
+/// built-in type (`dict`, `list`, `str`, `int`, `float`, `bool`, `None`).
+pub struct Read<T> {
+    pub value: T,
+    /// No subclass instance and no tuple was met: every string the record holds was read from an
+    /// exact `str`, every list from an exact `list`. The serializer's reuse check relies on it
+    /// (see `ser::Reuse::read_from`).
+    pub exact: bool,
+}
+
+/// Reads `value` into `T` (as `T::deserialize(PyDeserializer::new(value))`) and says whether
+/// every value it met was of an exact built-in type.
+pub fn read_typed<T: serde::de::DeserializeOwned>(
+    value: &Bound<'_, PyAny>,
+) -> Result<Read<T>, DeError> {
+    let before = INEXACT.with(|flag| flag.replace(false));
+    let read = T::deserialize(PyDeserializer::new(value));
+    let inexact = INEXACT.with(|flag| flag.replace(before));
+    Ok(Read {
+        value: read?,
+        exact: !inexact,
+    })
+}
+
 /// A serde deserializer over one Python value.
 ///
 /// It walks dicts, lists and tuples with borrowed references (no reference counting per item,
@@ -144,6 +178,9 @@ impl<'de, 'py> de::Deserializer<'de> for PyDeserializer<'_, 'py> {
             return visitor.visit_str(str_of(s)?);
         }
         if v.cast::<PyDict>().is_ok() {
+            if !v.is_exact_instance_of::<PyDict>() {
+                met_inexact();
+            }
             return visitor.visit_map(DictAccess {
                 parent: &self,
                 dict: self.value,
@@ -152,6 +189,9 @@ impl<'de, 'py> de::Deserializer<'de> for PyDeserializer<'_, 'py> {
             });
         }
         if let Ok(list) = v.cast::<PyList>() {
+            if !v.is_exact_instance_of::<PyList>() {
+                met_inexact();
+            }
             return visitor.visit_seq(ListAccess {
                 parent: &self,
                 items: self.value,
@@ -167,6 +207,9 @@ impl<'de, 'py> de::Deserializer<'de> for PyDeserializer<'_, 'py> {
             return visitor.visit_bool(b.is_true());
         }
         if v.is_instance_of::<PyInt>() {
+            if !v.is_exact_instance_of::<PyInt>() {
+                met_inexact();
+            }
             if let Ok(i) = v.extract::<i64>() {
                 return visitor.visit_i64(i);
             }
@@ -176,6 +219,9 @@ impl<'de, 'py> de::Deserializer<'de> for PyDeserializer<'_, 'py> {
             return Err(DeError("integer out of range".into()));
         }
         if let Ok(f) = v.cast::<PyFloat>() {
+            if !v.is_exact_instance_of::<PyFloat>() {
+                met_inexact();
+            }
             let f = f.value();
             if !f.is_finite() {
                 return Err(DeError("not a finite number".into()));
@@ -183,9 +229,11 @@ impl<'de, 'py> de::Deserializer<'de> for PyDeserializer<'_, 'py> {
             return visitor.visit_f64(f);
         }
         if let Ok(s) = v.cast::<PyString>() {
+            met_inexact();
             return visitor.visit_str(str_of(s)?);
         }
         if let Ok(tuple) = v.cast::<PyTuple>() {
+            met_inexact();
             return visitor.visit_seq(ListAccess {
                 parent: &self,
                 items: self.value,

@@ -11,6 +11,7 @@ use pyo3::types::PyDict;
 use serde_json::Value;
 
 use crate::convert::{self, JsonOut};
+use crate::de::Read;
 use crate::errors;
 use crate::{logging, reuse, runtime, user_filter};
 
@@ -46,25 +47,40 @@ pub fn invoke<'py>(
     })
 }
 
-/// A hot function: the core function, and where its result's user records sit in its input.
+/// A hot function: the core function, where its result's user records sit in its input, and
+/// how the result is written.
 struct Typed<T, O> {
     name: &'static str,
     run: fn(&T) -> Result<O, entra_core::CoreError>,
     /// For each user record the result carries unchanged, in serialization order, the index of
     /// the input user it copies (see `reuse`).
     users: fn(&T, &O) -> Vec<Option<usize>>,
+    /// Writes the result (in the contract's shape) as Python objects.
+    write: for<'py> fn(Python<'py>, &T, &O, crate::ser::Reuse<'py>) -> PyResult<Bound<'py, PyAny>>,
 }
 
-const FILTER_USERS: Typed<entra_core::filter::FilterInput, entra_core::filter::FilterOutput> =
+/// `filter_users` decides positions and writes the records they name straight from the input
+/// (`FilterPositions::records`): the same result as the copying `filter_users`, without a copy
+/// of each user, and each record's input user is known without comparing records.
+const FILTER_USERS: Typed<entra_core::filter::FilterInput, entra_core::filter::FilterPositions> =
     Typed {
         name: "filter_users",
-        run: entra_core::filter::filter_users,
-        users: |input, output| {
-            // Each list keeps the input order on its own.
-            let mut users = user_sources(&output.included, &input.users);
-            let excluded = output.excluded.iter().map(|e| &e.user);
-            users.extend(user_sources(excluded, &input.users));
-            users
+        run: entra_core::filter::filter_user_positions,
+        users: |_, positions| {
+            let excluded = positions.excluded.iter().map(|e| e.index);
+            positions
+                .included
+                .iter()
+                .copied()
+                .chain(excluded)
+                .map(Some)
+                .collect()
+        },
+        write: |py, input, positions, reuse| {
+            let records = positions
+                .records(&input.users)
+                .map_err(|e| errors::core_error(py, &e))?;
+            crate::ser::to_py(py, &records, Some(reuse))
         },
     };
 
@@ -73,17 +89,18 @@ const PLAN_TENANT_SYNC: Typed<entra_core::reconcile::PlanInput, entra_core::reco
         name: "plan_tenant_sync",
         run: entra_core::reconcile::plan_tenant_sync,
         users: |input, plan| user_sources(plan.excluded.iter().map(|e| &e.user), &input.users),
+        write: |py, _, plan, reuse| crate::ser::to_py(py, plan, Some(reuse)),
     };
 
 impl<T, O> Typed<T, O>
 where
     T: serde::de::DeserializeOwned + Send + Sync + 'static,
-    O: serde::Serialize + Send + 'static,
+    O: Send + 'static,
 {
     /// Reads the typed input straight from the Python objects; `None` when the fast reader
     /// refuses it.
-    fn read(&self, input: &Bound<'_, PyAny>) -> Option<T> {
-        T::deserialize(crate::de::PyDeserializer::new(input)).ok()
+    fn read(&self, input: &Bound<'_, PyAny>) -> Option<Read<T>> {
+        crate::de::read_typed(input).ok()
     }
 
     /// Runs the core function with the GIL released and panics caught; also finds the input
@@ -102,13 +119,14 @@ where
         &self,
         py: Python<'py>,
         input: &Bound<'py, PyAny>,
+        typed: &Read<T>,
         output: &O,
         users: &[Option<usize>],
     ) -> PyResult<Bound<'py, PyAny>> {
         let candidates = reuse::candidates(input, "users", users);
         // `users` pairs each record with the input user it equals, read from that very dict.
-        let hint = crate::ser::Reuse::read_from("EntraUser", candidates);
-        crate::ser::to_py(py, output, Some(hint))
+        let hint = crate::ser::Reuse::read_from("EntraUser", candidates, typed.exact);
+        (self.write)(py, &typed.value, output, hint)
     }
 
     /// The hot functions read their typed input straight from the Python objects and write their
@@ -121,11 +139,11 @@ where
             let Some(typed) = self.read(input) else {
                 return invoke(py, self.name, input);
             };
-            let (output, users) = self.decide(py, &typed)?;
-            let out = self.write(py, input, &output, &users);
+            let (output, users) = self.decide(py, &typed.value)?;
+            let out = self.write(py, input, &typed, &output, &users);
             // Freed together once the result is written: freeing the input on another thread
             // while the result is built slowed the building down.
-            drop_later((typed, output));
+            drop_later((typed.value, output));
             out
         })
     }
@@ -146,10 +164,10 @@ where
                 .read(input)
                 .ok_or_else(|| errors::invalid_input(py, "the fast reader refused the input"))?;
             let read = std::time::Instant::now();
-            let output = (self.run)(&typed).map_err(|e| errors::core_error(py, &e))?;
+            let output = (self.run)(&typed.value).map_err(|e| errors::core_error(py, &e))?;
             let decided = std::time::Instant::now();
-            let users = (self.users)(&typed, &output);
-            let back = self.write(py, input, &output, &users)?;
+            let users = (self.users)(&typed.value, &output);
+            let back = self.write(py, input, &typed, &output, &users)?;
             let written = std::time::Instant::now();
             drop(back);
             drop(output);

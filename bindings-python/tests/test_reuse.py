@@ -7,6 +7,8 @@ from __future__ import annotations
 import random
 from typing import Any, Dict, List
 
+import pytest
+
 import entra_sync
 
 CANONICAL_KEYS = {
@@ -101,33 +103,55 @@ def test_non_canonical_users_become_new_independent_dicts() -> None:
     assert graph_shaped["businessPhones"] == ["+1 555 0100"]
 
 
+class Text(str):
+    pass
+
+
+#: Ways a user dict can differ from its canonical record while still reading as one.
+ALMOST_CANONICAL = ["extra", "missing", "tuple", "none_list", "none_text", "subclass", "mail"]
+
+
+def almost_canonical_user(i: int, change: str) -> Dict[str, Any]:
+    user = canonical_user(i)
+    if change == "extra":
+        user["department"] = "Sales"
+    elif change == "missing":
+        del user["jobTitle"]
+    elif change == "tuple":
+        user["businessPhones"] = ("+1 555 0100",)
+    elif change == "none_list":
+        user["proxyAddresses"] = None  # read as [], written as []
+    elif change == "none_text":
+        user["entraTenantId"] = None  # read as "", written as ""
+    elif change == "subclass":
+        user["displayName"] = Text(user["displayName"])
+    elif change == "mail":
+        user["mail"] = user.pop("email")
+    return user
+
+
 def test_almost_canonical_users_are_not_reused() -> None:
-    variants = []
-    for i, change in enumerate(["extra", "missing", "tuple", "none_list", "subclass", "mail"]):
-        user = canonical_user(i)
-        if change == "extra":
-            user["department"] = "Sales"
-        elif change == "missing":
-            del user["jobTitle"]
-        elif change == "tuple":
-            user["businessPhones"] = ("+1 555 0100",)
-        elif change == "none_list":
-            user["proxyAddresses"] = None
-        elif change == "subclass":
-
-            class Text(str):
-                pass
-
-            user["displayName"] = Text(user["displayName"])
-        elif change == "mail":
-            user["mail"] = user.pop("email")
-        variants.append(user)
+    variants = [almost_canonical_user(i, change) for i, change in enumerate(ALMOST_CANONICAL)]
     out = entra_sync.filter_users({"users": variants})
     assert out == entra_sync.call("filter_users", {"users": variants})
     assert not any(identities(out["included"], variants))
     for user in out["included"]:
         assert set(user) == CANONICAL_KEYS
         assert type(user["displayName"]) is str
+
+
+@pytest.mark.parametrize("change", ALMOST_CANONICAL)
+def test_one_almost_canonical_user_among_canonical_ones_is_the_only_one_rebuilt(change: str) -> None:
+    # Alone in a listing of exact built-in types (no tuple, no subclass), the reuse check takes
+    # its shortest path; with one, every dict gets the full check. Either way only the differing
+    # dict is rebuilt.
+    users = [canonical_user(0), almost_canonical_user(1, change), canonical_user(2)]
+    out = entra_sync.filter_users({"users": users})
+    assert out == entra_sync.call("filter_users", {"users": users})
+    assert identities(out["included"], users) == [True, False, True]
+    rebuilt = out["included"][1]
+    assert set(rebuilt) == CANONICAL_KEYS
+    assert all(type(rebuilt[k]) is str for k in ("entraTenantId", "displayName"))
 
 
 def random_user(rng: random.Random, i: int) -> Dict[str, Any]:

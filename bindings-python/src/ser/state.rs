@@ -16,6 +16,7 @@ use crate::de::str_of;
 pub struct Reuse<'py> {
     record: &'static str,
     candidates: std::vec::IntoIter<Option<Bound<'py, PyDict>>>,
+    exact: bool,
 }
 
 impl<'py> Reuse<'py> {
@@ -25,10 +26,20 @@ impl<'py> Reuse<'py> {
     /// strings are checked for type only. Valid for a record type whose strings are read without
     /// any change (no trimming, no case folding). Everything else is still compared, and a
     /// missing, extra, renamed or `None`-for-default field still makes the candidate differ.
-    pub fn read_from(record: &'static str, candidates: Vec<Option<Bound<'py, PyDict>>>) -> Self {
+    ///
+    /// `exact`: the read met only exact built-in types (`de::Read::exact`). A value under a
+    /// field's own key that a string was read from is then an exact `str`, so a string needs no
+    /// look at its object at all: only `None` (a default written as `""`) can differ, and that
+    /// is a comparison of addresses. A large listing is checked without touching its strings.
+    pub fn read_from(
+        record: &'static str,
+        candidates: Vec<Option<Bound<'py, PyDict>>>,
+        exact: bool,
+    ) -> Self {
         Self {
             record,
             candidates: candidates.into_iter(),
+            exact,
         }
     }
 }
@@ -253,6 +264,11 @@ impl<'py> State<'py> {
         let new = PyString::new(self.py, value);
         recent.remember(&new);
         new.into_any()
+    }
+
+    /// Whether the candidates were read with only exact built-in types (see `Reuse::read_from`).
+    pub(super) fn exact_candidates(&self) -> bool {
+        self.reuse.as_ref().is_some_and(|reuse| reuse.exact)
     }
 
     /// The next input object for a record of struct `name`, if `name` is the reused record.

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod groups;
 mod patterns;
 mod prefetch;
+mod records_view;
 #[cfg(test)]
 mod reference;
 mod screen;
@@ -25,6 +26,7 @@ use crate::error::CoreError;
 use crate::model::{EntraUser, FilterOptions, Warning};
 
 pub use groups::{GroupListingStatus, GroupMembership, GroupScope};
+pub use records_view::{ExcludedRecord, FilterRecords};
 
 pub use patterns::{COMBINED_SIZE_LIMIT, MAX_PATTERN_LEN, MAX_PATTERNS, SEARCH_CACHE_LIMIT};
 
@@ -466,5 +468,66 @@ mod tests {
             .collect();
         assert_eq!(excluded, borrowed.excluded);
         assert_eq!(filter_users_owned(input).expect("owned"), borrowed);
+    }
+
+    /// The records written from positions are, byte for byte, the JSON of `filter_users`; with
+    /// and without warnings, with and without patterns.
+    #[test]
+    fn records_from_positions_write_exactly_the_output_of_filter_users() {
+        let incomplete = GroupMembership {
+            group_id: "g-1".into(),
+            member_ids: vec!["id-0".into()],
+            status: GroupListingStatus::Incomplete,
+        };
+        let cases: [(FilterOptions, Vec<GroupMembership>, usize); 3] = [
+            (FilterOptions::default(), vec![], 0),
+            (
+                FilterOptions {
+                    custom_exclusion_patterns: vec!["^ext-".into(), "^(room|conf)-".into()],
+                    licensed_only: true,
+                    ..FilterOptions::default()
+                },
+                vec![],
+                0,
+            ),
+            (
+                FilterOptions {
+                    include_group_ids: vec!["g-1".into()],
+                    ..FilterOptions::default()
+                },
+                vec![incomplete],
+                1,
+            ),
+        ];
+        for (options, group_memberships, warnings) in cases {
+            let input = FilterInput {
+                users: listing(),
+                options,
+                group_memberships,
+            };
+            let copied = filter_users(&input).expect("filter");
+            assert_eq!(copied.warnings.len(), warnings, "{copied:#?}");
+            let positions = filter_user_positions(&input).expect("positions");
+            let records = positions.records(&input.users).expect("records");
+            assert_eq!(
+                serde_json::to_string(&records).expect("json"),
+                serde_json::to_string(&copied).expect("json")
+            );
+        }
+    }
+
+    #[test]
+    fn records_refuse_a_position_outside_the_users() {
+        let input = FilterInput {
+            users: listing(),
+            options: FilterOptions::default(),
+            group_memberships: vec![],
+        };
+        let positions = filter_user_positions(&input).expect("positions");
+        let fewer = &input.users[..input.users.len() - 1];
+        let err = positions
+            .records(fewer)
+            .expect_err("a position past the end");
+        assert_eq!(err.typed_code(), crate::error::CoreErrorCode::InvalidInput);
     }
 }

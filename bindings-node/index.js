@@ -70,6 +70,21 @@ function fromEnvelope(envelope) {
   return new Class(envelope.message, envelope.code, envelope.details ?? null, options)
 }
 
+/** The N-API statuses of an argument the addon could not convert (a number where a string is
+ * expected, ...): the caller's input, not a fault of the library. */
+const ARGUMENT_STATUSES = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+  'DateExpected',
+])
+
 /** The package error for anything the addon threw. */
 function fromNative(err) {
   if (err instanceof EntraSyncError) return err
@@ -82,7 +97,7 @@ function fromNative(err) {
       // fall through: a malformed envelope is an internal error
     }
   }
-  if (err instanceof TypeError) return new InvalidInput(message, 'invalid_input')
+  if (err instanceof TypeError || ARGUMENT_STATUSES.has(err && err.code)) return new InvalidInput(message, 'invalid_input')
   return new EntraSyncError(message, 'internal')
 }
 
@@ -858,6 +873,10 @@ class Sandbox {
   constructor(handle) {
     Object.defineProperty(this, '_native', { value: handle })
   }
+  /** A view of the sandbox by name (the addon's `viewJson`), as plain data. */
+  _view(name, tenantId) {
+    return fromJson(this._native.viewJson(name, tenantId === undefined ? null : tenantId))
+  }
   /** Builds the estate from `config` and serves it on three ephemeral 127.0.0.1 ports. */
   static async start(config = {}) {
     return new Sandbox(await guardAsync(() => native.Sandbox.start(toJson(config, 'config'))))
@@ -876,38 +895,38 @@ class Sandbox {
     return this._native.running
   }
   get credentials() {
-    return guard(() => fromJson(this._native.credentialsJson()))
+    return guard(() => this._view('credentials'))
   }
   graphSettings() {
-    return guard(() => fromJson(this._native.graphSettingsJson()))
+    return guard(() => this._view('graphSettings'))
   }
   cippSettings() {
-    return guard(() => fromJson(this._native.cippSettingsJson()))
+    return guard(() => this._view('cippSettings'))
   }
   partnerTenant() {
-    return guard(() => fromJson(this._native.partnerTenantJson()))
+    return guard(() => this._view('partnerTenant'))
   }
   tenants() {
-    return guard(() => fromJson(this._native.tenantsJson()))
+    return guard(() => this._view('tenants'))
   }
   users(tenantId) {
-    return guard(() => fromJson(this._native.usersJson(tenantId)))
+    return guard(() => this._view('users', tenantId))
   }
   expectedUsers(tenantId) {
-    return guard(() => fromJson(this._native.expectedUsersJson(tenantId)))
+    return guard(() => this._view('expectedUsers', tenantId))
   }
   crmClients() {
-    return guard(() => fromJson(this._native.crmClientsJson()))
+    return guard(() => this._view('crmClients'))
   }
   crmContacts() {
-    return guard(() => fromJson(this._native.crmContactsJson()))
+    return guard(() => this._view('crmContacts'))
   }
   /** Changes the directory between runs; returns the id of the user touched or created. */
   mutate(mutation) {
     return guard(() => this._native.mutate(toJson(mutation, 'mutation')))
   }
   faults() {
-    return guard(() => fromJson(this._native.faultsJson()))
+    return guard(() => this._view('faults'))
   }
   /** Replaces the active faults (keys not given are off). */
   setFaults(faults) {
@@ -918,10 +937,10 @@ class Sandbox {
     guard(() => this._native.updateFaults(toJson(faults, 'faults')))
   }
   revokeRefreshTokens() {
-    guard(() => this._native.revokeRefreshTokens())
+    guard(() => this._native.act('revokeRefreshTokens'))
   }
   expireDeltaTokens() {
-    guard(() => this._native.expireDeltaTokens())
+    guard(() => this._native.act('expireDeltaTokens'))
   }
   /** How many requests reached `path` (`/v1.0/users`, `/api/ListTenants`, ...), faulted ones
    * included. */
@@ -930,15 +949,15 @@ class Sandbox {
   }
   /** Requests per path. */
   requestCounts() {
-    return guard(() => fromJson(this._native.requestCountsJson()))
+    return guard(() => this._view('requestCounts'))
   }
   /** Forgets the request counts. */
   resetRequestCounts() {
-    guard(() => this._native.resetRequestCounts())
+    guard(() => this._native.act('resetRequestCounts'))
   }
   /** Every access token issued so far stops working (Graph and CIPP answer 401). */
   revokeAccessTokens() {
-    guard(() => this._native.revokeAccessTokens())
+    guard(() => this._native.act('revokeAccessTokens'))
   }
   /** Stops the three services. Calling it again does nothing. */
   shutdown() {

@@ -162,6 +162,10 @@ test('settings and sandbox inputs are checked', async () => {
   assert.throws(() => sandbox.mutate({ kind: 'disable', userId: 'no-such-user' }), (e) => e instanceof es.SandboxError)
   assert.throws(() => sandbox.setFaults({ delta: 'sideways' }), (e) => e instanceof es.InvalidInput)
   await assert.rejects(es.Sandbox.start({ tenantz: 1 }), (e) => e instanceof es.InvalidInput)
+  for (const tenantId of [undefined, null, 42]) {
+    assert.throws(() => sandbox.users(tenantId), (e) => e instanceof es.InvalidInput && e.code === 'invalid_input')
+  }
+  assert.deepEqual(sandbox.users('no-such-tenant'), [])
 })
 
 test('a sandbox used after shutdown throws sandbox_stopped', async () => {
@@ -170,7 +174,9 @@ test('a sandbox used after shutdown throws sandbox_stopped', async () => {
   await sb.shutdown()
   await sb.shutdown()
   assert.equal(sb.running, false)
-  assert.throws(() => sb.tenants(), (e) => e instanceof es.SandboxError && e.code === 'sandbox_stopped')
+  for (const after of [() => sb.tenants(), () => sb.users('t'), () => sb.revokeAccessTokens()]) {
+    assert.throws(after, (e) => e instanceof es.SandboxError && e.code === 'sandbox_stopped')
+  }
 })
 
 test('the canonical secret names', () => {

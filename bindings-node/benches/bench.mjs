@@ -280,6 +280,9 @@ try {
 
   const [planMs, plan] = bestOf(REPEAT, () => es.planTenantSync(planInput))
   report(`planTenantSync ${USERS.toLocaleString('en')} users x ${CONTACTS.toLocaleString('en')} contacts (${plan.actions.length.toLocaleString('en')} actions)`, USERS, planMs, rust.plan_tenant_sync)
+  if (rust.plan_tenant_sync_read_json !== undefined) {
+    console.log(`  (pure Rust reading the same input from its JSON text, not in the figure above: ${(rust.plan_tenant_sync_read_json * 1000).toFixed(1)} ms)`)
+  }
 
   const [filterMs] = bestOf(REPEAT, () => es.filterUsers(filterInput))
   report(`filterUsers ${FILTER_USERS.toLocaleString('en')} users`, FILTER_USERS, filterMs, rust.filter_users)

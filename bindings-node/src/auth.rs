@@ -129,13 +129,11 @@ pub fn exchange_code_json(
 ) -> napi::Result<PromiseRaw<'_, String>> {
     let input = read_auth(&settings)?;
     let exchange = host::auth::CodeExchange::new(&input).map_err(|e| host_error(&e))?;
-    runtime::spawn(env, async move {
-        let tokens = exchange
-            .run(code, code_verifier)
-            .await
-            .map_err(|e| host_error(&e))?;
-        to_json(&tokens)
-    })
+    runtime::json_promise(
+        env,
+        async move { exchange.run(code, code_verifier).await },
+        |e| host_error(&e),
+    )
 }
 
 /// Redeems a refresh token (Promise of the new token set's JSON; persist its `refreshToken`).
@@ -149,11 +147,7 @@ pub fn refresh_tokens_json(
 ) -> napi::Result<PromiseRaw<'_, String>> {
     let input = read_auth(&settings)?;
     let refresh = host::auth::TokenRefresh::new(&input, scope).map_err(|e| host_error(&e))?;
-    runtime::spawn(env, async move {
-        let tokens = refresh
-            .run(refresh_token)
-            .await
-            .map_err(|e| host_error(&e))?;
-        to_json(&tokens)
+    runtime::json_promise(env, async move { refresh.run(refresh_token).await }, |e| {
+        host_error(&e)
     })
 }

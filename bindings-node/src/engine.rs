@@ -225,6 +225,21 @@ pub struct SyncEngine {
     inner: DynEngine,
 }
 
+impl SyncEngine {
+    /// Runs `work` on a clone of the engine as a Promise of its result's JSON.
+    fn promise<'e, T, Fut>(
+        &self,
+        env: &'e Env,
+        work: impl FnOnce(DynEngine) -> Fut,
+    ) -> napi::Result<PromiseRaw<'e, String>>
+    where
+        Fut: std::future::Future<Output = Result<T, EngineError>> + Send + 'static,
+        T: serde::Serialize + Send + 'static,
+    {
+        json_promise(env, work(self.inner.clone()), engine_error)
+    }
+}
+
 #[napi]
 impl SyncEngine {
     /// `provider`: the handle of a `GraphProvider` or `CippProvider`; `store`: of a
@@ -239,8 +254,7 @@ impl SyncEngine {
     /// Lists the managed tenants and merges them into the store (nothing is ever deleted).
     #[napi(ts_return_type = "Promise<string>")]
     pub fn discover<'e>(&self, env: &'e Env) -> napi::Result<PromiseRaw<'e, String>> {
-        let e = self.inner.clone();
-        json_promise(env, async move { e.discover().await }, engine_error)
+        self.promise(env, |e| async move { e.discover().await })
     }
 
     /// Suggests a client for every listed tenant; writes nothing.
@@ -254,12 +268,7 @@ impl SyncEngine {
             Some(o) => arg(&o, "options")?,
             None => PreviewOptions::default(),
         };
-        let e = self.inner.clone();
-        json_promise(
-            env,
-            async move { e.preview_mappings(options).await },
-            engine_error,
-        )
+        self.promise(env, |e| async move { e.preview_mappings(options).await })
     }
 
     /// Applies operator decisions (`confirm`, `skip`, `remap`, `unmap`) as one batch.
@@ -270,11 +279,9 @@ impl SyncEngine {
         operations: String,
     ) -> napi::Result<PromiseRaw<'e, String>> {
         let operations: Vec<MappingOperation> = arg(&operations, "operations")?;
-        let e = self.inner.clone();
-        json_promise(
+        self.promise(
             env,
-            async move { e.apply_mapping_changes(operations).await },
-            engine_error,
+            |e| async move { e.apply_mapping_changes(operations).await },
         )
     }
 
@@ -289,11 +296,9 @@ impl SyncEngine {
         let mapping: TenantMapping = arg(&mapping, "mapping")?;
         let options: SyncOptionsJson = arg(options.as_deref().unwrap_or("{}"), "options")?;
         let options = options.options();
-        let e = self.inner.clone();
-        json_promise(
+        self.promise(
             env,
-            async move { e.sync_tenant(&mapping, &options).await },
-            engine_error,
+            |e| async move { e.sync_tenant(&mapping, &options).await },
         )
     }
 
@@ -316,17 +321,12 @@ impl SyncEngine {
         let mut options = run_options(options)?;
         options.cancel = cancel.map(|c| c.inner.clone());
         options.progress = on_progress.map(progress_callback).transpose()?;
-        let e = self.inner.clone();
-        json_promise(
-            env,
-            async move {
-                match client_id {
-                    Some(client_id) => e.sync_client(&client_id, options).await,
-                    None => e.sync_all(options).await,
-                }
-            },
-            engine_error,
-        )
+        self.promise(env, |e| async move {
+            match client_id {
+                Some(client_id) => e.sync_client(&client_id, options).await,
+                None => e.sync_all(options).await,
+            }
+        })
     }
 
     /// Discovery as a recorded run of scope `discovery`: `{run, report, joined}` (options:
@@ -338,12 +338,7 @@ impl SyncEngine {
         options: Option<String>,
     ) -> napi::Result<PromiseRaw<'e, String>> {
         let options = run_options(options)?;
-        let e = self.inner.clone();
-        json_promise(
-            env,
-            async move { e.discover_run(options).await },
-            engine_error,
-        )
+        self.promise(env, |e| async move { e.discover_run(options).await })
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use entra_core::BindingErrorCode;
 use entra_core::CoreError;
-use entra_providers::host::sandbox as host;
+use entra_providers::host::sandbox_views::{SandboxAction, SandboxView};
 use entra_providers::sandbox::{
     Faults, Mutation, Sandbox as RustSandbox, SandboxConfig, SandboxError,
 };
@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::errors;
 use crate::pure::parse;
-use crate::runtime::{self, to_json};
+use crate::runtime;
 
 fn sandbox_error(err: &SandboxError) -> napi::Error {
     errors::error(err)
@@ -52,10 +52,6 @@ impl Sandbox {
                 )),
             }
         })
-    }
-
-    fn json<T: serde::Serialize>(&self, f: impl FnOnce(&RustSandbox) -> T) -> napi::Result<String> {
-        self.with(|s| to_json(&f(s)))
     }
 }
 
@@ -96,58 +92,29 @@ impl Sandbox {
         self.with(|s| Ok(s.cipp_base_url()))
     }
 
-    /// The sandbox's app credentials and the partner's refresh token (sandbox-only values).
+    /// A view of the sandbox as JSON (`entra_providers::host::sandbox_views::SandboxView`: its
+    /// credentials, provider settings pointing at it, its tenants, a tenant's users as stored
+    /// and as a provider returns them, the CRM's clients and contacts, the active faults, the
+    /// request counts); `tenant_id` only for `users` and `expectedUsers`.
     #[napi]
-    pub fn credentials_json(&self) -> napi::Result<String> {
-        self.with(|s| Ok(host::credentials_json(s).to_string()))
+    pub fn view_json(&self, name: String, tenant_id: Option<String>) -> napi::Result<String> {
+        let view =
+            SandboxView::named(&name, tenant_id.as_deref()).map_err(|e| errors::error(&e))?;
+        self.with(|s| {
+            let value = view.read(s).map_err(|e| errors::error(&e))?;
+            Ok(value.to_string())
+        })
     }
 
-    /// Settings for `GraphProvider` pointing at this sandbox.
+    /// A one-shot change by name (`SandboxAction`: revoking refresh or access tokens, expiring
+    /// delta links, resetting the request counts).
     #[napi]
-    pub fn graph_settings_json(&self) -> napi::Result<String> {
-        self.with(|s| Ok(host::graph_settings_json(s).to_string()))
-    }
-
-    /// Settings for `CippProvider` pointing at this sandbox.
-    #[napi]
-    pub fn cipp_settings_json(&self) -> napi::Result<String> {
-        self.with(|s| Ok(host::cipp_settings_json(s).to_string()))
-    }
-
-    /// The MSP's own tenant.
-    #[napi]
-    pub fn partner_tenant_json(&self) -> napi::Result<String> {
-        self.json(|s| s.partner_tenant())
-    }
-
-    /// The customer tenants, in estate order.
-    #[napi]
-    pub fn tenants_json(&self) -> napi::Result<String> {
-        self.json(|s| s.tenants())
-    }
-
-    /// The live users of a tenant as the sandbox stores them (Graph property names).
-    #[napi]
-    pub fn users_json(&self, tenant_id: String) -> napi::Result<String> {
-        self.json(|s| s.users(&tenant_id))
-    }
-
-    /// The `EntraUser` records a correct provider returns for a tenant right now.
-    #[napi]
-    pub fn expected_users_json(&self, tenant_id: String) -> napi::Result<String> {
-        self.json(|s| s.expected_users(&tenant_id))
-    }
-
-    /// The clients the host's CRM already has.
-    #[napi]
-    pub fn crm_clients_json(&self) -> napi::Result<String> {
-        self.json(|s| s.crm_clients())
-    }
-
-    /// The contacts the host's CRM already has.
-    #[napi]
-    pub fn crm_contacts_json(&self) -> napi::Result<String> {
-        self.json(|s| s.crm_contacts())
+    pub fn act(&self, name: String) -> napi::Result<()> {
+        let action = SandboxAction::named(&name).map_err(|e| errors::error(&e))?;
+        self.with(|s| {
+            action.apply(s);
+            Ok(())
+        })
     }
 
     /// Changes the directory between runs (the JSON of a mutation); returns the id of the user
@@ -156,12 +123,6 @@ impl Sandbox {
     pub fn mutate(&self, mutation: String) -> napi::Result<String> {
         let mutation = read(&mutation, "mutation", Mutation::from_json)?;
         self.with(|s| s.mutate(mutation).map_err(|e| sandbox_error(&e)))
-    }
-
-    /// The faults currently active, as JSON.
-    #[napi]
-    pub fn faults_json(&self) -> napi::Result<String> {
-        self.with(|s| Ok(s.faults().to_json().to_string()))
     }
 
     /// Replaces the active faults (keys not given are off).
@@ -188,54 +149,11 @@ impl Sandbox {
         })
     }
 
-    /// Every refresh token issued so far is revoked.
-    #[napi]
-    pub fn revoke_refresh_tokens(&self) -> napi::Result<()> {
-        self.with(|s| {
-            s.revoke_refresh_tokens();
-            Ok(())
-        })
-    }
-
     /// How many requests reached a path (`/v1.0/users`, `/api/ListTenants`,
     /// `/{tenant}/oauth2/v2.0/token`), faulted ones included.
     #[napi]
     pub fn request_count(&self, path: String) -> napi::Result<i64> {
         self.with(|s| Ok(i64::try_from(s.request_count(&path)).unwrap_or(i64::MAX)))
-    }
-
-    /// Requests per path, as JSON text (`{path: count}`).
-    #[napi]
-    pub fn request_counts_json(&self) -> napi::Result<String> {
-        self.json(|s| s.request_counts())
-    }
-
-    /// Forgets the request counts.
-    #[napi]
-    pub fn reset_request_counts(&self) -> napi::Result<()> {
-        self.with(|s| {
-            s.reset_request_counts();
-            Ok(())
-        })
-    }
-
-    /// Every access token issued so far stops working (Graph and CIPP answer 401); new tokens
-    /// work.
-    #[napi]
-    pub fn revoke_access_tokens(&self) -> napi::Result<()> {
-        self.with(|s| {
-            s.revoke_access_tokens();
-            Ok(())
-        })
-    }
-
-    /// Every delta link handed out so far expires.
-    #[napi]
-    pub fn expire_delta_tokens(&self) -> napi::Result<()> {
-        self.with(|s| {
-            s.expire_delta_tokens();
-            Ok(())
-        })
     }
 
     /// True until `shutdown()`.

@@ -139,9 +139,9 @@ pub fn refresh_tokens<'py>(
 
 /// Registers the functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(authorize_url, m)?)?;
-    m.add_function(wrap_pyfunction!(verify_state, m)?)?;
-    m.add_function(wrap_pyfunction!(exchange_code, m)?)?;
-    m.add_function(wrap_pyfunction!(refresh_tokens, m)?)?;
+    add_functions!(
+        m,
+        [authorize_url, verify_state, exchange_code, refresh_tokens]
+    );
     Ok(())
 }

@@ -8,6 +8,13 @@
 //! What a binding would otherwise decide (settings, sign-in, token persistence, run options) is
 //! the host layer's (`entra_providers::host`, `entra_core::engine::RunRequest`).
 
+/// Adds each named `#[pyfunction]` to the module `m`.
+macro_rules! add_functions {
+    ($m:expr, [$($function:path),+ $(,)?]) => {{
+        $( $m.add_function(pyo3::wrap_pyfunction!($function, $m)?)?; )+
+    }};
+}
+
 mod auth;
 mod client_index;
 mod convert;
@@ -56,11 +63,16 @@ fn keep_freed_memory_briefly() {
 /// feature have them; release wheels do not.
 #[cfg(feature = "test-hooks")]
 fn register_test_hooks(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(logging::_emit_log_for_test, m)?)?;
-    m.add_function(wrap_pyfunction!(errors::_raise_for_code, m)?)?;
-    m.add_function(wrap_pyfunction!(errors::_panic_for_test, m)?)?;
-    m.add_function(wrap_pyfunction!(pure::_call_phases, m)?)?;
-    m.add_function(wrap_pyfunction!(pure::_typed_phases, m)?)?;
+    add_functions!(
+        m,
+        [
+            logging::_emit_log_for_test,
+            errors::_raise_for_code,
+            errors::_panic_for_test,
+            pure::_call_phases,
+            pure::_typed_phases,
+        ]
+    );
     Ok(())
 }
 

@@ -391,17 +391,22 @@ pub fn _typed_phases(
 
 /// Registers the pure functions on the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(call, m)?)?;
-    m.add_function(wrap_pyfunction!(call_async, m)?)?;
-    m.add_function(wrap_pyfunction!(functions, m)?)?;
-    m.add_function(wrap_pyfunction!(filter_users, m)?)?;
-    m.add_function(wrap_pyfunction!(validate_patterns, m)?)?;
-    m.add_function(wrap_pyfunction!(plan_tenant_sync, m)?)?;
-    m.add_function(wrap_pyfunction!(apply_plan, m)?)?;
-    m.add_function(wrap_pyfunction!(preview_mappings, m)?)?;
-    m.add_function(wrap_pyfunction!(merge_discovery, m)?)?;
-    m.add_function(wrap_pyfunction!(plan_mapping_changes, m)?)?;
-    m.add_function(wrap_pyfunction!(summarize_licenses, m)?)?;
-    m.add_function(wrap_pyfunction!(run_id, m)?)?;
+    add_functions!(
+        m,
+        [
+            call,
+            call_async,
+            functions,
+            filter_users,
+            validate_patterns,
+            plan_tenant_sync,
+            apply_plan,
+            preview_mappings,
+            merge_discovery,
+            plan_mapping_changes,
+            summarize_licenses,
+            run_id,
+        ]
+    );
     Ok(())
 }

@@ -9,7 +9,7 @@
 use std::sync::Mutex;
 
 use entra_core::CoreError;
-use entra_providers::host::sandbox as host;
+use entra_providers::host::sandbox_views::{SandboxAction, SandboxView};
 use entra_providers::sandbox::{Faults, Mutation, Sandbox as RustSandbox, SandboxConfig};
 use pyo3::prelude::*;
 use serde_json::{Value, json};
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use entra_core::BindingErrorCode;
 
 use crate::errors;
-use crate::{de, runtime, ser};
+use crate::{de, runtime};
 
 /// Reads a Python argument (None: `{}`) and parses it with `parse`.
 fn read<T>(
@@ -52,21 +52,20 @@ impl Sandbox {
         }
     }
 
-    /// Does `f` to the running sandbox.
-    fn act(&self, py: Python<'_>, f: impl FnOnce(&RustSandbox)) -> PyResult<()> {
+    /// A view of the running sandbox (the one table every binding reads), as plain Python data.
+    fn view(&self, py: Python<'_>, view: SandboxView) -> PyResult<Py<PyAny>> {
         self.with(py, |s| {
-            f(s);
-            Ok(())
+            let value = view.read(s).map_err(|e| errors::core_error(py, &e))?;
+            Ok(crate::convert::to_py(py, &value)?.unbind())
         })
     }
 
-    /// What `f` reads from the running sandbox, as plain Python data.
-    fn json<T: serde::Serialize>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&RustSandbox) -> T,
-    ) -> PyResult<Py<PyAny>> {
-        self.with(py, |s| Ok(ser::to_py(py, &f(s), None)?.unbind()))
+    /// Applies a one-shot action (the one table every binding applies).
+    fn act(&self, py: Python<'_>, action: SandboxAction) -> PyResult<()> {
+        self.with(py, |s| {
+            action.apply(s);
+            Ok(())
+        })
     }
 }
 
@@ -111,48 +110,48 @@ impl Sandbox {
     /// The sandbox's app credentials and the partner's refresh token (sandbox-only values).
     #[getter]
     fn credentials(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.json(py, host::credentials_json)
+        self.view(py, SandboxView::Credentials)
     }
 
     /// Settings for `GraphProvider` pointing at this sandbox, with short retry delays and the
     /// tenants' verified domains read (mapping suggestions need them).
     fn graph_settings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.json(py, host::graph_settings_json)
+        self.view(py, SandboxView::GraphSettings)
     }
 
     /// Settings for `CippProvider` pointing at this sandbox, with short retry delays.
     fn cipp_settings(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.json(py, host::cipp_settings_json)
+        self.view(py, SandboxView::CippSettings)
     }
 
     /// The MSP's own tenant.
     fn partner_tenant(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.json(py, |s| s.partner_tenant())
+        self.view(py, SandboxView::PartnerTenant)
     }
 
     /// The customer tenants, in estate order.
     fn tenants(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.json(py, |s| s.tenants())
+        self.view(py, SandboxView::Tenants)
     }
 
     /// The live users of a tenant as the sandbox stores them (Graph property names).
-    fn users(&self, py: Python<'_>, tenant_id: &str) -> PyResult<Py<PyAny>> {
-        self.json(py, |s| s.users(tenant_id))
+    fn users(&self, py: Python<'_>, tenant_id: String) -> PyResult<Py<PyAny>> {
+        self.view(py, SandboxView::Users(tenant_id))
     }
 
     /// The `EntraUser` records a correct provider returns for a tenant right now.
-    fn expected_users(&self, py: Python<'_>, tenant_id: &str) -> PyResult<Py<PyAny>> {
-        self.json(py, |s| s.expected_users(tenant_id))
+    fn expected_users(&self, py: Python<'_>, tenant_id: String) -> PyResult<Py<PyAny>> {
+        self.view(py, SandboxView::ExpectedUsers(tenant_id))
     }
 
     /// The clients the host's CRM already has.
     fn crm_clients(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.json(py, |s| s.crm_clients())
+        self.view(py, SandboxView::CrmClients)
     }
 
     /// The contacts the host's CRM already has.
     fn crm_contacts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.json(py, |s| s.crm_contacts())
+        self.view(py, SandboxView::CrmContacts)
     }
 
     /// Changes the directory between runs; returns the id of the user touched or created.
@@ -167,13 +166,16 @@ impl Sandbox {
 
     /// The faults currently active.
     fn faults(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.json(py, |s| s.faults().to_json())
+        self.view(py, SandboxView::Faults)
     }
 
     /// Replaces the active faults (keys not given are off).
     fn set_faults(&self, py: Python<'_>, faults: &Bound<'_, PyAny>) -> PyResult<()> {
         let faults = read(py, Some(faults), "faults", Faults::from_json)?;
-        self.act(py, |s| s.set_faults(faults))
+        self.with(py, |s| {
+            s.set_faults(faults);
+            Ok(())
+        })
     }
 
     /// Changes only the faults named in `faults`.
@@ -196,27 +198,27 @@ impl Sandbox {
 
     /// Requests per path.
     fn request_counts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.json(py, |s| s.request_counts())
+        self.view(py, SandboxView::RequestCounts)
     }
 
     /// Forgets the request counts.
     fn reset_request_counts(&self, py: Python<'_>) -> PyResult<()> {
-        self.act(py, RustSandbox::reset_request_counts)
+        self.act(py, SandboxAction::ResetRequestCounts)
     }
 
     /// Every access token issued so far stops working.
     fn revoke_access_tokens(&self, py: Python<'_>) -> PyResult<()> {
-        self.act(py, RustSandbox::revoke_access_tokens)
+        self.act(py, SandboxAction::RevokeAccessTokens)
     }
 
     /// Every refresh token issued so far is revoked.
     fn revoke_refresh_tokens(&self, py: Python<'_>) -> PyResult<()> {
-        self.act(py, RustSandbox::revoke_refresh_tokens)
+        self.act(py, SandboxAction::RevokeRefreshTokens)
     }
 
     /// Every delta link handed out so far expires.
     fn expire_delta_tokens(&self, py: Python<'_>) -> PyResult<()> {
-        self.act(py, RustSandbox::expire_delta_tokens)
+        self.act(py, SandboxAction::ExpireDeltaTokens)
     }
 
     /// True until `shutdown()`.

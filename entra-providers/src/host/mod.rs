@@ -20,7 +20,8 @@
 //!   forward to.
 //! - `sandbox` (with the `sandbox` feature): the sandbox's credentials and ready-made provider
 //!   settings as JSON. The sandbox configuration itself is read by
-//!   [`crate::sandbox::SandboxConfig::from_json`].
+//!   [`crate::sandbox::SandboxConfig::from_json`]. `sandbox_views`: the views and one-shot
+//!   actions of a running sandbox, by the names the bindings pass.
 //!
 //! - [`user_sources`]: which input user each user record of a result repeats, so a binding
 //!   hands back the caller's own objects.
@@ -39,6 +40,8 @@ pub mod log_bridge;
 pub mod rotation;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+#[cfg(feature = "sandbox")]
+pub mod sandbox_views;
 pub mod settings;
 pub mod store_call;
 pub mod token_set;

@@ -154,29 +154,48 @@ const ELEMENTS_PER_PIECE_ASYNC = 2_000
 const CHARS_PER_TURN = 1_000_000
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
 
+const plainObject = (value) =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && typeof value.toJSON !== 'function'
+
+/** The top-level entries of a plain object as JSON: `{entry}` for a whole `"key":value`,
+ * `{key, slice}` for each slice of a long array (a JSON array of up to `perPiece` elements). */
+function* entryPieces(value, name, perPiece) {
+  for (const key of Object.keys(value)) {
+    const v = value[key]
+    if (Array.isArray(v) && v.length > perPiece) {
+      for (let i = 0; i < v.length; i += perPiece) yield { key, slice: toJson(v.slice(i, i + perPiece), name) }
+    } else {
+      const text = JSON.stringify(v)
+      if (text === undefined) continue // JSON.stringify leaves such keys out too
+      yield { entry: `${JSON.stringify(key)}:${text}` }
+    }
+  }
+}
+
+/** Pieces of JSON text that join into the document of `value`. */
 function* jsonPieces(value, name, perPiece) {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof value.toJSON === 'function') {
+  if (!plainObject(value)) {
     yield toJson(value, name)
     return
   }
   let open = '{'
-  for (const key of Object.keys(value)) {
-    const v = value[key]
-    if (Array.isArray(v) && v.length > perPiece) {
-      yield `${open}${JSON.stringify(key)}:[`
-      for (let i = 0; i < v.length; i += perPiece) {
-        const slice = toJson(v.slice(i, i + perPiece), name)
-        yield (i > 0 ? ',' : '') + slice.slice(1, -1)
-      }
+  let array = null // the key of the long array being written
+  for (const piece of entryPieces(value, name, perPiece)) {
+    if (array !== null && piece.key !== array) {
       yield ']'
-      open = ','
-    } else {
-      const text = JSON.stringify(v)
-      if (text === undefined) continue // JSON.stringify leaves such keys out too
-      yield `${open}${JSON.stringify(key)}:${text}`
-      open = ','
+      array = null
     }
+    if (piece.slice === undefined) {
+      yield `${open}${piece.entry}`
+    } else if (array === null) {
+      array = piece.key
+      yield `${open}${JSON.stringify(piece.key)}:[${piece.slice.slice(1, -1)}`
+    } else {
+      yield `,${piece.slice.slice(1, -1)}`
+    }
+    open = ','
   }
+  if (array !== null) yield ']'
   yield open === '{' ? '{}' : '}'
 }
 
@@ -508,8 +527,36 @@ function filterUsersAsync(input) {
   })
 }
 const validatePatterns = (input) => call('validate_patterns', input)
-/** Plans one tenant's contact sync (the plan is read back a list slice at a time). */
-const planTenantSync = (input) => guard(() => readPlan(native.planTenantSyncPieces(writeInput(input))))
+/** Writes a plan's input to a native `PlanStream`, whose thread reads the long lists' slices while
+ * the next ones are written; yields the length of each piece written. */
+function* feedPlanStream(stream, input) {
+  try {
+    for (const piece of entryPieces(input, 'input', ELEMENTS_PER_PIECE_ASYNC)) {
+      if (piece.slice === undefined) stream.entry(piece.entry)
+      else stream.slice(piece.key, piece.slice)
+      yield (piece.slice ?? piece.entry).length
+    }
+  } catch (err) {
+    stream.cancel()
+    if (err instanceof EntraSyncError) throw err
+    throw new InvalidInput(`\`input\` cannot be written as JSON: ${err.message}`, 'invalid_input')
+  }
+}
+
+/** Plans one tenant's contact sync: the input is read by the addon while it is written, and the
+ * plan is read back a list slice at a time. An input the streamed reader refuses is planned from
+ * its whole text, so errors are the entry point's. */
+function planTenantSync(input) {
+  return guard(() => {
+    let pieces = null
+    if (plainObject(input)) {
+      const stream = new native.PlanStream()
+      for (const _ of feedPlanStream(stream, input));
+      pieces = stream.finish()
+    }
+    return readPlan(pieces ?? native.planTenantSyncPieces(writeInput(input)))
+  })
+}
 const previewMappings = (input) => call('preview_mappings', input)
 const mergeDiscovery = (input) => call('merge_discovery', input)
 const planMappingChanges = (input) => call('plan_mapping_changes', input)
@@ -522,8 +569,24 @@ const summarizeLicenses = (input) => call('summarize_licenses', input)
 
 /** Like `planTenantSync`, computed on a worker thread; the input is written and the plan read
  * in slices between turns of the event loop. */
-const planTenantSyncAsync = (input) =>
-  guardAsync(async () => readPlanAsync(await native.planTenantSyncPiecesAsync(await writeInputAsync(input))))
+async function planTenantSyncAsync(input) {
+  return guardAsync(async () => {
+    let pieces = null
+    if (plainObject(input)) {
+      const stream = new native.PlanStream()
+      let written = 0
+      for (const length of feedPlanStream(stream, input)) {
+        written += length
+        if (written >= CHARS_PER_TURN) {
+          written = 0
+          await nextTurn()
+        }
+      }
+      pieces = await stream.finishAsync()
+    }
+    return readPlanAsync(pieces ?? (await native.planTenantSyncPiecesAsync(await writeInputAsync(input))))
+  })
+}
 const previewMappingsAsync = (input) => callAsync('preview_mappings', input)
 const applyPlanAsync = (input, plan) => callAsync('apply_plan', applyPlanEnvelope(input, plan))
 

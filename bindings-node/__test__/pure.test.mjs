@@ -92,6 +92,39 @@ test('a plan of many pieces reads back whole, sync and async, and equals call', 
   await assert.rejects(es.planTenantSyncAsync(bad), same)
 })
 
+test('a long input read while it is written refuses as the entry point does, wherever the fault', async () => {
+  // The long lists cross a slice (2,000 elements) at a time and are read while the next slices
+  // are written; a fault in a late slice must still give exactly the entry point's error.
+  const users = graphUsers(7_000)
+  const contacts = users.slice(0, 5_000).map((u, i) => ({ contactId: `c-${i}`, clientId: 'client-1', email: u.mail, fullName: `C ${i}` }))
+  const links = users.slice(0, 5_000).map((u, i) => ({ entraTenantId: 't-1', entraObjectId: u.entraObjectId, contactId: `c-${i}`, clientId: 'client-1', active: true }))
+  const base = { entraTenantId: 't-1', clientId: 'client-1', users, listingComplete: true, contacts, links }
+  const at = (list, index, value) => list.map((item, i) => (i === index ? value : item))
+  const cases = [
+    ['a user without its enabled state in the last slice', { ...base, users: at(users, 6_999, { entraObjectId: 'x' }) }],
+    ['a contact that is a string in the third slice', { ...base, contacts: at(contacts, 4_500, 'not a contact') }],
+    ['a link without its contact in the second slice', { ...base, links: at(links, 2_500, { entraTenantId: 't-1' }) }],
+    ['a top-level field of the wrong type after the lists', { ...base, listingComplete: 'yes' }],
+  ]
+  for (const [name, input] of cases) {
+    let wanted
+    try {
+      es.call('plan_tenant_sync', input)
+    } catch (e) {
+      wanted = e
+    }
+    assert.ok(wanted, name)
+    const same = (e) => e.code === wanted.code && e.message === wanted.message
+    assert.throws(() => es.planTenantSync(input), same, name)
+    await assert.rejects(es.planTenantSyncAsync(input), same, name)
+  }
+  // A value JSON cannot hold, in a late slice: invalid_input, and the next plan is unaffected.
+  const big = { ...base, users: at(users, 6_500, { ...users[0], entraObjectId: 10n }) }
+  assert.throws(() => es.planTenantSync(big), (e) => e instanceof es.InvalidInput)
+  await assert.rejects(es.planTenantSyncAsync(big), (e) => e instanceof es.InvalidInput)
+  assert.deepEqual(es.planTenantSync(base), es.call('plan_tenant_sync', base))
+})
+
 test('filterUsers hands back the caller’s user objects, whatever their shape', () => {
   const graph = graphUsers(50).map((u) => ({ ...u, id: u.entraObjectId }))
   const out = es.filterUsers({ users: graph })

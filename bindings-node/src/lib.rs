@@ -13,6 +13,7 @@ pub mod errors;
 pub mod filter_fields;
 pub mod logging;
 pub mod plan_pieces;
+pub mod plan_stream;
 pub mod providers;
 pub mod pure;
 pub mod rotation;

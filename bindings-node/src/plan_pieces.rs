@@ -53,16 +53,19 @@ fn write(mut plan: SyncPlan) -> napi::Result<PlanPieces> {
     Ok(written)
 }
 
+/// Plans on a typed input (read by the caller) and writes the plan in pieces.
+pub fn plan_typed(typed: PlanInput) -> napi::Result<PlanPieces> {
+    let planned = entra_core::reconcile::plan_tenant_sync(&typed);
+    drop_later(typed);
+    write(planned.map_err(|e| errors::error(&e))?)
+}
+
 /// Plans on JSON text in pieces (as `index.js` writes an input).
 fn plan(input: Vec<String>) -> napi::Result<PlanPieces> {
     errors::guard(|| {
         let text = join(input);
         match serde_json::from_str::<PlanInput>(&text) {
-            Ok(typed) => {
-                let planned = entra_core::reconcile::plan_tenant_sync(&typed);
-                drop_later(typed);
-                write(planned.map_err(|e| errors::error(&e))?)
-            }
+            Ok(typed) => plan_typed(typed),
             Err(_) => {
                 // The entry point decides, and names what is wrong with the input.
                 let value = parse(&text, "")?;

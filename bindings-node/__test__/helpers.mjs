@@ -142,3 +142,16 @@ export function graphUsers(n, tenant = 't-1') {
   }
   return users
 }
+
+/** A predicate for `assert.throws`/`rejects`: the error is the one the JSON entry point raises
+ * for `call(name, input)` (same class, code and message). The entry point must refuse `input`. */
+export function sameAsEntryPoint(name, input) {
+  let expected
+  try {
+    es.call(name, input)
+  } catch (e) {
+    expected = e
+  }
+  if (!expected) throw new Error(`call('${name}') accepted the input`)
+  return (e) => e.constructor === expected.constructor && e.code === expected.code && e.message === expected.message
+}

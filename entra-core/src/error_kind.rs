@@ -1,5 +1,5 @@
 //! What kind of failure an error is, independent of which crate raised it. Every error type of
-//! the workspace has a typed code enum (declared with [`error_codes!`]) whose codes each map to
+//! the workspace has a typed code enum (declared with `error_codes!`) whose codes each map to
 //! one [`ErrorKind`] by an exhaustive match, so a binding maps `kind` to its own exception class
 //! with another exhaustive match and a new code can never silently fall back to a base class.
 //! The table of every code is `docs/errors.md`; a test checks it against the enums.

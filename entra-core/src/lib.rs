@@ -7,7 +7,7 @@
 //! and time ([`clock::Clock`]) are traits the host or `entra-providers` implement.
 //!
 //! The shell is opt-in, by feature:
-//! - `wall-clock`: [`clock::WallClock`], the system time and timer-thread waits;
+//! - `wall-clock`: `clock::WallClock`, the system time and timer-thread waits;
 //! - `engine` (implies `wall-clock`): the sync engine and the in-memory store, which keep time
 //!   through an injected [`clock::Clock`] (the wall clock by default);
 //! - `sqlite` (implies `engine`): the durable SQLite store, which does file I/O.

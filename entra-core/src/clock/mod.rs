@@ -2,7 +2,7 @@
 //! time they would read, so the same code runs on the wall clock in production and on virtual
 //! time ([`ManualClock`]) in tests; plus civil-date formatting without a date crate.
 //!
-//! Everything here is pure except [`WallClock`] (feature `wall-clock`), the one place the crate
+//! Everything here is pure except `WallClock` (feature `wall-clock`), the one place the crate
 //! reads the system time or starts a timer thread.
 
 use std::future::Future;

@@ -10,7 +10,8 @@ use super::nullable::or_default;
 /// The fields the user filter reads (UPN, mail, display name, type, licenses, enabled) are laid
 /// out side by side (`repr(C)`, in this order), so classifying a large listing loads two or three
 /// cache lines of each record instead of five: over a million users the filter waits on memory
-/// more than it computes. The JSON keeps the contract's order (see [`ContractOrder`]).
+/// more than it computes. The JSON keeps the contract's order (a private view of the record
+/// writes its fields in that order).
 #[derive(Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[repr(C)]

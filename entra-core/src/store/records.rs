@@ -153,7 +153,7 @@ pub struct TenantRunResult {
     pub duration_ms: u64,
     pub finished_at_ms: u64,
     /// The tenant's licence summary of this run (see
-    /// [`crate::engine::TenantSyncReport::license_summary`]), kept with the run's result.
+    /// `engine::TenantSyncReport::license_summary`), kept with the run's result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_summary: Option<crate::licenses::LicenseSummary>,
     /// Why a `skipped` tenant was not synced, e.g. `sync_disabled`.

@@ -47,7 +47,7 @@ impl CippApi {
     }
 
     /// `GET {base}/api/{function}?{query}`, answered as JSON. An answer that breaks off or
-    /// is cut short is asked for once more (see [`Attempt`]).
+    /// is cut short is asked for once more (see `Attempt`).
     pub async fn get_json(
         &self,
         function: &str,

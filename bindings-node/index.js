@@ -543,13 +543,20 @@ function* feedPlanStream(stream, input) {
   }
 }
 
-/** Plans one tenant's contact sync: the input is read by the addon while it is written, and the
- * plan is read back a list slice at a time. An input the streamed reader refuses is planned from
- * its whole text, so errors are the entry point's. */
+/** Whether a plan's input is worth reading while it is written: a plain object with more users
+ * or contacts than one slice (for less, a thread of its own costs more than it saves). */
+const streamsPlanInput = (input) =>
+  plainObject(input) &&
+  ((Array.isArray(input.users) && input.users.length > ELEMENTS_PER_PIECE_ASYNC) ||
+    (Array.isArray(input.contacts) && input.contacts.length > ELEMENTS_PER_PIECE_ASYNC))
+
+/** Plans one tenant's contact sync: a large input is read by the addon while it is written, and
+ * the plan is read back a list slice at a time. An input the streamed reader refuses is planned
+ * from its whole text, so errors are the entry point's. */
 function planTenantSync(input) {
   return guard(() => {
     let pieces = null
-    if (plainObject(input)) {
+    if (streamsPlanInput(input)) {
       const stream = new native.PlanStream()
       for (const _ of feedPlanStream(stream, input));
       pieces = stream.finish()
@@ -572,7 +579,7 @@ const summarizeLicenses = (input) => call('summarize_licenses', input)
 async function planTenantSyncAsync(input) {
   return guardAsync(async () => {
     let pieces = null
-    if (plainObject(input)) {
+    if (streamsPlanInput(input)) {
       const stream = new native.PlanStream()
       let written = 0
       for (const length of feedPlanStream(stream, input)) {

@@ -130,9 +130,10 @@ where
     }
 
     /// The hot functions read their typed input straight from the Python objects and write their
-    /// typed output straight into Python objects (no JSON tree on either side), running the same
-    /// core function as the JSON entry point. Input the fast reader refuses goes through
-    /// `invoke`, so errors are exactly the entry point's, naming the field.
+    /// typed output straight into Python objects (no JSON tree on either side), with the same
+    /// result as the JSON entry point (the same core function, or for the filter its positions
+    /// form written as the same records). Input the fast reader refuses goes through `invoke`,
+    /// so errors are exactly the entry point's, naming the field.
     fn call<'py>(&self, py: Python<'py>, input: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         errors::guard(|| {
             logging::refresh(py);

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::users::{context, select};
-use super::{authenticate, directory_tenant, error, failing_page_response, ok};
+use super::{DirectoryCaller, error, failing_page_response, ok};
 use crate::sandbox::config::DeltaFault;
 use crate::sandbox::estate::{Deletion, SandboxUser};
 use crate::sandbox::page_faults;
@@ -45,15 +45,8 @@ pub async fn delta(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    DirectoryCaller { tenant }: DirectoryCaller,
 ) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant = match directory_tenant(&shared, &claims, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let params = Params::parse(query.as_deref());
     for option in ["$top", "$orderby", "$expand", "$filter"] {
         if params.get(option).is_some() {

@@ -8,19 +8,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{authenticate, directory_tenant, error, ok};
+use super::{DirectoryCaller, error, ok};
 use crate::sandbox::clock::iso;
 use crate::sandbox::state::Shared;
 
-pub async fn domains(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant_id = match directory_tenant(&shared, &claims, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+pub async fn domains(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    DirectoryCaller { tenant: tenant_id }: DirectoryCaller,
+) -> Response {
     if shared.lock().faults.domains_denied.contains(&tenant_id) {
         return super::denied(&headers);
     }
@@ -60,15 +56,11 @@ pub async fn domains(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> R
     )
 }
 
-pub async fn organization(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant_id = match directory_tenant(&shared, &claims, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+pub async fn organization(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    DirectoryCaller { tenant: tenant_id }: DirectoryCaller,
+) -> Response {
     let tenant = shared.lock().estate.tenant(&tenant_id).cloned();
     let Some(tenant) = tenant else {
         return error(
@@ -112,15 +104,8 @@ pub async fn mailbox_settings(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    DirectoryCaller { tenant: tenant_id }: DirectoryCaller,
 ) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant_id = match directory_tenant(&shared, &claims, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let user = {
         let state = shared.lock();
         state

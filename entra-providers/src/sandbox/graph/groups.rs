@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{authenticate, directory_tenant, error, ok};
+use super::{DirectoryCaller, error, ok};
 use crate::sandbox::groups;
 use crate::sandbox::query::{Params, decode_token, enc, encode_token, top};
 use crate::sandbox::state::Shared;
@@ -23,15 +23,11 @@ struct MemberCursor {
     p: usize,
 }
 
-pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant = match directory_tenant(&shared, &claims, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+pub async fn list(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    DirectoryCaller { tenant }: DirectoryCaller,
+) -> Response {
     let value = groups::groups(&shared.lock().estate, &tenant);
     ok(
         json!({
@@ -42,15 +38,11 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Resp
     )
 }
 
-pub async fn subscribed_skus(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant = match directory_tenant(&shared, &claims, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+pub async fn subscribed_skus(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    DirectoryCaller { tenant }: DirectoryCaller,
+) -> Response {
     let value = groups::subscribed_skus(&shared.lock().estate, &tenant);
     ok(
         json!({
@@ -66,15 +58,8 @@ pub async fn transitive_users(
     headers: HeaderMap,
     Path(group): Path<String>,
     RawQuery(query): RawQuery,
+    DirectoryCaller { tenant }: DirectoryCaller,
 ) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant = match directory_tenant(&shared, &claims, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let params = Params::parse(query.as_deref());
     match member_page(&shared, &tenant, &group, &params) {
         Ok(body) => ok(body, &headers),

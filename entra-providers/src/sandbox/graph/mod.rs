@@ -12,7 +12,8 @@ mod users;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -129,6 +130,40 @@ fn set_ids(headers: &mut HeaderMap, rid: &str, client_rid: &str) {
     }
     if let Ok(v) = HeaderValue::from_str(client_rid) {
         headers.insert("client-request-id", v);
+    }
+}
+
+/// The caller of a Graph endpoint: the claims of the access token it presented. Extracting it
+/// answers Graph's 401 for a missing, foreign, expired or revoked token (see [`authenticate`]).
+pub struct Caller(pub Claims);
+
+impl FromRequestParts<Arc<Shared>> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        shared: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(shared, &parts.headers).map(Caller)
+    }
+}
+
+/// The caller of a directory endpoint: the tenant its token lets it read (see
+/// [`directory_tenant`]), or Graph's 401/403 answer.
+pub struct DirectoryCaller {
+    pub tenant: String,
+}
+
+impl FromRequestParts<Arc<Shared>> for DirectoryCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        shared: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        let claims = authenticate(shared, &parts.headers)?;
+        let tenant = directory_tenant(shared, &claims, &parts.headers)?;
+        Ok(Self { tenant })
     }
 }
 

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{authenticate, denied, error, not_in_this_cloud, ok};
+use super::{Caller, authenticate, denied, error, not_in_this_cloud, ok};
 use crate::sandbox::clock::iso;
 use crate::sandbox::estate::SandboxTenant;
 use crate::sandbox::listing::PageCursor;
@@ -125,11 +125,8 @@ pub async fn customers(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    Caller(claims): Caller,
 ) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     if let Some(refused) = gdap_gate(&shared, &headers, "delegatedAdminCustomers") {
         return refused;
     }
@@ -164,11 +161,8 @@ pub async fn relationships(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    Caller(claims): Caller,
 ) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     if let Some(refused) = gdap_gate(&shared, &headers, "delegatedAdminRelationships") {
         return refused;
     }
@@ -266,11 +260,8 @@ pub async fn lighthouse_tenants(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    Caller(claims): Caller,
 ) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     if !shared.cloud.offers_lighthouse() {
         return not_in_this_cloud("managedTenants", &headers);
     }
@@ -328,11 +319,8 @@ pub async fn contracts(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    Caller(claims): Caller,
 ) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     if shared.lock().faults.contracts_unavailable {
         return denied(&headers);
     }

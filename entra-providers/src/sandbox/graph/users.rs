@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{authenticate, directory_tenant, error, failing_page_response, ok};
+use super::{DirectoryCaller, error, failing_page_response, ok};
 use crate::sandbox::filter::Filter;
 use crate::sandbox::listing::{self, PageCursor};
 use crate::sandbox::page_faults;
@@ -19,16 +19,18 @@ pub async fn list_v1(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    caller: DirectoryCaller,
 ) -> Response {
-    list(&shared, &headers, query.as_deref(), "v1.0").await
+    list(&shared, &headers, caller, query.as_deref(), "v1.0").await
 }
 
 pub async fn list_beta(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    caller: DirectoryCaller,
 ) -> Response {
-    list(&shared, &headers, query.as_deref(), "beta").await
+    list(&shared, &headers, caller, query.as_deref(), "beta").await
 }
 
 pub async fn one_v1(
@@ -36,8 +38,9 @@ pub async fn one_v1(
     headers: HeaderMap,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
+    caller: DirectoryCaller,
 ) -> Response {
-    one(&shared, &headers, &id, query.as_deref(), "v1.0")
+    one(&shared, &headers, caller, &id, query.as_deref(), "v1.0")
 }
 
 pub async fn one_beta(
@@ -45,21 +48,18 @@ pub async fn one_beta(
     headers: HeaderMap,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
+    caller: DirectoryCaller,
 ) -> Response {
-    one(&shared, &headers, &id, query.as_deref(), "beta")
+    one(&shared, &headers, caller, &id, query.as_deref(), "beta")
 }
 
 /// `GET /v1.0/users/$count`: the number of live users as `text/plain`. An advanced query:
 /// without `ConsistencyLevel: eventual` Graph refuses it.
-pub async fn count_v1(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let claims = match authenticate(&shared, &headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant_id = match directory_tenant(&shared, &claims, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+pub async fn count_v1(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    DirectoryCaller { tenant: tenant_id }: DirectoryCaller,
+) -> Response {
     let eventual = headers
         .get("ConsistencyLevel")
         .and_then(|v| v.to_str().ok())
@@ -118,17 +118,11 @@ pub fn context(shared: &Shared, version: &str, props: &[&str], suffix: &str) -> 
 async fn list(
     shared: &Shared,
     headers: &HeaderMap,
+    caller: DirectoryCaller,
     query: Option<&str>,
     version: &str,
 ) -> Response {
-    let claims = match authenticate(shared, headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant = match directory_tenant(shared, &claims, headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let DirectoryCaller { tenant } = caller;
     let params = Params::parse(query);
     let props = match select(&params, headers) {
         Ok(p) => p,
@@ -252,18 +246,12 @@ fn next_link(shared: &Shared, version: &str, query: Option<&str>, next: &PageCur
 fn one(
     shared: &Shared,
     headers: &HeaderMap,
+    caller: DirectoryCaller,
     id: &str,
     query: Option<&str>,
     version: &str,
 ) -> Response {
-    let claims = match authenticate(shared, headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let tenant = match directory_tenant(shared, &claims, headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let DirectoryCaller { tenant } = caller;
     let params = Params::parse(query);
     if id == "$count" {
         return count(shared, headers, &params, &tenant);

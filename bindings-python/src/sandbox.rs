@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use entra_core::BindingErrorCode;
 
 use crate::errors;
-use crate::{de, runtime};
+use crate::{de, runtime, ser};
 
 /// Reads a Python argument (None: `{}`) and parses it with `parse`.
 fn read<T>(
@@ -56,7 +56,7 @@ impl Sandbox {
     fn view(&self, py: Python<'_>, view: SandboxView) -> PyResult<Py<PyAny>> {
         self.with(py, |s| {
             let value = view.read(s).map_err(|e| errors::core_error(py, &e))?;
-            Ok(crate::convert::to_py(py, &value)?.unbind())
+            Ok(ser::to_py(py, &value, None)?.unbind())
         })
     }
 

@@ -68,9 +68,8 @@ pub fn filter<'py>(
     let out = write(py, users.as_ref(), &decisions, returns)?;
     if !warnings.is_empty() {
         // The group scope's warnings, as the canonical form carries them.
-        let value = serde_json::to_value(&warnings)
-            .map_err(|e| errors::internal(format!("warnings: {e}")))?;
-        out.set_item(intern!(py, "warnings"), crate::convert::to_py(py, &value)?)?;
+        let warnings = crate::ser::small_to_py(py, &warnings)?;
+        out.set_item(intern!(py, "warnings"), warnings)?;
     }
     Ok(out)
 }

@@ -158,11 +158,12 @@ const plainObject = (value) =>
   value !== null && typeof value === 'object' && !Array.isArray(value) && typeof value.toJSON !== 'function'
 
 /** The top-level entries of a plain object as JSON: `{entry}` for a whole `"key":value`,
- * `{key, slice}` for each slice of a long array (a JSON array of up to `perPiece` elements). */
-function* entryPieces(value, name, perPiece) {
+ * `{key, slice}` for each slice of a long array (a JSON array of up to `perPiece` elements);
+ * with `sliced`, only the arrays under those keys are written in slices. */
+function* entryPieces(value, name, perPiece, sliced = null) {
   for (const key of Object.keys(value)) {
     const v = value[key]
-    if (Array.isArray(v) && v.length > perPiece) {
+    if (Array.isArray(v) && v.length > perPiece && (sliced === null || sliced.has(key))) {
       for (let i = 0; i < v.length; i += perPiece) yield { key, slice: toJson(v.slice(i, i + perPiece), name) }
     } else {
       const text = JSON.stringify(v)
@@ -527,11 +528,14 @@ function filterUsersAsync(input) {
   })
 }
 const validatePatterns = (input) => call('validate_patterns', input)
-/** Writes a plan's input to a native `PlanStream`, whose thread reads the long lists' slices while
- * the next ones are written; yields the length of each piece written. */
+/** The lists of a plan's input the addon reads a slice at a time (see src/plan_stream.rs). */
+const STREAMED_LISTS = new Set(['users', 'contacts'])
+
+/** Writes a plan's input to a native `PlanStream`, whose thread reads the users' and contacts'
+ * slices while the next ones are written; yields the length of each piece written. */
 function* feedPlanStream(stream, input) {
   try {
-    for (const piece of entryPieces(input, 'input', ELEMENTS_PER_PIECE_ASYNC)) {
+    for (const piece of entryPieces(input, 'input', ELEMENTS_PER_PIECE_ASYNC, STREAMED_LISTS)) {
       if (piece.slice === undefined) stream.entry(piece.entry)
       else stream.slice(piece.key, piece.slice)
       yield (piece.slice ?? piece.entry).length
@@ -547,8 +551,7 @@ function* feedPlanStream(stream, input) {
  * or contacts than one slice (for less, a thread of its own costs more than it saves). */
 const streamsPlanInput = (input) =>
   plainObject(input) &&
-  ((Array.isArray(input.users) && input.users.length > ELEMENTS_PER_PIECE_ASYNC) ||
-    (Array.isArray(input.contacts) && input.contacts.length > ELEMENTS_PER_PIECE_ASYNC))
+  [...STREAMED_LISTS].some((key) => Array.isArray(input[key]) && input[key].length > ELEMENTS_PER_PIECE_ASYNC)
 
 /** Plans one tenant's contact sync: a large input is read by the addon while it is written, and
  * the plan is read back a list slice at a time. An input the streamed reader refuses is planned

@@ -87,8 +87,9 @@ test('a plan of many pieces reads back whole, sync and async, and equals call', 
 })
 
 test('a long input read while it is written refuses as the entry point does, wherever the fault', async () => {
-  // The long lists cross a slice (2,000 elements) at a time and are read while the next slices
-  // are written; a fault in a late slice must still give exactly the entry point's error.
+  // Users and contacts cross a slice (2,000 elements) at a time and are read while the next
+  // slices are written; other lists cross whole. A fault in a late slice, or in a list or field
+  // written after the slices, must still give exactly the entry point's error.
   const users = graphUsers(7_000)
   const contacts = users.slice(0, 5_000).map((u, i) => ({ contactId: `c-${i}`, clientId: 'client-1', email: u.mail, fullName: `C ${i}` }))
   const links = users.slice(0, 5_000).map((u, i) => ({ entraTenantId: 't-1', entraObjectId: u.entraObjectId, contactId: `c-${i}`, clientId: 'client-1', active: true }))
@@ -97,7 +98,7 @@ test('a long input read while it is written refuses as the entry point does, whe
   const cases = [
     ['a user without its enabled state in the last slice', { ...base, users: at(users, 6_999, { entraObjectId: 'x' }) }],
     ['a contact that is a string in the third slice', { ...base, contacts: at(contacts, 4_500, 'not a contact') }],
-    ['a link without its contact in the second slice', { ...base, links: at(links, 2_500, { entraTenantId: 't-1' }) }],
+    ['a link without its contact, in a list written after the slices', { ...base, links: at(links, 2_500, { entraTenantId: 't-1' }) }],
     ['a top-level field of the wrong type after the lists', { ...base, listingComplete: 'yes' }],
   ]
   for (const [name, input] of cases) {

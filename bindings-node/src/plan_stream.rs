@@ -1,10 +1,10 @@
 //! `planTenantSync` with its input read while it is written. `index.js` writes the input's
-//! top-level entries one by one and its long arrays a slice at a time (each slice a JSON array of
-//! its own); a thread of the addon reads the `users` and `contacts` slices into the core's typed
-//! records as they arrive, while the JavaScript thread writes the next ones. Reading the input's
-//! text costs about as much as writing it, so the two now overlap instead of following each
-//! other. An input this reader refuses is planned again from its whole text (`plan_pieces`), so
-//! errors are exactly the entry point's.
+//! top-level entries one by one, and its `users` and `contacts` a slice at a time (each slice a
+//! JSON array of its own); a thread of the addon reads those slices into the core's typed records
+//! as they arrive, while the JavaScript thread writes the next ones. Reading the input's text
+//! costs about as much as writing it, so the two now overlap instead of following each other. An
+//! input this reader refuses is planned again from its whole text (`plan_pieces`), so errors are
+//! exactly the entry point's.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
@@ -19,7 +19,8 @@ use serde::de::DeserializeOwned;
 use crate::errors;
 use crate::plan_pieces::{PlanPieces, plan_typed};
 
-/// What `index.js` writes: a whole top-level entry (`"key":value`), or a slice of a long array.
+/// What `index.js` writes: a whole top-level entry (`"key":value`), or a slice of `users` or
+/// `contacts`.
 enum Piece {
     Entry(String),
     Slice { key: String, json: String },
@@ -28,12 +29,11 @@ enum Piece {
 /// The input as read so far.
 #[derive(Default)]
 struct Received {
-    users: Option<Vec<EntraUser>>,
-    contacts: Option<Vec<Contact>>,
     /// Whole entries, as written.
     entries: Vec<String>,
-    /// Slices of long arrays other than `users` and `contacts`, by key, in order.
-    other_slices: Vec<(String, Vec<String>)>,
+    /// The records of the sliced lists; `None` when the list came as a whole entry.
+    users: Option<Vec<EntraUser>>,
+    contacts: Option<Vec<Contact>>,
     /// A slice did not read as records: the whole text decides.
     refused: bool,
 }
@@ -54,45 +54,27 @@ impl Received {
         if self.refused {
             return;
         }
-        match piece {
-            Piece::Entry(text) => self.entries.push(text),
-            Piece::Slice { key, json } => {
-                let read = match key.as_str() {
-                    "users" => read_slice(&mut self.users, &json),
-                    "contacts" => read_slice(&mut self.contacts, &json),
-                    _ => {
-                        match self.other_slices.iter_mut().find(|(k, _)| *k == key) {
-                            Some((_, slices)) => slices.push(json),
-                            None => self.other_slices.push((key, vec![json])),
-                        }
-                        true
-                    }
-                };
-                self.refused = !read;
+        self.refused = !match piece {
+            Piece::Entry(text) => {
+                self.entries.push(text);
+                true
             }
-        }
+            Piece::Slice { key, json } => match key.as_str() {
+                "users" => read_slice(&mut self.users, &json),
+                "contacts" => read_slice(&mut self.contacts, &json),
+                // No other list is sent in slices.
+                _ => false,
+            },
+        };
     }
 
-    /// The typed input: the entries and the other arrays read as one object, the streamed
-    /// lists put in; `None` when any part does not read.
+    /// The typed input: the entries read as one object, the sliced lists put in; `None` when
+    /// any part does not read.
     fn into_input(self) -> Option<PlanInput> {
         if self.refused {
             return None;
         }
-        let mut parts = self.entries;
-        for (key, slices) in &self.other_slices {
-            // Each slice is a JSON array: its elements, without the brackets, join into one.
-            let mut elements = Vec::with_capacity(slices.len());
-            for slice in slices {
-                let inner = slice.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
-                if !inner.is_empty() {
-                    elements.push(inner);
-                }
-            }
-            let key = serde_json::to_string(key).ok()?;
-            parts.push(format!("{key}:[{}]", elements.join(",")));
-        }
-        let head = format!("{{{}}}", parts.join(","));
+        let head = format!("{{{}}}", self.entries.join(","));
         let mut input: PlanInput = serde_json::from_str(&head).ok()?;
         if let Some(users) = self.users {
             input.users = users;
@@ -141,7 +123,7 @@ impl PlanStream {
         self.send(Piece::Entry(text));
     }
 
-    /// The next slice of the long array under `key`, as a JSON array.
+    /// The next slice of the list under `key` (`users` or `contacts`), as a JSON array.
     #[napi]
     pub fn slice(&mut self, key: String, json: String) {
         self.send(Piece::Slice { key, json });

@@ -69,8 +69,8 @@ pub(crate) fn borrowed_item<'a, 'py>(
 }
 
 thread_local! {
-    /// Set when a read met a value of a subclass of a built-in type or a tuple (anything the
-    /// serializer would not write back as the very same type); see [`read_typed`].
+    /// Set when a read met a key or value of a subclass of a built-in type, or a tuple (anything
+    /// the serializer would not write back as the very same type); see [`read_typed`].
     static INEXACT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -315,6 +315,9 @@ impl<'de, 'a, 'py> MapAccess<'de> for DictAccess<'_, 'a, 'py> {
         };
         if key.cast::<PyString>().is_err() {
             return Err(DeError("mapping keys must be str".into()));
+        }
+        if !key.is_exact_instance_of::<PyString>() {
+            met_inexact();
         }
         self.value = Some(value);
         seed.deserialize(self.parent.child(key)?).map(Some)

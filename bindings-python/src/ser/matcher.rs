@@ -172,13 +172,7 @@ impl<'a, 'py> ser::Serializer for Matcher<'a, '_, 'py> {
         // exact `str` there holds the record's very text. Read with exact types only, what is
         // there is such a `str` or, for a field read as `None` and written as `""`, `None`.
         if self.state.exact_candidates() {
-            let py = self.state.py;
-            let target = self.target;
-            return check(
-                !target.is_none()
-                    && !target.is(PyBool::new(py, true))
-                    && !target.is(PyBool::new(py, false)),
-            );
+            return check(!self.target.is_none());
         }
         check(self.target.is_exact_instance_of::<PyString>())
     }

@@ -8,6 +8,14 @@ use serde_json::Value;
 use super::sandbox::{cipp_settings_json, credentials_json, graph_settings_json};
 use crate::sandbox::Sandbox;
 
+/// The error for a view or action name not in the table, listing the names there are.
+fn unknown(what: &str, name: &str, names: &[&str]) -> CoreError {
+    CoreError::invalid_input(format!(
+        "no sandbox {what} is named `{name}` (expected one of {})",
+        names.join(", ")
+    ))
+}
+
 /// A view of a running sandbox, as JSON in the contract's shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SandboxView {
@@ -70,12 +78,7 @@ impl SandboxView {
             "crmContacts" => Self::CrmContacts,
             "faults" => Self::Faults,
             "requestCounts" => Self::RequestCounts,
-            other => {
-                return Err(CoreError::invalid_input(format!(
-                    "no sandbox view is named `{other}` (expected one of {})",
-                    Self::NAMES.join(", ")
-                )));
-            }
+            other => return Err(unknown("view", other, Self::NAMES)),
         };
         if tenant_id.is_some() && !matches!(view, Self::Users(_) | Self::ExpectedUsers(_)) {
             return Err(CoreError::invalid_input(format!(
@@ -133,12 +136,7 @@ impl SandboxAction {
             "revokeAccessTokens" => Self::RevokeAccessTokens,
             "expireDeltaTokens" => Self::ExpireDeltaTokens,
             "resetRequestCounts" => Self::ResetRequestCounts,
-            other => {
-                return Err(CoreError::invalid_input(format!(
-                    "no sandbox action is named `{other}` (expected one of {})",
-                    Self::NAMES.join(", ")
-                )));
-            }
+            other => return Err(unknown("action", other, Self::NAMES)),
         })
     }
 

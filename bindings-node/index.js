@@ -264,6 +264,28 @@ async function readPlanAsync(pieces) {
   return plan
 }
 
+/** Assembles a plan from the pieces a native `PlanStream` hands over (see src/plan_stream.rs):
+ * the lists' elements as they come, then the head, which ends the plan. */
+class StreamedPlan {
+  constructor() {
+    this.lists = Object.fromEntries(PLAN_LISTS.map((key) => [key, []]))
+  }
+  /** Takes the next piece: the plan once its head came, `null` when the input was refused (plan
+   * it from its whole text), `undefined` while more pieces are to come. */
+  take(piece) {
+    if (piece === null) throw new EntraSyncError('the plan ended before its head', 'internal')
+    if (piece.key === 'refused') return null
+    if (piece.key === 'head') {
+      const plan = fromJson(piece.json)
+      for (const key of PLAN_LISTS) if (this.lists[key].length > 0) plan[key] = this.lists[key]
+      return plan
+    }
+    const list = this.lists[piece.key]
+    for (const item of fromJson(piece.json)) list.push(item)
+    return undefined
+  }
+}
+
 async function jsonPromise(f) {
   return guardAsync(async () => fromJson(await f()))
 }
@@ -553,18 +575,22 @@ const streamsPlanInput = (input) =>
   plainObject(input) &&
   [...STREAMED_LISTS].some((key) => Array.isArray(input[key]) && input[key].length > ELEMENTS_PER_PIECE_ASYNC)
 
-/** Plans one tenant's contact sync: a large input is read by the addon while it is written, and
- * the plan is read back a list slice at a time. An input the streamed reader refuses is planned
- * from its whole text, so errors are the entry point's. */
+/** Plans one tenant's contact sync. A large input is read by the addon while it is written, and
+ * its plan parsed a piece at a time while the addon plans the rest; a small one crosses whole,
+ * and its plan is read back a list slice at a time. An input the streamed reader refuses is
+ * planned from its whole text, so errors are the entry point's. */
 function planTenantSync(input) {
   return guard(() => {
-    let pieces = null
     if (streamsPlanInput(input)) {
       const stream = new native.PlanStream()
       for (const _ of feedPlanStream(stream, input));
-      pieces = stream.finish()
+      stream.close()
+      const reading = new StreamedPlan()
+      let plan
+      while ((plan = reading.take(stream.next())) === undefined);
+      if (plan !== null) return plan
     }
-    return readPlan(pieces ?? native.planTenantSyncPieces(writeInput(input)))
+    return readPlan(native.planTenantSyncPieces(writeInput(input)))
   })
 }
 const previewMappings = (input) => call('preview_mappings', input)
@@ -581,7 +607,6 @@ const summarizeLicenses = (input) => call('summarize_licenses', input)
  * in slices between turns of the event loop. */
 async function planTenantSyncAsync(input) {
   return guardAsync(async () => {
-    let pieces = null
     if (streamsPlanInput(input)) {
       const stream = new native.PlanStream()
       let written = 0
@@ -592,9 +617,14 @@ async function planTenantSyncAsync(input) {
           await nextTurn()
         }
       }
-      pieces = await stream.finishAsync()
+      stream.close()
+      // Each piece is awaited, so the event loop turns between two of them.
+      const reading = new StreamedPlan()
+      let plan
+      while ((plan = reading.take(await stream.nextAsync())) === undefined);
+      if (plan !== null) return plan
     }
-    return readPlanAsync(pieces ?? (await native.planTenantSyncPiecesAsync(await writeInputAsync(input))))
+    return readPlanAsync(await native.planTenantSyncPiecesAsync(await writeInputAsync(input)))
   })
 }
 const previewMappingsAsync = (input) => callAsync('preview_mappings', input)

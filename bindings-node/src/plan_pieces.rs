@@ -17,7 +17,7 @@ use crate::runtime::to_json;
 
 /// How many elements of a list one piece holds: small enough that parsing one piece is a short
 /// pause of the JavaScript thread, large enough that the pieces cost nothing extra.
-const ELEMENTS_PER_PIECE: usize = 5_000;
+pub(crate) const ELEMENTS_PER_PIECE: usize = 5_000;
 
 /// The plan as JSON text in pieces: `head` is the plan with its lists empty; each list's
 /// pieces are JSON arrays whose elements, in order, are the list.
@@ -54,7 +54,7 @@ fn write(mut plan: SyncPlan) -> napi::Result<PlanPieces> {
 }
 
 /// Plans on a typed input (read by the caller) and writes the plan in pieces.
-pub fn plan_typed(typed: PlanInput) -> napi::Result<PlanPieces> {
+fn plan_typed(typed: PlanInput) -> napi::Result<PlanPieces> {
     let planned = entra_core::reconcile::plan_tenant_sync(&typed);
     drop_later(typed);
     write(planned.map_err(|e| errors::error(&e))?)

@@ -1,29 +1,44 @@
-//! `planTenantSync` with its input read while it is written. `index.js` writes the input's
-//! top-level entries one by one, and its `users` and `contacts` a slice at a time (each slice a
-//! JSON array of its own); a thread of the addon reads those slices into the core's typed records
-//! as they arrive, while the JavaScript thread writes the next ones. Reading the input's text
-//! costs about as much as writing it, so the two now overlap instead of following each other. An
-//! input this reader refuses is planned again from its whole text (`plan_pieces`), so errors are
-//! exactly the entry point's.
+//! `planTenantSync` with its input read while it is written and its plan handed over while it
+//! is made.
+//!
+//! `index.js` writes the input's top-level entries one by one, and its `users` and `contacts` a
+//! slice at a time (each slice a JSON array of its own); a thread of the addon reads those slices
+//! into the core's typed records as they arrive, while the JavaScript thread writes the next ones.
+//! Once the input is closed, the same thread plans it with `plan_tenant_sync_into` and writes
+//! each list the core hands over (`excluded` and `seen` early, then the actions batch by batch,
+//! then `withheld` and the rest of the plan) as JSON pieces that `index.js` parses while the
+//! next ones are planned. So writing the input and reading it overlap, and so do the end of the
+//! plan and parsing it, instead of each following the other.
+//!
+//! An input this reader refuses is planned again from its whole text (`plan_pieces`), so errors
+//! are exactly the entry point's.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex};
+use std::thread::ScopedJoinHandle;
 
+use entra_core::filter::ExcludedUser;
 use entra_core::model::{Contact, EntraUser};
-use entra_core::reconcile::PlanInput;
+use entra_core::reconcile::{
+    Action, PlanInput, PlanSink, SeenIdentity, input_digest, plan_tenant_sync_into,
+};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::errors;
-use crate::plan_pieces::{PlanPieces, plan_typed};
+use crate::plan_pieces::ELEMENTS_PER_PIECE;
+use crate::pure::drop_later;
+use crate::runtime::to_json;
 
-/// What `index.js` writes: a whole top-level entry (`"key":value`), or a slice of `users` or
-/// `contacts`.
+/// What `index.js` writes: a whole top-level entry (`"key":value`), a slice of `users` or
+/// `contacts`, or the end of the input.
 enum Piece {
     Entry(String),
     Slice { key: String, json: String },
+    End,
 }
 
 /// The input as read so far.
@@ -50,21 +65,15 @@ fn read_slice<T: DeserializeOwned>(list: &mut Option<Vec<T>>, json: &str) -> boo
 }
 
 impl Received {
-    fn take(&mut self, piece: Piece) {
+    fn take(&mut self, key: String, json: String) {
         if self.refused {
             return;
         }
-        self.refused = !match piece {
-            Piece::Entry(text) => {
-                self.entries.push(text);
-                true
-            }
-            Piece::Slice { key, json } => match key.as_str() {
-                "users" => read_slice(&mut self.users, &json),
-                "contacts" => read_slice(&mut self.contacts, &json),
-                // No other list is sent in slices.
-                _ => false,
-            },
+        self.refused = !match key.as_str() {
+            "users" => read_slice(&mut self.users, &json),
+            "contacts" => read_slice(&mut self.contacts, &json),
+            // No other list is sent in slices.
+            _ => false,
         };
     }
 
@@ -86,34 +95,169 @@ impl Received {
     }
 }
 
-fn receive(pieces: Receiver<Piece>) -> Received {
+/// Reads pieces until the end of the input; `None` when the stream was given up (its sender
+/// dropped before the end).
+fn receive(pieces: Receiver<Piece>) -> Option<Received> {
     let mut received = Received::default();
     for piece in pieces {
-        received.take(piece);
+        match piece {
+            Piece::Entry(text) if !received.refused => received.entries.push(text),
+            Piece::Entry(_) => {}
+            Piece::Slice { key, json } => received.take(key, json),
+            Piece::End => return Some(received),
+        }
     }
-    received
+    None
+}
+
+/// What the planning thread hands the JavaScript thread, in order.
+enum Out {
+    /// A JSON array of elements of the plan's `excluded`, `seen`, `actions` or `withheld`.
+    List {
+        key: &'static str,
+        json: String,
+    },
+    /// The rest of the plan, those lists empty: the last message of a plan.
+    Head(String),
+    /// The input does not read as a plan's input: plan it from its whole text.
+    Refused,
+    Failed(napi::Error),
+}
+
+/// A piece of a streamed plan, as `index.js` reads it: `key` is `excluded`, `seen`, `actions`
+/// or `withheld` (`json` a JSON array of that list's next elements), `head` (`json` the plan
+/// with its lists empty, always the last piece), or `refused` (no `json`: the input does not
+/// read as a plan's input; plan it from its whole text to get the entry point's error).
+#[napi(object)]
+pub struct PlanPiece {
+    pub key: String,
+    pub json: Option<String>,
+}
+
+impl From<Out> for napi::Result<PlanPiece> {
+    fn from(out: Out) -> Self {
+        let piece = |key: &str, json| PlanPiece {
+            key: key.into(),
+            json,
+        };
+        match out {
+            Out::List { key, json } => Ok(piece(key, Some(json))),
+            Out::Head(json) => Ok(piece("head", Some(json))),
+            Out::Refused => Ok(piece("refused", None)),
+            Out::Failed(error) => Err(error),
+        }
+    }
+}
+
+/// The sink of the planning thread: writes each list as it comes and sends it on.
+struct Forward<'a, 's> {
+    out: &'a Sender<Out>,
+    /// A list that could not be written (a bug): reported instead of the plan.
+    failed: Option<napi::Error>,
+    /// The thread hashing the input's digest meanwhile, if one could be started.
+    digest: Option<ScopedJoinHandle<'s, String>>,
+}
+
+impl Forward<'_, '_> {
+    fn list<T: Serialize + Send + 'static>(&mut self, key: &'static str, list: Vec<T>) {
+        for chunk in list.chunks(ELEMENTS_PER_PIECE) {
+            match to_json(chunk) {
+                // A closed channel means nobody reads this plan any more.
+                Ok(json) => drop(self.out.send(Out::List { key, json })),
+                Err(error) => {
+                    self.failed.get_or_insert(error);
+                }
+            }
+        }
+        drop_later(list);
+    }
+}
+
+impl PlanSink for Forward<'_, '_> {
+    fn excluded(&mut self, excluded: Vec<ExcludedUser>) {
+        self.list("excluded", excluded);
+    }
+
+    fn seen(&mut self, seen: Vec<SeenIdentity>) {
+        self.list("seen", seen);
+    }
+
+    fn actions(&mut self, actions: Vec<Action>) {
+        self.list("actions", actions);
+    }
+
+    fn digest(&mut self, input: &PlanInput) -> String {
+        let hashed = self.digest.take().and_then(|thread| thread.join().ok());
+        hashed.unwrap_or_else(|| input_digest(input))
+    }
+}
+
+/// Plans `input`, sending its lists as they come and its head last. The input's digest is
+/// hashed on a second thread meanwhile: the JavaScript thread, which parses the lists, leaves
+/// most of the second core free until the actions come.
+fn plan(input: &PlanInput, out: &Sender<Out>) -> napi::Result<()> {
+    std::thread::scope(|scope| {
+        let digest = std::thread::Builder::new()
+            .name("entra-sync-digest".into())
+            .spawn_scoped(scope, || input_digest(input))
+            .ok();
+        let mut sink = Forward {
+            out,
+            failed: None,
+            digest,
+        };
+        let mut plan = plan_tenant_sync_into(input, &mut sink).map_err(|e| errors::error(&e))?;
+        sink.list("withheld", std::mem::take(&mut plan.withheld));
+        if let Some(error) = sink.failed {
+            return Err(error);
+        }
+        let _ = out.send(Out::Head(to_json(&plan)?));
+        Ok(())
+    })
+}
+
+/// The thread of one stream: reads the input until its end, then plans it.
+fn read_and_plan(pieces: Receiver<Piece>, out: Sender<Out>) {
+    let Some(received) = receive(pieces) else {
+        return; // given up: nobody waits for a plan
+    };
+    let outcome = errors::guard(|| match received.into_input() {
+        Some(input) => {
+            let planned = plan(&input, &out);
+            drop(input);
+            planned
+        }
+        None => {
+            let _ = out.send(Out::Refused);
+            Ok(())
+        }
+    });
+    if let Err(error) = outcome {
+        let _ = out.send(Out::Failed(error));
+    }
 }
 
 /// One `planTenantSync` whose input is being written (see the module's documentation).
 #[napi]
 pub struct PlanStream {
     pieces: Option<Sender<Piece>>,
-    reader: Option<JoinHandle<Received>>,
+    out: Arc<Mutex<Receiver<Out>>>,
 }
 
 #[napi]
 impl PlanStream {
-    /// Starts the reading thread.
+    /// Starts the reading and planning thread.
     #[napi(constructor)]
     pub fn new() -> napi::Result<Self> {
-        let (pieces, receiver) = channel();
-        let reader = std::thread::Builder::new()
-            .name("entra-sync-read".into())
-            .spawn(move || receive(receiver))
-            .map_err(|e| errors::internal(format!("no reading thread: {e}")))?;
+        let (pieces, received) = channel();
+        let (sent, out) = channel();
+        std::thread::Builder::new()
+            .name("entra-sync-plan".into())
+            .spawn(move || read_and_plan(received, sent))
+            .map_err(|e| errors::internal(format!("no planning thread: {e}")))?;
         Ok(Self {
             pieces: Some(pieces),
-            reader: Some(reader),
+            out: Arc::new(Mutex::new(out)),
         })
     }
 
@@ -129,73 +273,69 @@ impl PlanStream {
         self.send(Piece::Slice { key, json });
     }
 
-    /// Waits for the reader, then plans on the JavaScript thread; `null` when the input does not
-    /// read as a plan's input (plan it from its whole text to get the entry point's error).
+    /// Ends the input: the thread plans it, and `next` hands the plan over.
     #[napi]
-    pub fn finish(&mut self) -> napi::Result<Option<PlanPieces>> {
-        errors::guard(|| finish(self.reader_done()))
+    pub fn close(&mut self) {
+        self.send(Piece::End);
+        self.pieces = None;
     }
 
-    /// Like `finish`, waiting and planning off the JavaScript thread.
-    #[napi(ts_return_type = "Promise<PlanPieces | null>")]
-    pub fn finish_async(&mut self) -> AsyncTask<FinishTask> {
-        AsyncTask::new(FinishTask {
-            reader: self.reader_done(),
-        })
-    }
-
-    /// Gives up: the reader drops what it read. Writing the input failed.
+    /// Gives up: the thread drops what it read and plans nothing. Writing the input failed.
     #[napi]
     pub fn cancel(&mut self) {
-        // The reader ends once the channel is closed; nobody waits for it.
-        drop(self.reader_done());
+        self.pieces = None;
+    }
+
+    /// The next piece of the plan (see `PlanPiece`), waiting for it; `null` once the head was
+    /// handed over. A plan that fails throws its error here.
+    #[napi]
+    pub fn next(&self) -> napi::Result<Option<PlanPiece>> {
+        next(&self.out)
+    }
+
+    /// Like `next`, waiting off the JavaScript thread.
+    #[napi(ts_return_type = "Promise<PlanPiece | null>")]
+    pub fn next_async(&self) -> AsyncTask<NextTask> {
+        AsyncTask::new(NextTask {
+            out: Arc::clone(&self.out),
+        })
     }
 }
 
 impl PlanStream {
     fn send(&self, piece: Piece) {
-        // A closed channel means `finish` or `cancel` came first: nothing more is read.
+        // A closed channel means `close` or `cancel` came first: nothing more is read.
         if let Some(pieces) = &self.pieces {
             let _ = pieces.send(piece);
         }
     }
+}
 
-    /// Closes the channel (the reader ends after the last piece) and hands over the reader.
-    fn reader_done(&mut self) -> Option<JoinHandle<Received>> {
-        self.pieces = None;
-        self.reader.take()
+fn next(out: &Mutex<Receiver<Out>>) -> napi::Result<Option<PlanPiece>> {
+    let out = out
+        .lock()
+        .map_err(|_| errors::internal("a plan stream's reader panicked"))?;
+    // The thread ends after the head, a refusal or an error: then there is nothing more.
+    match out.recv() {
+        Ok(piece) => napi::Result::from(piece).map(Some),
+        Err(_) => Ok(None),
     }
 }
 
-fn finish(reader: Option<JoinHandle<Received>>) -> napi::Result<Option<PlanPieces>> {
-    let Some(reader) = reader else {
-        return Err(errors::invalid_input(
-            "this plan stream was already finished",
-        ));
-    };
-    let received = reader
-        .join()
-        .map_err(|_| errors::internal("the plan stream's reader panicked"))?;
-    match received.into_input() {
-        Some(input) => plan_typed(input).map(Some),
-        None => Ok(None),
-    }
+/// `nextAsync` on libuv's worker pool.
+pub struct NextTask {
+    out: Arc<Mutex<Receiver<Out>>>,
 }
 
-/// `finishAsync` on libuv's worker pool.
-pub struct FinishTask {
-    reader: Option<JoinHandle<Received>>,
-}
+impl Task for NextTask {
+    type Output = Option<PlanPiece>;
+    type JsValue = Option<PlanPiece>;
 
-impl Task for FinishTask {
-    type Output = Option<PlanPieces>;
-    type JsValue = Option<PlanPieces>;
-
-    fn compute(&mut self) -> napi::Result<Option<PlanPieces>> {
-        errors::guard(|| finish(self.reader.take()))
+    fn compute(&mut self) -> napi::Result<Option<PlanPiece>> {
+        next(&self.out)
     }
 
-    fn resolve(&mut self, _env: Env, output: Option<PlanPieces>) -> napi::Result<Self::JsValue> {
+    fn resolve(&mut self, _env: Env, output: Option<PlanPiece>) -> napi::Result<Self::JsValue> {
         Ok(output)
     }
 }

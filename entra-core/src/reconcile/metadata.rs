@@ -48,57 +48,72 @@ pub struct LinkSyncMetadata {
     pub last_seen_at: Option<String>,
 }
 
-/// Adds the metadata to every action of `actions` that changes a contact or a link.
-pub(crate) fn stamp(snap: &Snapshot<'_>, actions: &mut [Action]) {
-    let input = snap.input;
-    let enabled: FastMap<&str, bool> = input
-        .users
-        .iter()
-        .enumerate()
-        .filter(|(u, _)| !snap.is_removed(*u))
-        .map(|(_, user)| (user.entra_object_id.as_str(), user.account_enabled))
-        .collect();
-    let by = input.synced_by.as_deref().unwrap_or(DEFAULT_SYNCED_BY);
-    let now = input.now.as_ref();
-    for action in actions {
-        if !action.kind.changes_contacts() {
-            continue;
+/// Adds the metadata to the actions that change a contact or a link. Built once per plan (it
+/// indexes the listed users' `accountEnabled`), then applied to the actions batch by batch.
+pub(crate) struct Stamper<'s, 'a> {
+    snap: &'s Snapshot<'a>,
+    enabled: FastMap<&'a str, bool>,
+}
+
+impl<'s, 'a> Stamper<'s, 'a> {
+    pub(crate) fn new(snap: &'s Snapshot<'a>) -> Self {
+        let input = snap.input;
+        let enabled = input
+            .users
+            .iter()
+            .enumerate()
+            .filter(|(u, _)| !snap.is_removed(*u))
+            .map(|(_, user)| (user.entra_object_id.as_str(), user.account_enabled))
+            .collect();
+        Self { snap, enabled }
+    }
+
+    /// Adds the metadata to every action of `actions` that changes a contact or a link.
+    pub(crate) fn stamp(&self, actions: &mut [Action]) {
+        let Self { snap, enabled } = self;
+        let input = snap.input;
+        let by = input.synced_by.as_deref().unwrap_or(DEFAULT_SYNCED_BY);
+        let now = input.now.as_ref();
+        for action in actions {
+            if !action.kind.changes_contacts() {
+                continue;
+            }
+            let upstream_enabled = enabled.get(action.entra_object_id.as_str()).copied();
+            let listed = upstream_enabled.is_some();
+            let status = |state| {
+                Some(SyncStatus {
+                    status: state,
+                    reason: action.reason,
+                })
+            };
+            let sync_status = match action.kind {
+                ActionKind::Inactivate => status(SyncState::Inactivated),
+                ActionKind::Update => None,
+                _ => status(SyncState::Active),
+            };
+            let closes = action.kind == ActionKind::Inactivate
+                && action.reason == Some(ActionReason::DeletedUpstream);
+            let locked = action
+                .contact_id
+                .as_deref()
+                .and_then(|id| snap.contact(id))
+                .is_some_and(|(_, c)| c.locked);
+            action.contact_sync = (!locked).then(|| ContactSyncMetadata {
+                last_synced_by: by.to_string(),
+                last_synced_at: now.cloned(),
+                upstream_enabled,
+                sync_status,
+            });
+            action.link_sync = Some(LinkSyncMetadata {
+                status: if closes {
+                    LinkStatus::Closed
+                } else {
+                    LinkStatus::Active
+                },
+                last_synced_at: now.cloned(),
+                last_seen_at: if listed { now.cloned() } else { None },
+            });
         }
-        let upstream_enabled = enabled.get(action.entra_object_id.as_str()).copied();
-        let listed = upstream_enabled.is_some();
-        let status = |state| {
-            Some(SyncStatus {
-                status: state,
-                reason: action.reason,
-            })
-        };
-        let sync_status = match action.kind {
-            ActionKind::Inactivate => status(SyncState::Inactivated),
-            ActionKind::Update => None,
-            _ => status(SyncState::Active),
-        };
-        let closes = action.kind == ActionKind::Inactivate
-            && action.reason == Some(ActionReason::DeletedUpstream);
-        let locked = action
-            .contact_id
-            .as_deref()
-            .and_then(|id| snap.contact(id))
-            .is_some_and(|(_, c)| c.locked);
-        action.contact_sync = (!locked).then(|| ContactSyncMetadata {
-            last_synced_by: by.to_string(),
-            last_synced_at: now.cloned(),
-            upstream_enabled,
-            sync_status,
-        });
-        action.link_sync = Some(LinkSyncMetadata {
-            status: if closes {
-                LinkStatus::Closed
-            } else {
-                LinkStatus::Active
-            },
-            last_synced_at: now.cloned(),
-            last_seen_at: if listed { now.cloned() } else { None },
-        });
     }
 }
 

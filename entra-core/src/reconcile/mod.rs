@@ -18,6 +18,7 @@ mod matching;
 mod metadata;
 mod plan;
 mod planner;
+mod sink;
 mod snapshot;
 mod verify;
 
@@ -28,5 +29,6 @@ pub use apply::apply_plan;
 pub use digest::{contact_version, input_digest};
 pub use input::{DEFAULT_SYNCED_BY, PlanInput};
 pub use plan::{Counters, SeenIdentity, SyncPlan};
-pub use planner::plan_tenant_sync;
+pub use planner::{plan_tenant_sync, plan_tenant_sync_into};
+pub use sink::{PlanSink, USERS_PER_BATCH};
 pub use verify::PlanRule;

@@ -9,14 +9,14 @@ use crate::model::{EntraUser, InactiveSource, ResolutionDecision, Warning};
 
 use super::action::{Action, ActionKind, ActionReason, hex};
 use super::addresses::{for_each_user_address, index_contacts, normalize};
-use super::digest::input_digest;
 use super::fields::{entra_email, new_contact, patch_for};
 use super::hashing::{FastMap, FastSet};
 use super::inactivation;
 use super::input::{PlanInput, dedup_contacts, validate};
 use super::matching::{MatchOutcome, match_user};
-use super::metadata;
+use super::metadata::{self, Stamper};
 use super::plan::{Counters, SyncPlan};
+use super::sink::{Collected, PlanSink, USERS_PER_BATCH};
 use super::snapshot::{Snapshot, contact_index};
 
 /// What the planner decided for one listed user.
@@ -39,8 +39,25 @@ enum Decision<'a> {
 /// Pure and deterministic: the same input gives a byte-identical plan. See `docs/contract.md`
 /// for the rules.
 pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
+    let mut lists = Collected::default();
+    let mut plan = plan_tenant_sync_into(input, &mut lists)?;
+    plan.actions = lists.actions;
+    plan.excluded = lists.excluded;
+    plan.seen = lists.seen;
+    Ok(plan)
+}
+
+/// [`plan_tenant_sync`], handing the plan's `excluded`, `seen` and `actions` to `sink` as they
+/// are made (see [`PlanSink`]) and returning the rest of the plan, those three lists empty.
+///
+/// For hosts that pass a large plan on (write it, send it to another language): they can start
+/// on the first lists while the planner is still deciding. What the sink receives, joined in the
+/// order received, is exactly those lists of [`plan_tenant_sync`]'s plan.
+pub fn plan_tenant_sync_into(
+    input: &PlanInput,
+    sink: &mut dyn PlanSink,
+) -> Result<SyncPlan, CoreError> {
     validate(input)?;
-    let input_digest = input_digest(input);
     let deduped: PlanInput;
     let (input, contact_by_id) = match contact_index(&input.contacts) {
         (index, false) => (input, index),
@@ -67,6 +84,9 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
             });
         }
     }
+    let excluded_count = excluded.len() as u64;
+    sink.excluded(excluded);
+    sink.seen(metadata::seen(&snap));
     // Users the plan works on: listed, included, not reported removed.
     let active = |u: usize| classes.get(u).is_some_and(Option::is_none) && !snap.is_removed(u);
 
@@ -318,18 +338,20 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
         counters: Counters::default(),
         new_ids: FastSet::default(),
     };
-    for (user, decision) in input.users.iter().zip(decisions) {
+    let stamper = Stamper::new(&snap);
+    for (n, (user, decision)) in input.users.iter().zip(decisions).enumerate() {
         emitter.emit(user, decision.unwrap_or(Decision::Nothing));
+        if (n + 1) % USERS_PER_BATCH == 0 {
+            emitter.hand_over(&stamper, sink);
+        }
     }
+    emitter.hand_over(&stamper, sink);
+    stamper.stamp(&mut inactivations.withheld);
 
     let mut counters = emitter.counters;
-    let mut actions = emitter.actions;
-    metadata::stamp(&snap, &mut actions);
-    metadata::stamp(&snap, &mut inactivations.withheld);
-    let seen = metadata::seen(&snap);
     counters.inactivated = inactivated;
     counters.withheld = inactivations.withheld.len() as u64;
-    counters.excluded = excluded.len() as u64;
+    counters.excluded = excluded_count;
 
     let mut warnings = scope_warnings;
     if !input.listing_complete {
@@ -343,14 +365,14 @@ pub fn plan_tenant_sync(input: &PlanInput) -> Result<SyncPlan, CoreError> {
     Ok(SyncPlan {
         entra_tenant_id: input.entra_tenant_id.clone(),
         client_id: input.client_id.clone(),
-        input_digest: Some(input_digest),
-        actions,
+        input_digest: Some(sink.digest(input)),
+        actions: Vec::new(),
         withheld: inactivations.withheld,
-        excluded,
+        excluded: Vec::new(),
         counters,
         warnings,
         seen_at: input.now.clone(),
-        seen,
+        seen: Vec::new(),
     })
 }
 
@@ -418,6 +440,16 @@ struct Emitter<'s, 'a> {
 }
 
 impl Emitter<'_, '_> {
+    /// Stamps the actions emitted so far and hands them to the sink.
+    fn hand_over(&mut self, stamper: &Stamper<'_, '_>, sink: &mut dyn PlanSink) {
+        if self.actions.is_empty() {
+            return;
+        }
+        let mut batch = std::mem::take(&mut self.actions);
+        stamper.stamp(&mut batch);
+        sink.actions(batch);
+    }
+
     fn action(&self, kind: ActionKind, user: &EntraUser, reason: ActionReason) -> Action {
         let input = self.snap.input;
         Action::new(

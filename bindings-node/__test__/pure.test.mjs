@@ -100,6 +100,9 @@ test('a long input read while it is written refuses as the entry point does, whe
     ['a contact that is a string in the third slice', { ...base, contacts: at(contacts, 4_500, 'not a contact') }],
     ['a link without its contact, in a list written after the slices', { ...base, links: at(links, 2_500, { entraTenantId: 't-1' }) }],
     ['a top-level field of the wrong type after the lists', { ...base, listingComplete: 'yes' }],
+    // Read fine, refused by the planner on its thread: the error comes back through the stream.
+    ['a blank object id in the last slice', { ...base, users: at(users, 6_999, { ...users[0], entraObjectId: ' ' }) }],
+    ['a user of another tenant in the second slice', { ...base, users: at(users, 3_000, { ...users[0], entraTenantId: 't-2' }) }],
   ]
   for (const [name, input] of cases) {
     const same = sameAsEntryPoint('plan_tenant_sync', input)

@@ -234,13 +234,18 @@ async function writeInputAsync(input) {
 /** The lists of a plan that come in pieces; `seen` is left out of the plan when empty. */
 const PLAN_LISTS = ['actions', 'withheld', 'excluded', 'seen']
 
+/** Appends the elements of a JSON array to `list`. */
+function appendItems(list, json) {
+  for (const item of fromJson(json)) list.push(item)
+}
+
 /** The plan from its pieces (see src/plan_pieces.rs): the head, then each long list. */
 function readPlan(pieces) {
   const plan = fromJson(pieces.head)
   for (const key of PLAN_LISTS) {
     if (!pieces[key] || pieces[key].length === 0) continue
     const list = plan[key] ?? (plan[key] = [])
-    for (const piece of pieces[key]) for (const item of fromJson(piece)) list.push(item)
+    for (const piece of pieces[key]) appendItems(list, piece)
   }
   return plan
 }
@@ -258,7 +263,7 @@ async function readPlanAsync(pieces) {
         await nextTurn()
       }
       read += piece.length
-      for (const item of fromJson(piece)) list.push(item)
+      appendItems(list, piece)
     }
   }
   return plan
@@ -280,8 +285,7 @@ class StreamedPlan {
       for (const key of PLAN_LISTS) if (this.lists[key].length > 0) plan[key] = this.lists[key]
       return plan
     }
-    const list = this.lists[piece.key]
-    for (const item of fromJson(piece.json)) list.push(item)
+    appendItems(this.lists[piece.key], piece.json)
     return undefined
   }
 }

@@ -17,7 +17,7 @@ use crate::runtime::to_json;
 
 /// How many elements of a list one piece holds: small enough that parsing one piece is a short
 /// pause of the JavaScript thread, large enough that the pieces cost nothing extra.
-pub(crate) const ELEMENTS_PER_PIECE: usize = 5_000;
+const ELEMENTS_PER_PIECE: usize = 5_000;
 
 /// The plan as JSON text in pieces: `head` is the plan with its lists empty; each list's
 /// pieces are JSON arrays whose elements, in order, are the list.
@@ -32,7 +32,8 @@ pub struct PlanPieces {
     pub seen: Vec<String>,
 }
 
-fn pieces<T: Serialize>(list: &[T]) -> napi::Result<Vec<String>> {
+/// A list as JSON arrays of up to `ELEMENTS_PER_PIECE` elements each.
+pub(crate) fn pieces<T: Serialize>(list: &[T]) -> napi::Result<Vec<String>> {
     list.chunks(ELEMENTS_PER_PIECE).map(to_json).collect()
 }
 

@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::errors;
-use crate::plan_pieces::ELEMENTS_PER_PIECE;
+use crate::plan_pieces::pieces;
 use crate::pure::drop_later;
 use crate::runtime::to_json;
 
@@ -160,13 +160,13 @@ struct Forward<'a, 's> {
 
 impl Forward<'_, '_> {
     fn list<T: Serialize + Send + 'static>(&mut self, key: &'static str, list: Vec<T>) {
-        for chunk in list.chunks(ELEMENTS_PER_PIECE) {
-            match to_json(chunk) {
-                // A closed channel means nobody reads this plan any more.
-                Ok(json) => drop(self.out.send(Out::List { key, json })),
-                Err(error) => {
-                    self.failed.get_or_insert(error);
-                }
+        match pieces(&list) {
+            // A closed channel means nobody reads this plan any more.
+            Ok(written) => written.into_iter().for_each(|json| {
+                let _ = self.out.send(Out::List { key, json });
+            }),
+            Err(error) => {
+                self.failed.get_or_insert(error);
             }
         }
         drop_later(list);

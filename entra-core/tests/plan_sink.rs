@@ -6,7 +6,7 @@ mod sync_data;
 
 use entra_core::filter::ExcludedUser;
 use entra_core::reconcile::{
-    Action, PlanInput, PlanSink, SeenIdentity, SyncPlan, USERS_PER_BATCH, input_digest,
+    Action, PlanInput, PlanSink, SeenIdentity, SyncPlan, USERS_PER_BATCH, apply_plan, input_digest,
     plan_tenant_sync, plan_tenant_sync_into,
 };
 
@@ -138,4 +138,23 @@ fn an_input_refused_hands_nothing_to_the_sink() {
     let err = plan_tenant_sync_into(&input, &mut sink).unwrap_err();
     assert_eq!(err.code(), "invalid_input");
     assert_eq!(sink.calls, Vec::new());
+}
+
+/// Hosts build the contact list from overlapping queries, so a contact may come twice; the
+/// planner plans on the list with each contact once, but the plan's digest is the input's as
+/// given, which is what `apply_plan` checks it against.
+#[test]
+fn the_digest_is_the_inputs_as_given_even_with_a_contact_listed_twice() {
+    let mut input = sync_data::plan_input(300);
+    let repeated = input.contacts[7].clone();
+    input.contacts.push(repeated);
+    let whole = plan_tenant_sync(&input).expect("plan");
+    assert_eq!(
+        whole.input_digest.as_deref(),
+        Some(input_digest(&input).as_str())
+    );
+    let mut sink = Recorder::default();
+    let rest = plan_tenant_sync_into(&input, &mut sink).expect("plan");
+    assert_eq!(rest.input_digest, whole.input_digest);
+    apply_plan(&input, &whole).expect("the plan of this very input applies");
 }

@@ -58,6 +58,8 @@ pub fn plan_tenant_sync_into(
     sink: &mut dyn PlanSink,
 ) -> Result<SyncPlan, CoreError> {
     validate(input)?;
+    // The digest is of the input as given (`apply_plan` hashes that), not of the deduplicated one.
+    let given = input;
     let deduped: PlanInput;
     let (input, contact_by_id) = match contact_index(&input.contacts) {
         (index, false) => (input, index),
@@ -365,7 +367,7 @@ pub fn plan_tenant_sync_into(
     Ok(SyncPlan {
         entra_tenant_id: input.entra_tenant_id.clone(),
         client_id: input.client_id.clone(),
-        input_digest: Some(sink.digest(input)),
+        input_digest: Some(sink.digest(given)),
         actions: Vec::new(),
         withheld: inactivations.withheld,
         excluded: Vec::new(),

@@ -55,10 +55,6 @@ impl PlanSink for Collected {
     }
 
     fn actions(&mut self, mut actions: Vec<Action>) {
-        if self.actions.is_empty() {
-            self.actions = actions;
-        } else {
-            self.actions.append(&mut actions);
-        }
+        self.actions.append(&mut actions);
     }
 }
